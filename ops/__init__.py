@@ -1,0 +1,1 @@
+"""Outsourced customer-service operations manager."""
