@@ -1,1 +1,210 @@
-"""Outsourced customer-service operations manager."""
+"""Outsourced customer-service operations manager: the application factory."""
+
+import fcntl
+import sqlite3
+from pathlib import Path
+
+from flask import Flask, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from ops.config import Config, finalise
+from ops.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    finalise(app.config, app.instance_path)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    if app.config.get("AUTO_MIGRATE"):
+        apply_migrations(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    from ops.timeutil import compare_migration_type, render_migration_type
+
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=compare_migration_type, render_item=render_migration_type)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the login page itself explains
+    login_manager.session_protection = "basic"
+
+    from ops.auth.models import User
+    from ops.extensions import db as _db
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        try:
+            user_id, version = (int(part) for part in session_id.split(":"))
+        except ValueError:
+            return None
+        user = _db.session.get(User, user_id)
+        if user is None or not user.is_active_user or user.session_version != version:
+            return None
+        return user
+
+
+def register_blueprints(app: Flask) -> None:
+    from ops.audit.views import bp as audit_bp
+    from ops.auth.views import admin_bp as users_bp
+    from ops.auth.views import bp as auth_bp
+    from ops.main.views import bp as main_bp
+
+    for blueprint in (auth_bp, users_bp, audit_bp, main_bp):
+        app.register_blueprint(blueprint)
+    import ops.models  # noqa: F401  (every model registered on the metadata, for migrations)
+
+
+PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static", "main.set_language"}
+
+
+def is_public(app: Flask, endpoint: str | None) -> bool:
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
+        return True
+    view = app.view_functions.get(endpoint)
+    return bool(getattr(view, "is_public", False))
+
+
+def register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def require_login():
+        if is_public(app, request.endpoint):
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.must_change_password and request.endpoint not in {"auth.change_password", "auth.logout"}:
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    @app.teardown_request
+    def forget_request_user(_exc):
+        # The logged-in user is cached on ``g``; forget it with the request, so that an
+        # application context shared by several requests (CLI, tests) never mixes users.
+        from flask import g
+
+        g.pop("_login_user", None)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'; frame-ancestors 'none'"
+        )
+        if current_user.is_authenticated and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def select_locale():
+    from flask import current_app
+
+    lang = session.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(code: int, template: str, **context):
+        return render_template(f"errors/{template}.html", code=code, **context), code
+
+    app.register_error_handler(403, lambda e: render_error(403, "403"))
+    app.register_error_handler(404, lambda e: render_error(404, "404"))
+    app.register_error_handler(405, lambda e: render_error(405, "405"))
+    app.register_error_handler(413, lambda e: render_error(413, "413"))
+    app.register_error_handler(CSRFError, lambda e: render_error(400, "csrf"))
+
+    @app.errorhandler(500)
+    def server_error(e):
+        db.session.rollback()
+        return render_error(500, "500")
+
+
+def register_template_helpers(app: Flask) -> None:
+    from ops import money
+    from ops.auth.roles import ROLE_LABELS
+    from ops.forms import LanguageForm
+    from ops.nav import navigation
+    from ops.timeutil import local
+
+    app.jinja_env.filters["fen"] = money.format_fen
+    app.jinja_env.filters["bp"] = money.format_bp
+    app.jinja_env.filters["multiplier"] = money.format_multiplier
+    app.jinja_env.filters["upper"] = money.to_chinese_upper
+
+    @app.template_filter("dt")
+    def format_datetime(value):
+        value = local(value)
+        return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+    @app.context_processor
+    def layout_context():
+        return {
+            "nav_items": navigation(),
+            "role_labels": ROLE_LABELS,
+            "language_form": LanguageForm(),
+            "current_lang": select_locale(),
+            "languages": app.config["LANGUAGES"],
+            "vendor_name": app.config["VENDOR_NAME"],
+        }
+
+
+def register_cli(app: Flask) -> None:
+    from ops.cli import ops_cli
+
+    app.cli.add_command(ops_cli)
+
+
+def apply_migrations(app: Flask) -> None:
+    """Bring the database to the newest migration at start-up (serialised across workers)."""
+    from flask_migrate import upgrade
+
+    lock_path = Path(app.instance_path) / "migrate.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock, app.app_context():
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            upgrade(directory=str(ROOT / "migrations"))
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -1,0 +1,48 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+from ops.auth.roles import ROLE_LABELS, ROLES
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名。")), Length(max=64)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码。"))])
+    next = HiddenField()
+    submit = SubmitField(_l("登录"))
+
+
+class ChangePasswordForm(FlaskForm):
+    old_password = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码。"))])
+    new_password = PasswordField(
+        _l("新密码"), validators=[DataRequired(_l("请输入新密码。")), Length(min=8, message=_l("密码至少需要 8 个字符。"))]
+    )
+    confirm = PasswordField(
+        _l("确认新密码"), validators=[DataRequired(_l("请再次输入新密码。")), EqualTo("new_password", _l("两次输入的新密码不一致。"))]
+    )
+    submit = SubmitField(_l("修改密码"))
+
+
+def _role_choices():
+    return [(r, ROLE_LABELS[r]) for r in ROLES]
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        _l("用户名"),
+        validators=[
+            DataRequired(_l("请输入用户名。")),
+            Length(min=3, max=64, message=_l("用户名长度为 3 到 64 个字符。")),
+            Regexp(r"^[A-Za-z0-9_.@-]+$", message=_l("用户名只能包含字母、数字和 _ . @ -。")),
+        ],
+    )
+    display_name = StringField(_l("姓名"), validators=[DataRequired(_l("请输入姓名。")), Length(max=100)])
+    role = SelectField(_l("角色"), choices=_role_choices, validators=[DataRequired()])
+    client_id = SelectField(_l("所属客户（客户用户必填）"), coerce=int, choices=[], validate_choice=False)
+    email = EmailField(_l("邮箱"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("手机"), validators=[Optional(), Length(max=30)])
+    password = PasswordField(
+        _l("初始密码"), validators=[Optional(), Length(min=8, message=_l("密码至少需要 8 个字符。"))]
+    )
+    submit = SubmitField(_l("保存"))

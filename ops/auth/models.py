@@ -1,0 +1,68 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ops.auth.roles import CLIENT, ROLES, STAFF_ROLES
+from ops.extensions import db
+from ops.timeutil import UTCDateTime, utcnow
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", name="role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    email: Mapped[str | None] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(30))
+    role: Mapped[str] = mapped_column(sa.String(20), index=True)
+    # A client user belongs to exactly one client; the clients table arrives with the clients
+    # module, whose migration adds the foreign key. Staff users leave it empty.
+    client_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    is_active_user: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    must_change_password: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(sa.Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped on logout, password change and deactivation: every older session stops working.
+    session_version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.is_active_user)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == CLIENT
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+    def is_locked(self, now: datetime | None = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or utcnow())
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"

@@ -1,0 +1,88 @@
+"""Configuration read from the environment (see the README's configuration table)."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration."""
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    ENV_NAME = os.environ.get("OPS_ENV", "development")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("OPS_DATABASE_URL")  # default filled in from instance path
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SECRET_KEY = os.environ.get("OPS_SECRET_KEY")
+    AUTO_MIGRATE = _flag("OPS_AUTO_MIGRATE", True)
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _flag("OPS_SECURE_COOKIES")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _flag("OPS_SECURE_COOKIES")
+    PERMANENT_SESSION_LIFETIME = int(os.environ.get("OPS_SESSION_HOURS", "12")) * 3600
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh": "中文", "en": "English"}
+
+    BOOTSTRAP_SERVE_LOCAL = True
+    MAX_CONTENT_LENGTH = int(os.environ.get("OPS_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    UPLOAD_DIR = os.environ.get("OPS_UPLOAD_DIR")  # default: instance/uploads
+    PDF_FONT = os.environ.get("OPS_PDF_FONT")  # a TTF to embed instead of STSong-Light
+
+    PASSWORD_HASH_METHOD = "scrypt"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    PAGE_SIZE = 25
+    VENDOR_NAME = os.environ.get("OPS_VENDOR_NAME", "杭州云帆客服外包有限公司")
+    TESTING = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    ENV_NAME = "testing"
+    AUTO_MIGRATE = False
+    SECRET_KEY = "test-secret-key"
+    WTF_CSRF_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = os.environ.get("OPS_TEST_DATABASE_URL")  # default: a temporary SQLite file
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick; never in production
+
+
+def finalise(config: dict, instance_path: str) -> None:
+    """Fill in what depends on the instance folder and refuse unsafe production settings."""
+    instance = Path(instance_path)
+    production = config.get("ENV_NAME") == "production"
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        if production:
+            raise ConfigError("OPS_DATABASE_URL must be set in production")
+        instance.mkdir(parents=True, exist_ok=True)
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'ops.db'}"
+    if not config.get("SECRET_KEY"):
+        if production:
+            raise ConfigError("OPS_SECRET_KEY must be set in production: the app refuses to start without one")
+        config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    if not config.get("UPLOAD_DIR"):
+        config["UPLOAD_DIR"] = str(instance / "uploads")
+
+
+def _instance_secret(path: Path) -> str:
+    """Read a development secret from ``path``, generating it once with mode 0600."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

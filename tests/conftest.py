@@ -1,0 +1,137 @@
+"""Shared fixtures: ``app``, ``db``, ``client``, ``login_as(role)`` and small factories.
+
+The schema is built by running the migrations (not ``create_all``), on SQLite by default or on
+PostgreSQL when ``OPS_TEST_DATABASE_URL`` is set. Every test starts with empty tables.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ops import create_app
+from ops.config import TestConfig
+from ops.extensions import db as _db
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-1"
+
+
+def _compile_translations() -> None:
+    po = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+    mo = po.with_suffix(".mo")
+    if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
+        from babel.messages.frontend import CommandLineInterface
+
+        CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(ROOT / "translations")])
+
+
+def _reset_schema(engine) -> None:
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    _compile_translations()
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    if not os.environ.get("OPS_TEST_DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    config["UPLOAD_DIR"] = str(tmp_path_factory.mktemp("uploads"))
+    app = create_app(config)
+    with app.app_context():
+        _reset_schema(_db.engine)
+        from flask_migrate import upgrade
+
+        upgrade(directory=str(ROOT / "migrations"))
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        _db.session.remove()
+        tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for t in tables:
+                    conn.execute(sa.text(f'DELETE FROM "{t}"'))
+
+
+@pytest.fixture
+def db(app):
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(db):
+    """Factory: make_user(role, username=None, **fields) -> User (committed)."""
+    from ops.auth import services
+
+    counter = {"n": 0}
+
+    def make(role: str = "admin", username: str | None = None, password: str = PASSWORD, **fields):
+        counter["n"] += 1
+        username = username or f"{role}{counter['n']}"
+        if role == "client" and "client_id" not in fields:
+            fields["client_id"] = _default_client_id(db)
+        user = services.create_user(username=username, display_name=fields.pop("display_name", username),
+                                    role=role, password=password, must_change_password=False, **fields)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def _default_client_id(db):
+    try:
+        from ops.clients.models import Client
+    except ImportError:
+        return 999_999
+    client = db.session.scalar(sa.select(Client).order_by(Client.id))
+    if client is None:
+        from tests.factories import make_client
+
+        client = make_client(db)
+    return client.id
+
+
+def login(client, username: str, password: str = PASSWORD, follow_redirects: bool = False):
+    return client.post("/login", data={"username": username, "password": password},
+                       follow_redirects=follow_redirects)
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """login_as(role, **fields) -> User: creates a user with that role and logs the test client in."""
+
+    def do(role: str = "admin", **fields):
+        user = make_user(role, **fields)
+        response = login(client, user.username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return do
