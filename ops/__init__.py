@@ -137,8 +137,10 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def select_locale():
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = session.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         return lang

@@ -5,6 +5,9 @@ import secrets
 from pathlib import Path
 
 
+DEFAULT_PDF_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",)
+
+
 class ConfigError(RuntimeError):
     """The app cannot start with this configuration."""
 
@@ -39,7 +42,9 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True
     MAX_CONTENT_LENGTH = int(os.environ.get("OPS_MAX_UPLOAD_MB", "20")) * 1024 * 1024
     UPLOAD_DIR = os.environ.get("OPS_UPLOAD_DIR")  # default: instance/uploads
-    PDF_FONT = os.environ.get("OPS_PDF_FONT")  # a TTF to embed instead of STSong-Light
+    # A TTF/TTC to embed in PDFs; by default WenQuanYi Micro Hei when installed, else the
+    # built-in STSong-Light (not embedded: the reader's viewer supplies the glyphs).
+    PDF_FONT = os.environ.get("OPS_PDF_FONT") or next((p for p in DEFAULT_PDF_FONTS if Path(p).exists()), None)
 
     PASSWORD_HASH_METHOD = "scrypt"
     LOGIN_MAX_FAILURES = 5
