@@ -85,9 +85,13 @@ def register_blueprints(app: Flask) -> None:
     from ops.audit.views import bp as audit_bp
     from ops.auth.views import admin_bp as users_bp
     from ops.auth.views import bp as auth_bp
+    from ops.clients.views import bp as clients_bp
     from ops.main.views import bp as main_bp
+    from ops.portal.views import bp as portal_bp
+    from ops.quotes.ratecard_views import bp as ratecards_bp
+    from ops.quotes.views import bp as quotes_bp
 
-    for blueprint in (auth_bp, users_bp, audit_bp, main_bp):
+    for blueprint in (auth_bp, users_bp, audit_bp, main_bp, clients_bp, quotes_bp, ratecards_bp, portal_bp):
         app.register_blueprint(blueprint)
     import ops.models  # noqa: F401  (every model registered on the metadata, for migrations)
 

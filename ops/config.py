@@ -4,7 +4,6 @@ import os
 import secrets
 from pathlib import Path
 
-
 DEFAULT_PDF_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",)
 
 

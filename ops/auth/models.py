@@ -3,7 +3,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ops.auth.roles import CLIENT, ROLES, STAFF_ROLES
@@ -23,9 +23,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(200))
     phone: Mapped[str | None] = mapped_column(sa.String(30))
     role: Mapped[str] = mapped_column(sa.String(20), index=True)
-    # A client user belongs to exactly one client; the clients table arrives with the clients
-    # module, whose migration adds the foreign key. Staff users leave it empty.
-    client_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    # A client user belongs to exactly one client; staff users leave it empty.
+    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id", ondelete="RESTRICT"), index=True)
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     is_active_user: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     must_change_password: Mapped[bool] = mapped_column(sa.Boolean, default=False)
@@ -36,6 +35,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locale: Mapped[str | None] = mapped_column(sa.String(10))
+
+    client = relationship("Client", foreign_keys=[client_id])
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])

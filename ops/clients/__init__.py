@@ -1,0 +1,1 @@
+"""Clients, their shops and contacts, needs (versioned) and outsourcing plans."""

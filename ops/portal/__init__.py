@@ -1,0 +1,1 @@
+"""The client portal: a client user's own company only."""
