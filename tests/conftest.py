@@ -65,6 +65,7 @@ def _clean_tables(request):
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
             else:
+                conn.execute(sa.text("UPDATE users SET client_id = NULL"))  # users <-> clients refer to each other
                 for t in tables:
                     conn.execute(sa.text(f'DELETE FROM "{t}"'))
 

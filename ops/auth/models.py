@@ -24,7 +24,7 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(sa.String(30))
     role: Mapped[str] = mapped_column(sa.String(20), index=True)
     # A client user belongs to exactly one client; staff users leave it empty.
-    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id", ondelete="RESTRICT"), index=True)
+    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id", ondelete="RESTRICT", use_alter=True), index=True)
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     is_active_user: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     must_change_password: Mapped[bool] = mapped_column(sa.Boolean, default=False)
