@@ -82,25 +82,41 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    # The portal's pages live beside their domains; importing them adds their routes to the portal.
+    import ops.portal.billing  # noqa: F401
+    import ops.portal.contracts  # noqa: F401
+    import ops.portal.onboarding  # noqa: F401
+    import ops.portal.training  # noqa: F401
     from ops.audit.views import bp as audit_bp
     from ops.auth.views import admin_bp as users_bp
     from ops.auth.views import bp as auth_bp
+    from ops.billing.api import bp as api_bp
+    from ops.billing.usage_views import bp as usage_bp
+    from ops.billing.views import bp as billing_bp
     from ops.clients.views import bp as clients_bp
+    from ops.contracts.views import bp as contracts_bp
     from ops.main.views import bp as main_bp
+    from ops.onboarding.views import bp as onboarding_bp
     from ops.portal.views import bp as portal_bp
     from ops.quotes.ratecard_views import bp as ratecards_bp
     from ops.quotes.views import bp as quotes_bp
+    from ops.training.views import bp as training_bp
 
-    for blueprint in (auth_bp, users_bp, audit_bp, main_bp, clients_bp, quotes_bp, ratecards_bp, portal_bp):
+    for blueprint in (auth_bp, users_bp, audit_bp, main_bp, clients_bp, quotes_bp, ratecards_bp, contracts_bp,
+                      training_bp, onboarding_bp, usage_bp, billing_bp, api_bp, portal_bp):
         app.register_blueprint(blueprint)
     import ops.models  # noqa: F401  (every model registered on the metadata, for migrations)
 
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static", "main.set_language"}
+# Blueprints that authenticate on their own (API tokens) instead of the login session.
+SELF_AUTHENTICATED_BLUEPRINTS = {"api"}
 
 
 def is_public(app: Flask, endpoint: str | None) -> bool:
     if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
+        return True
+    if endpoint.split(".", 1)[0] in SELF_AUTHENTICATED_BLUEPRINTS:
         return True
     view = app.view_functions.get(endpoint)
     return bool(getattr(view, "is_public", False))

@@ -23,6 +23,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("OPS_DATABASE_URL")  # default filled in from instance path
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SECRET_KEY = os.environ.get("OPS_SECRET_KEY")
+    VAULT_KEY = os.environ.get("OPS_VAULT_KEY")  # Fernet key for the credential vault
     AUTO_MIGRATE = _flag("OPS_AUTO_MIGRATE", True)
 
     SESSION_COOKIE_HTTPONLY = True
@@ -58,6 +59,7 @@ class TestConfig(Config):
     ENV_NAME = "testing"
     AUTO_MIGRATE = False
     SECRET_KEY = "test-secret-key"
+    VAULT_KEY = "n0Jq2m4m0o8bq6QpM4Jg5z0mVvJx3h1QeYx2m6cQnV8="  # a fixed Fernet key for tests only
     WTF_CSRF_ENABLED = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("OPS_TEST_DATABASE_URL")  # default: a temporary SQLite file
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick; never in production
@@ -76,11 +78,21 @@ def finalise(config: dict, instance_path: str) -> None:
         if production:
             raise ConfigError("OPS_SECRET_KEY must be set in production: the app refuses to start without one")
         config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    if not config.get("VAULT_KEY"):
+        if production:
+            raise ConfigError("OPS_VAULT_KEY must be set in production (a Fernet key for the credential vault)")
+        config["VAULT_KEY"] = _instance_secret(instance / "vault_key", _fernet_key)
     if not config.get("UPLOAD_DIR"):
         config["UPLOAD_DIR"] = str(instance / "uploads")
 
 
-def _instance_secret(path: Path) -> str:
+def _fernet_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+def _instance_secret(path: Path, make=lambda: secrets.token_urlsafe(48)) -> str:
     """Read a development secret from ``path``, generating it once with mode 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -88,5 +100,5 @@ def _instance_secret(path: Path) -> str:
     except FileExistsError:
         return path.read_text().strip()
     with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_urlsafe(48))
+        f.write(make())
     return path.read_text().strip()

@@ -2,6 +2,26 @@
 
 from ops.audit.models import AuditEntry  # noqa: F401
 from ops.auth.models import User  # noqa: F401
+from ops.billing.models import (  # noqa: F401
+    ApiToken,
+    CreditNote,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    UsageDaily,
+    UsageImport,
+)
 from ops.clients.models import Client, ClientContact, ClientShop, Needs, PlanItem  # noqa: F401
+from ops.contracts.models import ClauseTemplate, Contract, ContractClause, ContractKpi, VendorProfile  # noqa: F401
 from ops.numbering import NumberSequence  # noqa: F401
+from ops.onboarding.models import (  # noqa: F401
+    Agent,
+    Assignment,
+    ChecklistItem,
+    ChecklistTemplate,
+    ChecklistTemplateItem,
+    Credential,
+    PlatformRule,
+)
 from ops.quotes.models import Quote, RateCard  # noqa: F401
+from ops.training.models import ExamAttempt, Material, MaterialVersion, SessionInvite, TrainingSession  # noqa: F401

@@ -25,6 +25,21 @@ def test_create_app_in_production_without_secret_raises(monkeypatch):
                     "AUTO_MIGRATE": False})
 
 
+def test_production_without_vault_key_refuses_to_start(tmp_path):
+    config = {"ENV_NAME": "production", "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    with pytest.raises(ConfigError, match="OPS_VAULT_KEY"):
+        finalise(config, str(tmp_path))
+
+
+def test_development_vault_key_is_a_fernet_key_kept_in_instance(tmp_path):
+    from cryptography.fernet import Fernet
+
+    config = {"ENV_NAME": "development", "SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": None}
+    finalise(config, str(tmp_path))
+    assert stat.S_IMODE(os.stat(tmp_path / "vault_key").st_mode) == 0o600
+    Fernet(config["VAULT_KEY"].encode())  # a valid key
+
+
 def test_development_secret_is_generated_once_with_mode_0600(tmp_path):
     first = {"ENV_NAME": "development", "SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": None}
     finalise(first, str(tmp_path))
@@ -38,7 +53,8 @@ def test_development_secret_is_generated_once_with_mode_0600(tmp_path):
 
 
 def test_secret_from_environment_wins(tmp_path):
-    config = {"ENV_NAME": "production", "SECRET_KEY": "from-env", "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x/y"}
+    config = {"ENV_NAME": "production", "SECRET_KEY": "from-env", "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x/y",
+              "VAULT_KEY": "k"}
     finalise(config, str(tmp_path))
     assert config["SECRET_KEY"] == "from-env"
     assert not (tmp_path / "secret_key").exists()

@@ -1,0 +1,1 @@
+"""Billing: usage, the billing engine, invoices, payments, credit notes, API tokens."""

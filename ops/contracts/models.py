@@ -1,0 +1,194 @@
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ops.extensions import db
+from ops.timeutil import UTCDateTime, utcnow
+
+CONTRACT_STATES = ("draft", "pending_signature", "active", "expired", "terminated")
+DEPOSIT_STATES = ("none", "due", "received", "applied", "refunded", "forfeited")
+DEPOSIT_USAGES = ("first_invoice", "last_invoice", "refund_at_end")
+BILLING_CYCLES = ("monthly", "quarterly")
+BILLING_TIMINGS = ("in_advance", "in_arrears")
+DUE_RULES = ("day_of_next_month", "net_days")
+INVOICE_TYPES = ("normal", "special")
+KPI_METRICS = ("first_response_seconds", "avg_response_seconds", "reply_3min_rate", "inquiry_conversion",
+               "satisfaction", "dispute_refund_rate")
+KPI_COMPARISONS = ("lte", "gte")
+DEDUCTION_KINDS = ("percent", "fixed")
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class VendorProfile(db.Model):
+    """The vendor's own details for contracts and invoices (one row, edited by admins)."""
+
+    __tablename__ = "vendor_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    tax_id: Mapped[str] = mapped_column(sa.String(18), default="")
+    address: Mapped[str] = mapped_column(sa.String(300), default="")
+    phone: Mapped[str] = mapped_column(sa.String(50), default="")
+    bank_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    bank_account: Mapped[str] = mapped_column(sa.String(50), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Contract(db.Model):
+    __tablename__ = "contracts"
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", CONTRACT_STATES), name="status_known"),
+        sa.CheckConstraint(_in("deposit_status", DEPOSIT_STATES), name="deposit_status_known"),
+        sa.CheckConstraint(_in("deposit_usage", DEPOSIT_USAGES), name="deposit_usage_known"),
+        sa.CheckConstraint(_in("billing_cycle", BILLING_CYCLES), name="billing_cycle_known"),
+        sa.CheckConstraint(_in("billing_timing", BILLING_TIMINGS), name="billing_timing_known"),
+        sa.CheckConstraint(_in("due_rule", DUE_RULES), name="due_rule_known"),
+        sa.CheckConstraint(_in("invoice_type", INVOICE_TYPES), name="invoice_type_known"),
+        sa.CheckConstraint("deposit_fen >= 0", name="deposit_non_negative"),
+        sa.CheckConstraint("tax_rate_bp BETWEEN 0 AND 10000", name="tax_rate_range"),
+        sa.Index("ix_contracts_status_end", "status", "end_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)  # HT-2026-0001, gapless per year
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id", ondelete="RESTRICT"), index=True)
+    quote_id: Mapped[int | None] = mapped_column(sa.ForeignKey("quotes.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20), default="draft", index=True)
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    start_on: Mapped[date] = mapped_column(sa.Date)
+    end_on: Mapped[date] = mapped_column(sa.Date)
+    auto_renew: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+
+    # Frozen pricing terms copied from the accepted quote (never references the quote or card):
+    # {"model", "seats": [{"scope", "shift", "seats", "monthly_rate_fen"}], "commission_rate_bp",
+    #  "commission_base", "tier_mode", "tiers", "consult_multiplier_bp", "monthly_minimum_fen",
+    #  "extras": [{"code", "label", "unit", "unit_price_fen", "quantity"}], "discount_bp"}
+    model: Mapped[str] = mapped_column(sa.String(20))
+    terms: Mapped[dict] = mapped_column(sa.JSON)
+
+    billing_cycle: Mapped[str] = mapped_column(sa.String(10), default="monthly")
+    billing_timing: Mapped[str] = mapped_column(sa.String(12), default="in_arrears")
+    due_rule: Mapped[str] = mapped_column(sa.String(20), default="day_of_next_month")
+    due_value: Mapped[int] = mapped_column(sa.Integer, default=5)  # day N of next month, or N days net
+    late_fee_bp_per_day: Mapped[int] = mapped_column(sa.Integer, default=5)  # 0.05 % a day
+    late_fee_grace_days: Mapped[int] = mapped_column(sa.Integer, default=5)
+    tax_rate_bp: Mapped[int] = mapped_column(sa.Integer, default=600)
+    prices_include_tax: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    invoice_type: Mapped[str] = mapped_column(sa.String(10), default="normal")  # 普票 / 专票
+
+    # Invoicing details of both parties, copied at creation and editable while draft.
+    client_legal_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    client_tax_id: Mapped[str] = mapped_column(sa.String(18), default="")
+    client_address: Mapped[str] = mapped_column(sa.String(300), default="")
+    client_phone: Mapped[str] = mapped_column(sa.String(50), default="")
+    client_bank_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    client_bank_account: Mapped[str] = mapped_column(sa.String(50), default="")
+    vendor_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    vendor_tax_id: Mapped[str] = mapped_column(sa.String(18), default="")
+    vendor_address: Mapped[str] = mapped_column(sa.String(300), default="")
+    vendor_phone: Mapped[str] = mapped_column(sa.String(50), default="")
+    vendor_bank_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    vendor_bank_account: Mapped[str] = mapped_column(sa.String(50), default="")
+
+    # Deposit (定金)
+    deposit_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    deposit_usage: Mapped[str] = mapped_column(sa.String(20), default="refund_at_end")
+    deposit_status: Mapped[str] = mapped_column(sa.String(20), default="none")
+    deposit_due_on: Mapped[date | None] = mapped_column(sa.Date)
+    deposit_received_on: Mapped[date | None] = mapped_column(sa.Date)
+    deposit_received_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    deposit_reference: Mapped[str] = mapped_column(sa.String(100), default="")  # bank slip / transfer ref
+    deposit_settled_on: Mapped[date | None] = mapped_column(sa.Date)  # applied / refunded / forfeited
+    deposit_settled_reference: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    # KPI assessment (clauses in contract_kpis)
+    kpi_cap_bp: Mapped[int] = mapped_column(sa.Integer, default=2000)  # all deductions ≤ 20 % of the period's fee
+    breakin_months: Mapped[int] = mapped_column(sa.Integer, default=1)  # first month(s) not assessed
+
+    # Signed copy (PDF stored outside the web root under a random name)
+    signed_file: Mapped[str | None] = mapped_column(sa.String(80))
+    signed_original_name: Mapped[str | None] = mapped_column(sa.String(200))
+    signed_size: Mapped[int | None] = mapped_column(sa.Integer)
+    signed_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    signed_uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    signed_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    terminated_on: Mapped[date | None] = mapped_column(sa.Date)
+    termination_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    client = relationship("Client")
+    quote = relationship("Quote")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    signed_uploaded_by = relationship("User", foreign_keys=[signed_uploaded_by_id])
+    kpis: Mapped[list["ContractKpi"]] = relationship(
+        back_populates="contract", cascade="all, delete-orphan", order_by="ContractKpi.position"
+    )
+    clauses: Mapped[list["ContractClause"]] = relationship(
+        back_populates="contract", cascade="all, delete-orphan", order_by="ContractClause.position"
+    )
+
+
+class ContractKpi(db.Model):
+    """A KPI clause billing evaluates: metric, comparison, threshold and the deduction on a breach.
+
+    Thresholds: seconds for the *_seconds metrics, basis points for rates (80 % = 8000).
+    """
+
+    __tablename__ = "contract_kpis"
+    __table_args__ = (
+        sa.CheckConstraint(_in("metric", KPI_METRICS), name="metric_known"),
+        sa.CheckConstraint(_in("comparison", KPI_COMPARISONS), name="comparison_known"),
+        sa.CheckConstraint(_in("deduction_kind", DEDUCTION_KINDS), name="deduction_kind_known"),
+        sa.CheckConstraint("deduction_bp >= 0 AND deduction_fen >= 0", name="deduction_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(sa.Integer, default=0)
+    metric: Mapped[str] = mapped_column(sa.String(30))
+    comparison: Mapped[str] = mapped_column(sa.String(3))  # the target: lte = at most, gte = at least
+    threshold: Mapped[int] = mapped_column(sa.Integer)
+    deduction_kind: Mapped[str] = mapped_column(sa.String(10), default="percent")
+    deduction_bp: Mapped[int] = mapped_column(sa.Integer, default=0)  # % of the period's service fee
+    deduction_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # or a fixed amount
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    contract: Mapped[Contract] = relationship(back_populates="kpis")
+
+
+class ClauseTemplate(db.Model):
+    """The breach-clause library (违约条款) admins maintain."""
+
+    __tablename__ = "clause_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    position: Mapped[int] = mapped_column(sa.Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ContractClause(db.Model):
+    """A breach clause as agreed in one contract (copied from the library, then edited)."""
+
+    __tablename__ = "contract_clauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id", ondelete="CASCADE"), index=True)
+    template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clause_templates.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(sa.Integer, default=0)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+
+    contract: Mapped[Contract] = relationship(back_populates="clauses")

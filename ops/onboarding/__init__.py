@@ -1,0 +1,1 @@
+"""Go-live: agents, assignments to contracts, checklists, the credential vault, the onboarding dashboard."""

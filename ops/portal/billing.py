@@ -1,0 +1,3 @@
+"""The client portal's billing pages (routes on the portal blueprint)."""
+
+from ops.portal.views import bp  # noqa: F401

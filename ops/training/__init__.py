@@ -1,0 +1,1 @@
+"""Training: materials (versioned uploads), sessions, attendance and exams."""
