@@ -36,4 +36,60 @@ PHASES = {
     6: _l("结算"),
 }
 
-CATEGORIES = ("服饰鞋包", "美妆个护", "食品生鲜", "母婴玩具", "家居家纺", "3C数码", "家用电器", "运动户外", "珠宝配饰", "医药保健")
+CATEGORIES = (
+    "服饰鞋包",
+    "美妆个护",
+    "食品生鲜",
+    "母婴玩具",
+    "家居家纺",
+    "3C数码",
+    "家用电器",
+    "运动户外",
+    "珠宝配饰",
+    "医药保健",
+)
+
+# Badge colours (Bootstrap) for each stage.
+STAGE_BADGES = {
+    "lead": "bg-secondary",
+    "negotiating": "bg-info text-dark",
+    "contracted": "bg-primary",
+    "onboarding": "bg-warning text-dark",
+    "live": "bg-success",
+    "paused": "bg-dark",
+    "churned": "bg-danger",
+}
+# Stages only a manager or admin sets by hand (with a reason); forward moves come from later stages.
+HALT_STAGES = ("paused", "churned")
+
+# Product complexity 1-5 (商品复杂度), with what each level means for the agents.
+COMPLEXITY_LEVELS = {
+    1: _l("1 - 极简：标品、SKU 少，咨询以发货、物流为主"),
+    2: _l("2 - 简单：常规商品，尺码/规格问题为主，话术可覆盖大部分咨询"),
+    3: _l("3 - 一般：需要了解材质、用法与搭配，有一定售后判断"),
+    4: _l("4 - 较复杂：参数多、需专业讲解（如 3C、家电、美妆成分）"),
+    5: _l("5 - 复杂：高度专业或定制类，需深入培训与考试后上岗"),
+}
+
+# Plan items: a key concern (关注点) or a key work item (工作项) of a phase.
+PLAN_KINDS = {"concern": _l("重点关注"), "work": _l("重点工作")}
+
+# Labels of the needs fields, in form order (used by the needs history diff).
+NEEDS_FIELDS = {
+    "platform": _l("平台"),
+    "scope": _l("服务范围"),
+    "shifts": _l("班次"),
+    "avg_daily_consults": _l("日均咨询量"),
+    "peak_daily_consults": _l("高峰日咨询量"),
+    "peak_hour_share_bp": _l("高峰小时占比"),
+    "aht_seconds": _l("平均处理时长（秒）"),
+    "concurrency": _l("人均同时接待数"),
+    "sl_target_bp": _l("服务水平目标"),
+    "sl_answer_seconds": _l("应答时限（秒）"),
+    "avg_order_value_fen": _l("客单价"),
+    "inquiry_conversion_bp": _l("预期询单转化率"),
+    "category": _l("类目"),
+    "complexity": _l("商品复杂度"),
+    "sku_count": _l("SKU 数量"),
+    "special_requirements": _l("特殊要求"),
+}

@@ -1,11 +1,46 @@
 """Client actions. Each checks, writes and audits; the caller commits."""
 
-import sqlalchemy as sa
+import dataclasses
+from datetime import date
 
-from ops.audit.services import record
-from ops.clients.constants import STAGE_ORDER
-from ops.clients.models import Client, Needs
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from ops.audit.models import AuditEntry
+from ops.audit.services import record, snapshot
+from ops.clients import plan as plan_rules
+from ops.clients.constants import HALT_STAGES, SCOPES, SHIFTS, STAGE_ORDER, STAGES
+from ops.clients.models import PLATFORM_CODES, Client, ClientContact, ClientShop, Needs, PlanItem
+from ops.clients.taxid import validate_credit_code
 from ops.extensions import db
+from ops.timeutil import utcnow
+
+CLIENT_FIELDS = (
+    "name",
+    "legal_name",
+    "tax_id",
+    "category",
+    "owner_id",
+    "address",
+    "phone",
+    "bank_name",
+    "bank_account",
+    "notes",
+)
+CONTACT_FIELDS = ("name", "title", "phone", "email", "wechat", "is_primary")
+PLAN_ITEM_FIELDS = ("title", "owner_id", "due_on")
+
+
+class ClientError(ValueError):
+    """A refused client action; the message is for the user. ``field`` names the form field at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# --- reading ------------------------------------------------------------------------------
 
 
 def current_needs(client_id: int) -> Needs | None:
@@ -13,6 +48,127 @@ def current_needs(client_id: int) -> Needs | None:
     return db.session.scalar(
         sa.select(Needs).where(Needs.client_id == client_id).order_by(Needs.version.desc()).limit(1)
     )
+
+
+def needs_values(needs: Needs | None) -> dict | None:
+    """A needs version as a plain dict of its business fields (for diffs and prefilling)."""
+    if needs is None:
+        return None
+    return {field: getattr(needs, field) for field in plan_rules.NEEDS_DIFF_FIELDS}
+
+
+def pipeline_facts(client: Client) -> plan_rules.PipelineFacts:
+    """What is known about the client's progress through the six phases.
+
+    Later modules contribute facts by appending callables ``provider(client) -> dict`` of
+    PipelineFacts fields to ``app.extensions["ops_pipeline_facts"]``.
+    """
+    # A paused or churned client keeps the progress it had made before the halt.
+    stage = stage_before_halt(client) if client.stage in HALT_STAGES else client.stage
+    facts = plan_rules.PipelineFacts(
+        stage=stage,
+        has_needs=db.session.scalar(sa.select(sa.exists().where(Needs.client_id == client.id))),
+    )
+    facts = dataclasses.replace(facts, **_quote_facts(client.id))
+    for provider in current_app.extensions.get("ops_pipeline_facts", []):
+        facts = dataclasses.replace(facts, **(provider(client) or {}))
+    return facts
+
+
+def _quote_facts(client_id: int) -> dict:
+    from ops.quotes.models import Quote
+
+    sent, accepted = db.session.execute(
+        sa.select(
+            sa.func.count(Quote.sent_at),
+            sa.func.count(sa.case((Quote.status == "accepted", 1))),
+        ).where(Quote.client_id == client_id)
+    ).one()
+    return {"quotes_sent": sent, "quotes_accepted": accepted}
+
+
+def stage_counts(owner_id: int | None = None) -> dict[str, int]:
+    """Number of clients per stage (all stages present, zeros included), optionally one owner's."""
+    stmt = sa.select(Client.stage, sa.func.count()).group_by(Client.stage)
+    if owner_id is not None:
+        stmt = stmt.where(Client.owner_id == owner_id)
+    counts = dict.fromkeys(STAGES, 0)
+    counts.update(dict(db.session.execute(stmt).all()))
+    return counts
+
+
+def find_client_by_tax_id(tax_id: str) -> Client | None:
+    return db.session.scalar(sa.select(Client).where(Client.tax_id == tax_id))
+
+
+# --- clients ------------------------------------------------------------------------------
+
+
+def _clean_client_data(data: dict, client: Client | None = None) -> dict:
+    values = {field: (data.get(field) or "") for field in CLIENT_FIELDS if field != "owner_id"}
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    values["owner_id"] = data.get("owner_id") or None
+    if not values["name"]:
+        raise ClientError(_("请输入客户名称。"), "name")
+    if values["tax_id"]:
+        try:
+            values["tax_id"] = validate_credit_code(values["tax_id"])
+        except ValueError as exc:
+            raise ClientError(str(exc), "tax_id") from exc
+        other = find_client_by_tax_id(values["tax_id"])
+        if other is not None and other is not client:
+            raise ClientError(
+                _(
+                    "统一社会信用代码 %(code)s 已被客户“%(name)s”使用，同一家公司请勿重复建档。",
+                    code=values["tax_id"],
+                    name=other.name,
+                ),
+                "tax_id",
+            )
+    else:
+        values["tax_id"] = None  # several clients may have no tax id yet (unique allows NULLs)
+    return values
+
+
+def create_client(data: dict, *, by=None) -> Client:
+    """Create a client (stage 潜在客户) from ``data`` (CLIENT_FIELDS, plus an optional first shop as
+    ``shop_platform``/``shop_name``/``shop_url``). The owner defaults to ``by`` when ``by`` is sales."""
+    values = _clean_client_data(data)
+    if values["owner_id"] is None and by is not None and by.role == "sales":
+        values["owner_id"] = by.id
+    client = Client(stage="lead", **values)
+    db.session.add(client)
+    if (data.get("shop_name") or "").strip():
+        _check_shop(data.get("shop_platform"), data.get("shop_name"))
+        client.shops.append(
+            ClientShop(
+                platform=data["shop_platform"],
+                shop_name=data["shop_name"].strip(),
+                shop_url=(data.get("shop_url") or "").strip(),
+            )
+        )
+    db.session.flush()
+    record("client.created", client, summary=client.name, after=snapshot(client, CLIENT_FIELDS), actor=by)
+    return client
+
+
+def update_client(client: Client, data: dict, *, by=None) -> None:
+    values = _clean_client_data(data, client)
+    before = snapshot(client, CLIENT_FIELDS)
+    for field, value in values.items():
+        setattr(client, field, value)
+    after = snapshot(client, CLIENT_FIELDS)
+    changed = {k for k in CLIENT_FIELDS if before[k] != after[k]}
+    if changed:
+        client.updated_at = utcnow()
+        record(
+            "client.updated",
+            client,
+            summary=client.name,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+            actor=by,
+        )
 
 
 def advance_stage(client: Client, stage: str, *, reason: str = "") -> bool:
@@ -24,6 +180,368 @@ def advance_stage(client: Client, stage: str, *, reason: str = "") -> bool:
         return False
     before = client.stage
     client.stage = stage
-    record("client.stage_advanced", client, summary=reason or f"{before} -> {stage}",
-           before={"stage": before}, after={"stage": stage})
+    client.updated_at = utcnow()
+    record(
+        "client.stage_advanced",
+        client,
+        summary=reason or f"{before} -> {stage}",
+        before={"stage": before},
+        after={"stage": stage},
+    )
     return True
+
+
+def stage_before_halt(client: Client) -> str:
+    """The pipeline stage the client had before it was paused or churned (潜在客户 when unknown)."""
+    entries = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(
+            AuditEntry.object_type == Client.__tablename__,
+            AuditEntry.object_id == client.id,
+            AuditEntry.action == "client.stage_changed",
+        )
+        .order_by(AuditEntry.id.desc())
+    )
+    for entry in entries:
+        previous = (entry.before or {}).get("stage")
+        if previous in STAGE_ORDER:
+            return previous
+    return "lead"
+
+
+def set_client_stage(client: Client, stage: str, reason: str, *, by) -> None:
+    """A manager's or admin's hand-set stage: pause or churn a client, or resume a paused or
+    churned one (to ``stage`` in the pipeline order). A reason is required; audited."""
+    if by is None or by.role not in ("manager", "admin"):
+        raise ClientError(_("只有经理或管理员可以暂停、流失或恢复客户。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ClientError(_("请填写原因。"), "reason")
+    if stage not in STAGES:
+        raise ClientError(_("未知阶段。"), "stage")
+    if stage == client.stage:
+        raise ClientError(_("客户已处于“%(stage)s”阶段。", stage=STAGES[stage]), "stage")
+    if stage not in HALT_STAGES and client.stage not in HALT_STAGES:
+        raise ClientError(
+            _("进行中的客户只能设为暂停或流失；推进阶段由报价、合同、上线等环节自动完成。"), "stage"
+        )
+    before = client.stage
+    client.stage = stage
+    client.updated_at = utcnow()
+    record(
+        "client.stage_changed",
+        client,
+        summary=reason,
+        before={"stage": before},
+        after={"stage": stage, "reason": reason},
+        actor=by,
+    )
+
+
+# --- shops and contacts -------------------------------------------------------------------
+
+
+def _check_shop(platform: str | None, shop_name: str | None) -> None:
+    if platform not in PLATFORM_CODES:
+        raise ClientError(_("请选择店铺所在平台。"), "platform")
+    if not (shop_name or "").strip():
+        raise ClientError(_("请输入店铺名称。"), "shop_name")
+
+
+def add_shop(client: Client, platform: str, shop_name: str, shop_url: str = "", *, by=None) -> ClientShop:
+    _check_shop(platform, shop_name)
+    shop_name = shop_name.strip()
+    if any(s.platform == platform and s.shop_name == shop_name for s in client.shops):
+        raise ClientError(_("该平台下已有同名店铺。"), "shop_name")
+    shop = ClientShop(platform=platform, shop_name=shop_name, shop_url=(shop_url or "").strip())
+    client.shops.append(shop)
+    client.updated_at = utcnow()
+    db.session.flush()
+    record(
+        "client.shop_added",
+        client,
+        summary=f"{platform} {shop_name}",
+        after={"platform": platform, "shop_name": shop_name, "shop_url": shop.shop_url},
+        actor=by,
+    )
+    return shop
+
+
+def remove_shop(shop: ClientShop, *, by=None) -> None:
+    client = shop.client
+    record(
+        "client.shop_removed",
+        client,
+        summary=f"{shop.platform} {shop.shop_name}",
+        before={"platform": shop.platform, "shop_name": shop.shop_name, "shop_url": shop.shop_url},
+        actor=by,
+    )
+    client.shops.remove(shop)
+    client.updated_at = utcnow()
+
+
+def _contact_values(data: dict) -> dict:
+    values = {f: (data.get(f) or "").strip() for f in CONTACT_FIELDS if f != "is_primary"}
+    values["is_primary"] = bool(data.get("is_primary"))
+    if not values["name"]:
+        raise ClientError(_("请输入联系人姓名。"), "name")
+    return values
+
+
+def _only_primary(client: Client, contact: ClientContact) -> None:
+    if contact.is_primary:
+        for other in client.contacts:
+            if other is not contact:
+                other.is_primary = False
+
+
+def add_contact(client: Client, data: dict, *, by=None) -> ClientContact:
+    """Add a contact; the first contact, or one flagged primary, becomes the primary contact."""
+    values = _contact_values(data)
+    if not client.contacts:
+        values["is_primary"] = True
+    contact = ClientContact(**values)
+    client.contacts.append(contact)
+    _only_primary(client, contact)
+    client.updated_at = utcnow()
+    db.session.flush()
+    record(
+        "client.contact_added",
+        client,
+        summary=contact.name,
+        after=snapshot(contact, CONTACT_FIELDS),
+        actor=by,
+    )
+    return contact
+
+
+def update_contact(contact: ClientContact, data: dict, *, by=None) -> None:
+    values = _contact_values(data)
+    before = snapshot(contact, CONTACT_FIELDS)
+    for field, value in values.items():
+        setattr(contact, field, value)
+    _only_primary(contact.client, contact)
+    contact.client.updated_at = utcnow()
+    record(
+        "client.contact_updated",
+        contact.client,
+        summary=contact.name,
+        before=before,
+        after=snapshot(contact, CONTACT_FIELDS),
+        actor=by,
+    )
+
+
+def remove_contact(contact: ClientContact, *, by=None) -> None:
+    client = contact.client
+    record(
+        "client.contact_removed",
+        client,
+        summary=contact.name,
+        before=snapshot(contact, CONTACT_FIELDS),
+        actor=by,
+    )
+    client.contacts.remove(contact)
+    if contact.is_primary and client.contacts:
+        client.contacts[0].is_primary = True
+    client.updated_at = utcnow()
+
+
+# --- needs --------------------------------------------------------------------------------
+
+NEEDS_OPTIONAL_INTS = (
+    "peak_daily_consults",
+    "peak_hour_share_bp",
+    "aht_seconds",
+    "concurrency",
+    "sl_target_bp",
+    "sl_answer_seconds",
+    "avg_order_value_fen",
+    "inquiry_conversion_bp",
+    "sku_count",
+)
+
+
+def check_needs(data: dict) -> dict[str, str]:
+    """Problems with a needs record (field -> Chinese message); empty when it is acceptable."""
+    problems = {}
+    if data.get("platform") not in PLATFORM_CODES:
+        problems["platform"] = _("请选择平台。")
+    if data.get("scope") not in SCOPES:
+        problems["scope"] = _("请选择服务范围。")
+    shifts = data.get("shifts") or []
+    if not shifts or any(s not in SHIFTS for s in shifts):
+        problems["shifts"] = _("请至少选择一个班次。")
+    avg = data.get("avg_daily_consults")
+    if avg is None or avg < 0:
+        problems["avg_daily_consults"] = _("请输入日均咨询量（不小于 0）。")
+    for field in NEEDS_OPTIONAL_INTS:
+        value = data.get(field)
+        if value is not None and value < 0:
+            problems[field] = _("不能为负数。")
+    peak = data.get("peak_daily_consults")
+    if peak is not None and avg is not None and peak < avg:
+        problems["peak_daily_consults"] = _("高峰日咨询量不能小于日均咨询量。")
+    for field in ("peak_hour_share_bp", "sl_target_bp", "inquiry_conversion_bp"):
+        value = data.get(field)
+        if value is not None and not 0 <= value <= 10_000:
+            problems[field] = _("百分比应在 0% 到 100% 之间。")
+    if (data.get("sl_target_bp") is None) != (data.get("sl_answer_seconds") is None):
+        problems["sl_answer_seconds"] = _("服务水平目标需同时填写百分比和应答秒数。")
+    complexity = data.get("complexity")
+    if complexity not in (1, 2, 3, 4, 5):
+        problems["complexity"] = _("商品复杂度应为 1 到 5。")
+    return problems
+
+
+def record_needs(client: Client, data: dict, *, by=None) -> Needs:
+    """Save the client's needs as a new version (the previous versions stay as they were).
+
+    ``data`` holds the Needs fields: money in fen, shares in basis points, times in seconds.
+    Raises ClientError (its ``field`` set) when a value is out of range.
+    """
+    problems = check_needs(data)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise ClientError(message, field)
+    previous = current_needs(client.id)
+    values = {field: data.get(field) for field in plan_rules.NEEDS_DIFF_FIELDS}
+    values["shifts"] = [s for s in SHIFTS if s in values["shifts"]]  # stored in the canonical order
+    values["category"] = (values["category"] or "").strip()
+    values["special_requirements"] = (values["special_requirements"] or "").strip()
+    needs = Needs(
+        client_id=client.id,
+        version=(previous.version + 1) if previous else 1,
+        created_by_id=getattr(by, "id", None),
+        **values,
+    )
+    db.session.add(needs)
+    client.updated_at = utcnow()
+    db.session.flush()
+    changes = plan_rules.diff_needs(needs_values(previous), values)
+    record(
+        "client.needs_recorded",
+        client,
+        summary=f"v{needs.version}",
+        before={c.field: c.before for c in changes} if previous else None,
+        after={c.field: c.after for c in changes} if previous else values,
+        actor=by,
+    )
+    return needs
+
+
+# --- plan ---------------------------------------------------------------------------------
+
+
+def has_plan(client: Client) -> bool:
+    return bool(db.session.scalar(sa.select(sa.exists().where(PlanItem.client_id == client.id))))
+
+
+def create_plan_from_template(client: Client, *, by=None, start_date: date) -> list[PlanItem]:
+    """Give the client the default plan (DEFAULT_PLAN), due dates counted from ``start_date``.
+
+    Work items are owned by the client's owner. Refuses when the client already has a plan.
+    """
+    if has_plan(client):
+        raise ClientError(_("该客户已有外包计划，不能重复创建。"))
+    items = [
+        PlanItem(
+            client_id=client.id,
+            phase=t.phase,
+            kind=t.kind,
+            position=t.position,
+            title=t.title,
+            due_on=t.due_on,
+            owner_id=client.owner_id if t.kind == "work" else None,
+        )
+        for t in plan_rules.plan_from_template(start_date)
+    ]
+    db.session.add_all(items)
+    db.session.flush()
+    record(
+        "client.plan_created",
+        client,
+        summary=_("按模板创建 %(n)s 项，起始 %(d)s", n=len(items), d=start_date),
+        after={"items": len(items), "start_date": start_date},
+        actor=by,
+    )
+    return items
+
+
+def add_plan_item(
+    client: Client,
+    *,
+    phase: int,
+    kind: str,
+    title: str,
+    owner_id: int | None = None,
+    due_on: date | None = None,
+    by=None,
+) -> PlanItem:
+    if phase not in plan_rules.PHASE_NUMBERS:
+        raise ClientError(_("阶段应为 1 到 6。"), "phase")
+    if kind not in ("concern", "work"):
+        raise ClientError(_("请选择类型。"), "kind")
+    title = (title or "").strip()
+    if not title:
+        raise ClientError(_("请输入事项内容。"), "title")
+    position = 1 + (
+        db.session.scalar(
+            sa.select(sa.func.max(PlanItem.position)).where(
+                PlanItem.client_id == client.id, PlanItem.phase == phase
+            )
+        )
+        or 0
+    )
+    item = PlanItem(
+        client_id=client.id,
+        phase=phase,
+        kind=kind,
+        title=title,
+        position=position,
+        owner_id=owner_id or None,
+        due_on=due_on,
+    )
+    db.session.add(item)
+    db.session.flush()
+    record(
+        "plan_item.added",
+        item,
+        summary=title,
+        after=snapshot(item, ("phase", "kind") + PLAN_ITEM_FIELDS),
+        actor=by,
+    )
+    return item
+
+
+def update_plan_item(
+    item: PlanItem, *, owner_id: int | None, due_on: date | None, title: str, by=None
+) -> None:
+    title = (title or "").strip()
+    if not title:
+        raise ClientError(_("请输入事项内容。"), "title")
+    before = snapshot(item, PLAN_ITEM_FIELDS)
+    item.title, item.owner_id, item.due_on = title, owner_id or None, due_on
+    after = snapshot(item, PLAN_ITEM_FIELDS)
+    if before != after:
+        record("plan_item.updated", item, summary=title, before=before, after=after, actor=by)
+
+
+def toggle_plan_item(item: PlanItem, *, by) -> bool:
+    """Tick an item done (recording who and when) or untick it. Returns the new done state."""
+    before = {"done_at": item.done_at, "done_by_id": item.done_by_id}
+    if item.done_at is None:
+        item.done_at, item.done_by_id = utcnow(), getattr(by, "id", None)
+        action = "plan_item.done"
+    else:
+        item.done_at, item.done_by_id = None, None
+        action = "plan_item.undone"
+    record(
+        action,
+        item,
+        summary=item.title,
+        before=before,
+        after={"done_at": item.done_at, "done_by_id": item.done_by_id},
+        actor=by,
+    )
+    return item.done_at is not None
