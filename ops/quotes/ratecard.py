@@ -266,3 +266,100 @@ def result_to_json(result: pricing.QuoteResult) -> list[dict]:
     """Quote lines as JSON-able dicts (quantity as a decimal string)."""
     return [{"kind": line.kind, "description": line.description, "quantity": str(line.quantity), "unit": line.unit,
              "amount_fen": line.amount_fen, "explanation": line.explanation} for line in result.lines]
+
+
+# --- Helpers for the rate-card editor and pages (pure) -------------------------------------------
+
+from decimal import Decimal, InvalidOperation  # noqa: E402  (kept with the helpers that use them)
+
+from ops.money import format_fen, to_fen  # noqa: E402
+
+TIER_MODE_EXPLANATIONS = {
+    "graduated": "累进阶梯：每一档内的咨询量按该档单价计费，超出部分进入下一档（类似个税累进）",
+    "volume": "总量阶梯：当月全部有效咨询量按总量所落入那一档的单价计费",
+}
+MSG_MULTIPLIER_EMPTY = "系数不能为空"
+MSG_MULTIPLIER_FORMAT = "系数格式不正确：请输入小数，例如 1.30（表示 ×1.30）"
+MSG_MULTIPLIER_DECIMALS = "系数最多四位小数，例如 1.125"
+MSG_MULTIPLIER_RANGE = "系数必须大于 0 且不超过 10，例如 0.95、1.00、1.30"
+MSG_COUNT_EMPTY = "数量不能为空"
+MSG_COUNT_FORMAT = "请输入整数，例如 3,000"
+
+
+def parse_multiplier(text: str | None) -> int:
+    """A user-typed multiplier in basis points: "1.30" / "×1.3" / "1" -> 13000 / 13000 / 10000.
+
+    At most four decimals (one basis point); must be above 0 and at most ×10. Raises ValueError
+    with a Chinese message otherwise (``None`` counts as empty).
+    """
+    s = (text or "").strip().lstrip("×xX*＊").strip()
+    if not s:
+        raise ValueError(MSG_MULTIPLIER_EMPTY)
+    whole, _dot, frac = s.partition(".")
+    if not whole.isascii() or not whole.isdigit() or (frac and not (frac.isascii() and frac.isdigit())):
+        raise ValueError(MSG_MULTIPLIER_FORMAT)
+    if len(frac) > 4:
+        raise ValueError(MSG_MULTIPLIER_DECIMALS)
+    bp = int(whole) * 10_000 + int(frac.ljust(4, "0") or "0")
+    if not 0 < bp <= pricing.MAX_MULTIPLIER_BP:
+        raise ValueError(MSG_MULTIPLIER_RANGE)
+    return bp
+
+
+def parse_count(text: str | None) -> int:
+    """A user-typed whole number ("3,000" -> 3000); ValueError with a Chinese message otherwise."""
+    s = (text or "").strip().replace(",", "").replace("，", "")
+    if not s:
+        raise ValueError(MSG_COUNT_EMPTY)
+    if not (s.isascii() and s.isdigit()):
+        raise ValueError(MSG_COUNT_FORMAT)
+    return int(s)
+
+
+def yuan_text(value) -> str:
+    """A tier price (yuan as a decimal string or int) as "¥1,500.00"; more decimals are kept ("¥0.125")."""
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        return str(value)
+    if not amount.is_finite():
+        return str(value)
+    if amount == amount.quantize(Decimal("0.01")):
+        return format_fen(to_fen(amount))
+    return f"¥{amount:,f}"
+
+
+def _count(n: int) -> str:
+    return f"{n:,}"
+
+
+def describe_consult_tiers(tiers: list[dict]) -> list[str]:
+    """Consult tiers in words: ["1–3,000 次：¥2.00/次", …, "30,001 次以上：¥0.60/次"]."""
+    lines = []
+    lower = 1
+    for tier in tiers:
+        up_to = tier.get("up_to")
+        span = f"{_count(lower)} 次以上" if up_to is None else f"{_count(lower)}–{_count(up_to)} 次"
+        text = f"{span}：{yuan_text(tier.get('unit_price', '0'))}/次"
+        if Decimal(str(tier.get("flat_fee") or "0")) != 0:
+            text += f"，另加固定费 {yuan_text(tier['flat_fee'])}"
+        lines.append(text)
+        if up_to is None:
+            break
+        lower = up_to + 1
+    return lines
+
+
+def describe_band_tiers(tiers: list[dict]) -> list[str]:
+    """Monthly bands by average daily consults: ["日均 0–49 次：¥1,500.00/月", …, "日均 150 次以上：…"]."""
+    lines = []
+    lower = 0
+    for tier in tiers:
+        up_to = tier.get("up_to")
+        span = f"日均 {_count(lower)} 次以上" if up_to is None else f"日均 {_count(lower)}–{_count(up_to)} 次"
+        lines.append(f"{span}：{yuan_text(tier.get('flat_fee', '0'))}/月")
+        if up_to is None:
+            break
+        lower = up_to + 1
+    return lines
+

@@ -1,7 +1,200 @@
-from flask import Blueprint
+"""Rate-card pages (价目表): managers read; only admins create, edit, publish and discard."""
 
-from ops.auth.permissions import require_roles_for_blueprint
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from ops.auth.permissions import require_roles_for_blueprint, roles_required
 from ops.auth.roles import ADMIN, MANAGER
+from ops.extensions import db
+from ops.forms import ConfirmForm
+from ops.quotes import pricing
+from ops.quotes import ratecard_services as services
+from ops.quotes.models import RateCard
+from ops.quotes.ratecard import (
+    EXTRA_LABELS,
+    PLATFORM_CODES,
+    PLATFORM_NAMES,
+    SCOPE_CODES,
+    SHIFT_CODES,
+    TIER_MODE_EXPLANATIONS,
+    describe_band_tiers,
+    describe_consult_tiers,
+)
+from ops.quotes.ratecard_forms import NewDraftForm, RateCardForm, form_data_from_card
+from ops.urls import page_arg
 
 bp = Blueprint("ratecards", __name__, url_prefix="/admin/rate-cards")
 require_roles_for_blueprint(bp, ADMIN, MANAGER)
+
+STATUS_LABELS = {"draft": _l("草稿"), "published": _l("已发布"), "archived": _l("已归档")}
+
+
+@bp.context_processor
+def ratecard_labels():
+    return {"status_labels": STATUS_LABELS, "scope_labels": pricing.SCOPES, "shift_labels": pricing.SHIFTS}
+
+
+def _card_or_404(card_id: int) -> RateCard:
+    return db.get_or_404(RateCard, card_id)
+
+
+@bp.route("/")
+def index():
+    stmt = (
+        sa.select(RateCard)
+        .options(selectinload(RateCard.created_by), selectinload(RateCard.published_by))
+        .order_by(RateCard.version.desc())
+    )
+    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template(
+        "ratecards/index.html",
+        page=page,
+        draft=services.current_draft(),
+        published=services.published_rate_card(),
+        confirm=ConfirmForm(),
+        new_form=NewDraftForm(),
+    )
+
+
+@bp.route("/<int:card_id>")
+def detail(card_id: int):
+    card = _card_or_404(card_id)
+    published = services.published_rate_card()
+    compare = request.args.get("compare") == "1" and published is not None and published.id != card.id
+    return render_template(
+        "ratecards/detail.html",
+        card=card,
+        data=card.data,
+        published=published,
+        base=published.data if compare else None,
+        compare=compare,
+        draft=services.current_draft(),
+        consult_lines=describe_consult_tiers((card.data.get("consult_tiers") or {}).get("tiers") or []),
+        band_lines=describe_band_tiers(card.data.get("band_tiers") or []),
+        base_consult_lines=describe_consult_tiers(published.data["consult_tiers"]["tiers"])
+        if compare
+        else None,
+        base_band_lines=describe_band_tiers(published.data["band_tiers"]) if compare else None,
+        mode_explanations=TIER_MODE_EXPLANATIONS,
+        tier_modes=pricing.TIER_MODES,
+        platform_codes=PLATFORM_CODES,
+        platform_names=PLATFORM_NAMES,
+        scope_codes=SCOPE_CODES,
+        shift_codes=SHIFT_CODES,
+        extra_labels=EXTRA_LABELS,
+        confirm=ConfirmForm(),
+        new_form=NewDraftForm(),
+    )
+
+
+@bp.route("/new", methods=["POST"])
+@roles_required(ADMIN)
+def create():
+    form = NewDraftForm()
+    if not form.validate_on_submit():
+        abort(400)
+    from_card = None
+    if (form.from_id.data or "").strip():
+        if not form.from_id.data.strip().isdigit():
+            abort(404)
+        from_card = _card_or_404(int(form.from_id.data))
+    try:
+        card = services.create_draft(current_user, from_card=from_card)
+    except services.RateCardError as exc:
+        flash(str(exc), "warning")
+        return redirect(url_for("ratecards.index"))
+    db.session.commit()
+    flash(_("已新建草稿 v%(v)s，请修改价格后发布。", v=card.version), "success")
+    return redirect(url_for("ratecards.edit", card_id=card.id))
+
+
+@bp.route("/load-sample", methods=["POST"])
+@roles_required(ADMIN)
+def load_sample():
+    if ConfirmForm().validate_on_submit():
+        try:
+            card = services.load_sample_defaults(current_user)
+        except services.RateCardError as exc:
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            flash(
+                _("已载入示例默认价目表 v%(v)s 并发布。请尽快按本公司实际价格新建草稿修改。", v=card.version),
+                "success",
+            )
+    return redirect(url_for("ratecards.index"))
+
+
+@bp.route("/<int:card_id>/edit", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def edit(card_id: int):
+    card = _card_or_404(card_id)
+    if card.status != "draft":
+        flash(_("价目表 v%(v)s 不是草稿，不能修改；如需调整请新建草稿。", v=card.version), "warning")
+        return redirect(url_for("ratecards.detail", card_id=card.id))
+    form = RateCardForm(data=form_data_from_card(card))
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            services.update_draft(
+                card, form.card_data(card.data), form.name.data, form.note.data, by=current_user
+            )
+        except services.RateCardInvalid as exc:
+            errors = exc.errors
+        except services.RateCardError as exc:
+            errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(_("草稿 v%(v)s 已保存。", v=card.version), "success")
+            return redirect(url_for("ratecards.detail", card_id=card.id))
+    elif form.is_submitted():
+        errors = [_("有输入需要修改，见下方标红的字段；草稿未保存。")]
+    return render_template(
+        "ratecards/edit.html",
+        card=card,
+        form=form,
+        errors=errors,
+        scope_codes=SCOPE_CODES,
+        shift_codes=SHIFT_CODES,
+        extra_labels=EXTRA_LABELS,
+    )
+
+
+@bp.route("/<int:card_id>/publish", methods=["POST"])
+@roles_required(ADMIN)
+def publish(card_id: int):
+    card = _card_or_404(card_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.publish(card, current_user)
+        except services.RateCardInvalid as exc:
+            flash(_("价目表 v%(v)s 未发布：%(e)s", v=card.version, e="；".join(exc.errors)), "danger")
+        except services.RateCardError as exc:
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            flash(
+                _("价目表 v%(v)s 已发布，新报价将使用它；旧版本已归档，已有报价不受影响。", v=card.version),
+                "success",
+            )
+    return redirect(url_for("ratecards.detail", card_id=card.id))
+
+
+@bp.route("/<int:card_id>/discard", methods=["POST"])
+@roles_required(ADMIN)
+def discard(card_id: int):
+    card = _card_or_404(card_id)
+    if ConfirmForm().validate_on_submit():
+        version = card.version
+        try:
+            services.discard_draft(card, current_user)
+        except services.RateCardError as exc:
+            flash(str(exc), "warning")
+            return redirect(url_for("ratecards.detail", card_id=card.id))
+        db.session.commit()
+        flash(_("草稿 v%(v)s 已删除。", v=version), "success")
+    return redirect(url_for("ratecards.index"))
