@@ -1,7 +1,265 @@
-from flask import Blueprint
+import io
 
-from ops.auth.permissions import require_roles_for_blueprint
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
+
+from ops.auth.models import User
+from ops.auth.permissions import get_scoped_or_404, require_roles_for_blueprint, roles_required
 from ops.auth.roles import ADMIN, FINANCE, MANAGER, SALES
+from ops.clients.models import Client, Needs
+from ops.extensions import db
+from ops.forms import ConfirmForm
+from ops.quotes import services
+from ops.quotes.forms import MODEL_CHOICES, MODEL_HELP, DecisionForm, QuoteCreateForm, QuoteEditForm
+from ops.quotes.models import Quote
+from ops.quotes.pricing import MODELS
+from ops.quotes.states import STATE_BADGES, STATE_LABELS, STATES
+from ops.urls import page_arg
 
 bp = Blueprint("quotes", __name__, url_prefix="/quotes")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, SALES, FINANCE)
+
+WRITERS = (ADMIN, MANAGER, SALES)
+
+
+@bp.context_processor
+def quote_labels():
+    return {
+        "state_labels": STATE_LABELS,
+        "state_badges": STATE_BADGES,
+        "model_labels": MODELS,
+        "history_labels": services.ACTION_LABELS,
+    }
+
+
+def _load(quote_id: int) -> Quote:
+    return get_scoped_or_404(Quote, quote_id)
+
+
+def _run(quote: Quote, action, success: str):
+    """Call one service, commit once, flash; a refused action changes nothing (except an expiry)."""
+    try:
+        action()
+    except services.QuoteExpiredError as exc:
+        db.session.commit()  # the quote is now marked expired
+        flash(str(exc), "warning")
+    except services.QuoteError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("quotes.detail", quote_id=quote.id))
+
+
+@bp.route("/")
+def index():
+    status = request.args.get("status", "")
+    model = request.args.get("model", "")
+    client_id = request.args.get("client_id", type=int)
+    owner_id = request.args.get("owner_id", type=int)
+    q = request.args.get("q", "").strip()
+    stmt = (
+        sa.select(Quote)
+        .join(Quote.client)
+        .options(joinedload(Quote.client).joinedload(Client.owner))
+        .order_by(Quote.created_at.desc(), Quote.id.desc())
+    )
+    if status in STATES:
+        stmt = stmt.where(Quote.status == status)
+    if model in MODELS:
+        stmt = stmt.where(Quote.model == model)
+    if client_id:
+        stmt = stmt.where(Quote.client_id == client_id)
+    if owner_id:
+        stmt = stmt.where(Client.owner_id == owner_id)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(
+            sa.or_(Quote.number.ilike(like), Client.name.ilike(like), Client.legal_name.ilike(like))
+        )
+    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    owners = db.session.scalars(
+        sa.select(User)
+        .where(User.role.in_(WRITERS), User.is_active_user.is_(True))
+        .order_by(User.display_name)
+    ).all()
+    clients = db.session.execute(sa.select(Client.id, Client.name).order_by(Client.name)).all()
+    return render_template(
+        "quotes/index.html",
+        page=page,
+        status=status,
+        model=model,
+        client_id=client_id,
+        owner_id=owner_id,
+        q=q,
+        owners=owners,
+        clients=clients,
+        states=STATES,
+        can_create=current_user.role in WRITERS,
+    )
+
+
+def _clients_with_needs() -> list[tuple[int, str]]:
+    has_needs = sa.exists().where(Needs.client_id == Client.id)
+    return [
+        (c.id, c.name)
+        for c in db.session.execute(sa.select(Client.id, Client.name).where(has_needs).order_by(Client.name))
+    ]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def create():
+    form = QuoteCreateForm()
+    with_needs = _clients_with_needs()
+    form.client_id.choices = [SelectChoice(client_id, name) for client_id, name in with_needs]
+    if request.method == "GET":
+        form.client_id.data = request.args.get("client_id", type=int)
+        form.model.data = "fixed_seat"
+    if form.validate_on_submit():
+        client = get_scoped_or_404(Client, form.client_id.data)
+        try:
+            quote = services.create_quote(client, form.model.data, current_user)
+        except services.QuoteError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("报价 %(n)s 已生成，请核对后发送。", n=quote.label), "success")
+            return redirect(url_for("quotes.detail", quote_id=quote.id))
+    asked = request.args.get("client_id", type=int)
+    asked_without_needs = asked and asked not in dict(with_needs)
+    return render_template(
+        "quotes/create.html",
+        form=form,
+        model_choices=MODEL_CHOICES,
+        model_help=MODEL_HELP,
+        asked_without_needs=asked_without_needs,
+    )
+
+
+@bp.route("/<int:quote_id>")
+def detail(quote_id: int):
+    quote = _load(quote_id)
+    return render_template(
+        "quotes/detail.html",
+        quote=quote,
+        actions=services.allowed_actions(quote, current_user),
+        approval_reasons=services.approval_reasons(quote),
+        awaiting_approval=services.awaiting_approval(quote),
+        history=services.quote_history(quote),
+        versions=services.quote_versions(quote),
+        needs=services.needs_summary(quote.needs),
+        confirm=ConfirmForm(),
+        decision=DecisionForm(),
+        client_link="clients.detail" in current_app.view_functions,
+    )
+
+
+@bp.route("/<int:quote_id>/edit", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def edit(quote_id: int):
+    quote = _load(quote_id)
+    if quote.status != "draft":
+        flash(_("只有草稿可以修改；已发送的报价请“修订”生成新版本"), "warning")
+        return redirect(url_for("quotes.detail", quote_id=quote.id))
+    form = QuoteEditForm.for_quote(quote)
+    if form.validate_on_submit():
+        try:
+            services.update_quote(
+                quote,
+                form.terms_changes(),
+                form.discount.data,
+                form.valid_days.data,
+                form.notes.data,
+                current_user,
+            )
+        except services.QuoteError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("已保存，报价已重新计算。"), "success")
+            return redirect(url_for("quotes.detail", quote_id=quote.id))
+    return render_template("quotes/edit.html", form=form, quote=quote)
+
+
+@bp.route("/<int:quote_id>/pdf")
+def pdf(quote_id: int):
+    quote = _load(quote_id)
+    return send_file(
+        io.BytesIO(services.render_pdf(quote)),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=services.pdf_filename(quote),
+    )
+
+
+@bp.route("/<int:quote_id>/approve-discount", methods=["POST"])
+@roles_required(ADMIN, MANAGER)
+def approve_discount(quote_id: int):
+    quote = _load(quote_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("quotes.detail", quote_id=quote.id))
+    return _run(quote, lambda: services.approve_discount(quote, current_user), _("折扣已审批。"))
+
+
+@bp.route("/<int:quote_id>/send", methods=["POST"])
+@roles_required(*WRITERS)
+def send(quote_id: int):
+    quote = _load(quote_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("quotes.detail", quote_id=quote.id))
+    return _run(quote, lambda: services.send_quote(quote, current_user), _("报价已发送给客户。"))
+
+
+@bp.route("/<int:quote_id>/accept", methods=["POST"])
+@roles_required(*WRITERS)
+def accept(quote_id: int):
+    quote = _load(quote_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(_("意见最多 1000 字。"), "danger")
+        return redirect(url_for("quotes.detail", quote_id=quote.id))
+    return _run(
+        quote,
+        lambda: services.accept_quote(quote, current_user, form.comment.data),
+        _("已记录：客户接受报价。"),
+    )
+
+
+@bp.route("/<int:quote_id>/reject", methods=["POST"])
+@roles_required(*WRITERS)
+def reject(quote_id: int):
+    quote = _load(quote_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(_("意见最多 1000 字。"), "danger")
+        return redirect(url_for("quotes.detail", quote_id=quote.id))
+    return _run(
+        quote,
+        lambda: services.reject_quote(quote, current_user, form.comment.data),
+        _("已记录：客户拒绝报价。"),
+    )
+
+
+@bp.route("/<int:quote_id>/revise", methods=["POST"])
+@roles_required(*WRITERS)
+def revise(quote_id: int):
+    quote = _load(quote_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("quotes.detail", quote_id=quote.id))
+    try:
+        revision = services.revise_quote(quote, current_user)
+    except services.QuoteError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("quotes.detail", quote_id=quote.id))
+    db.session.commit()
+    flash(_("已生成新版本 %(l)s（草稿），原版本已作废。", l=revision.label), "success")
+    return redirect(url_for("quotes.edit", quote_id=revision.id))

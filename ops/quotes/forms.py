@@ -1,0 +1,178 @@
+"""Quote forms. Money is typed in yuan and percentages in %; ``.data`` is int fen / basis points."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ops.money import format_bp, format_fen, parse_percent, parse_yuan
+from ops.quotes.ratecard import EXTRA_LABELS
+
+MODEL_CHOICES = [
+    ("fixed_seat", _l("专人专席")),
+    ("base_commission", _l("底薪+提成")),
+    ("per_consult", _l("按咨询量")),
+]
+MODEL_HELP = {
+    "fixed_seat": _l("按席位包月：每个席位一个月固定价格，适合咨询量稳定、需要专人值守的店铺。"),
+    "base_commission": _l("每个席位收底薪，另按客服服务带来的销售额收取提成，适合以转化为目标的售前。"),
+    "per_consult": _l("按每月有效咨询量阶梯计价，量越大单价越低，设月度最低消费，适合咨询量波动大的店铺。"),
+}
+
+
+class YuanField(StringField):
+    """An amount typed in yuan ("12,345.67"); ``data`` is int fen."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = None
+            self.data = parse_yuan(valuelist[0])  # ValueError -> a field error with the Chinese message
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_fen(self.data, symbol=False) if isinstance(self.data, int) else ""
+
+
+class PercentField(StringField):
+    """A percentage typed as "2" or "1.5%"; ``data`` is int basis points."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = None
+            self.data = parse_percent(valuelist[0])
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_bp(self.data).rstrip("%") if isinstance(self.data, int) else ""
+
+
+class QuoteCreateForm(FlaskForm):
+    client_id = SelectField(_l("客户"), coerce=int, validators=[InputRequired(_l("请选择客户"))])
+    model = RadioField(
+        _l("计价模式"),
+        choices=[SelectChoice(value, label) for value, label in MODEL_CHOICES],
+        validators=[InputRequired(_l("请选择计价模式"))],
+    )
+    submit = SubmitField(_l("生成报价草稿"))
+
+
+class SeatRowForm(Form):
+    """One seat group of a quote (scope × shift): how many seats and the monthly rate per seat."""
+
+    seats = IntegerField(
+        _l("席位数"),
+        validators=[
+            InputRequired(_l("请输入席位数")),
+            NumberRange(min=0, max=10_000, message=_l("席位数必须在 0 到 10000 之间")),
+        ],
+    )
+    monthly_rate = YuanField(_l("月单价（元）"))
+
+
+def _count(label):
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(_l("请输入数量")),
+            NumberRange(min=0, max=100_000, message=_l("数量必须在 0 到 100000 之间")),
+        ],
+    )
+
+
+class QuoteEditForm(FlaskForm):
+    seats = FieldList(FormField(SeatRowForm), min_entries=0)
+    commission = PercentField(_l("提成比例（%）"))
+    expected_gmv = YuanField(_l("预计月服务销售额（元）"))
+    monthly_consults = IntegerField(
+        _l("每月有效咨询量（次）"),
+        validators=[
+            InputRequired(_l("请输入每月咨询量")),
+            NumberRange(min=0, message=_l("咨询量不能为负数")),
+        ],
+    )
+    minimum = YuanField(_l("月度最低消费（元）"))
+    extra_subaccount_month = _count(_l("额外子账号（个/月）"))
+    holiday_person_day = _count(_l("节假日补贴（人·天）"))
+    temp_person_shift_day = _count(_l("临时/大促客服（人·班·天）"))
+    discount = PercentField(_l("折扣（%）"))
+    valid_days = IntegerField(
+        _l("有效天数"),
+        validators=[
+            InputRequired(_l("请输入有效天数")),
+            NumberRange(min=1, max=365, message=_l("有效天数必须在 1 到 365 之间")),
+        ],
+    )
+    notes = TextAreaField(_l("备注（显示在报价单上）"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("保存并重新计算"))
+
+    # Fields that only make sense for some pricing models.
+    MODEL_FIELDS = {
+        "fixed_seat": ("seats",),
+        "base_commission": ("seats", "commission", "expected_gmv"),
+        "per_consult": ("monthly_consults", "minimum"),
+    }
+    OPTIONAL_FIELDS = ("seats", "commission", "expected_gmv", "monthly_consults", "minimum")
+
+    @classmethod
+    def for_quote(cls, quote, **kwargs) -> "QuoteEditForm":
+        """The form for a draft, pre-filled from its terms, with only the fields its model uses."""
+        terms = quote.terms
+        extras = {e.get("key"): e["quantity"] for e in terms.get("extras", [])}
+        data = {
+            "seats": [
+                {"seats": s["seats"], "monthly_rate": s["monthly_rate_fen"]} for s in terms.get("seats", [])
+            ],
+            "commission": terms.get("commission_rate_bp", 0),
+            "expected_gmv": terms.get("expected_monthly_gmv_fen", 0),
+            "monthly_consults": terms.get("monthly_consults", 0),
+            "minimum": terms.get("monthly_minimum_fen", 0),
+            "discount": quote.discount_bp,
+            "valid_days": quote.valid_days,
+            "notes": quote.notes,
+            **{key: extras.get(key, 0) for key in EXTRA_LABELS},
+        }
+        form = cls(data=data, **kwargs)
+        keep = cls.MODEL_FIELDS[quote.model]
+        for name in cls.OPTIONAL_FIELDS:
+            if name not in keep:
+                delattr(form, name)
+        return form
+
+    def terms_changes(self) -> dict:
+        """The validated input as ``services.update_quote``'s ``terms_changes``."""
+        changes: dict = {"extras": {key: getattr(self, key).data for key in EXTRA_LABELS}}
+        if "seats" in self:
+            changes["seats"] = [
+                {"seats": row.form.seats.data, "monthly_rate_fen": row.form.monthly_rate.data}
+                for row in self.seats
+            ]
+        if "commission" in self:
+            changes["commission_rate_bp"] = self.commission.data
+        if "expected_gmv" in self:
+            changes["expected_monthly_gmv_fen"] = self.expected_gmv.data
+        if "monthly_consults" in self:
+            changes["monthly_consults"] = self.monthly_consults.data
+        if "minimum" in self:
+            changes["monthly_minimum_fen"] = self.minimum.data
+        return changes
+
+
+class DecisionForm(FlaskForm):
+    """The client's answer to a sent quote (accept or reject), with a comment."""
+
+    comment = TextAreaField(_l("意见或原因（拒绝时必填）"), validators=[Optional(), Length(max=1000)])
+    accept = SubmitField(_l("接受报价"))
+    reject = SubmitField(_l("拒绝报价"))
