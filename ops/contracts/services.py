@@ -194,8 +194,21 @@ def set_clauses(contract: Contract, rows: list[dict], by=None) -> None:
            after={"clauses": [{"title": c.title, "body": c.body} for c in contract.clauses]})
 
 
+def lock_contract(contract_id: int) -> Contract:
+    """The contract, re-read and row-locked for the rest of the transaction (PostgreSQL; on SQLite
+    open the transaction with ``ops.transactions.write_transaction`` instead, which locks the file)."""
+    contract = db.session.scalar(sa.select(Contract).where(Contract.id == contract_id).with_for_update()
+                                 .execution_options(populate_existing=True))
+    if contract is None:
+        raise ContractError("合同不存在。")
+    return contract
+
+
 def submit_for_signature(contract: Contract, by=None) -> None:
-    """draft -> pending_signature: the terms are checked and the contract number is taken."""
+    """draft -> pending_signature: the terms are checked and the contract number is taken.
+
+    Call it inside ``write_transaction()`` on a contract from ``lock_contract`` so that concurrent
+    submissions queue for the number instead of failing (SQLite) or numbering twice (PostgreSQL)."""
     check_contract_transition(contract.status, "pending_signature")
     errors = validate_contract(contract)
     if errors:
@@ -422,10 +435,10 @@ def update_vendor_profile(values: dict, by=None) -> VendorProfile:
 
 
 def accepted_quotes_without_contract():
-    """A select of accepted quotes that have no contract yet (a terminated one does not count)."""
+    """A select of accepted quotes that never became a contract."""
     from ops.quotes.models import Quote
 
-    has_contract = sa.exists().where(Contract.quote_id == Quote.id, Contract.status != "terminated")
+    has_contract = sa.exists().where(Contract.quote_id == Quote.id)
     return sa.select(Quote).where(Quote.status == "accepted", ~has_contract).order_by(Quote.decided_at.desc(),
                                                                                        Quote.id.desc())
 

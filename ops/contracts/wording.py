@@ -1,0 +1,105 @@
+"""Contract terms in words, for the pages and the PDF. Pure: no Flask, no database.
+
+Money in fen, rates in basis points; every function returns the Chinese a client reads.
+"""
+
+from __future__ import annotations
+
+from ops.contracts.terms import METRICS, describe_kpi
+from ops.money import format_bp, format_fen
+from ops.quotes import pricing
+from ops.quotes.ratecard import describe_band_tiers, describe_consult_tiers
+
+BILLING_CYCLES = {"monthly": "按月结算", "quarterly": "按季结算"}
+BILLING_TIMINGS = {"in_advance": "预付（先付费后服务）", "in_arrears": "后付（先服务后结算）"}
+DUE_RULES = {"day_of_next_month": "次月固定日", "net_days": "开票后 N 天"}
+INVOICE_TYPES = {"normal": "增值税普通发票（普票）", "special": "增值税专用发票（专票）"}
+DEPOSIT_USAGES = {
+    "first_invoice": "抵扣首期服务费",
+    "last_invoice": "抵扣最后一期服务费",
+    "refund_at_end": "合同正常履行完毕后退还",
+}
+DEPOSIT_OUTCOMES = {"applied": "已抵扣服务费", "refunded": "已退还客户", "forfeited": "因违约没收"}
+MODELS = pricing.MODELS
+SCOPES = pricing.SCOPES
+SHIFTS = pricing.SHIFTS
+TIER_MODES = pricing.TIER_MODES
+METRIC_LABELS = {code: label for code, (label, _unit, _cmp) in METRICS.items()}
+
+
+def due_text(rule: str, value: int, cycle: str = "monthly") -> str:
+    """ "次月 5 日前" / "次季首月 5 日前" / "开票后 15 天内"."""
+    if rule == "day_of_next_month":
+        return f"次季首月 {value} 日前" if cycle == "quarterly" else f"次月 {value} 日前"
+    return f"开票后 {value} 天内"
+
+
+def late_fee_text(bp_per_day: int, grace_days: int) -> str:
+    """ "每日 0.05%，宽限 5 天" (or "不收滞纳金")."""
+    if not bp_per_day:
+        return "不收滞纳金"
+    grace = f"，宽限 {grace_days} 天" if grace_days else "，无宽限期"
+    return f"每日 {format_bp(bp_per_day)}{grace}"
+
+
+def tax_text(rate_bp: int, include_tax: bool) -> str:
+    """ "6%（含税）" / "6%（不含税）"."""
+    return f"{format_bp(rate_bp)}（{'含税' if include_tax else '不含税'}）"
+
+
+def deposit_text(deposit_fen: int, usage: str) -> str:
+    if not deposit_fen:
+        return "无定金"
+    return f"{format_fen(deposit_fen)}，{DEPOSIT_USAGES.get(usage, usage)}"
+
+
+def kpi_text(kpi) -> str:
+    """One KPI clause (a ContractKpi or any object with the same attributes) in words."""
+    return describe_kpi(
+        kpi.metric, kpi.comparison, kpi.threshold, kpi.deduction_kind, kpi.deduction_bp, kpi.deduction_fen
+    )
+
+
+def kpi_cap_text(cap_bp: int, breakin_months: int) -> str:
+    cap = f"各项 KPI 扣款合计不超过当期服务费的 {format_bp(cap_bp)}"
+    if breakin_months:
+        return f"{cap}；合同开始后前 {breakin_months} 个月为磨合期，不做 KPI 考核"
+    return f"{cap}；无磨合期"
+
+
+def tier_lines(terms: dict) -> list[str]:
+    """The per-consult price tiers in words (empty for other models)."""
+    if terms.get("model") != "per_consult":
+        return []
+    tiers = terms.get("tiers") or []
+    if terms.get("tier_mode") == "band":
+        return describe_band_tiers(tiers)
+    return describe_consult_tiers(tiers)
+
+
+def seat_total_fen(seat: dict) -> int:
+    """Seats × monthly rate per seat (fen)."""
+    return seat["seats"] * seat["monthly_rate_fen"]
+
+
+def seats_total_fen(seats: list[dict]) -> int:
+    """The monthly total of every seat row (fen)."""
+    return sum(seat_total_fen(s) for s in seats)
+
+
+AUDIT_ACTIONS = {
+    "contract.created": "由报价生成草稿",
+    "contract.updated": "修改条款",
+    "contract.kpis_set": "修改 KPI 条款",
+    "contract.clauses_set": "修改违约条款",
+    "contract.submitted": "提交签署",
+    "contract.returned_to_draft": "退回草稿",
+    "contract.activated": "合同生效",
+    "contract.terminated": "终止合同",
+    "contract.expired": "到期",
+    "contract.deposit_received": "定金到账",
+    "contract.deposit_applied": "定金抵扣",
+    "contract.deposit_refunded": "定金退还",
+    "contract.deposit_forfeited": "定金没收",
+    "contract.signed_copy_uploaded": "上传签署件",
+}

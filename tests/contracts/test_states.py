@@ -1,0 +1,40 @@
+"""The contract and deposit state machines, every pair (pure: no app)."""
+
+import itertools
+
+import pytest
+
+from ops.contracts.models import CONTRACT_STATES, DEPOSIT_STATES
+from ops.contracts.states import TransitionError, check_contract_transition, check_deposit_transition
+
+CONTRACT_LEGAL = {
+    ("draft", "pending_signature"),
+    ("pending_signature", "active"),
+    ("pending_signature", "draft"),
+    ("active", "expired"),
+    ("active", "terminated"),
+}
+DEPOSIT_LEGAL = {
+    ("due", "received"),
+    ("received", "applied"),
+    ("received", "refunded"),
+    ("received", "forfeited"),
+}
+
+
+@pytest.mark.parametrize("current,target", list(itertools.product(CONTRACT_STATES, CONTRACT_STATES)))
+def test_contract_transitions(current, target):
+    if (current, target) in CONTRACT_LEGAL:
+        check_contract_transition(current, target)
+    else:
+        with pytest.raises(TransitionError, match="不能改为"):
+            check_contract_transition(current, target)
+
+
+@pytest.mark.parametrize("current,target", list(itertools.product(DEPOSIT_STATES, DEPOSIT_STATES)))
+def test_deposit_transitions(current, target):
+    if (current, target) in DEPOSIT_LEGAL:
+        check_deposit_transition(current, target)
+    else:
+        with pytest.raises(TransitionError, match="定金当前状态"):
+            check_deposit_transition(current, target)
