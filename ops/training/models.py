@@ -6,8 +6,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ops.extensions import db
 from ops.timeutil import UTCDateTime, utcnow
 
-MATERIAL_CATEGORIES = ("product_manual", "scripts", "faq", "aftersales_policy", "logistics", "quick_replies",
-                       "platform_rules")
+MATERIAL_CATEGORIES = (
+    "product_manual",
+    "scripts",
+    "faq",
+    "aftersales_policy",
+    "logistics",
+    "quick_replies",
+    "platform_rules",
+)
 SESSION_MODES = ("onsite", "online")
 SESSION_STATES = ("scheduled", "done", "cancelled")
 
@@ -23,7 +30,9 @@ class Material(db.Model):
     __table_args__ = (sa.CheckConstraint(_in("category", MATERIAL_CATEGORIES), name="category_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id", ondelete="RESTRICT"), index=True)
+    client_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="RESTRICT"), index=True
+    )
     category: Mapped[str] = mapped_column(sa.String(30), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
@@ -79,8 +88,12 @@ class TrainingSession(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id", ondelete="RESTRICT"), index=True)
-    contract_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contracts.id", ondelete="SET NULL"), index=True)
+    client_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="RESTRICT"), index=True
+    )
+    contract_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contracts.id", ondelete="SET NULL"), index=True
+    )
     title: Mapped[str] = mapped_column(sa.String(200))
     mode: Mapped[str] = mapped_column(sa.String(10), default="online")
     trainer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
@@ -98,7 +111,9 @@ class TrainingSession(db.Model):
     client = relationship("Client")
     trainer = relationship("User")
     materials = relationship("Material", secondary=session_materials, order_by="Material.title")
-    invitations: Mapped[list["SessionInvite"]] = relationship(back_populates="session", cascade="all, delete-orphan")
+    invitations: Mapped[list["SessionInvite"]] = relationship(
+        back_populates="session", cascade="all, delete-orphan"
+    )
 
 
 class SessionInvite(db.Model):
@@ -108,7 +123,9 @@ class SessionInvite(db.Model):
     __table_args__ = (sa.UniqueConstraint("session_id", "agent_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True
+    )
     agent_id: Mapped[int] = mapped_column(sa.ForeignKey("agents.id", ondelete="CASCADE"), index=True)
     attended: Mapped[bool | None] = mapped_column(sa.Boolean)  # None = not recorded yet
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -125,7 +142,9 @@ class ExamAttempt(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True
+    )
     agent_id: Mapped[int] = mapped_column(sa.ForeignKey("agents.id", ondelete="CASCADE"), index=True)
     attempt_no: Mapped[int] = mapped_column(sa.Integer)
     score: Mapped[int] = mapped_column(sa.Integer)
