@@ -1,7 +1,539 @@
-from flask import Blueprint
+"""Go-live pages: the onboarding dashboard, agents, assignments with their checklists and credentials.
 
-from ops.auth.permissions import require_roles_for_blueprint
+Sales may read the lists and pages; trainers, managers and admins change things.
+"""
+
+import json
+from datetime import date
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from ops.auth.permissions import get_scoped_or_404, require_roles_for_blueprint, roles_required
 from ops.auth.roles import ADMIN, MANAGER, SALES, TRAINER
+from ops.clients.constants import PLATFORMS
+from ops.clients.models import Client
+from ops.contracts.models import Contract
+from ops.extensions import db
+from ops.forms import ConfirmForm
+from ops.onboarding import services
+from ops.onboarding.checklist import ITEM_STATE_BADGES, ITEM_STATE_LABELS
+from ops.onboarding.forms import (
+    AgentForm,
+    AssignmentForm,
+    CredentialForm,
+    EndAssignmentForm,
+    GoLiveForm,
+    ItemBlockForm,
+    ItemDoneForm,
+    PlannedDateForm,
+)
+from ops.onboarding.models import AGENT_STATES, Agent, Assignment, ChecklistItem
+from ops.onboarding.vault import VaultError
+from ops.timeutil import today
+from ops.urls import page_arg
 
 bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, TRAINER, SALES)
+
+DASHBOARD_ROLES = (ADMIN, MANAGER, TRAINER)
+writers_only = roles_required(*services.WRITERS)
+
+
+@bp.app_context_processor
+def onboarding_labels():
+    return {
+        "agent_status_labels": services.AGENT_STATUS_LABELS,
+        "agent_status_badges": services.AGENT_STATUS_BADGES,
+        "scope_labels": services.SCOPE_LABELS,
+        "shift_labels": services.SHIFT_LABELS,
+        "item_state_labels": ITEM_STATE_LABELS,
+        "item_state_badges": ITEM_STATE_BADGES,
+        "assignment_state_labels": services.ASSIGNMENT_STATE_LABELS,
+    }
+
+
+@bp.context_processor
+def permissions():
+    role = current_user.role if current_user.is_authenticated else None
+    return {
+        "can_write": role in services.WRITERS,
+        "can_override": role in services.GATE_OVERRIDERS,
+        "can_reveal": role in services.REVEALERS,
+        "can_dashboard": role in DASHBOARD_ROLES,
+    }
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _client_choices() -> list[tuple[int, str]]:
+    return list(db.session.execute(sa.select(Client.id, Client.name).order_by(Client.name)).all())
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _form_errors(form) -> str:
+    return "；".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def _apply_error(form, exc: services.OnboardingError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(exc)]
+    else:
+        flash(str(exc), "danger")
+
+
+# --- dashboard -----------------------------------------------------------------------------
+
+
+def _url(endpoint: str, filters: dict) -> str:
+    args = {
+        k: (v.isoformat() if isinstance(v, date) else v) for k, v in filters.items() if v not in (None, "")
+    }
+    return url_for(endpoint, **args)
+
+
+@bp.route("/")
+@roles_required(*DASHBOARD_ROLES)
+def dashboard():
+    data = services.dashboard_data()
+    funnel_labels = [str(services.AGENT_STATUS_LABELS[s]) for s in services.FUNNEL]
+    chart = {
+        "funnel": {
+            "labels": funnel_labels,
+            "counts": [data["funnel"][s] for s in services.FUNNEL],
+            "urls": [_url("onboarding.agents", {"status": s}) for s in services.FUNNEL],
+            "label": _("客服人数"),
+        },
+        "weeks": {
+            "labels": [w["start"].strftime("%m-%d") for w in data["chart_weeks"]],
+            "actual": [w["actual"] for w in data["chart_weeks"]],
+            "planned": [w["planned"] for w in data["chart_weeks"]],
+            "actual_urls": [_url("onboarding.assignments", w["actual_filters"]) for w in data["chart_weeks"]],
+            "planned_urls": [
+                _url("onboarding.assignments", w["planned_filters"]) for w in data["chart_weeks"]
+            ],
+            "actual_label": _("实际上线"),
+            "planned_label": _("计划上线（未上线）"),
+        },
+    }
+    return render_template(
+        "onboarding/dashboard.html",
+        data=data,
+        chart_json=json.dumps(chart, ensure_ascii=False).replace("<", "\\u003c"),
+        statuses=AGENT_STATES,
+        url_for_filters=_url,
+    )
+
+
+# --- agents --------------------------------------------------------------------------------
+
+
+def _agent_filters() -> dict:
+    return {
+        "status": request.args.get("status", ""),
+        "client_id": request.args.get("client_id", type=int),
+        "platform": request.args.get("platform", "") if request.args.get("platform") in PLATFORMS else "",
+        "q": request.args.get("q", "").strip(),
+        "unassigned": request.args.get("unassigned", type=int),
+    }
+
+
+@bp.route("/agents")
+def agents():
+    filters = _agent_filters()
+    stmt = services.filter_agents(sa.select(Agent), filters, today())
+    stmt = stmt.options(selectinload(Agent.assignments).joinedload(Assignment.client)).order_by(
+        Agent.employee_no
+    )
+    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template(
+        "onboarding/agents.html",
+        page=page,
+        filters=filters,
+        clients=_client_choices(),
+        platforms=PLATFORMS,
+        statuses=AGENT_STATES,
+        on=today(),
+    )
+
+
+def _agent_data(form: AgentForm) -> dict:
+    return {
+        "name": form.name.data,
+        "employee_no": form.employee_no.data,
+        "phone": form.phone.data,
+        "status": form.status.data,
+        "skills": (form.skills.data or "").replace("，", ",").replace("、", ",").split(","),
+        "platforms": form.platforms.data or [],
+        "notes": form.notes.data,
+    }
+
+
+@bp.route("/agents/new", methods=["GET", "POST"])
+@writers_only
+def agent_new():
+    form = AgentForm()
+    if form.validate_on_submit():
+        try:
+            agent = services.create_agent(_agent_data(form), by=_user())
+        except services.OnboardingError as exc:
+            db.session.rollback()
+            _apply_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("客服 %(n)s 已创建。", n=agent.name), "success")
+            return redirect(url_for("onboarding.agent_detail", agent_id=agent.id))
+    return render_template("onboarding/agent_form.html", form=form, agent=None)
+
+
+@bp.route("/agents/<int:agent_id>")
+def agent_detail(agent_id: int):
+    agent = db.get_or_404(Agent, agent_id)
+    assignments = db.session.scalars(
+        sa.select(Assignment)
+        .options(joinedload(Assignment.client), joinedload(Assignment.contract))
+        .where(Assignment.agent_id == agent.id)
+        .order_by(Assignment.id.desc())
+    ).all()
+    return render_template(
+        "onboarding/agent_detail.html",
+        agent=agent,
+        assignments=assignments,
+        progress=services.progress_by_assignment([a.id for a in assignments]),
+        training=services.training_summary(agent),
+        platforms=PLATFORMS,
+        on=today(),
+    )
+
+
+@bp.route("/agents/<int:agent_id>/edit", methods=["GET", "POST"])
+@writers_only
+def agent_edit(agent_id: int):
+    agent = db.get_or_404(Agent, agent_id)
+    form = AgentForm(obj=agent)
+    if request.method == "GET":
+        form.skills.data = "，".join(agent.skills or [])
+    if form.validate_on_submit():
+        try:
+            services.update_agent(agent, _agent_data(form), by=_user())
+        except services.OnboardingError as exc:
+            db.session.rollback()
+            _apply_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已保存。"), "success")
+            return redirect(url_for("onboarding.agent_detail", agent_id=agent.id))
+    return render_template("onboarding/agent_form.html", form=form, agent=agent)
+
+
+# --- assignments ---------------------------------------------------------------------------
+
+
+def _assignment_filters() -> dict:
+    return {
+        "client_id": request.args.get("client_id", type=int),
+        "agent_id": request.args.get("agent_id", type=int),
+        "contract_id": request.args.get("contract_id", type=int),
+        "state": request.args.get("state", ""),
+        "overdue": request.args.get("overdue", type=int),
+        "blocked": request.args.get("blocked", type=int),
+        "planned_from": _date_arg("planned_from"),
+        "planned_to": _date_arg("planned_to"),
+        "live_from": _date_arg("live_from"),
+        "live_to": _date_arg("live_to"),
+        "q": request.args.get("q", "").strip(),
+    }
+
+
+@bp.route("/assignments")
+def assignments():
+    filters = _assignment_filters()
+    on = today()
+    stmt = services.filter_assignments(sa.select(Assignment), filters, on)
+    stmt = stmt.options(
+        joinedload(Assignment.agent), joinedload(Assignment.client), joinedload(Assignment.contract)
+    ).order_by(Assignment.planned_go_live_on.is_(None), Assignment.planned_go_live_on, Assignment.id)
+    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template(
+        "onboarding/assignments.html",
+        page=page,
+        filters=filters,
+        clients=_client_choices(),
+        progress=services.progress_by_assignment([a.id for a in page.items]),
+        on=on,
+    )
+
+
+def _assignment_form() -> AssignmentForm:
+    form = AssignmentForm()
+    agents_ = db.session.scalars(
+        sa.select(Agent).where(Agent.status != "left").order_by(Agent.employee_no)
+    ).all()
+    form.agent_id.choices = [(0, _("请选择客服"))] + [
+        (a.id, f"{a.employee_no} {a.name}（{services.AGENT_STATUS_LABELS[a.status]}）") for a in agents_
+    ]
+    form.contract_id.choices = [(0, _("请选择合同"))] + [
+        (c.id, f"{c.number or _('草稿')} · {c.client.name} · {c.start_on}～{c.end_on}")
+        for c in services.assignable_contracts()
+    ]
+    return form
+
+
+@bp.route("/assignments/new", methods=["GET", "POST"])
+@writers_only
+def assignment_new():
+    form = _assignment_form()
+    if request.method == "GET":
+        form.agent_id.data = request.args.get("agent_id", 0, type=int)
+        form.contract_id.data = request.args.get("contract_id", 0, type=int)
+    if form.validate_on_submit():
+        agent = db.session.get(Agent, form.agent_id.data or 0)
+        contract = db.session.get(Contract, form.contract_id.data or 0)
+        if agent is None:
+            form.agent_id.errors.append(_("请选择客服。"))
+        if contract is None:
+            form.contract_id.errors.append(_("请选择合同。"))
+        if agent is not None and contract is not None:
+            try:
+                assignment = services.create_assignment(
+                    agent,
+                    contract,
+                    scope=form.scope.data,
+                    shift=form.shift.data,
+                    planned_go_live_on=form.planned_go_live_on.data,
+                    by=_user(),
+                )
+            except services.OnboardingError as exc:
+                db.session.rollback()
+                _apply_error(form, exc)
+            else:
+                db.session.commit()
+                flash(
+                    _("已将 %(n)s 分配到 %(c)s，上线清单已生成。", n=agent.name, c=contract.client.name),
+                    "success",
+                )
+                return redirect(url_for("onboarding.assignment_detail", assignment_id=assignment.id))
+    return render_template("onboarding/assignment_form.html", form=form)
+
+
+def _load_assignment(assignment_id: int) -> Assignment:
+    return get_scoped_or_404(Assignment, assignment_id)
+
+
+def _render_detail(assignment: Assignment, *, revealed: str | None = None, go_live_form=None, end_form=None):
+    user = _user()
+    ok, reasons = services.gate(assignment)
+    credential_form = CredentialForm(obj=assignment.credential) if assignment.credential else CredentialForm()
+    if assignment.credential is None:
+        credential_form.platform.data = credential_form.platform.data or ""
+    go_live_form = go_live_form or GoLiveForm(go_live_on=today())
+    end_form = end_form or EndAssignmentForm()
+    items = assignment.items
+    return render_template(
+        "onboarding/assignment_detail.html",
+        assignment=assignment,
+        items=items,
+        actions={item.id: services.item_actions(item, user) for item in items},
+        gate_ok=ok,
+        gate_reasons=reasons,
+        done_form=ItemDoneForm(),
+        block_form=ItemBlockForm(),
+        confirm=ConfirmForm(),
+        go_live_form=go_live_form,
+        end_form=end_form,
+        planned_form=PlannedDateForm(planned_go_live_on=assignment.planned_go_live_on),
+        credential_form=credential_form,
+        revealed=revealed,
+        progress=services.progress_by_assignment([assignment.id]).get(assignment.id, (0, 0)),
+        platforms=PLATFORMS,
+    )
+
+
+@bp.route("/assignments/<int:assignment_id>")
+def assignment_detail(assignment_id: int):
+    assignment = _load_assignment(assignment_id)
+    return _render_detail(assignment)
+
+
+def _back(assignment: Assignment):
+    return redirect(url_for("onboarding.assignment_detail", assignment_id=assignment.id))
+
+
+def _run(assignment: Assignment, action, success: str):
+    """Call one service, commit once, flash the outcome, back to the assignment."""
+    try:
+        action()
+    except services.NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except services.OnboardingError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return _back(assignment)
+
+
+@bp.route("/items/<int:item_id>/<any(done, verify, block, na, reopen):action>", methods=["POST"])
+@writers_only
+def item_action(item_id: int, action: str):
+    item = db.get_or_404(ChecklistItem, item_id)
+    assignment = _load_assignment(item.assignment_id)
+    user = _user()
+    if action == "done":
+        form = ItemDoneForm()
+        if not form.validate_on_submit():
+            flash(_form_errors(form) or _("提交无效，请重试。"), "danger")
+            return _back(assignment)
+        return _run(
+            assignment,
+            lambda: services.mark_item_done(item, by=user, evidence=form.evidence.data),
+            _("“%(t)s”已标记完成。", t=item.title),
+        )
+    if action == "block":
+        form = ItemBlockForm()
+        if not form.validate_on_submit():
+            flash(_form_errors(form) or _("请填写受阻原因。"), "danger")
+            return _back(assignment)
+        return _run(
+            assignment,
+            lambda: services.mark_item_blocked(item, by=user, reason=form.reason.data),
+            _("“%(t)s”已标记受阻。", t=item.title),
+        )
+    if not ConfirmForm().validate_on_submit():
+        flash(_("提交无效，请重试。"), "danger")
+        return _back(assignment)
+    service = services.ITEM_ACTIONS[action]
+    messages = {
+        "verify": _("“%(t)s”已复核。", t=item.title),
+        "na": _("“%(t)s”已标记为不适用。", t=item.title),
+        "reopen": _("“%(t)s”已重新打开。", t=item.title),
+    }
+    return _run(assignment, lambda: service(item, by=user), messages[action])
+
+
+@bp.route("/assignments/<int:assignment_id>/planned", methods=["POST"])
+@writers_only
+def assignment_planned(assignment_id: int):
+    assignment = _load_assignment(assignment_id)
+    form = PlannedDateForm()
+    if not form.validate_on_submit():
+        flash(_form_errors(form) or _("日期格式不正确。"), "danger")
+        return _back(assignment)
+    return _run(
+        assignment,
+        lambda: services.update_planned_go_live(assignment, form.planned_go_live_on.data, by=_user()),
+        _("计划上线日期已更新。"),
+    )
+
+
+@bp.route("/assignments/<int:assignment_id>/go-live", methods=["POST"])
+@writers_only
+def go_live(assignment_id: int):
+    assignment = _load_assignment(assignment_id)
+    form = GoLiveForm()
+    if not form.validate_on_submit():
+        flash(_form_errors(form) or _("请填写上线日期。"), "danger")
+        return _back(assignment)
+    try:
+        overridden = services.go_live(
+            assignment, by=_user(), on=form.go_live_on.data, override_reason=form.override_reason.data or ""
+        )
+    except services.NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except services.OnboardingError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return _back(assignment)
+    db.session.commit()
+    if overridden:
+        flash(_("已强制上线（清单未完成），原因已记录。"), "warning")
+    else:
+        flash(
+            _("%(n)s 已于 %(d)s 上线。", n=assignment.agent.name, d=assignment.go_live_on.isoformat()),
+            "success",
+        )
+    return _back(assignment)
+
+
+@bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
+@writers_only
+def end_assignment(assignment_id: int):
+    assignment = _load_assignment(assignment_id)
+    form = EndAssignmentForm()
+    if not form.validate_on_submit():
+        flash(_form_errors(form) or _("请填写结束日期。"), "danger")
+        return _back(assignment)
+    return _run(
+        assignment,
+        lambda: services.end_assignment(
+            assignment, by=_user(), end_on=form.end_on.data, agent_left=form.agent_left.data
+        ),
+        _("分配已结束。"),
+    )
+
+
+@bp.route("/assignments/<int:assignment_id>/credential", methods=["POST"])
+@writers_only
+def credential_set(assignment_id: int):
+    assignment = _load_assignment(assignment_id)
+    form = CredentialForm()
+    if not form.validate_on_submit():
+        flash(_form_errors(form) or _("提交无效，请重试。"), "danger")
+        return _back(assignment)
+    return _run(
+        assignment,
+        lambda: services.set_credential(
+            assignment, form.platform.data, form.account_name.data, form.password.data or "", by=_user()
+        ),
+        _("子账号已保存（密码已加密）。"),
+    )
+
+
+@bp.route("/assignments/<int:assignment_id>/credential/reveal", methods=["POST"])
+def credential_reveal(assignment_id: int):
+    """Show the password once, in this response only (never in the session, a flash or a cache)."""
+    assignment = _load_assignment(assignment_id)
+    if current_user.role not in services.REVEALERS:
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        flash(_("提交无效，请重试。"), "danger")
+        return _back(assignment)
+    try:
+        password = services.reveal_password(assignment, by=_user())
+    except services.NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except (services.OnboardingError, VaultError) as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return _back(assignment)
+    db.session.commit()
+    response = make_response(_render_detail(assignment, revealed=password))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response

@@ -1,3 +1,82 @@
-"""The client portal's onboarding pages (routes on the portal blueprint)."""
+"""The client portal's onboarding pages (routes on the portal blueprint).
 
-from ops.portal.views import bp  # noqa: F401
+A client user sees its own company's agents and their go-live progress: names, scope and shift,
+dates and each checklist item's state. Never credentials, phone numbers or another client's data.
+"""
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from ops.auth.permissions import get_scoped_or_404
+from ops.extensions import db
+from ops.onboarding import checklist
+from ops.onboarding.models import Assignment
+from ops.portal.views import bp
+from ops.timeutil import today
+
+
+def _agents_section() -> dict | None:
+    if not current_user.is_authenticated or current_user.client_id is None:
+        return None
+    on = today()
+    counts = dict(
+        db.session.execute(
+            sa.select(Assignment.go_live_on.is_not(None), sa.func.count())
+            .where(
+                Assignment.client_id == current_user.client_id,
+                sa.or_(Assignment.end_on.is_(None), Assignment.end_on > on),
+            )
+            .group_by(Assignment.go_live_on.is_not(None))
+        ).all()
+    )
+    return {
+        "title": _l("客服上线进度"),
+        "template": "portal/agents_section.html",
+        "live": counts.get(True, 0),
+        "pending": counts.get(False, 0),
+    }
+
+
+@bp.record_once
+def _register_section(state) -> None:
+    state.app.extensions.setdefault("ops_portal_sections", []).append(_agents_section)
+
+
+def _labels() -> dict:
+    from ops.onboarding.services import SCOPE_LABELS, SHIFT_LABELS
+
+    return {
+        "scope_labels": SCOPE_LABELS,
+        "shift_labels": SHIFT_LABELS,
+        "item_state_labels": checklist.ITEM_STATE_LABELS,
+        "item_state_badges": checklist.ITEM_STATE_BADGES,
+    }
+
+
+@bp.route("/agents")
+def agents():
+    assignments = db.session.scalars(
+        sa.select(Assignment)
+        .options(joinedload(Assignment.agent), selectinload(Assignment.items))
+        .where(Assignment.client_id == current_user.client_id)
+        .order_by(Assignment.end_on.is_not(None), Assignment.planned_go_live_on, Assignment.id)
+    ).all()
+    progress = {a.id: checklist.completion(a.items) for a in assignments}
+    return render_template(
+        "portal/agents.html", assignments=assignments, progress=progress, on=today(), **_labels()
+    )
+
+
+@bp.route("/agents/<int:assignment_id>")
+def agent_detail(assignment_id: int):
+    assignment = get_scoped_or_404(Assignment, assignment_id)
+    return render_template(
+        "portal/agents_detail.html",
+        assignment=assignment,
+        progress=checklist.completion(assignment.items),
+        on=today(),
+        **_labels(),
+    )

@@ -1,0 +1,135 @@
+"""Forms for agents, assignments, checklist actions, credentials, templates and platform rules."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ops.clients.constants import PLATFORMS
+from ops.onboarding.checklist import AUTO_RULE_LABELS, CATEGORIES
+from ops.onboarding.services import AGENT_STATUS_LABELS, ALL_PLATFORMS, SCOPE_LABELS, SHIFT_LABELS
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def _rule_platform_choices():
+    return [
+        SelectChoice("", _l("请选择平台")),
+        SelectChoice(ALL_PLATFORMS, _l("通用（所有平台）")),
+        *_choices(PLATFORMS),
+    ]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class AgentForm(FlaskForm):
+    name = StringField(_l("姓名"), validators=[DataRequired(_l("请输入姓名。")), Length(max=50)])
+    employee_no = StringField(_l("工号"), validators=[DataRequired(_l("请输入工号。")), Length(max=30)])
+    phone = StringField(_l("手机"), validators=[Optional(), Length(max=30)])
+    status = SelectField(_l("状态"), choices=lambda: _choices(AGENT_STATUS_LABELS))
+    skills = StringField(
+        _l("技能"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("用逗号分隔，如：售前，售后，英语"),
+    )
+    platforms = MultiCheckboxField(_l("熟悉的平台"), choices=lambda: _choices(PLATFORMS))
+    notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("保存"))
+
+
+class AssignmentForm(FlaskForm):
+    agent_id = SelectField(_l("客服"), coerce=int, choices=[], validate_choice=False)
+    contract_id = SelectField(_l("合同"), coerce=int, choices=[], validate_choice=False)
+    scope = SelectField(_l("服务范围"), choices=lambda: _choices(SCOPE_LABELS))
+    shift = SelectField(_l("班次"), choices=lambda: _choices(SHIFT_LABELS))
+    planned_go_live_on = DateField(
+        _l("计划上线日期"), validators=[Optional()], description=_l("须在合同期内")
+    )
+    submit = SubmitField(_l("创建分配"))
+
+
+class PlannedDateForm(FlaskForm):
+    planned_go_live_on = DateField(_l("计划上线日期"), validators=[Optional()])
+    submit = SubmitField(_l("更新计划日期"))
+
+
+class ItemDoneForm(FlaskForm):
+    evidence = StringField(_l("完成说明/凭据"), validators=[Optional(), Length(max=300)])
+    submit = SubmitField(_l("标记完成"))
+
+
+class ItemBlockForm(FlaskForm):
+    reason = StringField(_l("受阻原因"), validators=[DataRequired(_l("请填写受阻原因。")), Length(max=300)])
+    submit = SubmitField(_l("标记受阻"))
+
+
+class GoLiveForm(FlaskForm):
+    go_live_on = DateField(_l("上线日期"), validators=[DataRequired(_l("请填写上线日期。"))])
+    override_reason = TextAreaField(
+        _l("强制上线原因（仅经理/管理员，清单未完成时填写）"), validators=[Optional(), Length(max=1000)]
+    )
+    submit = SubmitField(_l("上线"))
+
+
+class EndAssignmentForm(FlaskForm):
+    end_on = DateField(
+        _l("结束日期"),
+        validators=[DataRequired(_l("请填写结束日期。"))],
+        description=_l("结束当天不计费，须晚于上线日期"),
+    )
+    agent_left = BooleanField(_l("客服同时离职"))
+    submit = SubmitField(_l("结束分配"))
+
+
+class CredentialForm(FlaskForm):
+    platform = SelectField(_l("平台"), choices=lambda: [SelectChoice("", "—"), *_choices(PLATFORMS)])
+    account_name = StringField(
+        _l("子账号"), validators=[DataRequired(_l("请输入子账号名。")), Length(max=100)]
+    )
+    password = PasswordField(
+        _l("密码"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("加密保存；修改子账号时留空表示不改密码"),
+    )
+    submit = SubmitField(_l("保存子账号"))
+
+
+class TemplateItemForm(FlaskForm):
+    title = StringField(_l("事项"), validators=[DataRequired(_l("请输入事项名称。")), Length(max=200)])
+    category = SelectField(_l("类别"), choices=lambda: [SelectChoice(c, c) for c in CATEGORIES])
+    required = BooleanField(_l("必填（上线前必须完成）"), default=True)
+    needs_verification = BooleanField(_l("需第二人复核"))
+    evidence_note = StringField(_l("完成凭据说明"), validators=[Optional(), Length(max=300)])
+    auto_rule = SelectField(
+        _l("自动勾选"), choices=lambda: [SelectChoice("", _l("无（手动）")), *_choices(AUTO_RULE_LABELS)]
+    )
+    submit = SubmitField(_l("保存"))
+
+
+class PlatformRuleForm(FlaskForm):
+    platform = SelectField(
+        _l("平台"), choices=_rule_platform_choices, validators=[DataRequired(_l("请选择平台。"))]
+    )
+    event = StringField(_l("事项"), validators=[DataRequired(_l("请填写事项。")), Length(max=200)])
+    deadline = StringField(_l("时限"), validators=[DataRequired(_l("请填写时限。")), Length(max=100)])
+    consequence = StringField(_l("后果/考核"), validators=[Optional(), Length(max=300)])
+    source = StringField(_l("来源"), validators=[Optional(), Length(max=200)])
+    position = IntegerField(_l("排序"), default=0, validators=[Optional(), NumberRange(min=0, max=9999)])
+    submit = SubmitField(_l("保存"))
