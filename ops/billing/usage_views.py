@@ -1,7 +1,190 @@
-from flask import Blueprint
+"""Usage pages: the CSV upload, recent imports and a client's daily figures with a chart."""
 
+import calendar
+import re
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ops.auth.models import User
 from ops.auth.permissions import require_roles_for_blueprint
 from ops.auth.roles import ADMIN, FINANCE, MANAGER
+from ops.billing import usage
+from ops.billing.models import ApiToken, UsageDaily, UsageImport
+from ops.billing.usage_forms import MAX_CSV_BYTES, UsageUploadForm
+from ops.billing.usage_services import UsageImportError, import_usage_file
+from ops.clients.models import Client
+from ops.extensions import db
+from ops.timeutil import today
+from ops.uploads import safe_display_name
+from ops.urls import page_arg
 
 bp = Blueprint("usage", __name__, url_prefix="/usage")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, FINANCE)
+
+MAX_ERRORS_SHOWN = 1000
+RECENT_CLIENTS = 12
+SOURCE_LABELS = {"csv": "CSV 上传", "api": "API", "cli": "命令行"}
+
+
+def _month_arg(value: str | None) -> tuple[int, int] | None:
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", value or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return None
+    return int(match.group(1)), int(match.group(2))
+
+
+def _month_code(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+@bp.route("/")
+def index():
+    client_id = request.args.get("client_id", type=int)
+    if client_id:
+        return redirect(url_for("usage.client", client_id=client_id))
+    stmt = sa.select(UsageImport).order_by(UsageImport.created_at.desc(), UsageImport.id.desc())
+    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    user_ids = {i.created_by_id for i in page.items if i.created_by_id}
+    token_ids = {i.token_id for i in page.items if i.token_id}
+    users = (
+        dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
+        if user_ids
+        else {}
+    )
+    tokens = (
+        dict(
+            db.session.execute(sa.select(ApiToken.id, ApiToken.name).where(ApiToken.id.in_(token_ids))).all()
+        )
+        if token_ids
+        else {}
+    )
+    clients = db.session.execute(sa.select(Client.id, Client.name).order_by(Client.name)).all()
+    latest_day = sa.func.max(UsageDaily.day)
+    with_usage = db.session.execute(
+        sa.select(Client.id, Client.name, latest_day, sa.func.count(UsageDaily.id))
+        .join(UsageDaily, UsageDaily.client_id == Client.id)
+        .group_by(Client.id, Client.name)
+        .order_by(latest_day.desc(), Client.name)
+        .limit(RECENT_CLIENTS)
+    ).all()
+    clients_with_usage = db.session.scalar(sa.select(sa.func.count(sa.distinct(UsageDaily.client_id))))
+    return render_template(
+        "usage/index.html",
+        page=page,
+        users=users,
+        tokens=tokens,
+        clients=clients,
+        with_usage=with_usage,
+        clients_with_usage=clients_with_usage,
+        source_labels=SOURCE_LABELS,
+        month_code=_month_code,
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_form():
+    form = UsageUploadForm()
+    errors = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        filename = safe_display_name(upload.filename)
+        data = upload.read(MAX_CSV_BYTES + 1)
+        if not filename.lower().endswith(".csv"):
+            form.file.errors.append(_("请上传 .csv 文件（在 Excel 中“另存为”CSV）。"))
+        elif len(data) > MAX_CSV_BYTES:
+            form.file.errors.append(_("文件太大，上限为 20 MB，请分批导入。"))
+        else:
+            try:
+                result = import_usage_file(data, filename, "csv", by=current_user)
+            except UsageImportError as exc:
+                db.session.rollback()
+                errors = exc.errors
+                flash(_("文件中有 %(n)s 处错误，未导入任何数据。请修改后重新上传。", n=len(errors)), "danger")
+            else:
+                db.session.commit()
+                flash(
+                    _(
+                        "导入完成：新增 %(i)s 行，更新 %(u)s 行，未变 %(c)s 行。",
+                        i=result.inserted,
+                        u=result.updated,
+                        c=result.unchanged,
+                    ),
+                    "success",
+                )
+                if len(result.client_ids) == 1:
+                    last_day = db.session.scalar(
+                        sa.select(sa.func.max(UsageDaily.day)).where(
+                            UsageDaily.client_id == result.client_ids[0]
+                        )
+                    )
+                    return redirect(
+                        url_for(
+                            "usage.client",
+                            client_id=result.client_ids[0],
+                            month=_month_code(last_day) if last_day else None,
+                        )
+                    )
+                return redirect(url_for("usage.index"))
+    return render_template(
+        "usage/import.html",
+        form=form,
+        errors=errors[:MAX_ERRORS_SHOWN],
+        error_count=len(errors),
+        headers=usage.CSV_TEMPLATE_HEADERS,
+        platforms=usage.PLATFORM_LABELS,
+    )
+
+
+@bp.route("/template.csv")
+def template():
+    return Response(
+        usage.template_csv(),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": "attachment; filename=usage-template.csv"},
+    )
+
+
+@bp.route("/client/<int:client_id>")
+def client(client_id: int):
+    client = db.get_or_404(Client, client_id)
+    month = _month_arg(request.args.get("month"))
+    if month is None:
+        latest = db.session.scalar(
+            sa.select(sa.func.max(UsageDaily.day)).where(UsageDaily.client_id == client.id)
+        )
+        base = latest or today()
+        month = (base.year, base.month)
+    first = date(month[0], month[1], 1)
+    last = date(month[0], month[1], calendar.monthrange(*month)[1])
+    records = db.session.scalars(
+        sa.select(UsageDaily)
+        .where(UsageDaily.client_id == client.id, UsageDaily.day.between(first, last))
+        .order_by(UsageDaily.day, UsageDaily.platform)
+    ).all()
+    by_platform = {}
+    for r in records:
+        by_platform.setdefault(r.platform, []).append(r)
+    platform_totals = [(p, usage.summarize(items)) for p, items in sorted(by_platform.items())]
+    chart_end = min(last, max(today(), max((r.day for r in records), default=first)))
+    chart = usage.daily_series(records, first, chart_end)
+    chart.update(consults_label=_("咨询量"), valid_label=_("有效咨询量"))
+    return render_template(
+        "usage/client.html",
+        client=client,
+        records=records,
+        summary=usage.summarize(records),
+        platform_totals=platform_totals,
+        chart=chart,
+        month=_month_code(first),
+        prev_month=_month_code(first - timedelta(days=1)),
+        next_month=_month_code(last + timedelta(days=1)) if last < today() else None,
+        platforms=usage.PLATFORM_LABELS,
+        seconds=usage.format_seconds,
+        client_url=url_for("clients.detail", client_id=client.id)
+        if "clients.detail" in current_app.view_functions
+        else None,
+    )
