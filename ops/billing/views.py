@@ -1,7 +1,464 @@
-from flask import Blueprint
+"""Finance pages: invoices, billing runs, payments, credit notes, ageing, exports (admin, manager, finance)."""
 
+import csv
+import io
+import zipfile
+from datetime import date
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload, undefer
+from wtforms import SelectChoice
+
+from ops.audit.models import AuditEntry
 from ops.auth.permissions import require_roles_for_blueprint
 from ops.auth.roles import ADMIN, FINANCE, MANAGER
+from ops.billing import engine, services
+from ops.billing.forms import AdjustmentForm, CreditNoteForm, PaymentForm, RunForm, VoidForm
+from ops.billing.models import INVOICE_STATES, CreditNote, Invoice
+from ops.billing.services import BillingServiceError
+from ops.clients.models import Client
+from ops.extensions import db
+from ops.forms import ConfirmForm
+from ops.portal.billing import portal_section
+from ops.timeutil import today
+from ops.urls import page_arg
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
-require_roles_for_blueprint(bp, ADMIN, MANAGER, FINANCE)
+FINANCE_ROLES = (ADMIN, MANAGER, FINANCE)
+require_roles_for_blueprint(bp, *FINANCE_ROLES)
+
+STATUS_BADGES = {
+    "draft": "bg-secondary",
+    "issued": "bg-primary",
+    "paid": "bg-success",
+    "void": "bg-dark",
+    "overdue": "bg-danger",
+}
+BUCKET_LABELS = {
+    "current": _l("未到期"),
+    "1-30": _l("逾期 1–30 天"),
+    "31-60": _l("逾期 31–60 天"),
+    "61-90": _l("逾期 61–90 天"),
+    "90+": _l("逾期 90 天以上"),
+}
+AUDIT_LABELS = {
+    "invoice.draft_created": _l("生成草稿"),
+    "invoice.draft_refreshed": _l("重新计算草稿"),
+    "invoice.issued": _l("开具"),
+    "invoice.adjustment_added": _l("添加调整项"),
+    "invoice.adjustment_removed": _l("删除调整项"),
+    "invoice.payment_recorded": _l("登记收款"),
+    "invoice.voided": _l("作废"),
+    "invoice.credit_note_issued": _l("开具红字冲销单"),
+}
+
+
+@bp.app_context_processor
+def invoice_labels():
+    return {
+        "invoice_status_labels": services.STATUS_LABELS,
+        "invoice_badges": STATUS_BADGES,
+        "invoice_status": services.status_label,
+        "invoice_overdue": services.is_overdue,
+        "invoice_balance": services.balance_fen,
+    }
+
+
+def _load(invoice_id: int) -> Invoice:
+    return db.get_or_404(Invoice, invoice_id)
+
+
+def _back(invoice: Invoice):
+    return redirect(url_for("billing.invoice_detail", invoice_id=invoice.id))
+
+
+def _flash_errors(form) -> None:
+    for name, errors in form.errors.items():
+        label = getattr(form, name).label.text if hasattr(form, name) else name
+        for error in errors:
+            flash(f"{label}：{error}", "danger")
+
+
+def _act(invoice: Invoice, form, action, success: str):
+    """Validate ``form``, call one service action, commit, flash, back to the invoice."""
+    if not form.validate_on_submit():
+        _flash_errors(form)
+        return _back(invoice)
+    try:
+        action()
+    except BillingServiceError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return _back(invoice)
+
+
+def _last_month(on: date) -> str:
+    return f"{on.year - 1}-12" if on.month == 1 else f"{on.year}-{on.month - 1:02d}"
+
+
+def _client_choices() -> list[SelectChoice]:
+    clients = db.session.execute(sa.select(Client.id, Client.name).order_by(Client.name)).all()
+    return [SelectChoice(0, _("全部客户")), *[SelectChoice(c.id, c.name) for c in clients]]
+
+
+# --- invoice list -----------------------------------------------------------------------------
+
+
+def _filtered(status: str, client_id: int | None, period: str, q: str):
+    stmt = sa.select(Invoice)
+    if status == "overdue":
+        stmt = stmt.where(Invoice.status == "issued", Invoice.due_on < today())
+    elif status in INVOICE_STATES:
+        stmt = stmt.where(Invoice.status == status)
+    if client_id:
+        stmt = stmt.where(Invoice.client_id == client_id)
+    if period:
+        stmt = stmt.where(Invoice.period == period)
+    if q:
+        stmt = stmt.where(Invoice.number.ilike(f"%{q}%"))
+    return stmt
+
+
+def _totals(stmt) -> dict:
+    """Totals of the filtered invoices: billed (void excluded), received, and what is still owed."""
+    ids = stmt.with_only_columns(Invoice.id).subquery()
+    live = sa.and_(Invoice.id.in_(sa.select(ids.c.id)), Invoice.status != "void")
+    billed, paid, count = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(Invoice.total_fen), 0),
+            sa.func.coalesce(sa.func.sum(Invoice.paid_fen), 0),
+            sa.func.count(Invoice.id),
+        ).where(live)
+    ).one()
+    open_ids = sa.select(Invoice.id).where(live, Invoice.status == "issued")
+    owed = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Invoice.total_fen - Invoice.paid_fen), 0)).where(
+            Invoice.id.in_(open_ids)
+        )
+    )
+    credited = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(CreditNote.total_fen), 0)).where(
+            CreditNote.invoice_id.in_(open_ids), CreditNote.status == "issued"
+        )
+    )
+    return {"billed": int(billed), "paid": int(paid), "count": count, "open": int(owed) - int(credited)}
+
+
+@bp.route("/invoices")
+def invoices():
+    status = request.args.get("status", "")
+    client_id = request.args.get("client_id", type=int)
+    period = request.args.get("period", "").strip()
+    q = request.args.get("q", "").strip()
+    stmt = _filtered(status, client_id, period, q)
+    page = db.paginate(
+        stmt.options(joinedload(Invoice.client), selectinload(Invoice.credit_notes)).order_by(
+            Invoice.period.desc(), Invoice.number.desc(), Invoice.id.desc()
+        ),
+        page=page_arg(),
+        per_page=25,
+        error_out=False,
+    )
+    periods = db.session.scalars(sa.select(Invoice.period).distinct().order_by(Invoice.period.desc())).all()
+    return render_template(
+        "billing/invoices.html",
+        page=page,
+        status=status,
+        client_id=client_id or 0,
+        period=period,
+        q=q,
+        clients=_client_choices(),
+        periods=periods,
+        totals=_totals(stmt),
+        states=(*INVOICE_STATES, "overdue"),
+        today=today(),
+    )
+
+
+# --- one invoice ------------------------------------------------------------------------------
+
+
+@bp.route("/invoices/<int:invoice_id>")
+def invoice_detail(invoice_id: int):
+    invoice = db.session.scalar(
+        sa.select(Invoice)
+        .where(Invoice.id == invoice_id)
+        .options(
+            selectinload(Invoice.lines),
+            selectinload(Invoice.payments),
+            selectinload(Invoice.credit_notes),
+            joinedload(Invoice.client),
+            joinedload(Invoice.contract),
+        )
+    )
+    if invoice is None:
+        abort(404)
+    history = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.object_type == Invoice.__tablename__, AuditEntry.object_id == invoice.id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(50)
+    ).all()
+    payment_form = PaymentForm(formdata=None, paid_on=today())
+    return render_template(
+        "billing/invoice_detail.html",
+        invoice=invoice,
+        contract=invoice.contract,
+        history=history,
+        audit_labels=AUDIT_LABELS,
+        balance=services.balance_fen(invoice),
+        overdue=services.is_overdue(invoice),
+        adjustment_form=AdjustmentForm(formdata=None),
+        void_form=VoidForm(formdata=None),
+        payment_form=payment_form,
+        credit_form=CreditNoteForm(formdata=None),
+        confirm=ConfirmForm(),
+        payment_terms=services.payment_terms_text(invoice.contract),
+        today=today(),
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>/pdf")
+def invoice_pdf(invoice_id: int):
+    invoice = _load(invoice_id)
+    if invoice.status == "draft":
+        data = services.draft_preview_pdf(invoice)
+        return send_file(
+            io.BytesIO(data),
+            mimetype="application/pdf",
+            as_attachment=False,
+            download_name=services.invoice_filename(invoice),
+        )
+    if invoice.pdf is None:
+        abort(404)
+    return send_file(
+        io.BytesIO(invoice.pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=services.invoice_filename(invoice),
+        etag=invoice.pdf_sha256,
+    )
+
+
+@bp.route("/credit-notes/<int:note_id>/pdf")
+def credit_note_pdf(note_id: int):
+    note = db.get_or_404(CreditNote, note_id, options=[undefer(CreditNote.pdf)])
+    if note.pdf is None:
+        abort(404)
+    return send_file(
+        io.BytesIO(note.pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=services.credit_note_filename(note),
+        etag=note.pdf_sha256,
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>/adjustments", methods=["POST"])
+def add_adjustment(invoice_id: int):
+    invoice = _load(invoice_id)
+    form = AdjustmentForm()
+    return _act(
+        invoice,
+        form,
+        lambda: services.add_adjustment(
+            invoice, form.description.data, form.amount.data, form.reason.data, by=current_user
+        ),
+        _("调整项已添加，合计已重新计算。"),
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>/adjustments/<int:line_id>/delete", methods=["POST"])
+def remove_adjustment(invoice_id: int, line_id: int):
+    invoice = _load(invoice_id)
+    return _act(
+        invoice,
+        ConfirmForm(),
+        lambda: services.remove_adjustment(invoice, line_id, by=current_user),
+        _("调整项已删除。"),
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>/issue", methods=["POST"])
+def issue(invoice_id: int):
+    invoice = _load(invoice_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _back(invoice)
+    try:
+        issued = services.issue_invoice(invoice.id, by=current_user)  # its own unit of work: commits
+    except (BillingServiceError, engine.BillingError) as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        flash(_("账单已开具：%(number)s。", number=issued.number), "success")
+    return _back(invoice)
+
+
+@bp.route("/invoices/<int:invoice_id>/void", methods=["POST"])
+def void(invoice_id: int):
+    invoice = _load(invoice_id)
+    form = VoidForm()
+    return _act(
+        invoice,
+        form,
+        lambda: services.void_invoice(invoice, form.reason.data, by=current_user),
+        _("账单已作废。"),
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>/payments", methods=["POST"])
+def record_payment(invoice_id: int):
+    invoice = _load(invoice_id)
+    form = PaymentForm()
+    return _act(
+        invoice,
+        form,
+        lambda: services.record_payment(
+            invoice,
+            form.amount.data,
+            form.paid_on.data,
+            form.method.data,
+            form.reference.data or "",
+            by=current_user,
+        ),
+        _("收款已登记。"),
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>/credit-notes", methods=["POST"])
+def credit_note(invoice_id: int):
+    invoice = _load(invoice_id)
+    form = CreditNoteForm()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+        return _back(invoice)
+    try:
+        note = services.create_credit_note(
+            invoice, form.amount.data, form.reason.data, by=current_user
+        )  # commits
+    except BillingServiceError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        flash(_("红字冲销单 %(number)s 已开具。", number=note.number), "success")
+    return _back(invoice)
+
+
+# --- runs, reports, exports -------------------------------------------------------------------
+
+
+@bp.route("/runs", methods=["GET", "POST"])
+def runs():
+    form = RunForm()
+    form.client_id.choices = _client_choices()
+    if request.method == "GET":
+        form.period.data = _last_month(today())
+    summary = None
+    if form.validate_on_submit():
+        summary = services.run_billing(
+            form.period.data, client_id=form.client_id.data or None, issue=form.issue.data, by=current_user
+        )  # commits per contract
+        db.session.commit()
+        flash(
+            _("出账完成：%(period)s。", period=summary.run_period),
+            "success" if not summary.errors else "warning",
+        )
+    elif request.method == "POST":
+        _flash_errors(form)
+    invoices_made = []
+    if summary and summary.invoice_ids:
+        invoices_made = db.session.scalars(
+            sa.select(Invoice)
+            .options(joinedload(Invoice.client))
+            .where(Invoice.id.in_(summary.invoice_ids))
+            .order_by(Invoice.id)
+        ).all()
+    drafts = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Invoice).where(Invoice.status == "draft")
+    )
+    return render_template(
+        "billing/runs.html", form=form, summary=summary, invoices_made=invoices_made, drafts=drafts
+    )
+
+
+@bp.route("/zip", endpoint="zip")
+def period_zip():
+    period = request.args.get("period", "").strip()
+    try:
+        period = engine.parse_period(period).code
+    except engine.BillingError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("billing.invoices"))
+    files = services.period_pdfs(period)
+    if not files:
+        flash(_("%(period)s 没有已开具的账单。", period=period), "warning")
+        return redirect(url_for("billing.invoices", period=period))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files:
+            archive.writestr(name, data)
+    buffer.seek(0)
+    return send_file(
+        buffer, mimetype="application/zip", as_attachment=True, download_name=f"账单_{period}.zip"
+    )
+
+
+@bp.route("/ageing")
+def ageing():
+    rows, totals = services.ageing_report()
+    return render_template(
+        "billing/ageing.html",
+        rows=rows,
+        totals=totals,
+        buckets=services.AGEING_BUCKETS,
+        bucket_labels=BUCKET_LABELS,
+        grand_total=sum(totals.values()),
+        today=today(),
+    )
+
+
+@bp.route("/export.csv")
+def export():
+    period = request.args.get("period", "").strip()
+    if period:
+        try:
+            period = engine.parse_period(period).code
+        except engine.BillingError as exc:
+            flash(str(exc), "danger")
+            return redirect(url_for("billing.invoices"))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(services.EXPORT_HEADER)
+    writer.writerows(services.export_rows(period or None))
+    body = "\ufeff" + out.getvalue()  # a BOM, so that Excel opens the UTF-8 file with its Chinese intact
+    name = f"账单_{period or '全部'}.csv"
+    response = Response(body.encode("utf-8"), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"invoices.csv\"; filename*=UTF-8''{quote(name)}"
+    )
+    return response
+
+
+# --- the staff dashboard panel ----------------------------------------------------------------
+
+
+def _dashboard_panel():
+    if not current_user.is_authenticated or current_user.role not in FINANCE_ROLES:
+        return None
+    return {"title": _l("应收账款"), "template": "billing/_panel.html", "receivables": services.receivables()}
+
+
+def register_dashboard(app) -> None:
+    """Add the receivables panel (open balance, overdue, drafts to issue) to the staff dashboard and the
+    "账单" section (open balance, latest invoices) to the client portal's overview."""
+    app.extensions.setdefault("ops_dashboard_panels", []).append(_dashboard_panel)
+    app.extensions.setdefault("ops_portal_sections", []).append(portal_section)

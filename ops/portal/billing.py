@@ -1,3 +1,106 @@
-"""The client portal's billing pages (routes on the portal blueprint)."""
+"""The client portal's billing pages (routes on the portal blueprint).
 
-from ops.portal.views import bp  # noqa: F401
+A client user sees only their own company's invoices, and never a draft. The PDF served is exactly
+the document stored when the invoice was issued (same bytes, same SHA-256).
+"""
+
+import io
+
+import sqlalchemy as sa
+from flask import abort, render_template, send_file
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import selectinload, undefer
+
+from ops.auth.permissions import get_scoped_or_404
+from ops.billing import services
+from ops.billing.models import CreditNote, Invoice
+from ops.extensions import db
+from ops.portal.views import bp
+from ops.timeutil import today
+from ops.urls import page_arg
+
+CLIENT_VISIBLE = ("issued", "paid", "void")
+
+
+def _load(invoice_id: int) -> Invoice:
+    invoice = get_scoped_or_404(Invoice, invoice_id)
+    if invoice.status not in CLIENT_VISIBLE:
+        abort(404)
+    return invoice
+
+
+@bp.route("/invoices")
+def invoices():
+    page = db.paginate(
+        sa.select(Invoice)
+        .options(selectinload(Invoice.credit_notes))
+        .where(Invoice.client_id == current_user.client_id, Invoice.status.in_(CLIENT_VISIBLE))
+        .order_by(Invoice.period.desc(), Invoice.id.desc()),
+        page=page_arg(),
+        per_page=25,
+        error_out=False,
+    )
+    summary = services.receivables(current_user.client_id)
+    return render_template("portal/invoices.html", page=page, summary=summary, today=today())
+
+
+@bp.route("/invoices/<int:invoice_id>")
+def invoice_detail(invoice_id: int):
+    invoice = _load(invoice_id)
+    return render_template(
+        "portal/invoice_detail.html",
+        invoice=invoice,
+        balance=services.balance_fen(invoice),
+        overdue=services.is_overdue(invoice),
+        payment_terms=services.payment_terms_text(invoice.contract),
+        today=today(),
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>/pdf")
+def invoice_pdf(invoice_id: int):
+    invoice = _load(invoice_id)
+    if invoice.pdf is None:
+        abort(404)
+    return send_file(
+        io.BytesIO(invoice.pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=services.invoice_filename(invoice),
+        etag=invoice.pdf_sha256,
+    )
+
+
+@bp.route("/credit-notes/<int:note_id>/pdf")
+def credit_note_pdf(note_id: int):
+    note = db.session.get(CreditNote, note_id, options=[undefer(CreditNote.pdf)])
+    if note is None:
+        abort(404)
+    _load(note.invoice_id)  # 404 unless the invoice it corrects is this client's
+    if note.pdf is None:
+        abort(404)
+    return send_file(
+        io.BytesIO(note.pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=services.credit_note_filename(note),
+        etag=note.pdf_sha256,
+    )
+
+
+def portal_section() -> dict:
+    """The portal overview's "账单" section: open balance and the latest invoices."""
+    latest = db.session.scalars(
+        sa.select(Invoice)
+        .options(selectinload(Invoice.credit_notes))
+        .where(Invoice.client_id == current_user.client_id, Invoice.status.in_(CLIENT_VISIBLE))
+        .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
+        .limit(5)
+    ).all()
+    return {
+        "title": _l("账单"),
+        "template": "portal/invoices_section.html",
+        "latest": latest,
+        "receivables": services.receivables(current_user.client_id),
+    }

@@ -1,0 +1,87 @@
+"""Invoice, payment, credit note and billing-run forms. Money is typed in yuan; ``.data`` is int fen."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from ops.billing import engine
+from ops.money import format_fen, parse_yuan
+
+PAYMENT_METHODS = ("银行转账", "支付宝", "微信", "现金", "其他")
+
+
+class YuanField(StringField):
+    """An amount typed in yuan ("12,345.67", or "-500" when ``allow_negative``); ``data`` is int fen."""
+
+    def __init__(self, label=None, validators=None, allow_negative: bool = False, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.allow_negative = allow_negative
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = None
+            # ValueError carries parse_yuan's Chinese message and becomes a field error.
+            self.data = parse_yuan(valuelist[0], allow_negative=self.allow_negative)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_fen(self.data, symbol=False) if isinstance(self.data, int) else ""
+
+
+class AdjustmentForm(FlaskForm):
+    description = StringField(
+        _l("调整项目"),
+        validators=[DataRequired(_l("请填写调整项目")), Length(max=200)],
+        description=_l("例如：10月促销临时加派 2 人"),
+    )
+    amount = YuanField(
+        _l("金额（元，减免填负数）"), validators=[InputRequired(_l("请填写金额"))], allow_negative=True
+    )
+    reason = StringField(_l("原因"), validators=[DataRequired(_l("请填写调整原因")), Length(max=300)])
+    submit = SubmitField(_l("添加调整项"))
+
+
+class VoidForm(FlaskForm):
+    reason = TextAreaField(_l("作废原因"), validators=[DataRequired(_l("请填写作废原因")), Length(max=500)])
+    submit = SubmitField(_l("作废账单"))
+
+
+class PaymentForm(FlaskForm):
+    paid_on = DateField(_l("收款日期"), validators=[InputRequired(_l("请填写收款日期"))])
+    amount = YuanField(_l("收款金额（元）"), validators=[InputRequired(_l("请填写收款金额"))])
+    method = SelectField(_l("收款方式"), choices=[SelectChoice(m, m) for m in PAYMENT_METHODS])
+    reference = StringField(_l("流水号 / 备注"), validators=[Length(max=100)])
+    submit = SubmitField(_l("登记收款"))
+
+
+class CreditNoteForm(FlaskForm):
+    amount = YuanField(_l("冲销金额（元，含税）"), validators=[InputRequired(_l("请填写冲销金额"))])
+    reason = TextAreaField(_l("冲销原因"), validators=[DataRequired(_l("请填写冲销原因")), Length(max=500)])
+    submit = SubmitField(_l("开具红字冲销单"))
+
+
+class RunForm(FlaskForm):
+    period = StringField(
+        _l("账期"),
+        validators=[DataRequired(_l("请填写账期"))],
+        description=_l("刚结束的账期，例如 2026-10；按季结算的合同在 3、6、9、12 月或 2026-Q3 时出账"),
+    )
+    client_id = SelectField(_l("客户"), coerce=int, choices=[], validate_choice=True)
+    issue = BooleanField(_l("生成后立即开具（分配编号并生成 PDF，开具后不可修改）"))
+    submit = SubmitField(_l("开始出账"))
+
+    def validate_period(self, field):
+        try:
+            field.data = engine.parse_period(field.data).code
+        except engine.BillingError as exc:
+            raise ValidationError(str(exc)) from None

@@ -1,0 +1,330 @@
+"""The invoice (服务费结算单) and credit note (红字冲销单) PDF. Pure: plain values in, PDF bytes out.
+
+A4, Chinese, text extractable (ops.pdf's CJK font). Fonts and paragraph styles come from ops.pdf's
+caches and the table styles below are built once at import, so rendering a thousand invoices pays
+for them once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from ops.money import format_bp, format_fen, to_chinese_upper
+from ops.pdf import (
+    ACCENT_COLOR,
+    CONTENT_WIDTH,
+    GRID_COLOR,
+    HEADER_BG,
+    STRIPE_BG,
+    build_pdf,
+    cjk_font,
+    data_table,
+    esc,
+    kv_table,
+    para,
+    qr_flowable,
+    styles,
+)
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    tax_id: str = ""
+    address: str = ""
+    phone: str = ""
+    bank_name: str = ""
+    bank_account: str = ""
+
+
+@dataclass(frozen=True)
+class InvoicePdfLine:
+    description: str
+    quantity: str
+    unit: str
+    unit_price_fen: int | None
+    amount_fen: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class InvoicePdfData:
+    kind: str  # "invoice" (结算单/发票) or "credit_note" (红字冲销单)
+    number: str
+    vendor: Party
+    client: Party
+    period_code: str  # 2026-10 / 2026-Q4
+    period_start: date
+    period_end: date
+    issued_on: date
+    due_on: date | None
+    invoice_type: str  # 增值税普通发票 / 增值税专用发票
+    lines: tuple[InvoicePdfLine, ...]
+    service_fen: int
+    deductions_fen: int
+    adjustments_fen: int
+    net_fen: int
+    tax_rate_bp: int
+    tax_fen: int
+    prices_include_tax: bool
+    deposit_offset_fen: int
+    total_fen: int
+    payment_terms: str = ""  # due rule and late fee in words
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    reference: str = ""  # for a credit note: the invoice it corrects
+
+
+def checksum(number: str, client_tax_id: str, total_fen: int, issued_on: date) -> str:
+    """A short checksum printed in the QR code, so a scanned statement can be checked against ours."""
+    return hashlib.sha256(
+        f"{number}|{client_tax_id}|{total_fen}|{issued_on.isoformat()}".encode()
+    ).hexdigest()[:16]
+
+
+def qr_payload(data: InvoicePdfData) -> str:
+    return f"{data.number}|{data.total_fen}|{checksum(data.number, data.client.tax_id, data.total_fen, data.issued_on)}"
+
+
+TITLES = {"invoice": "服务费结算单", "draft": "服务费结算单（草稿）", "credit_note": "红字冲销单"}
+LINE_HEADER = ("项目/说明", "数量", "单位", "单价", "金额")
+LINE_WIDTHS = (CONTENT_WIDTH - 18 * mm - 12 * mm - 26 * mm - 30 * mm, 18 * mm, 12 * mm, 26 * mm, 30 * mm)
+QR_MM = 24
+PARTY_LABEL_W = 24 * mm
+
+# Characters ReportLab's built-in STSong-Light has no glyph for, mapped to their GB2312 look-alikes
+# (an embedded TTF has them, so nothing is replaced then).
+CID_SAFE = str.maketrans({"\u00b7": "\u30fb", "\u2212": "\uff0d"})
+
+_TIGHT = [
+    ("LEFTPADDING", (0, 0), (-1, -1), 4),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ("TOPPADDING", (0, 0), (-1, -1), 2),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+]
+PARTIES_STYLE = TableStyle(
+    [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
+        ("BOX", (0, 0), (-1, -1), 0.6, GRID_COLOR),
+        ("LINEAFTER", (0, 0), (0, -1), 0.6, GRID_COLOR),
+        ("LINEABOVE", (0, 0), (-1, 0), 0.9, ACCENT_COLOR),
+        *_TIGHT,
+    ]
+)
+PARTY_STYLE = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_TIGHT])
+HEAD_STYLE = TableStyle(
+    [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("ALIGN", (1, 0), (1, -1), "CENTER"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+    ]
+)
+TOTALS_STYLE = TableStyle(
+    [
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        *_TIGHT,
+        ("LINEBELOW", (1, 0), (2, -3), 0.4, GRID_COLOR),
+        ("LINEBELOW", (1, -2), (2, -2), 0.9, ACCENT_COLOR),
+        ("SPAN", (0, -1), (2, -1)),
+        ("BACKGROUND", (0, -1), (2, -1), STRIPE_BG),
+        ("BOX", (0, -1), (2, -1), 0.6, GRID_COLOR),
+        ("TOPPADDING", (0, -1), (2, -1), 5),
+        ("BOTTOMPADDING", (0, -1), (2, -1), 5),
+    ]
+)
+BOX_STYLE = TableStyle(
+    [
+        ("BOX", (0, 0), (-1, -1), 0.6, GRID_COLOR),
+        ("BACKGROUND", (0, 0), (-1, -1), STRIPE_BG),
+        ("LEFTPADDING", (0, 0), (-1, -1), 6),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+    ]
+)
+
+
+def cn_date(d: date | None) -> str:
+    """date(2026, 11, 5) -> "2026年11月5日"; None -> "—"."""
+    return f"{d.year}年{d.month}月{d.day}日" if d else "—"
+
+
+def period_label(code: str, start: date, end: date) -> str:
+    """ "2026-10" -> "2026年10月（10月1日—10月31日）"; "2026-Q4" -> "2026年第4季度（10月1日—12月31日）"."""
+    year, _, rest = code.partition("-")
+    name = f"{year}年第{rest[1:]}季度" if rest.upper().startswith("Q") else f"{year}年{int(rest)}月"
+    if start.year == end.year == int(year):
+        return f"{name}（{start.month}月{start.day}日—{end.month}月{end.day}日）"
+    return f"{name}（{cn_date(start)}—{cn_date(end)}）"
+
+
+def _party_cell(party: Party, font: str) -> Table:
+    st = styles(font)
+    rows = [
+        ("名称", party.name),
+        ("纳税人识别号", party.tax_id),
+        ("地址", party.address),
+        ("电话", party.phone),
+        ("开户行", party.bank_name),
+        ("账号", party.bank_account),
+    ]
+    cells = [[para(label, st["label"]), para(value or "—", st["value"])] for label, value in rows]
+    table = Table(cells, colWidths=[PARTY_LABEL_W, CONTENT_WIDTH / 2 - PARTY_LABEL_W - 8], hAlign="LEFT")
+    table.setStyle(PARTY_STYLE)
+    return table
+
+
+def _parties(data: InvoicePdfData, font: str) -> Table:
+    st = styles(font)
+    rows = [
+        [para("收款方（服务商）", st["th"]), para("付款方（客户）", st["th"])],
+        [_party_cell(data.vendor, font), _party_cell(data.client, font)],
+    ]
+    table = Table(rows, colWidths=[CONTENT_WIDTH / 2] * 2, hAlign="LEFT")
+    table.setStyle(PARTIES_STYLE)
+    return table
+
+
+def _quantity(text: str) -> str:
+    """ "31" stays "31"; "12345.6700" -> "12345.67" (quantities are decimals stored as text)."""
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _line_rows(data: InvoicePdfData, st, fix) -> list[list]:
+    rows = []
+    for line in data.lines:
+        description = esc(fix(line.description))
+        if line.reason:  # why a KPI deduction or an adjustment was made, printed under it
+            description += f'<br/><font size="8" color="#616e7c">原因：{esc(fix(line.reason))}</font>'
+        price = "—" if line.unit_price_fen is None else format_fen(line.unit_price_fen)
+        rows.append(
+            [
+                Paragraph(description, st["td"]),
+                _quantity(line.quantity),
+                line.unit,
+                price,
+                format_fen(line.amount_fen),
+            ]
+        )
+    return rows
+
+
+def _totals(data: InvoicePdfData, font: str) -> Table:
+    st = styles(font)
+    included = "含税" if data.prices_include_tax else "不含税"
+    rows = [
+        ("服务费小计", data.service_fen),
+        ("考核扣款", data.deductions_fen),
+        ("调整", data.adjustments_fen),
+        ("不含税金额", data.net_fen),
+        (f"税额（税率 {format_bp(data.tax_rate_bp)}，价格{included}）", data.tax_fen),
+        ("定金抵扣", data.deposit_offset_fen),
+    ]
+    label_w, value_w = 66 * mm, 34 * mm
+    cells = [["", para(label, st["td"]), para(format_fen(amount), st["td_num"])] for label, amount in rows]
+    total = "冲销总额" if data.kind == "credit_note" else "应付总额"
+    cells.append(["", para(total, st["total"]), para(format_fen(data.total_fen), st["total_num"])])
+    cells.append([para(f"{total}（大写）：{to_chinese_upper(data.total_fen)}", st["total"]), "", ""])
+    table = Table(cells, colWidths=[CONTENT_WIDTH - label_w - value_w, label_w, value_w], hAlign="LEFT")
+    table.setStyle(TOTALS_STYLE)
+    return table
+
+
+def _boxed(flowables: list) -> Table:
+    table = Table([[flowables]], colWidths=[CONTENT_WIDTH], hAlign="LEFT")
+    table.setStyle(BOX_STYLE)
+    return table
+
+
+def _head(data: InvoicePdfData, font: str, title: str, number: str) -> Table:
+    st = styles(font)
+    period = period_label(data.period_code, data.period_start, data.period_end)
+    facts = [("编号", number), ("开具日期", cn_date(data.issued_on))]
+    if data.kind == "credit_note":
+        facts += [("冲销原账单", data.reference or "—"), ("原服务期间", period)]
+    else:
+        facts += [("服务期间", period), ("到期日", cn_date(data.due_on))]
+    facts.append(("发票类型", data.invoice_type))
+    left_w = CONTENT_WIDTH - (QR_MM + 2) * mm
+    facts_table = kv_table(facts, font_name=font, col_widths=(19 * mm, left_w / 2 - 19 * mm), columns=2)
+    left = [para(title, st["title"]), facts_table]
+    right = [qr_flowable(qr_payload(data), QR_MM), para("扫码核验", st["muted"])]
+    table = Table([[left, right]], colWidths=[left_w, (QR_MM + 2) * mm], hAlign="LEFT")
+    table.setStyle(HEAD_STYLE)
+    return table
+
+
+def _closing(data: InvoicePdfData, font: str, number: str, fix) -> list:
+    st = styles(font)
+    if data.kind == "credit_note":
+        body = [
+            para("冲销说明", st["th"]),
+            para(
+                f"本单冲销账单 {data.reference} 的金额 {format_fen(-data.total_fen)}（含税），冲减该账单的应付余额。",
+                st["small"],
+            ),
+        ]
+    else:
+        vendor = data.vendor
+        body = [
+            para("付款方式", st["th"]),
+            para(
+                f"户名：{vendor.name}　开户行：{vendor.bank_name or '—'}　账号：{vendor.bank_account or '—'}"
+                f"　（付款时请备注账单编号 {number}）",
+                st["small"],
+            ),
+        ]
+        if data.payment_terms:
+            body += [para("付款条款", st["th"]), para(fix(data.payment_terms), st["small"])]
+    if data.notes:
+        body += [para("说明", st["th"]), *(para(fix(note), st["small"]) for note in data.notes)]
+    return body
+
+
+def render_invoice_pdf(data: InvoicePdfData, *, ttf_path: str | None = None) -> bytes:
+    """Render a statement as A4 PDF bytes.
+
+    ``data.kind``: "invoice" (服务费结算单), "draft" (an unnumbered preview titled 草稿) or
+    "credit_note" (红字冲销单 naming the invoice it corrects in ``data.reference``).
+    """
+    font = cjk_font(ttf_path)
+    st = styles(font)
+
+    def fix(text: str) -> str:
+        return text if ttf_path else text.translate(CID_SAFE)
+
+    title = TITLES.get(data.kind, TITLES["invoice"])
+    number = data.number or "（未编号）"
+    story: list = [
+        _head(data, font, title, number),
+        Spacer(1, 3 * mm),
+        _parties(data, font),
+        para("费用明细", st["h2"]),
+        data_table(
+            LINE_HEADER, _line_rows(data, st, fix), LINE_WIDTHS, font_name=font, numeric_cols=(1, 3, 4)
+        ),
+        Spacer(1, 2 * mm),
+        KeepTogether([_totals(data, font)]),
+        Spacer(1, 3 * mm),
+        KeepTogether([_boxed(_closing(data, font, number, fix))]),
+    ]
+    return build_pdf(
+        story,
+        title=f"{title} {number}",
+        font_name=font,
+        header_left=data.vendor.name,
+        header_right=f"{title}　{number}",
+        footer=f"{data.vendor.name}　{data.vendor.phone}".strip(),
+        author=data.vendor.name,
+        subject=f"{data.client.name} {data.period_code}",
+    )
