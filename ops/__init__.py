@@ -50,6 +50,23 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # Transactions are begun by us, not by the driver: reads run outside a transaction (no stale
+        # snapshot that would make a later write fail with "database is locked"); the first write of a
+        # unit of work takes the write lock with BEGIN IMMEDIATE (waiting up to busy_timeout), and
+        # ops.transactions.write_transaction takes it before its reads.
+        dbapi_connection.isolation_level = None
+
+
+_SQLITE_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_begin_before_write(conn, cursor, statement, parameters, context, executemany):
+    if conn.dialect.name != "sqlite":
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    if not dbapi_connection.in_transaction and statement.lstrip()[:9].upper().startswith(_SQLITE_WRITES):
+        cursor.execute("BEGIN IMMEDIATE")
 
 
 def register_extensions(app: Flask) -> None:
@@ -91,20 +108,31 @@ def register_blueprints(app: Flask) -> None:
     from ops.auth.views import admin_bp as users_bp
     from ops.auth.views import bp as auth_bp
     from ops.billing.api import bp as api_bp
+    from ops.billing.token_views import bp as tokens_bp
     from ops.billing.usage_views import bp as usage_bp
     from ops.billing.views import bp as billing_bp
+    from ops.billing.views import register_dashboard as register_billing_panels
     from ops.clients.views import bp as clients_bp
+    from ops.clients.views import register_dashboard as register_client_panels
+    from ops.contracts.admin_views import bp as contract_admin_bp
     from ops.contracts.views import bp as contracts_bp
+    from ops.contracts.views import register_dashboard as register_contract_panels
     from ops.main.views import bp as main_bp
+    from ops.onboarding.admin_views import bp as onboarding_admin_bp
     from ops.onboarding.views import bp as onboarding_bp
     from ops.portal.views import bp as portal_bp
     from ops.quotes.ratecard_views import bp as ratecards_bp
     from ops.quotes.views import bp as quotes_bp
     from ops.training.views import bp as training_bp
+    from ops.training.views import register_dashboard as register_training_dashboard
 
     for blueprint in (auth_bp, users_bp, audit_bp, main_bp, clients_bp, quotes_bp, ratecards_bp, contracts_bp,
-                      training_bp, onboarding_bp, usage_bp, billing_bp, api_bp, portal_bp):
+                      contract_admin_bp, training_bp, onboarding_bp, onboarding_admin_bp, usage_bp, billing_bp, api_bp, portal_bp, tokens_bp):
         app.register_blueprint(blueprint)
+    register_client_panels(app)
+    register_training_dashboard(app)
+    register_contract_panels(app)
+    register_billing_panels(app)
     import ops.models  # noqa: F401  (every model registered on the metadata, for migrations)
 
 
@@ -205,7 +233,7 @@ def register_template_helpers(app: Flask) -> None:
         return {
             "nav_items": navigation(),
             "role_labels": ROLE_LABELS,
-            "language_form": LanguageForm(),
+            "language_form": LanguageForm(formdata=None),  # never reads the request (a 413 must still render)
             "current_lang": select_locale(),
             "languages": app.config["LANGUAGES"],
             "vendor_name": app.config["VENDOR_NAME"],
@@ -216,6 +244,18 @@ def register_cli(app: Flask) -> None:
     from ops.cli import ops_cli
 
     app.cli.add_command(ops_cli)
+    from ops.quotes.cli import quotes_cli
+
+    app.cli.add_command(quotes_cli)
+    from ops.contracts.cli import contracts_cli
+
+    app.cli.add_command(contracts_cli)
+    from ops.billing.cli import billing_cli
+
+    app.cli.add_command(billing_cli)
+    from ops.billing.usage_cli import usage_cli
+
+    app.cli.add_command(usage_cli)
 
 
 def apply_migrations(app: Flask) -> None:

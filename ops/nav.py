@@ -16,16 +16,23 @@ NAV = [
     ("contracts.index", _l("合同"), ALL_STAFF),
     ("training.index", _l("培训"), (ADMIN, MANAGER, TRAINER, SALES)),
     ("onboarding.dashboard", _l("上线看板"), (ADMIN, MANAGER, TRAINER)),
+    ("usage.index", _l("用量"), (ADMIN, MANAGER, FINANCE)),
     ("billing.invoices", _l("账单"), (ADMIN, MANAGER, FINANCE)),
     ("portal.index", _l("我的主页"), (CLIENT,)),
     ("portal.quotes", _l("报价单"), (CLIENT,)),
     ("portal.contracts", _l("合同"), (CLIENT,)),
+    ("portal.agents", _l("上线进度"), (CLIENT,)),
+    ("portal.materials", _l("培训资料"), (CLIENT,)),
+    ("portal.sessions", _l("培训安排"), (CLIENT,)),
     ("portal.invoices", _l("账单"), (CLIENT,)),
 ]
 
 ADMIN_NAV = [
     ("users.index", _l("用户管理"), (ADMIN,)),
     ("ratecards.index", _l("价目表"), (ADMIN, MANAGER)),
+    ("contract_admin.clauses", _l("违约条款库"), (ADMIN,)),
+    ("contract_admin.vendor", _l("本公司信息"), (ADMIN,)),
+    ("tokens.index", _l("API 令牌"), (ADMIN,)),
     ("audit.index", _l("审计日志"), (ADMIN,)),
 ]
 
