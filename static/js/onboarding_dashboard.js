@@ -38,6 +38,7 @@
         }],
       },
       options: {
+        animation: false,
         indexAxis: "y",
         plugins: { legend: { display: false } },
         scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
@@ -59,6 +60,7 @@
         ],
       },
       options: {
+        animation: false,
         scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
         onClick: linkTo([data.weeks.actual_urls, data.weeks.planned_urls]),
         onHover: pointer,
