@@ -222,6 +222,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["bp"] = money.format_bp
     app.jinja_env.filters["multiplier"] = money.format_multiplier
     app.jinja_env.filters["upper"] = money.to_chinese_upper
+    from ops.billing.pdf import format_quantity
+
+    app.jinja_env.filters["qty"] = format_quantity
 
     @app.template_filter("dt")
     def format_datetime(value):

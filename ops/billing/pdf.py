@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
@@ -92,7 +93,7 @@ def qr_payload(data: InvoicePdfData) -> str:
 
 TITLES = {"invoice": "服务费结算单", "draft": "服务费结算单（草稿）", "credit_note": "红字冲销单"}
 LINE_HEADER = ("项目/说明", "数量", "单位", "单价", "金额")
-LINE_WIDTHS = (CONTENT_WIDTH - 18 * mm - 12 * mm - 26 * mm - 30 * mm, 18 * mm, 12 * mm, 26 * mm, 30 * mm)
+LINE_WIDTHS = (CONTENT_WIDTH - 26 * mm - 12 * mm - 26 * mm - 30 * mm, 26 * mm, 12 * mm, 26 * mm, 30 * mm)
 QR_MM = 24
 PARTY_LABEL_W = 24 * mm
 
@@ -193,11 +194,18 @@ def _parties(data: InvoicePdfData, font: str) -> Table:
     return table
 
 
-def _quantity(text: str) -> str:
-    """ "31" stays "31"; "12345.6700" -> "12345.67" (quantities are decimals stored as text)."""
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+def format_quantity(text: str, unit: str = "") -> str:
+    """A line quantity for people: "31" stays "31", "6000" -> "6,000", "12345.6700" -> "12,345.67";
+    a money base (unit 元) always shows two decimals."""
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, TypeError):
+        return text
+    if unit == "元":
+        return f"{value:,.2f}"
+    if value == value.to_integral_value():
+        return f"{value:,.0f}"
+    return f"{value.normalize():,f}"
 
 
 def _line_rows(data: InvoicePdfData, st, fix) -> list[list]:
@@ -210,7 +218,7 @@ def _line_rows(data: InvoicePdfData, st, fix) -> list[list]:
         rows.append(
             [
                 Paragraph(description, st["td"]),
-                _quantity(line.quantity),
+                format_quantity(line.quantity, line.unit),
                 line.unit,
                 price,
                 format_fen(line.amount_fen),

@@ -140,3 +140,12 @@ def test_period_labels_and_qr_payload():
     payload = qr_payload(_data([InvoicePdfLine("席位", "1", "席", 100, 100)]))
     number, total, check = payload.split("|")
     assert (number, total, len(check)) == ("INV-2026-00007", "100", 16)
+
+
+def test_quantities_read_like_a_statement():
+    from ops.billing.pdf import format_quantity
+
+    assert format_quantity("2927559.64", "元") == "2,927,559.64"  # a commission base in yuan
+    assert format_quantity("6000", "次") == "6,000"
+    assert format_quantity("31", "天") == "31"
+    assert format_quantity("12.5000", "天") == "12.5"
