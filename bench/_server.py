@@ -1,0 +1,299 @@
+"""Shared pieces of the load, fault and backup checks: a throw-away instance, gunicorn, an HTTP client.
+
+Nothing here touches the developer's own instance: every check makes its instance folder under a
+temporary directory, talks to 127.0.0.1 only, and stops the processes it started.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import http.cookies
+import os
+import re
+import secrets
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin" if (ROOT / ".venv" / "bin" / "flask").exists() else Path(sys.executable).parent
+DEMO_PASSWORD = "demo-2026"
+
+
+class CheckFailed(Exception):
+    """A check did not hold; the message says which."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fernet_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def run_period_before(day) -> str:
+    """The month just ended before ``day``, as a billing run names it ("2026-10")."""
+    index = day.year * 12 + day.month - 2
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+class Instance:
+    """An instance folder with its own SQLite database, uploads, keys and environment."""
+
+    def __init__(self, folder: Path, db_file: Path | None = None):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.db = db_file or self.folder / "ops.db"
+        self.env = {
+            **os.environ,
+            "FLASK_APP": "app",
+            "OPS_DATABASE_URL": f"sqlite:///{self.db}",
+            "OPS_SECRET_KEY": secrets.token_urlsafe(32),
+            "OPS_VAULT_KEY": fernet_key(),
+            "OPS_UPLOAD_DIR": str(self.folder / "uploads"),
+            "OPS_AUTO_MIGRATE": "0",
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def flask(self, *args: str, timeout: float = 300) -> str:
+        """Run ``flask <args>`` against this instance; its output, or CheckFailed when it fails."""
+        return self.run([str(BIN / "flask"), *args], timeout=timeout)
+
+    def python(self, script: Path, *args: str, timeout: float = 300) -> str:
+        """Run a Python script (with the app's environment) against this instance."""
+        return self.run([str(BIN / "python"), str(script), *args], timeout=timeout)
+
+    def run(self, argv: list[str], timeout: float) -> str:
+        done = subprocess.run(argv, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise CheckFailed(
+                f"{' '.join(argv[:3])} exited {done.returncode}:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+            )
+        return done.stdout
+
+    def prepare(self) -> str:
+        """Migrations, the demo data set and a staff API token, in one process; returns the token's secret."""
+        out = self.python(Path(__file__), "prepare")
+        return out.strip().splitlines()[-1]
+
+    def connect(self, path: Path | None = None) -> sqlite3.Connection:
+        """A read-only connection to the database file (the checks never write through it)."""
+        conn = sqlite3.connect(f"file:{path or self.db}?mode=ro", uri=True, timeout=30)
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+
+def in_app(func):
+    """Run ``func(*argv)`` inside the app's context (for the small set-up tasks the scripts run as subprocesses)."""
+    sys.path.insert(0, str(ROOT))
+    from ops import create_app
+
+    app = create_app()
+    with app.app_context():
+        return func(*sys.argv[2:])
+
+
+def _prepare_task() -> None:
+    """(in the app) What ``flask db upgrade`` and ``flask ops demo`` do, then a staff API token (printed)."""
+    from flask_migrate import upgrade
+
+    from ops.billing.usage_services import create_token
+    from ops.demo import load_demo
+    from ops.extensions import db
+
+    upgrade(directory=str(ROOT / "migrations"))
+    load_demo()
+    db.session.commit()
+    _token, secret = create_token("压测令牌", None)
+    db.session.commit()
+    print(secret)
+
+
+_LOG_PROBLEMS = ("Traceback", "database is locked", "WORKER TIMEOUT", "SIGKILL", "Error handling request")
+
+
+class Server:
+    """gunicorn serving an instance on a free 127.0.0.1 port; a context manager that always stops it."""
+
+    def __init__(self, instance: Instance, workers: int = 4, log_name: str = "gunicorn.log"):
+        self.instance = instance
+        self.workers = workers
+        self.port = free_port()
+        self.log_path = instance.folder / log_name
+        self.process: subprocess.Popen | None = None
+
+    def start(self, wait: float = 30) -> Server:
+        log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}", "app:app"],
+            cwd=ROOT,
+            env=self.instance.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise CheckFailed(f"gunicorn exited {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                if HttpClient(self.port, timeout=2).get("/login").status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise CheckFailed(f"gunicorn did not answer within {wait:.0f} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)  # gunicorn's own process group (start_new_session)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
+    def log_problems(self) -> list[str]:
+        """Tracebacks and lock errors the workers logged (an error page can hide them from the client)."""
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        lines = text.splitlines()
+        return [line for line in lines if any(word in line for word in _LOG_PROBLEMS)]
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+@dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    @property
+    def location(self) -> str:
+        return self.headers.get("Location", "")
+
+
+_CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
+_VALUE = re.compile(r'value="([^"]*)"')
+
+
+class HttpClient:
+    """A tiny browser: one connection to 127.0.0.1, cookies kept, redirects not followed."""
+
+    def __init__(self, port: int, timeout: float = 60):
+        self.port = port
+        self.timeout = timeout
+        self.cookies: dict[str, str] = {}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict | None = None
+    ) -> Response:
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        started = time.perf_counter()
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            raw = self.conn.getresponse()
+            data = raw.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            raise
+        seconds = time.perf_counter() - started
+        for header in raw.headers.get_all("Set-Cookie") or []:
+            cookie = http.cookies.SimpleCookie()
+            cookie.load(header)
+            for key, morsel in cookie.items():
+                if morsel["expires"] and "1970" in morsel["expires"] or morsel["max-age"] == "0":
+                    self.cookies.pop(key, None)
+                else:
+                    self.cookies[key] = morsel.value
+        if raw.getheader("Connection", "").lower() == "close":
+            self.conn.close()  # gunicorn's sync workers close after each response; reconnect next time
+        return Response(raw.status, raw.headers, data, seconds)
+
+    def get(self, path: str) -> Response:
+        return self.request("GET", path)
+
+    def post_form(self, path: str, fields: dict) -> Response:
+        return self.request(
+            "POST",
+            path,
+            urllib.parse.urlencode(fields).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+
+    def login(self, username: str, password: str = DEMO_PASSWORD) -> None:
+        page = self.get("/login")
+        match = _CSRF_INPUT.search(page.text)
+        if page.status != 200 or not match:
+            raise CheckFailed(f"login page: status {page.status}, no CSRF token")
+        token = _VALUE.search(match.group(0)).group(1)
+        answer = self.post_form(
+            "/login", {"csrf_token": token, "username": username, "password": password, "next": ""}
+        )
+        if answer.status != 302 or "/login" in answer.location:
+            raise CheckFailed(f"login as {username}: status {answer.status} {answer.location}")
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of an ascending list."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, min(len(sorted_values), round(p / 100 * len(sorted_values) + 0.5)))
+    return sorted_values[rank - 1]
+
+
+def integrity_ok(conn: sqlite3.Connection) -> bool:
+    return (
+        conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        and not conn.execute("PRAGMA foreign_key_check").fetchall()
+    )
+
+
+def pdf_mismatches(conn: sqlite3.Connection) -> list[str]:
+    """Invoices with a number whose stored PDF is missing or does not hash to its pdf_sha256."""
+    bad = []
+    for number, pdf, digest in conn.execute(
+        "SELECT number, pdf, pdf_sha256 FROM invoices WHERE number IS NOT NULL ORDER BY id"
+    ):
+        if pdf is None or digest is None or sha256(pdf) != digest or not bytes(pdf).startswith(b"%PDF"):
+            bad.append(number)
+    return bad
+
+
+TASKS = {"prepare": _prepare_task}
+
+if __name__ == "__main__":
+    in_app(TASKS[sys.argv[1]])
