@@ -357,7 +357,9 @@ def due_date(rule: str, value: int, closing_period_end: date, issued_on: date) -
     """When an invoice is due.
 
     "day_of_next_month": day ``value`` (1–31) of the month after ``closing_period_end`` (the end of
-    the period the run closed), or that month's last day when it is shorter;
+    the period the run closed), or that month's last day when it is shorter — but never before the
+    invoice exists: a statement issued after that day is due on day ``value`` of the following
+    month instead (an invoice is never overdue on the day it is issued);
     "net_days": ``issued_on`` + ``value`` days (value ≥ 0).
     """
     if isinstance(value, bool) or not isinstance(value, int):
@@ -366,7 +368,11 @@ def due_date(rule: str, value: int, closing_period_end: date, issued_on: date) -
         if not 1 <= value <= 31:
             raise BillingError("次月付款日必须在 1 到 31 之间")
         year, month = _add_months(closing_period_end.year, closing_period_end.month, 1)
-        return date(year, month, min(value, monthrange(year, month)[1]))
+        due = date(year, month, min(value, monthrange(year, month)[1]))
+        while due <= issued_on:
+            year, month = _add_months(year, month, 1)
+            due = date(year, month, min(value, monthrange(year, month)[1]))
+        return due
     if rule == "net_days":
         if value < 0:
             raise BillingError("付款天数不能为负数")

@@ -114,6 +114,15 @@ def test_due_date_day_of_next_month():
     assert due_date("day_of_next_month", 30, date(2027, 1, 31), date(2027, 2, 1)) == date(2027, 2, 28)
 
 
+def test_due_date_day_of_next_month_is_never_on_or_before_the_issue_day():
+    # October closed; issued on 26 November, after the 5th: due on 5 December, not overdue at once.
+    assert due_date("day_of_next_month", 5, date(2026, 10, 31), date(2026, 11, 26)) == date(2026, 12, 5)
+    # Issued on the 5th itself: the next 5th (2026-12-05).
+    assert due_date("day_of_next_month", 5, date(2026, 10, 31), date(2026, 11, 5)) == date(2026, 12, 5)
+    # Issued two months late (2027-01-20): 5 February 2027.
+    assert due_date("day_of_next_month", 5, date(2026, 10, 31), date(2027, 1, 20)) == date(2027, 2, 5)
+
+
 def test_due_date_net_days():
     # Issued November 2 + 15 days = November 17; December 15 + 30 days = January 14.
     assert due_date("net_days", 15, date(2026, 10, 31), date(2026, 11, 2)) == date(2026, 11, 17)
