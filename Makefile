@@ -25,7 +25,7 @@ translations: $(VENV)/.runtime
 	$(BIN)/pybabel compile -d translations --statistics 2>&1 | tail -n 1
 
 update-translations: $(VENV)/.dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 run: $(VENV)/.runtime translations
