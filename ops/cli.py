@@ -68,7 +68,10 @@ def backup(path: str):
     dst = sqlite3.connect(str(target))
     try:
         with dst:
-            src.backup(dst, pages=1024)
+            # In one step: a step-wise copy starts over whenever another connection writes between
+            # steps, so under steady writes (API imports) a large database would never finish. One
+            # step reads a single snapshot, and in WAL mode writers go on meanwhile.
+            src.backup(dst)
     finally:
         dst.close()
         src.close()
