@@ -83,3 +83,51 @@ def test_two_processes_issue_unique_gapless_numbers(app, db):
         db.session.scalar(sa.select(sa.func.count()).select_from(Invoice).where(Invoice.status != "issued"))
         == 0
     )
+
+
+def _run_worker(config: dict, barrier, results) -> None:
+    from ops import create_app
+    from ops.billing.services import run_billing
+    from ops.extensions import db
+
+    app = create_app(config)
+    try:
+        with app.app_context():
+            barrier.wait(timeout=TIMEOUT)
+            summary = run_billing("2026-09", issue=True)
+            results.put(("summary", summary.errors, summary.created + summary.refreshed + summary.unchanged))
+            db.session.remove()
+            db.engine.dispose()
+    except BaseException as exc:
+        results.put(("error", repr(exc)))
+        raise
+
+
+def test_two_billing_runs_at_once_make_one_invoice_per_contract(app, db):
+    # Found by bench/fault.py: the second run inserted the same (contract, period) draft and died on the
+    # unique constraint. Each contract is now refreshed under the write lock, so the runs take turns.
+    for i in range(6):
+        client = make_billing_client(db, name=f"并发店铺{i}", legal_name=f"并发商贸有限公司{i}", tax_id=None)
+        make_contract(db, client, seats=1)
+    db.session.commit()
+    db.session.remove()
+
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(2)
+    results = ctx.Queue()
+    workers = [ctx.Process(target=_run_worker, args=(_config(app), barrier, results)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    got = [results.get(timeout=TIMEOUT) for _ in workers]
+    for w in workers:
+        w.join(timeout=TIMEOUT)
+    assert got == [("summary", [], 6), ("summary", [], 6)]
+    assert [w.exitcode for w in workers] == [0, 0]
+
+    invoices = db.session.execute(sa.select(Invoice.contract_id, Invoice.period, Invoice.status)).all()
+    assert len(invoices) == 6
+    assert len({(c, p) for c, p, _ in invoices}) == 6
+    assert {s for _, _, s in invoices} == {"issued"}
+    year = today().year
+    numbers = db.session.scalars(sa.select(Invoice.number).order_by(Invoice.number)).all()
+    assert numbers == [f"INV-{year}-{k:05d}" for k in range(1, 7)]
