@@ -31,7 +31,7 @@ class Client(db.Model):
     bank_account: Mapped[str] = mapped_column(sa.String(50), default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)  # list sort
 
     owner = relationship("User", foreign_keys=[owner_id])
     shops: Mapped[list["ClientShop"]] = relationship(

@@ -67,10 +67,10 @@ class Contract(db.Model):
     # {"model", "seats": [{"scope", "shift", "seats", "monthly_rate_fen"}], "commission_rate_bp",
     #  "commission_base", "tier_mode", "tiers", "consult_multiplier_bp", "monthly_minimum_fen",
     #  "extras": [{"code", "label", "unit", "unit_price_fen", "quantity"}], "discount_bp"}
-    model: Mapped[str] = mapped_column(sa.String(20))
+    model: Mapped[str] = mapped_column(sa.String(20), index=True)  # a list filter
     terms: Mapped[dict] = mapped_column(sa.JSON)
 
-    billing_cycle: Mapped[str] = mapped_column(sa.String(10), default="monthly")
+    billing_cycle: Mapped[str] = mapped_column(sa.String(10), default="monthly", index=True)  # a list filter
     billing_timing: Mapped[str] = mapped_column(sa.String(12), default="in_arrears")
     due_rule: Mapped[str] = mapped_column(sa.String(20), default="day_of_next_month")
     due_value: Mapped[int] = mapped_column(sa.Integer, default=5)  # day N of next month, or N days net
@@ -122,7 +122,7 @@ class Contract(db.Model):
     terminated_on: Mapped[date | None] = mapped_column(sa.Date)
     termination_reason: Mapped[str] = mapped_column(sa.Text, default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # list sort
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -57,7 +57,7 @@ class Assignment(db.Model):
     scope: Mapped[str] = mapped_column(sa.String(12))
     shift: Mapped[str] = mapped_column(sa.String(10))
     planned_go_live_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
-    go_live_on: Mapped[date | None] = mapped_column(sa.Date)  # actual
+    go_live_on: Mapped[date | None] = mapped_column(sa.Date, index=True)  # actual (a list filter)
     end_on: Mapped[date | None] = mapped_column(sa.Date)
     went_live_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     override_reason: Mapped[str] = mapped_column(sa.Text, default="")  # manager's reason when the gate was overridden

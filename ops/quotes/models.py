@@ -58,7 +58,7 @@ class Quote(db.Model):
     number: Mapped[str] = mapped_column(sa.String(20), index=True)  # BJ-2026-0001
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
     status: Mapped[str] = mapped_column(sa.String(20), default="draft", index=True)
-    model: Mapped[str] = mapped_column(sa.String(20))
+    model: Mapped[str] = mapped_column(sa.String(20), index=True)  # a list filter
     needs_id: Mapped[int | None] = mapped_column(sa.ForeignKey("client_needs.id", ondelete="SET NULL"))
     rate_card_id: Mapped[int] = mapped_column(sa.ForeignKey("rate_cards.id", ondelete="RESTRICT"), index=True)
     # The pricing inputs as staff set them (seats, rates, multipliers, tiers, extras): JSON, money in fen.
@@ -72,7 +72,7 @@ class Quote(db.Model):
     total_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # monthly estimate after discount
     valid_days: Mapped[int] = mapped_column(sa.Integer, default=30)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # list sort
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     discount_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     discount_approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

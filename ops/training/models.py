@@ -98,7 +98,7 @@ class TrainingSession(db.Model):
     mode: Mapped[str] = mapped_column(sa.String(10), default="online")
     trainer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # the list's upcoming/past filter
     place: Mapped[str] = mapped_column(sa.String(200), default="")
     meeting_link: Mapped[str] = mapped_column(sa.String(300), default="")
     status: Mapped[str] = mapped_column(sa.String(12), default="scheduled", index=True)
