@@ -136,7 +136,7 @@ def register_blueprints(app: Flask) -> None:
     import ops.models  # noqa: F401  (every model registered on the metadata, for migrations)
 
 
-PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static", "main.set_language"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static", "main.set_language", "main.healthz"}
 # Blueprints that authenticate on their own (API tokens) instead of the login session.
 SELF_AUTHENTICATED_BLUEPRINTS = {"api"}
 

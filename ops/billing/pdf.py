@@ -30,6 +30,8 @@ from ops.pdf import (
     para,
     qr_flowable,
     styles,
+    text_cell,
+    text_style,
 )
 
 
@@ -177,9 +179,16 @@ def _party_cell(party: Party, font: str) -> Table:
         ("开户行", party.bank_name),
         ("账号", party.bank_account),
     ]
-    cells = [[para(label, st["label"]), para(value or "—", st["value"])] for label, value in rows]
-    table = Table(cells, colWidths=[PARTY_LABEL_W, CONTENT_WIDTH / 2 - PARTY_LABEL_W - 8], hAlign="LEFT")
+    value_w = CONTENT_WIDTH / 2 - PARTY_LABEL_W - 8
+    cells = [
+        [text_cell(label, st["label"], PARTY_LABEL_W - 8), text_cell(value or "—", st["value"], value_w - 8)]
+        for label, value in rows
+    ]
+    table = Table(cells, colWidths=[PARTY_LABEL_W, value_w], hAlign="LEFT")
     table.setStyle(PARTY_STYLE)
+    table.setStyle(
+        TableStyle([*text_style((0, 0), (0, -1), st["label"]), *text_style((1, 0), (1, -1), st["value"])])
+    )
     return table
 
 
@@ -239,12 +248,35 @@ def _totals(data: InvoicePdfData, font: str) -> Table:
         ("定金抵扣", data.deposit_offset_fen),
     ]
     label_w, value_w = 66 * mm, 34 * mm
-    cells = [["", para(label, st["td"]), para(format_fen(amount), st["td_num"])] for label, amount in rows]
+    cells = [
+        [
+            "",
+            text_cell(label, st["td"], label_w - 8),
+            text_cell(format_fen(amount), st["td_num"], value_w - 8),
+        ]
+        for label, amount in rows
+    ]
     total = "冲销总额" if data.kind == "credit_note" else "应付总额"
-    cells.append(["", para(total, st["total"]), para(format_fen(data.total_fen), st["total_num"])])
+    cells.append(
+        [
+            "",
+            text_cell(total, st["total"], label_w - 8),
+            text_cell(format_fen(data.total_fen), st["total_num"], value_w - 8),
+        ]
+    )
     cells.append([para(f"{total}（大写）：{to_chinese_upper(data.total_fen)}", st["total"]), "", ""])
     table = Table(cells, colWidths=[CONTENT_WIDTH - label_w - value_w, label_w, value_w], hAlign="LEFT")
     table.setStyle(TOTALS_STYLE)
+    table.setStyle(
+        TableStyle(
+            [
+                *text_style((1, 0), (1, -3), st["td"]),
+                *text_style((2, 0), (2, -3), st["td_num"]),
+                *text_style((1, -2), (1, -2), st["total"]),
+                *text_style((2, -2), (2, -2), st["total_num"]),
+            ]
+        )
+    )
     return table
 
 

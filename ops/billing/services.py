@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -23,7 +23,9 @@ from ops.billing import engine
 from ops.billing.models import CreditNote, Invoice, InvoiceLine, Payment, UsageDaily
 from ops.billing.pdf import InvoicePdfData, InvoicePdfLine, Party, render_invoice_pdf
 from ops.contracts.models import Contract
+from ops.contracts.services import lock_contract
 from ops.extensions import db
+from ops.i18n import N_
 from ops.money import format_bp, format_fen, round_fen
 from ops.numbering import next_number
 from ops.onboarding.models import Assignment
@@ -94,14 +96,14 @@ def _assignments(contract: Contract) -> tuple[engine.AssignmentInput, ...]:
     return tuple(engine.AssignmentInput(a.agent.name, a.scope, a.shift, a.go_live_on, a.end_on) for a in rows)
 
 
+_USAGE_COLUMNS = tuple(getattr(UsageDaily, f.name) for f in fields(engine.UsageInput))
+
+
 def _usage(client_id: int, start: date, end: date) -> tuple[engine.UsageInput, ...]:
-    rows = db.session.scalars(sa.select(UsageDaily).where(
+    # Columns, not UsageDaily objects: a quarter is ninety rows a contract, and the engine wants values.
+    rows = db.session.execute(sa.select(*_USAGE_COLUMNS).where(
         UsageDaily.client_id == client_id, UsageDaily.day >= start, UsageDaily.day <= end).order_by(UsageDaily.day))
-    return tuple(engine.UsageInput(
-        day=u.day, platform=u.platform, consults=u.consults, valid_consults=u.valid_consults,
-        served_gmv_fen=u.served_gmv_fen, refunds_fen=u.refunds_fen, first_response_ms=u.first_response_ms,
-        avg_response_ms=u.avg_response_ms, reply_3min_bp=u.reply_3min_bp, inquiry_conversion_bp=u.inquiry_conversion_bp,
-        satisfaction_bp=u.satisfaction_bp, dispute_refund_bp=u.dispute_refund_bp) for u in rows)
+    return tuple(engine.UsageInput(*row) for row in rows)
 
 
 def previous_period(period: engine.Period) -> engine.Period:
@@ -140,12 +142,13 @@ def compute(contract: Contract, period: engine.Period, adjustments=()) -> engine
                 f"上期（{previous.code}）还没有预付账单，无法多退少补：请先按账期 {previous_period(previous).code} "
                 f"出账（生成 {previous.code} 的预付账单），再出本期账单。")
         terms = replace(terms, start_on=period.start)
+    assignments = _assignments(contract)
     return engine.bill(
         terms, period,
-        assignments=_assignments(contract),
+        assignments=assignments,
         usage=_usage(contract.client_id, period.start, period.end),
         previous_usage=_usage(contract.client_id, previous.start, previous.end) if in_advance else (),
-        previous_assignments=_assignments(contract) if in_advance else (),
+        previous_assignments=assignments if in_advance else (),
         adjustments=tuple(adjustments),
         first_invoice=not earlier,
         last_invoice=period.start <= service_end(contract) <= period.end,
@@ -161,11 +164,12 @@ def _billed(contract: Contract, period: engine.Period) -> bool:
 def _write_draft(invoice: Invoice, contract: Contract, result: engine.EngineResult) -> None:
     invoice.lines.clear()
     db.session.flush()
-    for position, line in enumerate(result.lines):
-        invoice.lines.append(InvoiceLine(
-            position=position, kind=line.kind, description=line.description[:300], quantity=str(line.quantity),
-            unit=line.unit, unit_price_fen=line.unit_price_fen, amount_fen=line.amount_fen, reason=line.reason[:300],
-            manual=line.kind == "adjustment"))
+    # One executemany: the ORM inserts lines one statement each on SQLite (it needs each new id back).
+    db.session.execute(sa.insert(InvoiceLine.__table__), [dict(
+        invoice_id=invoice.id, position=position, kind=line.kind, description=line.description[:300],
+        quantity=str(line.quantity), unit=line.unit, unit_price_fen=line.unit_price_fen, amount_fen=line.amount_fen,
+        reason=line.reason[:300], manual=line.kind == "adjustment") for position, line in enumerate(result.lines)])
+    db.session.expire(invoice, ["lines"])
     invoice.period_start, invoice.period_end = result.period.start, result.period.end
     invoice.tax_rate_bp = contract.tax_rate_bp
     invoice.prices_include_tax = contract.prices_include_tax
@@ -200,7 +204,7 @@ def refresh_draft(contract: Contract, period_code: str, by=None) -> tuple[Invoic
     """
     period = engine.parse_period(period_code)
     invoice = db.session.scalar(sa.select(Invoice).options(selectinload(Invoice.lines)).where(
-        Invoice.contract_id == contract.id, Invoice.period == period.code))
+        Invoice.contract_id == contract.id, Invoice.period == period.code).with_for_update())
     if invoice is not None and invoice.status != "draft":
         return invoice, "unchanged"
     if not _overlaps(contract, period):
@@ -227,32 +231,38 @@ def run_billing(run_period: str, *, client_id: int | None = None, issue: bool = 
     """
     engine.parse_period(run_period)  # refuse a bad period before doing anything
     summary = RunSummary(run_period=run_period)
-    contracts = billable_contracts(client_id)
+    # Ids, not the loaded contracts: every commit expires what the session holds, so a thousand
+    # contracts kept for the whole run made each commit (three a contract) cost more as the run went on.
+    contract_ids = [contract.id for contract in billable_contracts(client_id)]
     db.session.commit()
-    for index, contract in enumerate(contracts, 1):
+    for index, contract_id in enumerate(contract_ids, 1):
+        contract = db.session.scalar(sa.select(Contract).options(selectinload(Contract.kpis))
+                                     .where(Contract.id == contract_id))
         summary.contracts += 1
         try:
             period_code = engine.invoice_period_for_run(run_period, contract.billing_cycle, contract.billing_timing)
             if period_code is None:
                 summary.not_due += 1
             else:
-                invoice, outcome = refresh_draft(contract, period_code, by=by)
-                db.session.commit()
+                with write_transaction():
+                    # Two runs at once (the schedule and the runs page) take each contract in turn: the
+                    # second waits for the lock, then finds the first one's invoice instead of adding one.
+                    invoice, outcome = refresh_draft(lock_contract(contract.id), period_code, by=by)
                 if outcome == "not_due":
                     summary.not_due += 1
                 else:
                     setattr(summary, outcome, getattr(summary, outcome) + 1)
                     summary.invoice_ids.append(invoice.id)
+                    summary.total_fen += invoice.total_fen  # issuing never changes it
                     if issue and invoice.status == "draft":
                         issue_invoice(invoice.id, by=by)
                         summary.issued += 1
-                    summary.total_fen += invoice.total_fen
         except (engine.BillingError, BillingServiceError, ValueError, KeyError, TypeError) as exc:
             # One contract's bad terms must not stop the run: it is listed and the others go on.
             db.session.rollback()
             summary.errors.append((contract.number or f"#{contract.id}", str(exc)))
         if progress is not None:
-            progress(index, len(contracts), contract)
+            progress(index, len(contract_ids), contract)
     return summary
 
 
@@ -536,11 +546,19 @@ def receivables(client_id: int | None = None, on: date | None = None) -> Receiva
     """Open balance, overdue count and amount, and drafts waiting to be issued."""
     on = on or today()
     result = Receivables()
-    for invoice in open_invoices(client_id):
-        balance = balance_fen(invoice)
+    # Plain rows, not invoices: the dashboard and the portal ask for this on every page, and a large
+    # vendor has a month or two of invoices open (the arithmetic stays here, in Python).
+    credited = (sa.select(CreditNote.invoice_id, sa.func.sum(CreditNote.total_fen).label("fen"))
+                .where(CreditNote.status == "issued").group_by(CreditNote.invoice_id).subquery())
+    stmt = (sa.select(Invoice.total_fen, Invoice.paid_fen, Invoice.due_on, sa.func.coalesce(credited.c.fen, 0))
+            .outerjoin(credited, credited.c.invoice_id == Invoice.id).where(Invoice.status == "issued"))
+    if client_id is not None:
+        stmt = stmt.where(Invoice.client_id == client_id)
+    for total_fen, paid_fen, due_on, credited_fen_ in db.session.execute(stmt):
+        balance = total_fen - paid_fen - int(credited_fen_)
         result.open_fen += balance
         result.open_count += 1
-        if is_overdue(invoice, on):
+        if due_on is not None and due_on < on and balance > 0:  # as is_overdue()
             result.overdue_fen += balance
             result.overdue_count += 1
     drafts = sa.select(sa.func.count()).select_from(Invoice).where(Invoice.status == "draft")
@@ -581,13 +599,19 @@ def ageing_report(on: date | None = None) -> tuple[list[AgeingRow], dict[str, in
     return sorted(rows.values(), key=lambda r: (-r.total_fen, r.client_name)), totals
 
 
-STATUS_LABELS = {"draft": "草稿", "issued": "已开具", "paid": "已结清", "void": "已作废", "overdue": "已逾期"}
+STATUS_LABELS = {"draft": N_("草稿"), "issued": N_("已开具"), "paid": N_("已结清"), "void": N_("已作废"),
+                 "overdue": N_("已逾期")}
 EXPORT_HEADER = ("账单号", "客户", "统一社会信用代码", "账期", "开具日期", "到期日", "不含税金额", "税额", "价税合计",
                  "已收款", "未付余额", "状态")
 
 
 def _yuan(fen: int) -> str:
     return format_fen(fen, symbol=False).replace(",", "")
+
+
+def _text_cell(text: str) -> str:
+    """A text cell a spreadsheet shows as text: one starting like a formula (= + - @) gets a leading '."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def status_label(invoice: Invoice, on: date | None = None) -> str:
@@ -609,8 +633,8 @@ def export_rows(period: str | None = None) -> list[tuple[str, ...]]:
     for invoice in db.session.scalars(stmt):
         balance = 0 if invoice.status == "void" else balance_fen(invoice)
         rows.append((
-            invoice.number or "", invoice.contract.client_legal_name or invoice.client.name,
-            invoice.contract.client_tax_id or invoice.client.tax_id or "", invoice.period,
+            invoice.number or "", _text_cell(invoice.contract.client_legal_name or invoice.client.name),
+            _text_cell(invoice.contract.client_tax_id or invoice.client.tax_id or ""), invoice.period,
             invoice.issued_on.isoformat() if invoice.issued_on else "",
             invoice.due_on.isoformat() if invoice.due_on else "",
             _yuan(invoice.net_fen), _yuan(invoice.tax_fen), _yuan(invoice.net_fen + invoice.tax_fen),

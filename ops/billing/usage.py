@@ -375,11 +375,14 @@ def _blank(value) -> bool:
 class _RowReader:
     """Reads one record's fields, collecting an error per bad cell instead of stopping at the first."""
 
-    def __init__(self, row_number: int, record: dict, labels: dict[str, str]):
+    def __init__(self, row_number: int, record: dict, labels: dict[str, str], cache: dict | None = None):
         self.row_number = row_number
         self.record = record
         self.labels = labels
         self.errors: list[UsageError] = []
+        # (field, source, text) -> (value, error message): an export repeats its dates, platforms,
+        # clients and rates on every row, so each distinct cell text of a column is parsed once.
+        self.cache = {} if cache is None else cache
 
     def label(self, field: str) -> str:
         return self.labels.get(field) or FIELDS[field][0]
@@ -389,15 +392,29 @@ class _RowReader:
 
     def take(self, field: str, parse, *, required: bool = False, default=None, source: str | None = None):
         raw = self.record.get(source or field)
-        if _blank(raw):
+        key = (field, source, raw) if type(raw) is str else None
+        hit = self.cache.get(key) if key is not None else None
+        if hit is None:
+            if _blank(raw):
+                hit = _BLANK
+            else:
+                try:
+                    hit = (parse(raw), None)
+                except _Bad as exc:
+                    hit = (None, str(exc))
+            if key is not None:
+                self.cache[key] = hit
+        if hit is _BLANK:
             if required:
                 self.error(field, MSG_REQUIRED, source)
             return default
-        try:
-            return parse(raw)
-        except _Bad as exc:
-            self.error(field, str(exc), source)
-            return None
+        value, message = hit
+        if message is not None:
+            self.error(field, message, source)
+        return value
+
+
+_BLANK = (None, None)  # the cached outcome of an empty cell (compared by identity)
 
 
 def _validate_row(reader: _RowReader, today: date) -> UsageRow | None:
@@ -442,8 +459,9 @@ def _validate(
     rows: list[UsageRow] = []
     errors: list[UsageError] = []
     seen: dict[tuple, int] = {}
+    cache: dict = {}  # shared by the rows: every parse here depends only on the cell text and ``today``
     for row_number, record in numbered:
-        reader = _RowReader(row_number, record, labels)
+        reader = _RowReader(row_number, record, labels, cache)
         row = _validate_row(reader, today)
         if row is None:
             errors.extend(reader.errors)

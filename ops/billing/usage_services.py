@@ -7,9 +7,11 @@ one bulk insert and one bulk update keyed on (client, day, platform).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -151,6 +153,36 @@ def _duplicates(rows: list[UsageRow], resolved: dict[int, int]) -> list[UsageErr
     return errors
 
 
+def _insert_many(rows: list[dict]) -> None:
+    """Insert usage rows (dicts with the same keys) in one executemany straight to the driver.
+
+    A Core or ORM insert builds and type-converts a parameter dict per row, a third of a 100,000-row
+    import. Here each distinct value of a typed column (a day, the one timestamp) goes through the
+    column type's bind processor once, and the driver gets plain tuples in its own paramstyle.
+    """
+    table = UsageDaily.__table__
+    dialect = db.session.get_bind().dialect
+    names = list(rows[0])
+    converters = []
+    for name in names:
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        memo: dict = {}
+        converters.append(
+            None
+            if process is None
+            else lambda value, memo=memo, process=process: (
+                memo[value] if value in memo else memo.setdefault(value, process(value))
+            )
+        )
+    pairs = list(zip(names, converters, strict=True))
+    values = [
+        tuple(row[name] if convert is None else convert(row[name]) for name, convert in pairs) for row in rows
+    ]
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"  # SQLite / psycopg
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
+    db.session.connection().exec_driver_sql(sql, values)
+
+
 def import_usage(
     rows: list[UsageRow],
     source: str,
@@ -215,7 +247,7 @@ def import_usage(
     try:
         with db.session.begin_nested():
             if inserts:
-                db.session.execute(sa.insert(UsageDaily), inserts)
+                _insert_many(inserts)
             if updates:
                 db.session.execute(sa.update(UsageDaily), updates)
     except IntegrityError:
@@ -261,6 +293,20 @@ def import_usage(
     )
 
 
+@contextmanager
+def _without_cyclic_gc():
+    """Pause the cyclic garbage collector: a large file allocates hundreds of thousands of small
+    objects (and no cycles), and each collection it triggers walks the whole heap; a quarter of an
+    import's time went there. Reference counting still frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def import_usage_file(data: bytes, filename: str, source: str = "csv", by=None) -> ImportResult:
     """Decode, parse, validate and import a CSV export, all or nothing (UsageImportError lists every problem).
 
@@ -270,10 +316,11 @@ def import_usage_file(data: bytes, filename: str, source: str = "csv", by=None) 
         text = decode_csv(data)
     except UsageDecodeError as exc:
         raise UsageImportError([UsageError(0, "", str(exc))]) from None
-    rows, errors = parse_usage_csv(text)
-    if errors:
-        raise UsageImportError(errors)
-    return import_usage(rows, source, filename, by=by)
+    with _without_cyclic_gc():
+        rows, errors = parse_usage_csv(text)
+        if errors:
+            raise UsageImportError(errors)
+        return import_usage(rows, source, filename, by=by)
 
 
 # --- API tokens ----------------------------------------------------------------------------

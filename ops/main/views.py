@@ -29,6 +29,12 @@ def dashboard_panels() -> list:
     return panels
 
 
+@bp.route("/healthz")
+def healthz():
+    """A liveness probe for load balancers and the benchmark's baseline: no login, no database."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
 @bp.route("/language", methods=["POST"])
 def set_language():
     form = LanguageForm()
