@@ -4,14 +4,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ops.extensions import db
+from ops.extensions import one_of as _in
 from ops.timeutil import UTCDateTime, utcnow
 
 INVOICE_STATES = ("draft", "issued", "paid", "void")
 PLATFORM_CODES = ("taobao", "tmall", "jd", "pdd", "kuaishou", "douyin")
-
-
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class UsageDaily(db.Model):

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ops.extensions import db
+from ops.extensions import one_of as _in
 from ops.timeutil import UTCDateTime, utcnow
 
 CONTRACT_STATES = ("draft", "pending_signature", "active", "expired", "terminated")
@@ -17,10 +18,6 @@ KPI_METRICS = ("first_response_seconds", "avg_response_seconds", "reply_3min_rat
                "satisfaction", "dispute_refund_rate")
 KPI_COMPARISONS = ("lte", "gte")
 DEDUCTION_KINDS = ("percent", "fixed")
-
-
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class VendorProfile(db.Model):

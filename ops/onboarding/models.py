@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ops.extensions import db
+from ops.extensions import one_of as _in
 from ops.timeutil import UTCDateTime, utcnow
 
 AGENT_STATES = ("recruiting", "training", "ready", "live", "left")
@@ -11,10 +12,6 @@ ITEM_STATES = ("todo", "done", "verified", "blocked", "na")
 AUTO_RULES = ("training_attended", "exam_passed")
 SCOPES = ("presales", "aftersales")
 SHIFTS = ("day", "evening", "night", "full")
-
-
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Agent(db.Model):

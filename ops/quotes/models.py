@@ -4,15 +4,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ops.extensions import db
+from ops.extensions import one_of as _in
 from ops.timeutil import UTCDateTime, utcnow
 
 QUOTE_STATES = ("draft", "sent", "accepted", "rejected", "expired", "superseded")
 RATE_CARD_STATES = ("draft", "published", "archived")
 MODELS = ("fixed_seat", "base_commission", "per_consult")
-
-
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class RateCard(db.Model):

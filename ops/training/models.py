@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ops.extensions import db
+from ops.extensions import one_of as _in
 from ops.timeutil import UTCDateTime, utcnow
 
 MATERIAL_CATEGORIES = (
@@ -17,10 +18,6 @@ MATERIAL_CATEGORIES = (
 )
 SESSION_MODES = ("onsite", "online")
 SESSION_STATES = ("scheduled", "done", "cancelled")
-
-
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Material(db.Model):
