@@ -22,7 +22,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 # The compiled catalogue is built here, never committed.
 translations: $(VENV)/.runtime
-	$(BIN)/pybabel compile -d translations --statistics 2>&1 | tail -n 1
+	$(BIN)/pybabel -q compile -d translations
 
 update-translations: $(VENV)/.dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o translations/messages.pot --no-location --sort-output .
