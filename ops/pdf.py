@@ -48,6 +48,7 @@ __all__ = [
     "data_table",
     "kv_table",
     "para",
+    "parties_table",
     "qr_flowable",
     "styles",
     "text_cell",
@@ -458,3 +459,37 @@ class QrCodeFlowable(Flowable):
 def qr_flowable(text: str, size_mm: float) -> Flowable:
     """A square QR code of *size_mm* millimetres (see QrCodeFlowable)."""
     return QrCodeFlowable(text, size_mm * mm)
+
+
+def parties_table(
+    left_title: str,
+    right_title: str,
+    left: Flowable,
+    right: Flowable,
+    *,
+    font_name: str,
+    vertical_padding: float = 4,
+) -> Table:
+    """The two parties side by side under a shaded heading row (quotes, contracts, invoices)."""
+    st = styles(font_name)
+    table = Table(
+        [[para(left_title, st["th"]), para(right_title, st["th"])], [left, right]],
+        colWidths=[CONTENT_WIDTH / 2] * 2,
+        hAlign="LEFT",
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
+                ("BOX", (0, 0), (-1, -1), 0.6, GRID_COLOR),
+                ("LINEAFTER", (0, 0), (0, -1), 0.6, GRID_COLOR),
+                ("LINEABOVE", (0, 0), (-1, 0), 0.9, ACCENT_COLOR),
+                ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), vertical_padding),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), vertical_padding),
+            ]
+        )
+    )
+    return table

@@ -20,7 +20,6 @@ from ops.pdf import (
     ACCENT_COLOR,
     CONTENT_WIDTH,
     GRID_COLOR,
-    HEADER_BG,
     STRIPE_BG,
     build_pdf,
     cjk_font,
@@ -28,6 +27,7 @@ from ops.pdf import (
     esc,
     kv_table,
     para,
+    parties_table,
     qr_flowable,
     styles,
     text_cell,
@@ -109,16 +109,6 @@ _TIGHT = [
     ("TOPPADDING", (0, 0), (-1, -1), 2),
     ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
 ]
-PARTIES_STYLE = TableStyle(
-    [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
-        ("BOX", (0, 0), (-1, -1), 0.6, GRID_COLOR),
-        ("LINEAFTER", (0, 0), (0, -1), 0.6, GRID_COLOR),
-        ("LINEABOVE", (0, 0), (-1, 0), 0.9, ACCENT_COLOR),
-        *_TIGHT,
-    ]
-)
 PARTY_STYLE = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_TIGHT])
 HEAD_STYLE = TableStyle(
     [
@@ -193,14 +183,14 @@ def _party_cell(party: Party, font: str) -> Table:
 
 
 def _parties(data: InvoicePdfData, font: str) -> Table:
-    st = styles(font)
-    rows = [
-        [para("收款方（服务商）", st["th"]), para("付款方（客户）", st["th"])],
-        [_party_cell(data.vendor, font), _party_cell(data.client, font)],
-    ]
-    table = Table(rows, colWidths=[CONTENT_WIDTH / 2] * 2, hAlign="LEFT")
-    table.setStyle(PARTIES_STYLE)
-    return table
+    return parties_table(
+        "收款方（服务商）",
+        "付款方（客户）",
+        _party_cell(data.vendor, font),
+        _party_cell(data.client, font),
+        font_name=font,
+        vertical_padding=2,
+    )
 
 
 def format_quantity(text: str, unit: str = "") -> str:

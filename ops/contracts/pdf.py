@@ -14,15 +14,14 @@ from reportlab.platypus import CondPageBreak, KeepTogether, Spacer, Table, Table
 
 from ops.money import format_bp, format_fen, format_multiplier, to_chinese_upper
 from ops.pdf import (
-    ACCENT_COLOR,
     CONTENT_WIDTH,
     GRID_COLOR,
-    HEADER_BG,
     build_pdf,
     cjk_font,
     data_table,
     kv_table,
     para,
+    parties_table,
     styles,
 )
 
@@ -141,7 +140,6 @@ def _numbered(items: list[str], font: str) -> list[Table]:
 
 
 def _party_block(c: ContractPdfData, font: str) -> Table:
-    st = styles(font)
     half = CONTENT_WIDTH / 2
     label_w = 31 * mm
 
@@ -159,30 +157,7 @@ def _party_block(c: ContractPdfData, font: str) -> Table:
             col_widths=(label_w, half - label_w - 4 * mm),
         )
 
-    outer = Table(
-        [
-            [para("甲方（委托方）", st["th"]), para("乙方（服务方）", st["th"])],
-            [side(c.client), side(c.vendor)],
-        ],
-        colWidths=[half, half],
-        hAlign="LEFT",
-    )
-    outer.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
-                ("BOX", (0, 0), (-1, -1), 0.6, GRID_COLOR),
-                ("LINEAFTER", (0, 0), (0, -1), 0.6, GRID_COLOR),
-                ("LINEABOVE", (0, 0), (-1, 0), 0.9, ACCENT_COLOR),
-                ("LEFTPADDING", (0, 0), (-1, -1), 4),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
-        )
-    )
-    return outer
+    return parties_table("甲方（委托方）", "乙方（服务方）", side(c.client), side(c.vendor), font_name=font)
 
 
 def _fees_section(c: ContractPdfData, font: str) -> list:

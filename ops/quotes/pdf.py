@@ -16,13 +16,13 @@ from ops.pdf import (
     ACCENT_COLOR,
     CONTENT_WIDTH,
     GRID_COLOR,
-    HEADER_BG,
     STRIPE_BG,
     build_pdf,
     cjk_font,
     data_table,
     kv_table,
     para,
+    parties_table,
     styles,
 )
 
@@ -77,7 +77,6 @@ def format_cn_date(d: date) -> str:
 
 
 def _party_block(q: QuotePdfData, font: str) -> Table:
-    st = styles(font)
     half = CONTENT_WIDTH / 2
     label_w = 18 * mm
     vendor = kv_table(
@@ -90,24 +89,7 @@ def _party_block(q: QuotePdfData, font: str) -> Table:
         font_name=font,
         col_widths=(label_w, half - label_w - 4 * mm),
     )
-    heading = [para("报价方", st["th"]), para("致（客户）", st["th"])]
-    outer = Table([heading, [vendor, client]], colWidths=[half, half], hAlign="LEFT")
-    outer.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
-                ("BOX", (0, 0), (-1, -1), 0.6, GRID_COLOR),
-                ("LINEAFTER", (0, 0), (0, -1), 0.6, GRID_COLOR),
-                ("LINEABOVE", (0, 0), (-1, 0), 0.9, ACCENT_COLOR),
-                ("LEFTPADDING", (0, 0), (-1, -1), 4),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
-        )
-    )
-    return outer
+    return parties_table("报价方", "致（客户）", vendor, client, font_name=font)
 
 
 def _totals_block(q: QuotePdfData, font: str) -> Table:
