@@ -136,3 +136,6 @@ def login_as(client, make_user):
         return user
 
     return do
+
+
+from tests.live import live_server  # noqa: E402,F401  (the gunicorn fixture for concurrency tests)
