@@ -497,7 +497,8 @@ def target_problems(database_url: str | URL, upload_dir: Path) -> list[str]:
             engine.dispose()
         if full:
             names = "、".join(f"{t}（{n} 行）" for t, n in sorted(full.items())[:5])
-            problems.append(f"目标数据库不是空的：{names}")
+            more = "等" if len(full) > 5 else ""
+            problems.append(f"目标数据库不是空的：{len(full)} 张表有数据，如 {names}{more}")
     if upload_dir.exists():
         entries = [p.name for p in upload_dir.iterdir() if p.name != LOCK_NAME]
         if entries:
