@@ -491,8 +491,8 @@ def target_problems(database_url: str | URL, upload_dir: Path) -> list[str]:
             with engine.connect() as conn:
                 tables = [t for t in user_tables(conn) if t != "alembic_version"]
                 full = {t: n for t, n in count_rows(conn, tables).items() if n}
-        except sa.exc.OperationalError as exc:
-            raise BackupError(f"无法连接目标数据库：{exc.orig}") from exc
+        except sa.exc.DBAPIError as exc:
+            raise BackupError(f"无法读取目标数据库：{exc.orig}") from exc
         finally:
             engine.dispose()
         if full:
