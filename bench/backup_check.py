@@ -1,10 +1,10 @@
-"""Backup check: ``flask ops backup`` while the app is under load, then restore it and use it.
+"""Backup check: ``flask ops backup`` while the app is under load, then ``flask ops restore`` it and use it.
 
     .venv/bin/python bench/backup_check.py [--duration 8] [--short] [--keep]
 
 Makes a fresh instance, serves it with gunicorn under a short load (bench/load.py's clients),
 takes ``flask ops backup`` half-way through, and verifies the copy: SQLite's integrity and foreign
-key checks pass, it holds the same migration, its row counts lie between those before and after the
+key checks pass, every referenced upload is restored, it holds the same migration, its row counts lie between those before and after the
 load, every issued invoice's stored PDF hashes to its pdf_sha256, and a fresh instance started on it
 serves the login, the dashboard and each invoice PDF with those very bytes. bench/load.py runs the
 same verification on its own backup. Exits 1 when a check fails.
@@ -32,7 +32,19 @@ def verify_backup(
 
     failures, notes = [], []
     restored = Instance(folder)
-    shutil.copyfile(backup, restored.db)  # restoring is copying the file into a new instance folder
+    try:  # into the new instance's empty database and upload folder; checks every SHA-256 and row count
+        restored.flask("ops", "restore", str(backup), timeout=120)
+    except CheckFailed as exc:
+        return [f"flask ops restore failed: {str(exc)[:1000]}"], notes
+    uploads = Path(restored.env["OPS_UPLOAD_DIR"])
+    with restored.connect() as conn:
+        referenced = [r[0] for r in conn.execute(
+            "SELECT signed_file FROM contracts WHERE signed_file IS NOT NULL UNION ALL "
+            "SELECT stored_file FROM material_versions")]
+    missing = [name for name in referenced if not (uploads / name).is_file()]
+    if missing:
+        failures.append(f"restored instance: {len(missing)} referenced uploads missing: {missing[:5]}")
+    notes.append(f"restore: {len(referenced)} referenced uploads all present" if not missing else "restore: uploads MISSING")
     with restored.connect() as conn:
         if not integrity_ok(conn):
             failures.append("backup: integrity_check or foreign_key_check failed")
@@ -94,7 +106,7 @@ def main(argv=None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="ops-backup-"))
     live = Instance(work / "instance")
-    backup = work / "backup" / "ops-backup.db"
+    backup = work / "backup" / "ops-backup.tar.gz"
     failures: list[str] = []
     started = time.monotonic()
     try:

@@ -424,7 +424,7 @@ def main(argv=None) -> int:
         print(
             f"setup: fresh instance with the demo data and an API token in {time.monotonic() - started:.1f} s"
         )
-        backup_path = work / "backup" / "ops-backup.db"
+        backup_path = work / "backup" / "ops-backup.tar.gz"
         backup_info: dict = {}
 
         def take_backup():

@@ -1,11 +1,7 @@
 """``flask ops ...``: administration commands."""
 
-import sqlite3
-from pathlib import Path
-
 import click
 import sqlalchemy as sa
-from flask import current_app
 from flask.cli import AppGroup
 
 from ops.extensions import db
@@ -48,32 +44,5 @@ def demo(if_empty: bool):
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：admin、manager、sales、trainer、finance、client")
 
 
-@ops_cli.command("backup")
-@click.argument("path", type=click.Path(dir_okay=False, writable=True))
-def backup(path: str):
-    """Write a consistent copy of the SQLite database to PATH (online, safe while serving)."""
-    url = db.engine.url
-    if url.get_backend_name() != "sqlite":
-        raise click.ClickException(
-            "当前数据库是 PostgreSQL：请使用 pg_dump 备份，例如 pg_dump -Fc -f ops.dump <数据库名>。"
-        )
-    source_path = url.database
-    if not source_path or source_path == ":memory:":
-        raise click.ClickException("内存数据库无法备份。")
-    target = Path(path)
-    if target.exists():
-        raise click.ClickException(f"{target} 已存在，不会覆盖。")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(source_path)
-    dst = sqlite3.connect(str(target))
-    try:
-        with dst:
-            # In one step: a step-wise copy starts over whenever another connection writes between
-            # steps, so under steady writes (API imports) a large database would never finish. One
-            # step reads a single snapshot, and in WAL mode writers go on meanwhile.
-            src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
-    current_app.logger.info("backup written to %s", target)
-    click.echo(f"备份已写入 {target}（{target.stat().st_size:,} 字节）。")
+# backup, restore, verify-backup, backup-rotate, rotate-vault-key
+from ops import backup_cli  # noqa: E402,F401

@@ -23,7 +23,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("OPS_DATABASE_URL")  # default filled in from instance path
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SECRET_KEY = os.environ.get("OPS_SECRET_KEY")
-    VAULT_KEY = os.environ.get("OPS_VAULT_KEY")  # Fernet key for the credential vault
+    VAULT_KEY = os.environ.get("OPS_VAULT_KEY")  # Fernet key(s) for the credential vault, newest first
+    # Old secret keys still accepted for sessions while a new OPS_SECRET_KEY is rolled out (Flask 3.1).
+    SECRET_KEY_FALLBACKS = [k.strip() for k in os.environ.get("OPS_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
+    PG_DUMP = os.environ.get("OPS_PG_DUMP")  # default: pg_dump on PATH
+    PG_RESTORE = os.environ.get("OPS_PG_RESTORE")  # default: pg_restore on PATH
     AUTO_MIGRATE = _flag("OPS_AUTO_MIGRATE", True)
 
     SESSION_COOKIE_HTTPONLY = True
@@ -82,6 +86,7 @@ def finalise(config: dict, instance_path: str) -> None:
         if production:
             raise ConfigError("OPS_VAULT_KEY must be set in production (a Fernet key for the credential vault)")
         config["VAULT_KEY"] = _instance_secret(instance / "vault_key", _fernet_key)
+        config["VAULT_KEY_FILE"] = str(instance / "vault_key")  # rotate-vault-key --new-key writes here
     if not config.get("UPLOAD_DIR"):
         config["UPLOAD_DIR"] = str(instance / "uploads")
 

@@ -7,11 +7,13 @@ temporary file in the upload folder and renamed into place.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import os
 import secrets
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,6 +182,23 @@ def remove_stored(stored_name: str | None) -> None:
             pass
 
 
+LOCK_NAME = ".backup.lock"
+
+
+@contextmanager
+def removal_lock(folder: Path, exclusive: bool = False):
+    """The upload folder's lock: removals of committed files hold it shared, a backup holds it
+    exclusively while it takes its database snapshot and links the files (ops/backup.py), so a file
+    the snapshot refers to cannot vanish before the backup has it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK_NAME, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 # A stored file belongs to the transaction that records it: rolled back, the file goes too;
 # a file a committed change replaced is removed after the commit.
 
@@ -201,8 +220,11 @@ def remove_after_commit(stored_name: str) -> None:
 @event.listens_for(Session, "after_commit")
 def _after_commit(session):
     session.info.pop("remove_after_rollback", None)
-    for name in session.info.pop("remove_after_commit", []):
-        remove_stored(name)
+    names = session.info.pop("remove_after_commit", [])
+    if names:
+        with removal_lock(upload_dir()):
+            for name in names:
+                remove_stored(name)
 
 
 @event.listens_for(Session, "after_rollback")

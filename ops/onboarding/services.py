@@ -647,6 +647,47 @@ def reveal_password(assignment: Assignment, *, by) -> str:
     return plain
 
 
+def rotate_vault_key(*, by=None) -> int:
+    """Re-encrypt every stored credential under the newest vault key (the first of OPS_VAULT_KEY).
+
+    All or nothing: every credential is read (row-locked) and decrypted first; if any cannot be
+    decrypted with the configured keys nothing changes (VaultError). Otherwise all are rewritten and
+    audited in one transaction, so a process killed half-way leaves every credential as it was,
+    still readable with the key list. Returns the number of credentials re-encrypted.
+    """
+    from flask import current_app
+
+    from ops.transactions import write_transaction
+
+    with write_transaction():
+        credentials = db.session.scalars(
+            sa.select(Credential).order_by(Credential.id).with_for_update()
+        ).all()
+        failed = []
+        for credential in credentials:
+            try:
+                vault.decrypt(credential.password_ciphertext)
+            except vault.VaultError:
+                failed.append(credential.id)
+        if failed:
+            raise vault.VaultError(
+                _("%(n)s 个凭据无法用当前密钥解密（编号 %(ids)s），未做任何改动。",
+                  n=len(failed), ids=", ".join(str(i) for i in failed[:20]))
+            )
+        for credential in credentials:
+            credential.password_ciphertext = vault.rotate(credential.password_ciphertext)
+            db.session.flush()  # written row by row inside the one transaction
+        record(
+            "vault.key_rotated",
+            object_type="credentials",
+            summary=_("凭据加密密钥轮换：%(n)s 个凭据已用新密钥重新加密", n=len(credentials)),
+            after={"credentials": len(credentials),
+                   "keys_configured": len(vault.key_list(current_app.config.get("VAULT_KEY")))},
+            actor=by,
+        )
+    return len(credentials)
+
+
 # --- platform rules --------------------------------------------------------------------------
 
 RULE_FIELDS = ("platform", "event", "deadline", "consequence", "source", "position")
