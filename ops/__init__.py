@@ -174,6 +174,7 @@ def register_request_hooks(app: Flask) -> None:
         from flask import g
 
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)  # the locale Flask-Babel picked for this request, likewise
 
     @app.after_request
     def security_headers(response):
