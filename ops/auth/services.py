@@ -2,6 +2,7 @@
 
 import secrets
 from datetime import timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
@@ -62,7 +63,9 @@ def authenticate(username: str, password: str, ip: str | None = None) -> User:
     user = find_user(name)
     name_key = f"name:{name.lower()[:90]}"
     if user is not None:
-        password_hash = user.password_hash
+        # Read now: after the commit below, reading the expired user would cost a query the
+        # unknown-name path does not make.
+        password_hash, account = user.password_hash, SimpleNamespace(id=user.id, username=user.username)
         count = _reserve_account(user.id, limit, lock, now)
     else:
         password_hash = _dummy_hash(config["PASSWORD_HASH_METHOD"])
@@ -81,9 +84,11 @@ def authenticate(username: str, password: str, ip: str | None = None) -> User:
 
     if not check_password_hash(password_hash, password):
         if user is not None:
-            record("auth.login_failed", user, summary=f"{user.username}: {count}/{limit}")
+            record("auth.login_failed", object_type="users", object_id=account.id,
+                   summary=f"{account.username}: {count}/{limit}")
             if count >= limit:
-                record("user.locked", user, summary=f"{limit} failed logins", actor=user)
+                record("user.locked", object_type="users", object_id=account.id, summary=f"{limit} failed logins",
+                       actor=account)
         else:
             record("auth.login_failed", object_type="users", summary=f"unknown username {name[:64]}: {count}/{limit}")
         db.session.commit()
