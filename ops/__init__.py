@@ -29,6 +29,12 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     finalise(app.config, app.instance_path)
+    if app.config.get("PROXIES"):
+        # Behind N reverse proxies, trust their X-Forwarded-For/-Proto (never by default: a client
+        # could forge its address and escape the per-address login throttle).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"], x_proto=app.config["PROXIES"])
 
     register_extensions(app)
     register_blueprints(app)
@@ -168,6 +174,7 @@ def register_request_hooks(app: Flask) -> None:
         from flask import g
 
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)  # the locale Flask-Babel picked for this request, likewise
 
     @app.after_request
     def security_headers(response):
@@ -179,6 +186,8 @@ def register_request_hooks(app: Flask) -> None:
             "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
             "form-action 'self'; frame-ancestors 'none'"
         )
+        if app.config.get("HSTS"):
+            response.headers["Strict-Transport-Security"] = app.config["HSTS"]
         if current_user.is_authenticated and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -35,6 +35,8 @@ def demo(if_empty: bool):
     from ops.auth.models import User
     from ops.demo import DEMO_PASSWORD, load_demo
 
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("演示数据的账号使用弱密码（demo-2026），生产环境不能载入演示数据。")
     if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(User)):
         click.echo("数据库已有数据，跳过演示数据。")
         return

@@ -53,6 +53,17 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    # Per client address, across all usernames: this many failed logins within the window block the
+    # address for LOGIN_IP_LOCK_MINUTES. Behind a reverse proxy set OPS_PROXIES (see create_app),
+    # otherwise every user shares the proxy's address.
+    LOGIN_IP_MAX_FAILURES = int(os.environ.get("OPS_LOGIN_IP_MAX_FAILURES", "20"))
+    LOGIN_IP_WINDOW_MINUTES = 15
+    LOGIN_IP_LOCK_MINUTES = 15
+    # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+    PROXIES = int(os.environ.get("OPS_PROXIES", "0"))
+    # A production deployment served over plain HTTP (no TLS anywhere): no Secure cookies, no HSTS.
+    PLAIN_HTTP = _flag("OPS_PLAIN_HTTP")
+    HSTS = None  # set by finalise() in production
     PAGE_SIZE = 25
     VENDOR_NAME = os.environ.get("OPS_VENDOR_NAME", "杭州云帆客服外包有限公司")
     TESTING = False
@@ -89,6 +100,38 @@ def finalise(config: dict, instance_path: str) -> None:
         config["VAULT_KEY_FILE"] = str(instance / "vault_key")  # rotate-vault-key --new-key writes here
     if not config.get("UPLOAD_DIR"):
         config["UPLOAD_DIR"] = str(instance / "uploads")
+    if production:
+        _refuse_unsafe_production(config)
+
+
+MIN_SECRET_KEY_LENGTH = 32
+HSTS_VALUE = "max-age=31536000; includeSubDomains"
+
+
+def _refuse_unsafe_production(config: dict) -> None:
+    """Production refuses a short secret key, a vault key that is not Fernet, and the debugger;
+    it sets Secure cookies and HSTS unless OPS_PLAIN_HTTP says the deployment has no TLS."""
+    if len(config["SECRET_KEY"]) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"OPS_SECRET_KEY is too short ({len(config['SECRET_KEY'])} characters): production needs at least "
+            f"{MIN_SECRET_KEY_LENGTH}, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    from cryptography.fernet import Fernet
+
+    for position, key in enumerate(str(config["VAULT_KEY"]).split(","), start=1):
+        try:
+            Fernet(key.strip())
+        except ValueError:
+            raise ConfigError(
+                f"OPS_VAULT_KEY item {position} is not a valid Fernet key (32 url-safe base64-encoded bytes); "
+                "make one with python3 -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            ) from None
+    if config.get("DEBUG") or _flag("FLASK_DEBUG"):
+        raise ConfigError("FLASK_DEBUG is set: the debugger must never run in production (unset FLASK_DEBUG)")
+    if not config.get("PLAIN_HTTP"):
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+        config["HSTS"] = HSTS_VALUE
 
 
 def _fernet_key() -> str:

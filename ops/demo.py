@@ -25,7 +25,8 @@ STAFF = [
 
 def _user(username, name, role, **fields):
     return auth_services.create_user(username=username, display_name=name, role=role, password=DEMO_PASSWORD,
-                                     email=f"{username}@yunfan-demo.cn", must_change_password=False, **fields)
+                                     email=f"{username}@yunfan-demo.cn", must_change_password=False, check_policy=False,
+                                     **fields)
 
 
 def load_demo() -> dict:

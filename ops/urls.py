@@ -1,19 +1,23 @@
 """URL helpers."""
 
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from flask import request
 
 
 def is_safe_next(target: str | None) -> bool:
-    """True when ``target`` stays on this site (a path, not another host or scheme)."""
-    if not target:
+    """True when ``target`` is a path on this site: a relative URL starting with a single ``/``.
+
+    Refused: anything with a scheme or host (``https://x``, ``//x``, ``http:x``, ``http:/x``), a
+    backslash (browsers read ``/\\x`` as ``//x``) and control characters (CR/LF would split the
+    Location header; browsers drop tabs and newlines, so ``/<TAB>/x`` would become ``//x``).
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
         return False
-    if target.startswith("//") or "\\" in target:
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return False
-    ref = urlsplit(request.host_url)
-    test = urlsplit(urljoin(request.host_url, target))
-    return test.scheme in ("http", "https") and test.netloc == ref.netloc
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 def page_arg() -> int:

@@ -16,7 +16,7 @@ def test_create_admin(runner, db):
 
 def test_create_admin_refuses_short_password(runner, db):
     result = runner.invoke(args=["ops", "create-admin", "--username", "root", "--password", "short"])
-    assert result.exit_code != 0 and "至少需要 8 个字符" in result.output
+    assert result.exit_code != 0 and "至少需要 10 个字符" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 

@@ -53,10 +53,11 @@ def test_development_secret_is_generated_once_with_mode_0600(tmp_path):
 
 
 def test_secret_from_environment_wins(tmp_path):
-    config = {"ENV_NAME": "production", "SECRET_KEY": "from-env", "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x/y",
-              "VAULT_KEY": "k"}
+    secret = "from-env-" + "x" * 32
+    config = {"ENV_NAME": "production", "SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x/y",
+              "VAULT_KEY": "n0Jq2m4m0o8bq6QpM4Jg5z0mVvJx3h1QeYx2m6cQnV8="}
     finalise(config, str(tmp_path))
-    assert config["SECRET_KEY"] == "from-env"
+    assert config["SECRET_KEY"] == secret
     assert not (tmp_path / "secret_key").exists()
 
 

@@ -1,9 +1,32 @@
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
+from ops.auth.passwords import password_problem
 from ops.auth.roles import ROLE_LABELS, ROLES
+
+PASSWORD_HINT = _l("至少 10 个字符；不能包含用户名，也不能是常见或容易猜到的密码。")
+
+
+class PasswordPolicy:
+    """The password policy (ops.auth.passwords) as a field validator. The username is read from the
+    form's ``username_field`` when the form has it, else it is the logged-in user's."""
+
+    def __init__(self, username_field: str | None = None):
+        self.username_field = username_field
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        if self.username_field and self.username_field in form:
+            username = form[self.username_field].data
+        else:
+            username = current_user.username if current_user.is_authenticated else None
+        problem = password_problem(field.data, username)
+        if problem:
+            raise ValidationError(problem)
 
 
 class LoginForm(FlaskForm):
@@ -16,7 +39,7 @@ class LoginForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     old_password = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码。"))])
     new_password = PasswordField(
-        _l("新密码"), validators=[DataRequired(_l("请输入新密码。")), Length(min=8, message=_l("密码至少需要 8 个字符。"))]
+        _l("新密码"), validators=[DataRequired(_l("请输入新密码。")), PasswordPolicy()], description=PASSWORD_HINT
     )
     confirm = PasswordField(
         _l("确认新密码"), validators=[DataRequired(_l("请再次输入新密码。")), EqualTo("new_password", _l("两次输入的新密码不一致。"))]
@@ -43,6 +66,6 @@ class UserForm(FlaskForm):
     email = EmailField(_l("邮箱"), validators=[Optional(), Length(max=200)])
     phone = StringField(_l("手机"), validators=[Optional(), Length(max=30)])
     password = PasswordField(
-        _l("初始密码"), validators=[Optional(), Length(min=8, message=_l("密码至少需要 8 个字符。"))]
+        _l("初始密码"), validators=[Optional(), PasswordPolicy(username_field="username")], description=PASSWORD_HINT
     )
     submit = SubmitField(_l("保存"))

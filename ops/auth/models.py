@@ -67,3 +67,20 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class LoginThrottle(db.Model):
+    """Failed-login counters that are not a user's own: per client address, and per unknown username.
+
+    ``key`` is ``ip:<address>`` or ``name:<lowercased username>``. A counter restarts when its window
+    has passed or its lock has ended; at the limit it is locked until ``locked_until``. Rows are
+    written only by ``ops.auth.services`` in single atomic statements (an upsert … RETURNING), so
+    parallel requests in several workers never lose a count.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(sa.Integer)
+    window_started: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

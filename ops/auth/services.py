@@ -2,19 +2,21 @@
 
 import secrets
 from datetime import timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ops.audit.services import record, snapshot
-from ops.auth.models import User
+from ops.auth.models import LoginThrottle, User
+from ops.auth.passwords import password_problem
 from ops.auth.roles import CLIENT, ROLES
 from ops.extensions import db
-from ops.timeutil import utcnow
+from ops.timeutil import UTCDateTime, utcnow
 
 USER_FIELDS = ("username", "display_name", "email", "phone", "role", "client_id", "is_active_user")
-MIN_PASSWORD_LENGTH = 8
 
 
 class AccountError(ValueError):
@@ -25,36 +27,178 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.strip().lower()))
 
 
-def authenticate(username: str, password: str) -> User:
+def authenticate(username: str, password: str, ip: str | None = None) -> User:
     """Check a login. Returns the user or raises AccountError with a message safe to show.
 
-    After LOGIN_MAX_FAILURES wrong passwords in a row the account locks for LOGIN_LOCK_MINUTES.
+    Runs its own units of work (commits), so that no lock is held while the hash is checked:
+
+    1. One transaction reserves an attempt, first for the client address ``ip`` (at most
+       LOGIN_IP_MAX_FAILURES failed logins per LOGIN_IP_WINDOW_MINUTES across all usernames), then
+       for the account: ``UPDATE users SET failed_logins = failed_logins + 1 … RETURNING``, refused
+       while the account is locked; the attempt that reaches LOGIN_MAX_FAILURES sets the lock in that
+       same statement. So parallel requests, in any number of workers, get at most
+       LOGIN_MAX_FAILURES password checks between two successful logins.
+    2. The hash is checked only when the reservation succeeded.
+    3. A success resets the account's counter and gives the address its attempt back; a failure is
+       audited (``auth.login_failed``, plus ``user.locked`` for the one that locks).
+
+    An unknown username goes the same way, so it can be told from a known one neither by the answer
+    nor by the time taken: its counter lives in ``login_throttle`` (``name:<username>``) and locks
+    alike, and a dummy hash made with the configured method is checked.
+    On success the caller commits the login (last_login_at, audit entry).
     """
-    user = find_user(username)
+    config = current_app.config
+    limit = config["LOGIN_MAX_FAILURES"]
+    lock = timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+    name = username.strip()
     now = utcnow()
-    if user is None:
-        raise AccountError(_("用户名或密码错误。"))
-    if user.is_locked(now):
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+    ip_key = f"ip:{ip}" if ip else None
+    if ip_key:
+        ip_reserved = _reserve(ip_key, config["LOGIN_IP_MAX_FAILURES"],
+                               timedelta(minutes=config["LOGIN_IP_LOCK_MINUTES"]),
+                               timedelta(minutes=config["LOGIN_IP_WINDOW_MINUTES"]), now)
+        if ip_reserved is None:
+            db.session.commit()
+            raise AccountError(_("尝试次数过多，请稍后再试。"))
+    user = find_user(name)
+    name_key = f"name:{name.lower()[:90]}"
+    if user is not None:
+        # Read now: after the commit below, reading the expired user would cost a query the
+        # unknown-name path does not make.
+        password_hash, account = user.password_hash, SimpleNamespace(id=user.id, username=user.username)
+        count = _reserve_account(user.id, limit, lock, now)
+    else:
+        password_hash = _dummy_hash(config["PASSWORD_HASH_METHOD"])
+        count = _reserve(name_key, limit, lock, None, now)
+    if count is None:  # locked: refused without checking the password
+        if user is not None:
+            locked_until = db.session.scalar(sa.select(User.locked_until).where(User.id == user.id))
+        else:
+            locked_until = db.session.scalar(sa.select(LoginThrottle.locked_until).where(LoginThrottle.key == name_key))
+        if ip_key:
+            _refund(ip_key)
+        db.session.commit()
+        minutes = max(1, int(((locked_until or now) - now).total_seconds() // 60) + 1)
         raise AccountError(_("登录失败次数过多，账户已锁定，请 %(m)s 分钟后再试或联系管理员解锁。", m=minutes))
-    if not user.check_password(password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        limit = current_app.config["LOGIN_MAX_FAILURES"]
-        if user.failed_logins >= limit:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
-            record("user.locked", user, summary=f"{limit} failed logins", actor=user)
-            raise AccountError(
-                _("连续 %(n)s 次密码错误，账户已锁定 %(m)s 分钟。", n=limit, m=current_app.config["LOGIN_LOCK_MINUTES"])
-            )
+    db.session.commit()
+
+    if not check_password_hash(password_hash, password):
+        if user is not None:
+            record("auth.login_failed", object_type="users", object_id=account.id,
+                   summary=f"{account.username}: {count}/{limit}")
+            if count >= limit:
+                record("user.locked", object_type="users", object_id=account.id, summary=f"{limit} failed logins",
+                       actor=account)
+        else:
+            record("auth.login_failed", object_type="users", summary=f"unknown username {name[:64]}: {count}/{limit}")
+        db.session.commit()
+        _prune_throttle(now)
+        if count >= limit:
+            raise AccountError(_("连续 %(n)s 次密码错误，账户已锁定 %(m)s 分钟。", n=limit, m=config["LOGIN_LOCK_MINUTES"]))
         raise AccountError(_("用户名或密码错误。"))
-    if not user.is_active_user:
-        raise AccountError(_("该账户已停用，请联系管理员。"))
+
+    # The right password. Locks are taken in one order everywhere: the address, then the account.
+    active = user.is_active_user
+    if ip_key:
+        _refund(ip_key)
     user.failed_logins = 0
     user.locked_until = None
+    if not active:
+        db.session.commit()
+        raise AccountError(_("该账户已停用，请联系管理员。"))
+    if config["ENV_NAME"] == "production" and password_problem(password, user.username):
+        user.must_change_password = True  # a password set before the policy: usable once, to change it
     user.last_login_at = now
     record("user.login", user, actor=user)
     return user
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_hash(method: str) -> str:
+    """A hash of a random secret, made once per method: checked for unknown usernames (same time)."""
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_urlsafe(24), method=method)
+    return _DUMMY_HASHES[method]
+
+
+def _utc(value):
+    return sa.literal(value, UTCDateTime())
+
+
+def _reserve_account(user_id: int, limit: int, lock: timedelta, now) -> int | None:
+    """One failed-login slot of the account, atomically; the new count, or None while locked."""
+    t = User.__table__.c
+    lock_ended = sa.and_(t.locked_until.is_not(None), t.locked_until <= now)
+    count = sa.case((lock_ended, 1), else_=t.failed_logins + 1)
+    stmt = (
+        sa.update(User.__table__)
+        .where(t.id == user_id, sa.or_(t.locked_until.is_(None), t.locked_until <= now))
+        .values(failed_logins=count, locked_until=sa.case((count >= limit, _utc(now + lock)), else_=sa.null()))
+        .returning(t.failed_logins)
+    )
+    return db.session.execute(stmt).scalar()
+
+
+def _insert_for_dialect():
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _reserve(key: str, limit: int, lock: timedelta, window: timedelta | None, now) -> int | None:
+    """One slot of a login_throttle counter, atomically (an upsert … RETURNING); None while locked.
+
+    The counter restarts when its lock has ended or, with a ``window``, when the window has passed.
+    """
+    table = LoginThrottle.__table__
+    t = table.c
+    restart = sa.and_(t.locked_until.is_not(None), t.locked_until <= now)
+    if window is not None:
+        restart = sa.or_(restart, t.window_started < now - window)
+    count = sa.case((restart, 1), else_=t.failures + 1)
+    stmt = (
+        _insert_for_dialect()(table)
+        .values(key=key, failures=1, window_started=now, locked_until=now + lock if limit <= 1 else None)
+        .on_conflict_do_update(
+            index_elements=[t.key],
+            set_={
+                "failures": count,
+                "window_started": sa.case((restart, _utc(now)), else_=t.window_started),
+                "locked_until": sa.case((count >= limit, _utc(now + lock)), else_=sa.null()),
+            },
+            where=sa.or_(t.locked_until.is_(None), t.locked_until <= now),
+        )
+        .returning(t.failures)
+    )
+    return db.session.execute(stmt).scalar()
+
+
+def _refund(key: str) -> None:
+    """Give a reserved slot back (the attempt was not a failed password check)."""
+    t = LoginThrottle.__table__.c
+    db.session.execute(
+        sa.update(LoginThrottle.__table__)
+        .where(t.key == key)
+        .values(failures=sa.case((t.failures > 0, t.failures - 1), else_=0), locked_until=sa.null())
+    )
+
+
+def _prune_throttle(now) -> None:
+    """Forget counters started over a day ago and not locked (at most 500 at a time, skipping rows
+    another request holds, so this never waits for a lock)."""
+    t = LoginThrottle.__table__.c
+    stale = (
+        sa.select(t.key)
+        .where(t.window_started < now - timedelta(days=1), sa.or_(t.locked_until.is_(None), t.locked_until < now))
+        .limit(500)
+        .with_for_update(skip_locked=True)
+    )
+    db.session.execute(sa.delete(LoginThrottle.__table__).where(t.key.in_(stale.scalar_subquery())))
+    db.session.commit()
 
 
 def logout(user: User) -> None:
@@ -63,9 +207,10 @@ def logout(user: User) -> None:
     record("user.logout", user, actor=user)
 
 
-def _check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(_("密码至少需要 %(n)s 个字符。", n=MIN_PASSWORD_LENGTH))
+def _check_password_policy(password: str, username: str) -> None:
+    problem = password_problem(password, username)
+    if problem:
+        raise AccountError(problem)
 
 
 def change_password(user: User, old_password: str, new_password: str) -> None:
@@ -73,7 +218,7 @@ def change_password(user: User, old_password: str, new_password: str) -> None:
         raise AccountError(_("当前密码不正确。"))
     if old_password == new_password:
         raise AccountError(_("新密码不能与当前密码相同。"))
-    _check_password_strength(new_password)
+    _check_password_policy(new_password, user.username)
     user.set_password(new_password)
     user.must_change_password = False
     user.session_version += 1
@@ -91,10 +236,13 @@ def _validate_user(username: str, role: str, client_id: int | None, user: User |
 
 
 def create_user(*, username: str, display_name: str, role: str, password: str, email: str | None = None,
-                phone: str | None = None, client_id: int | None = None, must_change_password: bool = True) -> User:
+                phone: str | None = None, client_id: int | None = None, must_change_password: bool = True,
+                check_policy: bool = True) -> User:
+    """Create an account. ``check_policy=False`` (the demo data set's weak password) is refused in production."""
     username = username.strip()
     _validate_user(username, role, client_id)
-    _check_password_strength(password)
+    if check_policy or current_app.config["ENV_NAME"] == "production":
+        _check_password_policy(password, username)
     user = User(username=username, display_name=display_name.strip(), role=role, email=email or None,
                 phone=phone or None, client_id=client_id if role == CLIENT else None,
                 must_change_password=must_change_password, is_active_user=True,

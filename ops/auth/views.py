@@ -29,7 +29,7 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.username.data, form.password.data)
+            user = services.authenticate(form.username.data, form.password.data, ip=request.remote_addr)
         except services.AccountError as exc:
             db.session.commit()  # keep the failure count and any lock
             flash(str(exc), "danger")

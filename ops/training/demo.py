@@ -93,6 +93,7 @@ def _client_user(client, users: dict):
             password=DEMO_PASSWORD,
             client_id=client.id,
             must_change_password=False,
+            check_policy=False,  # the demo password; refused in production
         )
     return user
 

@@ -113,7 +113,7 @@ def test_change_password(client, make_user):
     assert "当前密码不正确" in response.get_data(as_text=True)
     response = client.post("/password", data={"old_password": PASSWORD, "new_password": "short",
                                               "confirm": "short"})
-    assert "至少需要 8 个字符" in response.get_data(as_text=True)
+    assert "至少需要 10 个字符" in response.get_data(as_text=True)
     response = client.post("/password", data={"old_password": PASSWORD, "new_password": "new-pass-123",
                                               "confirm": "new-pass-123"})
     assert response.status_code == 302

@@ -34,7 +34,7 @@ def test_bad_input_gets_chinese_messages(client, login_as):
     response = client.post("/admin/users/new", data={"username": "a b", "display_name": "", "role": "sales",
                                                      "client_id": "0", "password": "123"})
     html = response.get_data(as_text=True)
-    assert "用户名只能包含" in html and "请输入姓名" in html and "至少需要 8 个字符" in html
+    assert "用户名只能包含" in html and "请输入姓名" in html and "至少需要 10 个字符" in html
 
 
 def test_client_user_needs_a_client(client, login_as):
