@@ -2,6 +2,7 @@
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
 
 from ops.extensions import db
