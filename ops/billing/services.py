@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 
 import sqlalchemy as sa
 from flask import current_app
@@ -264,7 +265,7 @@ def run_billing(run_period: str, *, client_id: int | None = None, issue: bool = 
                 # Two runs at once (the schedule and the runs page) take each contract in turn: the
                 # second waits for the lock, then finds the first one's invoice instead of adding one.
                 # A deadlock or serialization failure rolls back this contract's step and retries it.
-                invoice, outcome = retrying(lambda: _refresh_locked(contract_id, period_code, by))
+                invoice, outcome = retrying(partial(_refresh_locked, contract_id, period_code, by))
                 if outcome == "not_due":
                     summary.not_due += 1
                 else:
@@ -272,8 +273,7 @@ def run_billing(run_period: str, *, client_id: int | None = None, issue: bool = 
                     summary.invoice_ids.append(invoice.id)
                     summary.total_fen += invoice.total_fen  # issuing never changes it
                     if issue and invoice.status == "draft":
-                        invoice_id = invoice.id
-                        retrying(lambda: issue_invoice(invoice_id, by=by))
+                        retrying(partial(issue_invoice, invoice.id, by=by))
                         summary.issued += 1
         except (engine.BillingError, BillingServiceError, ValueError, KeyError, TypeError) as exc:
             # One contract's bad terms must not stop the run: it is listed and the others go on.
