@@ -14,6 +14,7 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import HiddenField
@@ -48,7 +49,8 @@ def new_key() -> str:
 
 def IdempotencyKeyField() -> HiddenField:  # noqa: N802  (used like a field class in a form body)
     """A hidden field holding a fresh random key each time the form is rendered."""
-    return HiddenField(default=new_key, validators=[Optional(), Regexp(KEY_PATTERN)])
+    return HiddenField(_l("表单编号"), default=new_key,
+                       validators=[Optional(), Regexp(KEY_PATTERN, message=_l("表单已失效，请刷新页面后重新提交"))])
 
 
 def claim(key: str | None, action: str, *, object_id: int | None = None, by=None) -> None:
