@@ -217,7 +217,9 @@ def refresh_draft(contract: Contract, period_code: str, by=None) -> tuple[Invoic
     """Create or refresh the draft invoice of one contract and period.
 
     Returns (invoice, outcome) with outcome "created", "refreshed", "unchanged" (issued, paid or
-    void: never touched) or "not_due" (the contract does not serve in that period).
+    void: never touched) or "not_due" (the contract does not serve in that period). The caller holds
+    the contract's lock (``lock_contract`` inside ``write_transaction``, as the run does); the
+    invoice is locked here, after it — the billing lock order.
     """
     period = engine.parse_period(period_code)
     invoice = db.session.scalar(sa.select(Invoice).options(selectinload(Invoice.lines)).where(
