@@ -23,7 +23,6 @@ from ops.contracts.models import Contract
 from ops.extensions import db
 from ops.onboarding import checklist, vault
 from ops.onboarding.checklist import ChecklistError
-from ops.transactions import lock_row
 from ops.onboarding.models import (
     AGENT_STATES,
     AUTO_RULES,
@@ -38,6 +37,7 @@ from ops.onboarding.models import (
     PlatformRule,
 )
 from ops.timeutil import today, utcnow
+from ops.transactions import lock_row
 
 AGENT_STATUS_LABELS = {
     "recruiting": _l("招聘中"),
