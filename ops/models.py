@@ -13,6 +13,7 @@ from ops.billing.models import (  # noqa: F401
 )
 from ops.clients.models import Client, ClientContact, ClientShop, Needs, PlanItem  # noqa: F401
 from ops.contracts.models import ClauseTemplate, Contract, ContractClause, ContractKpi, VendorProfile  # noqa: F401
+from ops.idempotency import IdempotencyKey  # noqa: F401
 from ops.numbering import NumberSequence  # noqa: F401
 from ops.onboarding.models import (  # noqa: F401
     Agent,

@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ops.billing import engine
+from ops.idempotency import IdempotencyKeyField
 from ops.money import format_fen, parse_yuan
 
 PAYMENT_METHODS = ("银行转账", "支付宝", "微信", "现金", "其他")
@@ -53,6 +54,7 @@ class AdjustmentForm(FlaskForm):
 
 class VoidForm(FlaskForm):
     reason = TextAreaField(_l("作废原因"), validators=[DataRequired(_l("请填写作废原因")), Length(max=500)])
+    idempotency_key = IdempotencyKeyField()
     submit = SubmitField(_l("作废账单"))
 
 
@@ -61,12 +63,14 @@ class PaymentForm(FlaskForm):
     amount = YuanField(_l("收款金额（元）"), validators=[InputRequired(_l("请填写收款金额"))])
     method = SelectField(_l("收款方式"), choices=[SelectChoice(m, m) for m in PAYMENT_METHODS])
     reference = StringField(_l("流水号 / 备注"), validators=[Length(max=100)])
+    idempotency_key = IdempotencyKeyField()
     submit = SubmitField(_l("登记收款"))
 
 
 class CreditNoteForm(FlaskForm):
     amount = YuanField(_l("冲销金额（元，含税）"), validators=[InputRequired(_l("请填写冲销金额"))])
     reason = TextAreaField(_l("冲销原因"), validators=[DataRequired(_l("请填写冲销原因")), Length(max=500)])
+    idempotency_key = IdempotencyKeyField()
     submit = SubmitField(_l("开具红字冲销单"))
 
 

@@ -74,6 +74,9 @@ class ApiToken(db.Model):
     client = relationship("Client")
 
 
+PAID_IN_RANGE_SQL = "paid_fen >= 0 AND (paid_fen = 0 OR paid_fen <= total_fen)"
+
+
 class Invoice(db.Model):
     """At most one invoice per contract and service period (YYYY-MM or YYYY-Qn).
 
@@ -84,6 +87,8 @@ class Invoice(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("contract_id", "period"),
         sa.CheckConstraint(_in("status", INVOICE_STATES), name="status_known"),
+        # paid_fen is the sum of the invoice's payments (record_payment keeps it so under the row lock).
+        sa.CheckConstraint(PAID_IN_RANGE_SQL, name="paid_in_range"),
         sa.Index("ix_invoices_client_status", "client_id", "status"),
         sa.Index("ix_invoices_status_due", "status", "due_on"),
     )

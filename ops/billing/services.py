@@ -4,6 +4,11 @@ A billing run is its own unit of work: each contract's draft is committed on its
 that is killed part-way leaves complete drafts behind and the next run carries on. Issuing is a
 write transaction (BEGIN IMMEDIATE on SQLite, row locks on PostgreSQL) that takes the next gapless
 number, renders the PDF once and stores its bytes and SHA-256; an issued invoice never changes.
+
+Locks (docs/architecture.md, "Locks and check-then-write"): every action here locks its rows before
+it checks them, always in the order contract → invoice → number counter, so two runs, a run and a
+payment, or two finance users never deadlock on each other; a run that still loses a lock race
+(deadlock, serialization failure, "database is locked") retries that contract.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 
 import sqlalchemy as sa
 from flask import current_app
@@ -26,12 +32,13 @@ from ops.contracts.models import Contract
 from ops.contracts.services import lock_contract
 from ops.extensions import db
 from ops.i18n import N_
+from ops.idempotency import claim
 from ops.money import format_bp, format_fen, round_fen
 from ops.numbering import next_number
 from ops.onboarding.models import Assignment
 from ops.quotes.pricing import tiers_from_data
 from ops.timeutil import today, utcnow
-from ops.transactions import write_transaction
+from ops.transactions import is_retryable, lock_row, retrying, write_transaction
 
 INVOICE_TYPE_LABELS = {"normal": "增值税普通发票", "special": "增值税专用发票"}
 BILLABLE_STATES = ("active", "expired", "terminated")
@@ -39,6 +46,16 @@ BILLABLE_STATES = ("active", "expired", "terminated")
 
 class BillingServiceError(ValueError):
     """A refused billing action; the message is for the user."""
+
+
+def lock_invoice(invoice_id: int) -> Invoice:
+    """The invoice (with its credit notes), re-read and locked for the rest of the transaction.
+
+    Lock order: a caller that also writes the contract locks it first (``lock_contract``)."""
+    invoice = lock_row(Invoice, invoice_id, selectinload(Invoice.credit_notes))
+    if invoice is None:
+        raise BillingServiceError("账单不存在。")
+    return invoice
 
 
 @dataclass
@@ -200,7 +217,9 @@ def refresh_draft(contract: Contract, period_code: str, by=None) -> tuple[Invoic
     """Create or refresh the draft invoice of one contract and period.
 
     Returns (invoice, outcome) with outcome "created", "refreshed", "unchanged" (issued, paid or
-    void: never touched) or "not_due" (the contract does not serve in that period).
+    void: never touched) or "not_due" (the contract does not serve in that period). The caller holds
+    the contract's lock (``lock_contract`` inside ``write_transaction``, as the run does); the
+    invoice is locked here, after it — the billing lock order.
     """
     period = engine.parse_period(period_code)
     invoice = db.session.scalar(sa.select(Invoice).options(selectinload(Invoice.lines)).where(
@@ -239,15 +258,16 @@ def run_billing(run_period: str, *, client_id: int | None = None, issue: bool = 
         contract = db.session.scalar(sa.select(Contract).options(selectinload(Contract.kpis))
                                      .where(Contract.id == contract_id))
         summary.contracts += 1
+        number = contract.number or f"#{contract.id}"
         try:
             period_code = engine.invoice_period_for_run(run_period, contract.billing_cycle, contract.billing_timing)
             if period_code is None:
                 summary.not_due += 1
             else:
-                with write_transaction():
-                    # Two runs at once (the schedule and the runs page) take each contract in turn: the
-                    # second waits for the lock, then finds the first one's invoice instead of adding one.
-                    invoice, outcome = refresh_draft(lock_contract(contract.id), period_code, by=by)
+                # Two runs at once (the schedule and the runs page) take each contract in turn: the
+                # second waits for the lock, then finds the first one's invoice instead of adding one.
+                # A deadlock or serialization failure rolls back this contract's step and retries it.
+                invoice, outcome = retrying(partial(_refresh_locked, contract_id, period_code, by))
                 if outcome == "not_due":
                     summary.not_due += 1
                 else:
@@ -255,15 +275,27 @@ def run_billing(run_period: str, *, client_id: int | None = None, issue: bool = 
                     summary.invoice_ids.append(invoice.id)
                     summary.total_fen += invoice.total_fen  # issuing never changes it
                     if issue and invoice.status == "draft":
-                        issue_invoice(invoice.id, by=by)
+                        retrying(partial(issue_invoice, invoice.id, by=by))
                         summary.issued += 1
         except (engine.BillingError, BillingServiceError, ValueError, KeyError, TypeError) as exc:
             # One contract's bad terms must not stop the run: it is listed and the others go on.
             db.session.rollback()
-            summary.errors.append((contract.number or f"#{contract.id}", str(exc)))
+            summary.errors.append((number, str(exc)))
+        except sa.exc.DBAPIError as exc:
+            if not is_retryable(exc):
+                raise
+            # Still losing the lock race after the retries: listed, and the next run picks it up.
+            db.session.rollback()
+            summary.errors.append((number, "与其他出账任务冲突，请稍后重新出账。"))
         if progress is not None:
             progress(index, len(contract_ids), contract)
     return summary
+
+
+def _refresh_locked(contract_id: int, period_code: str, by) -> tuple[Invoice | None, str]:
+    """One contract's draft in its own write transaction, under the contract's lock (then the invoice's)."""
+    with write_transaction():
+        return refresh_draft(lock_contract(contract_id), period_code, by=by)
 
 
 # --- issuing -------------------------------------------------------------------------------
@@ -317,9 +349,12 @@ def issue_invoice(invoice_id: int, *, by=None, issued_on: date | None = None) ->
     transaction is immediate (SQLite), and an invoice already issued is returned unchanged.
     """
     with write_transaction():
-        invoice = db.session.scalar(sa.select(Invoice).where(Invoice.id == invoice_id).with_for_update())
-        if invoice is None:
+        # Lock order contract → invoice → number counter (issuing may apply the contract's deposit).
+        contract_id = db.session.scalar(sa.select(Invoice.contract_id).where(Invoice.id == invoice_id))
+        if contract_id is None:
             raise BillingServiceError("账单不存在。")
+        lock_contract(contract_id)
+        invoice = lock_invoice(invoice_id)
         if invoice.status != "draft":
             return invoice
         if not invoice.lines:
@@ -356,9 +391,17 @@ def _require_draft(invoice: Invoice) -> None:
         raise BillingServiceError("账单已开具，不能再修改；如需更正请开具红字冲销单。")
 
 
+def _lock_draft(invoice: Invoice) -> Invoice:
+    """Lock the contract, then the invoice (the run's order), and check it is still a draft."""
+    lock_contract(invoice.contract_id)
+    invoice = lock_row(Invoice, invoice.id, selectinload(Invoice.lines))
+    _require_draft(invoice)
+    return invoice
+
+
 def add_adjustment(invoice: Invoice, description: str, amount_fen: int, reason: str, by=None) -> None:
     """A manual line on a draft (kept when the run refreshes the draft)."""
-    _require_draft(invoice)
+    invoice = _lock_draft(invoice)
     if not description.strip() or not reason.strip():
         raise BillingServiceError("调整项需要填写说明和原因。")
     if amount_fen == 0:
@@ -371,7 +414,7 @@ def add_adjustment(invoice: Invoice, description: str, amount_fen: int, reason: 
 
 
 def remove_adjustment(invoice: Invoice, line_id: int, by=None) -> None:
-    _require_draft(invoice)
+    invoice = _lock_draft(invoice)
     keep = [engine.AdjustmentInput(line.description, line.amount_fen, line.reason)
             for line in invoice.lines if line.manual and line.id != line_id]
     removed = next((line for line in invoice.lines if line.id == line_id and line.manual), None)
@@ -399,8 +442,16 @@ def is_overdue(invoice: Invoice, on: date | None = None) -> bool:
             and balance_fen(invoice) > 0)
 
 
-def record_payment(invoice: Invoice, amount_fen: int, paid_on: date, method: str, reference: str, by=None) -> Payment:
-    """A (partial) payment of an issued invoice; fully paid invoices become ``paid``."""
+def record_payment(invoice: Invoice, amount_fen: int, paid_on: date, method: str, reference: str, by=None, *,
+                   idempotency_key: str | None = None) -> Payment:
+    """A (partial) payment of an issued invoice; fully paid invoices become ``paid``.
+
+    Checked under the invoice's row lock, so two payments at once cannot pay more than the balance;
+    ``paid_fen`` is set to the sum of the invoice's payments in the same transaction. A form's
+    ``idempotency_key`` used before raises ``AlreadyRecorded`` (nothing recorded twice).
+    """
+    invoice = lock_invoice(invoice.id)
+    claim(idempotency_key, "invoice.payment", object_id=invoice.id, by=by)
     if invoice.status != "issued":
         raise BillingServiceError("只能为已开具、未结清的账单登记收款。")
     if amount_fen <= 0:
@@ -415,7 +466,9 @@ def record_payment(invoice: Invoice, amount_fen: int, paid_on: date, method: str
                       reference=reference.strip(), recorded_by_id=getattr(by, "id", None))
     db.session.add(payment)
     before = {"status": invoice.status, "paid_fen": invoice.paid_fen}
-    invoice.paid_fen += amount_fen
+    db.session.flush()
+    invoice.paid_fen = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_fen), 0))
+                                         .where(Payment.invoice_id == invoice.id))
     if balance_fen(invoice) == 0:
         invoice.status = "paid"
         invoice.paid_at = utcnow()
@@ -425,8 +478,15 @@ def record_payment(invoice: Invoice, amount_fen: int, paid_on: date, method: str
     return payment
 
 
-def void_invoice(invoice: Invoice, reason: str, by=None) -> None:
-    """Void a draft or an unpaid issued invoice (its number stays used, so numbers keep no gaps)."""
+def void_invoice(invoice: Invoice, reason: str, by=None, *, idempotency_key: str | None = None) -> None:
+    """Void a draft or an unpaid issued invoice (its number stays used, so numbers keep no gaps).
+
+    Checked under the row locks (contract, then invoice: a run may be refreshing the draft), so a
+    payment recorded at the same moment either comes first (and the void is refused) or waits.
+    """
+    lock_contract(invoice.contract_id)
+    invoice = lock_invoice(invoice.id)
+    claim(idempotency_key, "invoice.void", object_id=invoice.id, by=by)
     if invoice.status not in ("draft", "issued"):
         raise BillingServiceError("已结清或已作废的账单不能作废。")
     if invoice.paid_fen:
@@ -441,7 +501,8 @@ def void_invoice(invoice: Invoice, reason: str, by=None) -> None:
            after={"status": "void"}, actor=by)
 
 
-def create_credit_note(invoice: Invoice, total_fen: int, reason: str, by=None) -> CreditNote:
+def create_credit_note(invoice: Invoice, total_fen: int, reason: str, by=None, *,
+                       idempotency_key: str | None = None) -> CreditNote:
     """A credit note (红字冲销) correcting an issued invoice by reference. Commits (numbered).
 
     ``total_fen`` is the amount credited including tax; its tax is total × r / (1 + r).
@@ -449,7 +510,9 @@ def create_credit_note(invoice: Invoice, total_fen: int, reason: str, by=None) -
     invoice_id = invoice.id
     with write_transaction():
         # Checked under the row lock, so two credit notes at once cannot credit more than the invoice.
-        invoice = db.session.scalar(sa.select(Invoice).where(Invoice.id == invoice_id).with_for_update())
+        # Lock order invoice → number counter (the contract row is not written).
+        invoice = lock_invoice(invoice_id)
+        claim(idempotency_key, "invoice.credit_note", object_id=invoice.id, by=by)
         if invoice.status not in ("issued", "paid"):
             raise BillingServiceError("只能为已开具的账单开具红字冲销单。")
         if not reason.strip():

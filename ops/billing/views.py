@@ -24,6 +24,7 @@ from ops.billing.services import BillingServiceError
 from ops.clients.models import Client
 from ops.extensions import db
 from ops.forms import ConfirmForm
+from ops.idempotency import AlreadyRecorded
 from ops.portal.billing import portal_section
 from ops.timeutil import today
 from ops.urls import page_arg
@@ -91,6 +92,9 @@ def _act(invoice: Invoice, form, action, success: str):
         return _back(invoice)
     try:
         action()
+    except AlreadyRecorded:
+        db.session.rollback()
+        flash(_("该操作已登记，未重复记录。"), "info")
     except BillingServiceError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
@@ -310,7 +314,9 @@ def void(invoice_id: int):
     return _act(
         invoice,
         form,
-        lambda: services.void_invoice(invoice, form.reason.data, by=current_user),
+        lambda: services.void_invoice(
+            invoice, form.reason.data, by=current_user, idempotency_key=form.idempotency_key.data
+        ),
         _("账单已作废。"),
     )
 
@@ -329,6 +335,7 @@ def record_payment(invoice_id: int):
             form.method.data,
             form.reference.data or "",
             by=current_user,
+            idempotency_key=form.idempotency_key.data,
         ),
         _("收款已登记。"),
     )
@@ -343,8 +350,11 @@ def credit_note(invoice_id: int):
         return _back(invoice)
     try:
         note = services.create_credit_note(
-            invoice, form.amount.data, form.reason.data, by=current_user
+            invoice, form.amount.data, form.reason.data, by=current_user,
+            idempotency_key=form.idempotency_key.data,
         )  # commits
+    except AlreadyRecorded:
+        flash(_("该操作已登记，未重复记录。"), "info")
     except BillingServiceError as exc:
         db.session.rollback()
         flash(str(exc), "danger")

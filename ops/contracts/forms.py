@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ops.contracts.terms import COMPARISONS, KPI_PRESETS, METRICS, RATE_METRICS
+from ops.idempotency import IdempotencyKeyField
 from ops.money import format_bp, format_fen, parse_percent, parse_yuan
 from ops.quotes.ratecard import EXTRA_LABELS
 
@@ -365,6 +366,7 @@ class DepositReceiveForm(FlaskForm):
     reference = StringField(
         _l("银行流水号 / 凭证号"), validators=[DataRequired(_l("请填写流水号或凭证号")), Length(max=100)]
     )
+    idempotency_key = IdempotencyKeyField()
     submit = SubmitField(_l("登记定金到账"))
 
 
@@ -372,6 +374,7 @@ class DepositSettleForm(FlaskForm):
     outcome = SelectField(_l("结清方式"), choices=OUTCOME_CHOICES)
     settled_on = DateField(_l("日期"), validators=[InputRequired(_l("请填写日期"))])
     reference = StringField(_l("凭证号 / 原因"), validators=[Length(max=200)])
+    idempotency_key = IdempotencyKeyField()
     submit = SubmitField(_l("结清定金"))
 
 

@@ -8,6 +8,7 @@ from ops.extensions import one_of as _in
 from ops.timeutil import UTCDateTime, utcnow
 
 CONTRACT_STATES = ("draft", "pending_signature", "active", "expired", "terminated")
+LIVE_CONTRACT_SQL = "status <> 'terminated'"  # a terminated contract frees its quote for a new one
 DEPOSIT_STATES = ("none", "due", "received", "applied", "refunded", "forfeited")
 DEPOSIT_USAGES = ("first_invoice", "last_invoice", "refund_at_end")
 BILLING_CYCLES = ("monthly", "quarterly")
@@ -48,6 +49,10 @@ class Contract(db.Model):
         sa.CheckConstraint("deposit_fen >= 0", name="deposit_non_negative"),
         sa.CheckConstraint("tax_rate_bp BETWEEN 0 AND 10000", name="tax_rate_range"),
         sa.Index("ix_contracts_status_end", "status", "end_on"),
+        # One quote, at most one contract that is not terminated (create_from_quote locks the quote;
+        # this is the database's backstop). Partial on both SQLite and PostgreSQL.
+        sa.Index("uq_contracts_quote_live", "quote_id", unique=True, sqlite_where=sa.text(LIVE_CONTRACT_SQL),
+                 postgresql_where=sa.text(LIVE_CONTRACT_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

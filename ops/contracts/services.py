@@ -1,4 +1,9 @@
-"""Contract actions. Each checks the state, writes and audits; the caller commits."""
+"""Contract actions. Each checks the state, writes and audits; the caller commits.
+
+A state change locks the contract row first (``lock_contract``) and checks under the lock, so two
+people (or a double-click) cannot both pass a check meant for one; one quote makes at most one
+live contract (the quote row is locked, and a unique partial index backs the rule).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from ops.audit.services import record, snapshot
 from ops.clients.services import advance_stage
@@ -14,10 +20,12 @@ from ops.contracts import terms as contract_terms
 from ops.contracts.models import ClauseTemplate, Contract, ContractClause, ContractKpi, VendorProfile
 from ops.contracts.states import check_contract_transition, check_deposit_transition
 from ops.extensions import db
+from ops.idempotency import claim
 from ops.money import format_fen
 from ops.numbering import next_number
 from ops.quotes.ratecard import EXTRA_LABELS
 from ops.timeutil import today, utcnow
+from ops.transactions import lock_row
 from ops.uploads import remove_after_commit, store_upload
 
 TERMS_FIELDS = ("start_on", "end_on", "auto_renew", "billing_cycle", "billing_timing", "due_rule", "due_value",
@@ -54,7 +62,13 @@ def add_months(day: date, months: int) -> date:
 
 
 def create_from_quote(quote, by, *, start_on: date | None = None, months: int = 12) -> Contract:
-    """A draft contract holding a frozen copy of an accepted quote's terms."""
+    """A draft contract holding a frozen copy of an accepted quote's terms.
+
+    The quote row is locked first, so parallel requests take turns and the second finds the first
+    one's contract; the unique partial index ``uq_contracts_quote_live`` backs the rule."""
+    from ops.quotes.models import Quote
+
+    quote = lock_row(Quote, quote.id)
     if quote.status != "accepted":
         raise ContractError("只有客户已接受的报价单才能生成合同。")
     existing = db.session.scalar(sa.select(Contract).where(Contract.quote_id == quote.id,
@@ -88,7 +102,11 @@ def create_from_quote(quote, by, *, start_on: date | None = None, months: int = 
             sa.select(ClauseTemplate).where(ClauseTemplate.is_active.is_(True)).order_by(ClauseTemplate.position))):
         contract.clauses.append(ContractClause(template_id=template.id, position=position, title=template.title,
                                                body=template.body))
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:  # the index caught a contract made behind the lock's back
+        raise ContractError("该报价单已生成合同。") from exc
     record("contract.created", contract, summary=f"from quote {quote.number} v{quote.version}",
            after={"quote_id": quote.id, "model": quote.model, "terms": frozen})
     return contract
@@ -195,10 +213,9 @@ def set_clauses(contract: Contract, rows: list[dict], by=None) -> None:
 
 
 def lock_contract(contract_id: int) -> Contract:
-    """The contract, re-read and row-locked for the rest of the transaction (PostgreSQL; on SQLite
-    open the transaction with ``ops.transactions.write_transaction`` instead, which locks the file)."""
-    contract = db.session.scalar(sa.select(Contract).where(Contract.id == contract_id).with_for_update()
-                                 .execution_options(populate_existing=True))
+    """The contract, re-read and locked for the rest of the transaction (SELECT … FOR UPDATE on
+    PostgreSQL; on SQLite the write lock, BEGIN IMMEDIATE). The session's copy is refreshed."""
+    contract = lock_row(Contract, contract_id)
     if contract is None:
         raise ContractError("合同不存在。")
     return contract
@@ -221,6 +238,7 @@ def submit_for_signature(contract: Contract, by=None) -> None:
 
 
 def return_to_draft(contract: Contract, reason: str, by=None) -> None:
+    contract = lock_contract(contract.id)
     check_contract_transition(contract.status, "draft")
     if not reason.strip():
         raise ContractError("退回草稿需要填写原因。")
@@ -231,6 +249,7 @@ def return_to_draft(contract: Contract, reason: str, by=None) -> None:
 
 def activate(contract: Contract, by=None, *, signed_on: date | None = None) -> None:
     """pending_signature -> active. Needs the signed copy and, when there is a deposit, its receipt."""
+    contract = lock_contract(contract.id)
     check_contract_transition(contract.status, "active")
     if contract.deposit_fen and contract.deposit_status not in ("received", "applied"):
         raise ContractError("定金尚未到账，合同不能生效。请先登记定金收款。")
@@ -245,6 +264,7 @@ def activate(contract: Contract, by=None, *, signed_on: date | None = None) -> N
 
 
 def terminate(contract: Contract, reason: str, effective_on: date | None, by=None) -> None:
+    contract = lock_contract(contract.id)
     check_contract_transition(contract.status, "terminated")
     if not reason or not reason.strip():
         raise ContractError("终止合同需要填写原因。")
@@ -281,7 +301,11 @@ def contracts_ending_within(days: int = 30, on: date | None = None):
 # --- deposit -------------------------------------------------------------------------------
 
 
-def receive_deposit(contract: Contract, amount_fen: int, received_on: date, reference: str, by=None) -> None:
+def receive_deposit(contract: Contract, amount_fen: int, received_on: date, reference: str, by=None, *,
+                    idempotency_key: str | None = None) -> None:
+    """due -> received, checked under the contract's lock (a second receipt at once is refused)."""
+    contract = lock_contract(contract.id)
+    claim(idempotency_key, "contract.deposit_received", object_id=contract.id, by=by)
     check_deposit_transition(contract.deposit_status, "received")
     if amount_fen != contract.deposit_fen:
         raise ContractError(f"到账金额与合同约定的定金不一致（约定 {format_fen(contract.deposit_fen)}）。")
@@ -295,8 +319,11 @@ def receive_deposit(contract: Contract, amount_fen: int, received_on: date, refe
            after={"deposit_status": "received", "amount_fen": amount_fen, "received_on": received_on})
 
 
-def settle_deposit(contract: Contract, outcome: str, settled_on: date, reference: str, by=None) -> None:
+def settle_deposit(contract: Contract, outcome: str, settled_on: date, reference: str, by=None, *,
+                   idempotency_key: str | None = None) -> None:
     """received -> applied | refunded | forfeited, with the date and a reference or reason."""
+    contract = lock_contract(contract.id)
+    claim(idempotency_key, "contract.deposit_settled", object_id=contract.id, by=by)
     check_deposit_transition(contract.deposit_status, outcome)
     if contract.deposit_received_on and settled_on < contract.deposit_received_on:
         raise ContractError("结清日期不能早于定金到账日期。")

@@ -33,6 +33,7 @@ from ops.contracts.states import CONTRACT_LABELS, DEPOSIT_LABELS, TransitionErro
 from ops.contracts.terms import PRESETS_BY_KEY
 from ops.extensions import db
 from ops.forms import ConfirmForm
+from ops.idempotency import AlreadyRecorded
 from ops.quotes.models import Quote
 from ops.timeutil import today
 from ops.transactions import write_transaction
@@ -99,6 +100,9 @@ def _run(contract: Contract, action, success: str):
     """Call one service action, commit on success, flash either way, back to the contract."""
     try:
         action()
+    except AlreadyRecorded:
+        db.session.rollback()
+        flash(_("该操作已登记，未重复记录。"), "info")
     except REFUSED as exc:
         db.session.rollback()
         flash(str(exc), "danger")
@@ -432,7 +436,8 @@ def deposit_receive(contract_id: int):
     return _run(
         contract,
         lambda: services.receive_deposit(
-            contract, form.amount.data, form.received_on.data, form.reference.data, by=current_user
+            contract, form.amount.data, form.received_on.data, form.reference.data, by=current_user,
+            idempotency_key=form.idempotency_key.data,
         ),
         _("定金到账已登记。"),
     )
@@ -449,7 +454,8 @@ def deposit_settle(contract_id: int):
     return _run(
         contract,
         lambda: services.settle_deposit(
-            contract, form.outcome.data, form.settled_on.data, form.reference.data or "", by=current_user
+            contract, form.outcome.data, form.settled_on.data, form.reference.data or "", by=current_user,
+            idempotency_key=form.idempotency_key.data,
         ),
         _("定金已结清。"),
     )

@@ -1,7 +1,9 @@
 """Go-live (stage 5): agents, assignments, checklists, the credential vault, templates, platform rules.
 
 Every function here is one business action: it checks, writes and records an audit entry. None
-commits: the view or CLI command commits once. Checklist rules live in ``checklist.py`` (pure).
+commits: the view or CLI command commits once. An action that checks state and then writes locks
+its rows first, in the order contract → assignment → checklist item → agent → client, and checks
+under the lock (docs/architecture.md, "Locks and check-then-write"). Checklist rules live in ``checklist.py`` (pure).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ops.audit.services import record, snapshot
 from ops.auth.roles import ADMIN, MANAGER, TRAINER
@@ -35,6 +37,7 @@ from ops.onboarding.models import (
     PlatformRule,
 )
 from ops.timeutil import today, utcnow
+from ops.transactions import lock_row
 
 AGENT_STATUS_LABELS = {
     "recruiting": _l("招聘中"),
@@ -332,8 +335,12 @@ def create_assignment(
 ) -> Assignment:
     """Put an agent on a contract with a checklist copied from the default template.
 
-    A recruiting agent moves to training; the client moves to the onboarding stage.
+    A recruiting agent moves to training; the client moves to the onboarding stage. The contract
+    and the agent are locked first, so a contract terminated or an agent leaving at the same moment
+    is seen.
     """
+    contract = lock_row(Contract, contract.id)
+    agent = lock_row(Agent, agent.id)
     if contract.status not in ASSIGNABLE_CONTRACT_STATES:
         raise OnboardingError(_("只能分配到已生效或待签署的合同。"), "contract_id")
     if agent.status == "left":
@@ -392,7 +399,13 @@ def create_assignment(
     return assignment
 
 
+def _lock_assignment(assignment: Assignment) -> Assignment:
+    """The assignment (with its checklist items) re-read under its row lock."""
+    return lock_row(Assignment, assignment.id, selectinload(Assignment.items))
+
+
 def update_planned_go_live(assignment: Assignment, planned_go_live_on: date | None, *, by=None) -> None:
+    assignment = _lock_assignment(assignment)
     if assignment.go_live_on is not None:
         raise OnboardingError(_("已上线的分配不能再修改计划上线日期。"), "planned_go_live_on")
     _check_dates(assignment.contract, planned_go_live_on=planned_go_live_on)
@@ -420,6 +433,7 @@ def go_live(assignment: Assignment, *, by, on: date | None = None, override_reas
     becomes live and the client moves to the live stage. Returns True when the gate was overridden.
     """
     _check_role(by, WRITERS, _("您没有办理上线的权限。"))
+    assignment = _lock_assignment(assignment)  # a second go-live at once waits, then finds it live
     if assignment.go_live_on is not None:
         raise OnboardingError(_("该分配已于 %(d)s 上线。", d=assignment.go_live_on.isoformat()))
     if assignment.end_on is not None:
@@ -471,6 +485,7 @@ def end_assignment(assignment: Assignment, *, by, end_on: date, agent_left: bool
     _check_role(by, WRITERS, _("您没有结束分配的权限。"))
     if end_on is None:
         raise OnboardingError(_("请填写结束日期。"), "end_on")
+    assignment = _lock_assignment(assignment)
     if assignment.end_on is not None:
         raise OnboardingError(_("该分配已于 %(d)s 结束。", d=assignment.end_on.isoformat()))
     _check_dates(assignment.contract, end_on=end_on, go_live_on=assignment.go_live_on)
@@ -497,6 +512,8 @@ ITEM_FIELDS = ("state", "evidence", "blocked_reason", "done_by_id", "verified_by
 
 def _change_item(item: ChecklistItem, target: str, *, by, evidence: str = "", reason: str = "") -> None:
     _check_role(by, WRITERS, _("您没有修改上线清单的权限。"))
+    lock_row(Assignment, item.assignment_id)  # go-live reads the whole checklist under this lock
+    item = lock_row(ChecklistItem, item.id)
     if item.assignment.end_on is not None:
         raise OnboardingError(_("该分配已结束，清单不能再修改。"))
     try:

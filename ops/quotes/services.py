@@ -1,5 +1,8 @@
 """Quote actions (报价). Each checks the state transition, writes and audits; the caller commits.
 
+An action on an existing quote locks its row first (``_lock``) and checks under the lock, so a
+client accepting while sales revises, or two answers at once, cannot both pass the check.
+
 Money is integer fen, rates basis points. The terms (the pricing inputs) live on the quote as JSON;
 every write recomputes the lines and totals from them with ``pricing.calculate_quote``.
 """
@@ -37,6 +40,7 @@ from ops.quotes.ratecard_services import ensure_default_rate_card, published_rat
 from ops.quotes.states import CLIENT_VISIBLE, REVISABLE, QuoteTransitionError, check_transition
 from ops.timeutil import local, utcnow
 from ops.timeutil import today as business_today
+from ops.transactions import lock_row
 
 WRITE_ROLES = (ADMIN, MANAGER, SALES)
 APPROVER_ROLES = (ADMIN, MANAGER)
@@ -78,6 +82,13 @@ class QuoteExpiredError(QuoteError):
 
     Unlike other ``QuoteError``s this one leaves a change to commit (the expiry).
     """
+
+
+def _lock(quote: Quote) -> Quote:
+    """The quote re-read under its row lock (the session's copy is refreshed)."""
+    if quote.id is None:
+        db.session.flush()
+    return lock_row(Quote, quote.id)
 
 
 def _check(current: str, target: str) -> None:
@@ -259,6 +270,7 @@ def update_quote(
     ``monthly_minimum_fen``, ``extras`` (``{extra key: quantity}``). A change of discount or
     commission clears an earlier approval.
     """
+    quote = _lock(quote)
     if quote.status != "draft":
         raise QuoteError(_("只有草稿可以修改；已发送的报价请“修订”生成新版本"))
     discount_bp = _int(discount_bp, _("折扣"), maximum=10_000)
@@ -297,6 +309,7 @@ def approve_discount(quote: Quote, by) -> Quote:
     """A manager (or admin) approves the draft's discount / commission so it can be sent."""
     if getattr(by, "role", None) not in APPROVER_ROLES:
         raise QuoteError(_("只有经理或管理员可以审批折扣"))
+    quote = _lock(quote)
     if quote.status != "draft":
         raise QuoteError(_("只有草稿需要审批折扣"))
     reasons = approval_reasons(quote)
@@ -319,6 +332,7 @@ def approve_discount(quote: Quote, by) -> Quote:
 
 def send_quote(quote: Quote, by, *, today: date | None = None) -> Quote:
     """Draft -> sent: the validity runs from today; the client moves from lead to negotiating."""
+    quote = _lock(quote)
     _check(quote.status, "sent")
     if awaiting_approval(quote):
         raise QuoteError(_("需经理审批后才能发送：%(r)s", r="；".join(approval_reasons(quote))))
@@ -353,6 +367,7 @@ def _expire(quote: Quote, by=None, reason: str = "") -> None:
 
 
 def _decide(quote: Quote, target: str, by, comment: str, today: date | None) -> Quote:
+    quote = _lock(quote)  # two answers at once (portal and staff, or a double-click): one wins
     _check(quote.status, target)
     today = today or business_today()
     if quote.valid_until is not None and today > quote.valid_until:
@@ -405,6 +420,7 @@ def revise_quote(quote: Quote, by) -> Quote:
     The terms are copied and repriced against the same rate card; the old version is otherwise
     left exactly as it was.
     """
+    quote = _lock(quote)
     if quote.status == "draft":
         raise QuoteError(_("草稿可以直接修改，无需修订"))
     _check(quote.status, "superseded")

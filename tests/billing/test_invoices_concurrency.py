@@ -14,6 +14,7 @@ from ops.timeutil import today
 from tests.billing.helpers import draft_for, make_billing_client, make_contract
 
 TIMEOUT = 120
+CONTRACTS = 30  # enough for the two runs to meet on the same contracts (6 never deadlocked on PostgreSQL)
 
 
 def _worker(config: dict, invoice_ids: list[int], barrier, results) -> None:
@@ -106,9 +107,11 @@ def _run_worker(config: dict, barrier, results) -> None:
 def test_two_billing_runs_at_once_make_one_invoice_per_contract(app, db):
     # Found by bench/fault.py: the second run inserted the same (contract, period) draft and died on the
     # unique constraint. Each contract is now refreshed under the write lock, so the runs take turns.
-    for i in range(6):
+    for i in range(CONTRACTS):
         client = make_billing_client(db, name=f"并发店铺{i}", legal_name=f"并发商贸有限公司{i}", tax_id=None)
-        make_contract(db, client, seats=1)
+        # Every other contract has a deposit to apply: issuing then writes the contract row too.
+        deposit = dict(deposit_fen=100_000, deposit_usage="first_invoice", deposit_status="received") if i % 2 else {}
+        make_contract(db, client, seats=1, **deposit)
     db.session.commit()
     db.session.remove()
 
@@ -121,13 +124,13 @@ def test_two_billing_runs_at_once_make_one_invoice_per_contract(app, db):
     got = [results.get(timeout=TIMEOUT) for _ in workers]
     for w in workers:
         w.join(timeout=TIMEOUT)
-    assert got == [("summary", [], 6), ("summary", [], 6)]
+    assert got == [("summary", [], CONTRACTS), ("summary", [], CONTRACTS)]
     assert [w.exitcode for w in workers] == [0, 0]
 
     invoices = db.session.execute(sa.select(Invoice.contract_id, Invoice.period, Invoice.status)).all()
-    assert len(invoices) == 6
-    assert len({(c, p) for c, p, _ in invoices}) == 6
+    assert len(invoices) == CONTRACTS
+    assert len({(c, p) for c, p, _ in invoices}) == CONTRACTS
     assert {s for _, _, s in invoices} == {"issued"}
     year = today().year
     numbers = db.session.scalars(sa.select(Invoice.number).order_by(Invoice.number)).all()
-    assert numbers == [f"INV-{year}-{k:05d}" for k in range(1, 7)]
+    assert numbers == [f"INV-{year}-{k:05d}" for k in range(1, CONTRACTS + 1)]

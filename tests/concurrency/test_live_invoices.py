@@ -1,0 +1,60 @@
+"""Payments and voids against gunicorn (several workers): paid_fen stays the sum of the payments."""
+
+import sqlalchemy as sa
+
+from ops.billing.models import Invoice, Payment
+from tests.billing.helpers import issued_for, make_contract
+from tests.live import parallel
+
+
+def test_parallel_partial_payments_all_count_in_paid_fen(db, make_user, live_server):
+    invoice = issued_for(db, make_contract(db, seats=1))
+    # 1 seat × ¥5,000.00 for September, 6 % VAT included: ¥5,000.00 to pay.
+    assert invoice.total_fen == 500_000
+    invoice_id = invoice.id
+    for i in range(6):
+        make_user("finance", username=f"fin{i}")
+    db.session.remove()
+
+    clients = [live_server.client().login(f"fin{i}") for i in range(6)]
+    tokens = [c.csrf(f"/billing/invoices/{invoice_id}") for c in clients]
+
+    def pay(i):
+        return clients[i].post_form(f"/billing/invoices/{invoice_id}/payments", {
+            "csrf_token": tokens[i], "paid_on": "2026-10-20", "amount": "500.00", "method": "银行转账",
+            "reference": f"P{i}"}).status
+
+    assert parallel(6, pay) == [302] * 6
+    payments = db.session.scalars(sa.select(Payment).where(Payment.invoice_id == invoice_id)).all()
+    assert len(payments) == 6
+    invoice = db.session.get(Invoice, invoice_id)
+    # 6 × ¥500.00 = ¥3,000.00, none lost to a concurrent update; ¥2,000.00 still open.
+    assert invoice.paid_fen == 300_000 == sum(p.amount_fen for p in payments)
+    assert invoice.status == "issued"
+
+
+def test_void_racing_payments_never_voids_a_paid_invoice(db, make_user, live_server):
+    invoice = issued_for(db, make_contract(db, seats=1))  # ¥5,000.00
+    invoice_id = invoice.id
+    for i in range(6):
+        make_user("finance", username=f"fin{i}")
+    db.session.remove()
+
+    clients = [live_server.client().login(f"fin{i}") for i in range(6)]
+    tokens = [c.csrf(f"/billing/invoices/{invoice_id}") for c in clients]
+
+    def act(i):
+        if i % 2:
+            path, fields = "void", {"reason": "开票信息有误"}
+        else:
+            path, fields = "payments", {"paid_on": "2026-10-20", "amount": "1000.00", "method": "银行转账"}
+        return clients[i].post_form(f"/billing/invoices/{invoice_id}/{path}", {"csrf_token": tokens[i], **fields}).status
+
+    assert parallel(6, act) == [302] * 6
+    invoice = db.session.get(Invoice, invoice_id)
+    payments = db.session.scalars(sa.select(Payment).where(Payment.invoice_id == invoice_id)).all()
+    assert invoice.paid_fen == sum(p.amount_fen for p in payments)
+    if invoice.status == "void":
+        assert payments == []  # voided first: every payment after it was refused
+    else:
+        assert invoice.status == "issued" and 1 <= len(payments) <= 3  # paid first: every void was refused
