@@ -1,7 +1,7 @@
 """login throttle: failed-login counters per client address and per unknown username
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-30 12:00:00
 
 """
