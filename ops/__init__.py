@@ -29,6 +29,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     finalise(app.config, app.instance_path)
+    from ops.urls import DatabaseIntConverter
+
+    app.url_map.converters["int"] = DatabaseIntConverter  # ids beyond 64 bits: 404, not OverflowError
 
     register_extensions(app)
     register_blueprints(app)

@@ -20,7 +20,7 @@ from ops.clients.models import Client
 from ops.extensions import db
 from ops.timeutil import today
 from ops.uploads import safe_display_name
-from ops.urls import page_arg
+from ops.urls import db_int, page_arg
 
 bp = Blueprint("usage", __name__, url_prefix="/usage")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, FINANCE)
@@ -43,7 +43,7 @@ def _month_code(day: date) -> str:
 
 @bp.route("/")
 def index():
-    client_id = request.args.get("client_id", type=int)
+    client_id = request.args.get("client_id", type=db_int)
     if client_id:
         return redirect(url_for("usage.client", client_id=client_id))
     stmt = sa.select(UsageImport).order_by(UsageImport.created_at.desc(), UsageImport.id.desc())

@@ -26,7 +26,7 @@ from ops.extensions import db
 from ops.forms import ConfirmForm
 from ops.portal.billing import portal_section
 from ops.timeutil import today
-from ops.urls import page_arg
+from ops.urls import db_int, page_arg
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 FINANCE_ROLES = (ADMIN, MANAGER, FINANCE)
@@ -155,7 +155,7 @@ def _totals(stmt) -> dict:
 @bp.route("/invoices")
 def invoices():
     status = request.args.get("status", "")
-    client_id = request.args.get("client_id", type=int)
+    client_id = request.args.get("client_id", type=db_int)
     period = request.args.get("period", "").strip()
     q = request.args.get("q", "").strip()
     stmt = _filtered(status, client_id, period, q)

@@ -39,7 +39,7 @@ from ops.extensions import db
 from ops.forms import ConfirmForm
 from ops.money import format_bp, format_fen
 from ops.timeutil import today
-from ops.urls import page_arg
+from ops.urls import db_int, page_arg
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 require_roles_for_blueprint(bp, *STAFF_ROLES)
@@ -132,7 +132,7 @@ def index():
     stage = request.args.get("stage", "")
     platform = request.args.get("platform", "")
     category = request.args.get("category", "")
-    owner = request.args.get("owner", type=int)
+    owner = request.args.get("owner", type=db_int)
     sort = request.args.get("sort", "-updated")
     stmt = sa.select(Client).options(joinedload(Client.owner), selectinload(Client.shops))
     if q:

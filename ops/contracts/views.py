@@ -37,7 +37,7 @@ from ops.quotes.models import Quote
 from ops.timeutil import today
 from ops.transactions import write_transaction
 from ops.uploads import send_stored
-from ops.urls import page_arg
+from ops.urls import db_int, page_arg
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 require_roles_for_blueprint(bp, *STAFF_ROLES)
@@ -122,7 +122,7 @@ def _require_draft_page(contract: Contract):
 def index():
     q = request.args.get("q", "").strip()
     status = request.args.get("status", "")
-    client_id = request.args.get("client_id", type=int)
+    client_id = request.args.get("client_id", type=db_int)
     cycle = request.args.get("cycle", "")
     model = request.args.get("model", "")
     ending = request.args.get("ending", "")
