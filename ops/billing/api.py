@@ -21,7 +21,7 @@ from flask import Blueprint, current_app, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from ops.billing.usage import FIELDS, UsageError, validate_usage_records
+from ops.billing.usage import FIELDS, HugeNumber, UsageError, validate_usage_records
 from ops.billing.usage_services import UsageImportError, authenticate_token, import_usage
 from ops.extensions import csrf, db
 
@@ -79,7 +79,9 @@ def post_usage():
     db.session.commit()  # the token's last use, whatever the batch's fate
 
     try:
-        payload = json.loads(request.get_data(cache=False), parse_float=Decimal)
+        payload = json.loads(request.get_data(cache=False), parse_float=Decimal, parse_int=HugeNumber.parse_int)
+    except RecursionError:
+        return problem(400, "请求体的 JSON 嵌套过深。")
     except (UnicodeDecodeError, ValueError) as exc:
         return problem(400, f"请求体不是有效的 JSON：{exc}")
     rows = payload.get("rows") if isinstance(payload, dict) else None

@@ -111,6 +111,31 @@ MSG_RATE_RANGE = "比率必须在 0% 到 100% 之间"
 MSG_FEN = "金额（分）必须是不小于 0 的整数"
 
 
+MAX_DIGITS = 30  # an integer cell longer than this is "too large" before int() sees it
+
+
+class HugeNumber:
+    """A JSON integer too long to convert (the API's ``parse_int``): a row error "数值过大", never
+    Python's int-from-string limit (4,300 digits) ending the request in a 500."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: str):
+        self.digits = digits
+
+    @classmethod
+    def parse_int(cls, text: str):
+        """``json.loads(..., parse_int=HugeNumber.parse_int)``."""
+        return cls(text) if len(text.lstrip("-")) > MAX_DIGITS else int(text)
+
+
+def _int_text(text: str) -> int:
+    """int() of a string of digits already matched by a pattern, refusing absurd lengths."""
+    if len(text.lstrip("+-0")) > MAX_DIGITS:
+        raise _Bad(MSG_TOO_LARGE)
+    return int(text)
+
+
 class UsageDecodeError(ValueError):
     """The bytes are not text in a supported encoding; the message (Chinese) says what to do."""
 
@@ -274,6 +299,8 @@ def _text(value) -> str:
         return value.strip()
     if isinstance(value, bool):
         raise _Bad("格式不正确")
+    if isinstance(value, HugeNumber):
+        raise _Bad(MSG_TOO_LARGE)
     if isinstance(value, (int, Decimal)):
         return str(value)
     if isinstance(value, float):
@@ -290,7 +317,7 @@ def _count(value) -> int:
         text = _text(value).replace(",", "")
         if not re.fullmatch(r"\+?[0-9]+", text):
             raise _Bad(MSG_INTEGER)
-        number = int(text)
+        number = _int_text(text)
     if number < 0:
         raise _Bad(MSG_INTEGER)
     if number > MAX_COUNT:
@@ -335,8 +362,10 @@ def _yuan(value) -> int:
 
 def _fen(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, HugeNumber):
+            raise _Bad(MSG_TOO_LARGE)
         if isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
-            value = int(value.strip())
+            value = _int_text(value.strip())
         else:
             raise _Bad(MSG_FEN)
     if value < 0:
@@ -348,6 +377,8 @@ def _fen(value) -> int:
 
 def _ms(value) -> int:
     text = _text(value).lower().removesuffix("s").removesuffix("秒").strip()
+    if len(text) > MAX_DIGITS:
+        raise _Bad(MSG_SECONDS)
     try:
         seconds = Decimal(text)
     except InvalidOperation:
@@ -490,6 +521,8 @@ def _client_id(value) -> int:
     else:
         text = _text(value)
         if not re.fullmatch(r"[0-9]+", text):
+            raise _Bad(MSG_CLIENT_ID)
+        if len(text.lstrip("0")) > MAX_DIGITS:
             raise _Bad(MSG_CLIENT_ID)
         number = int(text)
     if not 0 < number <= MAX_COUNT:
