@@ -109,7 +109,7 @@ def _select(pairs) -> list[SelectChoice]:
 
 def _client_form(client: Client | None = None) -> ClientForm:
     form = ClientForm(obj=client)
-    form.owner_id.choices = _select(_user_choices(EDITORS))
+    form.owner_id.choices = _select(_user_choices(services.OWNER_ROLES))
     if client is not None and client.category and client.category not in CATEGORIES:
         form.category.choices = [*form.category.choices, SelectChoice(client.category, client.category)]
     return form
