@@ -5,7 +5,7 @@ import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,6 +21,7 @@ from ops.extensions import db
 from ops.timeutil import today
 from ops.uploads import safe_display_name
 from ops.urls import db_int, page_arg
+from ops.web import send_document
 
 bp = Blueprint("usage", __name__, url_prefix="/usage")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, FINANCE)
@@ -141,11 +142,7 @@ def import_form():
 
 @bp.route("/template.csv")
 def template():
-    return Response(
-        usage.template_csv(),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": "attachment; filename=usage-template.csv"},
-    )
+    return send_document(usage.template_csv(), "usage-template.csv", "text/csv; charset=utf-8")
 
 
 @bp.route("/client/<int:client_id>")

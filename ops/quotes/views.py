@@ -1,7 +1,7 @@
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -19,6 +19,7 @@ from ops.quotes.models import Quote
 from ops.quotes.pricing import MODELS
 from ops.quotes.states import STATE_BADGES, STATE_LABELS, STATES
 from ops.urls import db_int, page_arg
+from ops.web import send_document
 
 bp = Blueprint("quotes", __name__, url_prefix="/quotes")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, SALES, FINANCE)
@@ -192,11 +193,10 @@ def edit(quote_id: int):
 @bp.route("/<int:quote_id>/pdf")
 def pdf(quote_id: int):
     quote = _load(quote_id)
-    return send_file(
+    return send_document(
         io.BytesIO(services.render_pdf(quote)),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=services.pdf_filename(quote),
+        services.pdf_filename(quote),
+        "application/pdf",
     )
 
 
