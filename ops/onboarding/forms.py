@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from ops.clients.constants import PLATFORMS
 from ops.onboarding.checklist import AUTO_RULE_LABELS, CATEGORIES
 from ops.onboarding.services import AGENT_STATUS_LABELS, ALL_PLATFORMS, SCOPE_LABELS, SHIFT_LABELS
+from ops.urls import db_int
 
 
 def _choices(labels: dict) -> list[SelectChoice]:
@@ -66,8 +67,8 @@ class AgentForm(FlaskForm):
 
 
 class AssignmentForm(FlaskForm):
-    agent_id = SelectField(_l("客服"), coerce=int, choices=[], validate_choice=False)
-    contract_id = SelectField(_l("合同"), coerce=int, choices=[], validate_choice=False)
+    agent_id = SelectField(_l("客服"), coerce=db_int, choices=[], validate_choice=False)
+    contract_id = SelectField(_l("合同"), coerce=db_int, choices=[], validate_choice=False)
     scope = SelectField(_l("服务范围"), choices=lambda: _choices(SCOPE_LABELS))
     shift = SelectField(_l("班次"), choices=lambda: _choices(SHIFT_LABELS))
     planned_go_live_on = DateField(

@@ -124,3 +124,60 @@ def test_an_empty_form_posted_to_every_post_route_never_gives_a_500(app, client,
         if status >= 500:
             failures.append((endpoint, status))
     assert failures == []
+
+
+def test_ids_beyond_64_bits_in_select_fields_are_form_errors(app, client, world):
+    login(client, world.usernames["admin"])
+    a = world.a
+    posts = [
+        ("/onboarding/assignments/new", {"agent_id": HUGE, "contract_id": HUGE, "scope": "presales", "shift": "day"}),
+        ("/onboarding/assignments/new", {"agent_id": a.agent_id, "contract_id": HUGE, "scope": "presales",
+                                         "shift": "day"}),
+        ("/training/sessions/new", {"title": "培训", "client_id": HUGE, "contract_id": HUGE, "mode": "online",
+                                    "trainer_id": HUGE, "starts_at": "2030-01-01T09:00", "ends_at": "2030-01-01T11:00",
+                                    "meeting_link": "https://m.example.cn/1", "material_ids": HUGE,
+                                    "agent_ids": HUGE, "exam_pass_mark": "80", "exam_max_attempts": "3"}),
+        (f"/training/sessions/{a.session_id}/attendance", {"attended": HUGE}),
+        ("/training/materials/new", {"title": "资料", "category": "faq", "client_id": HUGE}),
+        ("/quotes/new", {"client_id": HUGE}),
+        ("/admin/api-tokens/new", {"name": "令牌", "client_id": HUGE}),
+        ("/admin/users/new", {"username": "huge", "display_name": "大", "role": "client", "client_id": HUGE,
+                              "password": "a-long-password-2026"}),
+    ]
+    failures = []
+    for url, data in posts:
+        try:
+            response = client.post(url, data=data)
+            status = response.status_code
+            response.close()
+        except Exception as exc:  # noqa: BLE001 (TESTING propagates exceptions: that is the 500)
+            failures.append((url, repr(exc)[:200]))
+            continue
+        if status >= 500 or status == 302 and "/new" in url:
+            failures.append((url, status))
+    assert failures == []
+
+
+def test_an_agent_edited_without_the_skills_field_has_no_skills(app, client, world):
+    from ops.extensions import db
+    from ops.onboarding.models import Agent
+
+    login(client, world.usernames["admin"])
+    with app.app_context():
+        agent = db.session.get(Agent, world.a.agent_id)
+        data = {"name": agent.name, "employee_no": agent.employee_no, "status": agent.status}
+    response = client.post(f"/onboarding/agents/{world.a.agent_id}/edit", data=data)
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Agent, world.a.agent_id).skills == []
+
+
+def test_a_monthly_consults_figure_beyond_any_column_is_a_form_error(app):
+    from werkzeug.datastructures import MultiDict
+
+    from ops.quotes.forms import QuoteEditForm
+
+    with app.test_request_context(method="POST"):
+        form = QuoteEditForm(formdata=MultiDict({"monthly_consults": str(HUGE)}))
+        form.validate()
+        assert form.monthly_consults.errors == ["咨询量必须在 0 到 100000000 之间"]
