@@ -10,8 +10,10 @@ the same answer whether or not that client exists. At most 5,000 rows per reques
 is validated whole and stored all or nothing.
 
 Answers: 200 {"inserted", "updated", "unchanged"}; RFC 9457 problems for 400 (malformed JSON
-or shape), 401 (missing, unknown or revoked token), 409 (a concurrent import of the same rows),
-413 (too many rows or too large), 422 (row errors, listed in "errors", including unknown fields).
+or shape, nested too deeply), 401 (missing, unknown or revoked token), 409 (a concurrent import of
+the same rows), 413 (too many rows or too large), 422 (row errors, listed in "errors", including
+unknown fields and numbers too large). Every other status under /api/ (404, 405, 500 …) is a
+problem too: the app's error handlers answer problem+json for any path under /api/.
 """
 
 import json
