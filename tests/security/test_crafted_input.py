@@ -181,3 +181,10 @@ def test_a_monthly_consults_figure_beyond_any_column_is_a_form_error(app):
         form = QuoteEditForm(formdata=MultiDict({"monthly_consults": str(HUGE)}))
         form.validate()
         assert form.monthly_consults.errors == ["咨询量必须在 0 到 100000000 之间"]
+
+
+@pytest.mark.parametrize("from_id", [str(HUGE), "9" * 5000, "abc"])
+def test_a_rate_card_copied_from_an_absurd_id_is_404(app, client, world, from_id):
+    login(client, world.usernames["admin"])
+    response = client.post("/admin/rate-cards/new", data={"from_id": from_id})
+    assert response.status_code == 404
