@@ -36,8 +36,9 @@ class DatabaseIntConverter(IntegerConverter):
 
 
 def db_int(value) -> int:
-    """``type=`` for ``request.args.get``: an integer the database can hold, else ValueError (the
-    default is used). ``request.args.get("client_id", type=db_int)`` instead of ``type=int``."""
+    """An integer the database can hold, else ValueError: ``type=db_int`` for ``request.args.get``
+    (the default is used instead) and ``coerce=db_int`` for select fields (a form error instead of
+    an OverflowError when the service looks the id up). Use it wherever ``int`` would read an id."""
     text = str(value).strip()
     if len(text) > 20:
         raise ValueError("too long")
