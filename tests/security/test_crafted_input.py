@@ -172,7 +172,8 @@ def test_an_agent_edited_without_the_skills_field_has_no_skills(app, client, wor
         assert db.session.get(Agent, world.a.agent_id).skills == []
 
 
-def test_a_monthly_consults_figure_beyond_any_column_is_a_form_error(app):
+def test_a_monthly_consults_figure_beyond_any_column_is_a_form_error(app, world):
+    # ``world`` only so that this module's shared data is not wiped after this test (conftest).
     from werkzeug.datastructures import MultiDict
 
     from ops.quotes.forms import QuoteEditForm
@@ -185,6 +186,6 @@ def test_a_monthly_consults_figure_beyond_any_column_is_a_form_error(app):
 
 @pytest.mark.parametrize("from_id", [str(HUGE), "9" * 5000, "abc"])
 def test_a_rate_card_copied_from_an_absurd_id_is_404(app, client, world, from_id):
-    login(client, world.usernames["admin"])
+    assert login(client, world.usernames["admin"]).status_code == 302
     response = client.post("/admin/rate-cards/new", data={"from_id": from_id})
     assert response.status_code == 404
