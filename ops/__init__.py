@@ -35,6 +35,9 @@ def create_app(config: type | dict | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"], x_proto=app.config["PROXIES"])
+    from ops.urls import DatabaseIntConverter
+
+    app.url_map.converters["int"] = DatabaseIntConverter  # ids beyond 64 bits: 404, not OverflowError
 
     register_extensions(app)
     register_blueprints(app)
@@ -204,13 +207,38 @@ def select_locale():
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+API_ERROR_DETAILS = {
+    403: "没有权限。",
+    404: "没有这个地址或对象。",
+    405: "该地址不支持这个请求方法。",
+    413: "请求体过大，请分批提交（每批最多 5000 行）。",
+    500: "服务器内部错误，未保存任何数据；请稍后重试。",
+}
+
+
+def _is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
 def register_errorhandlers(app: Flask) -> None:
-    def render_error(code: int, template: str, **context):
+    from werkzeug.exceptions import HTTPException
+
+    from ops.billing.api import http_problem, problem
+
+    def render_error(code: int, template: str, exc=None, **context):
+        if _is_api_request():  # the API answers every status as application/problem+json
+            allow = exc.get_headers() if code == 405 and exc is not None else None
+            return problem(code, API_ERROR_DETAILS.get(code, ""), headers=[h for h in allow or [] if h[0] == "Allow"])
         return render_template(f"errors/{template}.html", code=code, **context), code
+
+    @app.errorhandler(HTTPException)
+    def other_http_error(e):
+        # Statuses without a page of their own (400, 401, 429 …): problem+json on the API, as-is elsewhere.
+        return http_problem(e) if _is_api_request() else e
 
     app.register_error_handler(403, lambda e: render_error(403, "403"))
     app.register_error_handler(404, lambda e: render_error(404, "404"))
-    app.register_error_handler(405, lambda e: render_error(405, "405"))
+    app.register_error_handler(405, lambda e: render_error(405, "405", e))
     app.register_error_handler(413, lambda e: render_error(413, "413"))
     app.register_error_handler(CSRFError, lambda e: render_error(400, "csrf"))
 

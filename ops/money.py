@@ -35,10 +35,16 @@ MSG_YUAN_EMPTY = "金额不能为空"
 MSG_YUAN_FORMAT = "金额格式不正确：请输入数字，最多两位小数，例如 12,345.67"
 MSG_YUAN_DECIMALS = "金额最多两位小数（精确到分），例如 12,345.67"
 MSG_YUAN_NEGATIVE = "金额不能为负数"
+MSG_YUAN_TOO_LARGE = "金额过大，请检查位数"
 MSG_PERCENT_EMPTY = "百分比不能为空"
 MSG_PERCENT_FORMAT = "百分比格式不正确：请输入数字，最多两位小数，例如 6 或 1.5%"
 MSG_PERCENT_DECIMALS = "百分比最多两位小数，例如 1.25%"
 MSG_PERCENT_NEGATIVE = "百分比不能为负数"
+MSG_PERCENT_TOO_LARGE = "百分比过大，请检查位数"
+# Digits before the decimal point: far above any real amount, far below what int() and the
+# database refuse (a 5,000-digit cell must be a clear error, not Python's int-from-string limit).
+MAX_YUAN_DIGITS = 15  # < 10^15 yuan = 10^17 fen, inside a 64-bit column
+MAX_PERCENT_DIGITS = 6  # < 1,000,000 % = 10^8 basis points, inside a 32-bit column
 
 
 def _check_number(value: object, name: str) -> None:
@@ -76,6 +82,8 @@ def to_fen(yuan: Decimal | str | int) -> int:
         _check_number(yuan, "yuan")
         d = Decimal(yuan)
     _finite(d, "yuan")
+    if d.adjusted() >= MAX_YUAN_DIGITS:  # 1e999999 or 5,000 digits: refused, not an InvalidOperation
+        raise ValueError(MSG_YUAN_TOO_LARGE)
     with localcontext(prec=_PREC):
         return int(d.quantize(_FEN, rounding=ROUND_HALF_UP).scaleb(2))
 
@@ -169,6 +177,8 @@ def parse_yuan(text: str | None, *, allow_negative: bool = False) -> int:
     sign, whole, frac = m.group(1), m.group(2).replace(",", ""), m.group(3) or ""
     if len(frac) > 2:
         raise ValueError(MSG_YUAN_DECIMALS)
+    if len(whole.lstrip("0")) > MAX_YUAN_DIGITS:
+        raise ValueError(MSG_YUAN_TOO_LARGE)
     fen = int(whole) * 100 + int(frac.ljust(2, "0"))
     if sign == "-":
         fen = -fen
@@ -200,6 +210,8 @@ def parse_percent(text: str | None, *, allow_negative: bool = False) -> int:
     sign, whole, frac = m.group(1), m.group(2), m.group(3) or ""
     if len(frac) > 2:
         raise ValueError(MSG_PERCENT_DECIMALS)
+    if len(whole.lstrip("0")) > MAX_PERCENT_DIGITS:
+        raise ValueError(MSG_PERCENT_TOO_LARGE)
     bp = int(whole) * 100 + int(frac.ljust(2, "0"))
     if sign == "-":
         bp = -bp

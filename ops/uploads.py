@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app, send_file
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
@@ -169,9 +169,10 @@ def stored_path(stored_name: str) -> Path:
 
 def send_stored(stored_name: str, download_name: str, mimetype: str | None = None):
     """A download response for a stored file, always as an attachment."""
+    from ops.web import send_document
+
     path = stored_path(stored_name)
-    return send_file(path, mimetype=mimetype or MIME.get(path.suffix, "application/octet-stream"),
-                     as_attachment=True, download_name=download_name, max_age=0)
+    return send_document(path, download_name, mimetype or MIME.get(path.suffix, "application/octet-stream"))
 
 
 def remove_stored(stored_name: str | None) -> None:

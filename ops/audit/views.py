@@ -8,7 +8,7 @@ from ops.auth.permissions import require_roles_for_blueprint
 from ops.auth.roles import ADMIN
 from ops.extensions import db
 from ops.timeutil import SHANGHAI
-from ops.urls import page_arg
+from ops.urls import db_int, page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 require_roles_for_blueprint(bp, ADMIN)
@@ -26,7 +26,7 @@ def index():
     action = request.args.get("action", "").strip()
     object_type = request.args.get("object_type", "").strip()
     actor = request.args.get("actor", "").strip()
-    object_id = request.args.get("object_id", type=int)
+    object_id = request.args.get("object_id", type=db_int)
     date_from, date_to = _date_arg("from"), _date_arg("to")
     stmt = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if action:

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, 
 
 from ops.auth.passwords import password_problem
 from ops.auth.roles import ROLE_LABELS, ROLES
+from ops.urls import db_int
 
 PASSWORD_HINT = _l("至少 10 个字符；不能包含用户名，也不能是常见或容易猜到的密码。")
 
@@ -62,7 +63,7 @@ class UserForm(FlaskForm):
     )
     display_name = StringField(_l("姓名"), validators=[DataRequired(_l("请输入姓名。")), Length(max=100)])
     role = SelectField(_l("角色"), choices=_role_choices, validators=[DataRequired()])
-    client_id = SelectField(_l("所属客户（客户用户必填）"), coerce=int, choices=[], validate_choice=False)
+    client_id = SelectField(_l("所属客户（客户用户必填）"), coerce=db_int, choices=[], validate_choice=False)
     email = EmailField(_l("邮箱"), validators=[Optional(), Length(max=200)])
     phone = StringField(_l("手机"), validators=[Optional(), Length(max=30)])
     password = PasswordField(

@@ -225,11 +225,25 @@ def change_password(user: User, old_password: str, new_password: str) -> None:
     record("user.password_changed", user, actor=user)
 
 
+def _client_exists(client_id) -> bool:
+    """True when a client with this id exists (False too for ids no database column could hold)."""
+    from ops.urls import MAX_DB_INT
+
+    if isinstance(client_id, bool) or not isinstance(client_id, int) or not 0 < client_id <= MAX_DB_INT:
+        return False
+    clients = db.metadata.tables.get("clients")  # the clients module may be absent from a build
+    if clients is None:
+        return True
+    return db.session.scalar(sa.select(sa.exists().where(clients.c.id == client_id)))
+
+
 def _validate_user(username: str, role: str, client_id: int | None, user: User | None = None) -> None:
     if role not in ROLES:
         raise AccountError(_("未知角色。"))
     if role == CLIENT and not client_id:
         raise AccountError(_("客户用户必须关联一个客户。"))
+    if role == CLIENT and not _client_exists(client_id):
+        raise AccountError(_("所选客户不存在。"))
     existing = find_user(username)
     if existing is not None and existing is not user:
         raise AccountError(_("用户名“%(u)s”已被使用。", u=username))

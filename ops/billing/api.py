@@ -10,8 +10,10 @@ the same answer whether or not that client exists. At most 5,000 rows per reques
 is validated whole and stored all or nothing.
 
 Answers: 200 {"inserted", "updated", "unchanged"}; RFC 9457 problems for 400 (malformed JSON
-or shape), 401 (missing, unknown or revoked token), 409 (a concurrent import of the same rows),
-413 (too many rows or too large), 422 (row errors, listed in "errors", including unknown fields).
+or shape, nested too deeply), 401 (missing, unknown or revoked token), 409 (a concurrent import of
+the same rows), 413 (too many rows or too large), 422 (row errors, listed in "errors", including
+unknown fields and numbers too large). Every other status under /api/ (404, 405, 500 …) is a
+problem too: the app's error handlers answer problem+json for any path under /api/.
 """
 
 import json
@@ -21,7 +23,7 @@ from flask import Blueprint, current_app, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from ops.billing.usage import FIELDS, UsageError, validate_usage_records
+from ops.billing.usage import FIELDS, HugeNumber, UsageError, validate_usage_records
 from ops.billing.usage_services import UsageImportError, authenticate_token, import_usage
 from ops.extensions import csrf, db
 
@@ -79,7 +81,9 @@ def post_usage():
     db.session.commit()  # the token's last use, whatever the batch's fate
 
     try:
-        payload = json.loads(request.get_data(cache=False), parse_float=Decimal)
+        payload = json.loads(request.get_data(cache=False), parse_float=Decimal, parse_int=HugeNumber.parse_int)
+    except RecursionError:
+        return problem(400, "请求体的 JSON 嵌套过深。")
     except (UnicodeDecodeError, ValueError) as exc:
         return problem(400, f"请求体不是有效的 JSON：{exc}")
     rows = payload.get("rows") if isinstance(payload, dict) else None

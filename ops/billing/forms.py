@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from ops.billing import engine
 from ops.idempotency import IdempotencyKeyField
 from ops.money import format_fen, parse_yuan
+from ops.urls import db_int
 
 PAYMENT_METHODS = ("银行转账", "支付宝", "微信", "现金", "其他")
 
@@ -80,7 +81,7 @@ class RunForm(FlaskForm):
         validators=[DataRequired(_l("请填写账期"))],
         description=_l("刚结束的账期，例如 2026-10；按季结算的合同在 3、6、9、12 月或 2026-Q3 时出账"),
     )
-    client_id = SelectField(_l("客户"), coerce=int, choices=[], validate_choice=True)
+    client_id = SelectField(_l("客户"), coerce=db_int, choices=[], validate_choice=True)
     issue = BooleanField(_l("生成后立即开具（分配编号并生成 PDF，开具后不可修改）"))
     submit = SubmitField(_l("开始出账"))
 

@@ -12,6 +12,7 @@ Units: money in fen, response times in milliseconds, rates in basis points (92.5
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -32,7 +33,11 @@ __all__ = [
     "UsageRow",
     "UsageSummary",
     "daily_series",
+    "DuplicateCheck",
     "decode_csv",
+    "detect_encoding",
+    "iter_usage_csv",
+    "open_csv_text",
     "format_seconds",
     "parse_usage_csv",
     "summarize",
@@ -111,6 +116,31 @@ MSG_RATE_RANGE = "比率必须在 0% 到 100% 之间"
 MSG_FEN = "金额（分）必须是不小于 0 的整数"
 
 
+MAX_DIGITS = 30  # an integer cell longer than this is "too large" before int() sees it
+
+
+class HugeNumber:
+    """A JSON integer too long to convert (the API's ``parse_int``): a row error "数值过大", never
+    Python's int-from-string limit (4,300 digits) ending the request in a 500."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: str):
+        self.digits = digits
+
+    @classmethod
+    def parse_int(cls, text: str):
+        """``json.loads(..., parse_int=HugeNumber.parse_int)``."""
+        return cls(text) if len(text.lstrip("-")) > MAX_DIGITS else int(text)
+
+
+def _int_text(text: str) -> int:
+    """int() of a string of digits already matched by a pattern, refusing absurd lengths."""
+    if len(text.lstrip("+-0")) > MAX_DIGITS:
+        raise _Bad(MSG_TOO_LARGE)
+    return int(text)
+
+
 class UsageDecodeError(ValueError):
     """The bytes are not text in a supported encoding; the message (Chinese) says what to do."""
 
@@ -181,7 +211,78 @@ def decode_csv(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UsageDecodeError("无法识别的文件编码：请保存为 UTF-8 或 GB18030（GBK）编码的 CSV 文件")
+    raise UsageDecodeError(MSG_ENCODING)
+
+
+MSG_ENCODING = "无法识别的文件编码：请保存为 UTF-8 或 GB18030（GBK）编码的 CSV 文件"
+MSG_ENCODING_LATER = "这一行的文字编码与文件开头不一致：请把整个文件保存为 UTF-8 或 GB18030（GBK）编码"
+MSG_BINARY = "无法识别的文件编码：请在 Excel 中“另存为 CSV（UTF-8）”或 CSV（逗号分隔）后再上传"
+DETECT_BYTES = 1024 * 1024  # how much non-ASCII text decides the encoding
+_CHUNK = 64 * 1024
+
+
+def detect_encoding(binary) -> str:
+    """The encoding of a CSV export in a seekable binary file, read from its beginning in chunks:
+    ``utf-8-sig`` when the first megabyte of text after the first non-ASCII byte is UTF-8, else
+    ``gb18030``. The file position is restored. Raises UsageDecodeError for an empty or blank file
+    and for binary data (NUL bytes)."""
+    start = binary.tell()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    blank, utf8, non_ascii_seen = True, True, 0
+    try:
+        while True:
+            chunk = binary.read(_CHUNK)
+            if not chunk:
+                if utf8:
+                    try:
+                        decoder.decode(b"", final=True)
+                    except UnicodeDecodeError:
+                        utf8 = False
+                break
+            if b"\x00" in chunk:
+                raise UsageDecodeError(MSG_BINARY)
+            blank = blank and not chunk.strip()
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            if non_ascii_seen or not chunk.isascii():
+                non_ascii_seen += len(chunk)
+            if (not utf8 or non_ascii_seen >= DETECT_BYTES) and not blank:
+                break
+    finally:
+        binary.seek(start)
+    if blank:
+        raise UsageDecodeError("文件是空的")
+    return "utf-8-sig" if utf8 else "gb18030"
+
+
+class _NulCheckingReader(io.RawIOBase):
+    """A binary file that refuses NUL bytes as it is read (a spreadsheet saved in a binary format)."""
+
+    def __init__(self, binary):
+        self.binary = binary
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.binary.read(len(buffer))
+        if b"\x00" in data:
+            raise UnicodeDecodeError("csv", data, data.index(b"\x00"), data.index(b"\x00") + 1, "NUL byte")
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def open_csv_text(binary) -> io.TextIOWrapper:
+    """A seekable binary file (an upload's spooled file, an open file) as text lines for
+    ``iter_usage_csv``: the encoding detected from its beginning, read in chunks, never whole.
+    Raises UsageDecodeError (see ``detect_encoding``)."""
+    encoding = detect_encoding(binary)
+    return io.TextIOWrapper(
+        io.BufferedReader(_NulCheckingReader(binary), _CHUNK), encoding=encoding, newline="", errors="strict"
+    )
 
 
 def _normalise_header(text: str) -> str:
@@ -196,17 +297,63 @@ def parse_usage_csv(text: str, *, today: date | None = None) -> tuple[list[Usage
 
     Row numbers are those a spreadsheet shows: the header is row 1, the first data row is 2.
     Blank lines are skipped (their numbers still count). Nothing is returned as rows when
-    the header itself is unusable.
+    the header itself is unusable. (In memory: ``iter_usage_csv`` streams a large file.)
     """
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    rows: list[UsageRow] = []
+    errors: list[UsageError] = []
+    duplicates = DuplicateCheck()
+    for item in iter_usage_csv(io.StringIO(text.lstrip("\ufeff"), newline=""), today=today):
+        if isinstance(item, UsageError):
+            errors.append(item)
+            continue
+        client_key = ("id", item.client_id) if item.client_id is not None else ("name", item.client_name)
+        duplicate = duplicates.check((client_key, item.day, item.platform), item.row, DATE_LABEL)
+        if duplicate is not None:
+            errors.append(duplicate)
+        else:
+            rows.append(item)
+    return rows, errors
+
+
+DATE_LABEL = FIELDS["date"][0]
+CACHE_LIMIT = 100_000  # distinct cell texts remembered per import: bounded memory on any file
+
+
+class DuplicateCheck:
+    """Remembers each (client, day, platform) key with the row that first named it."""
+
+    def __init__(self):
+        self.first_row: dict = {}
+
+    def check(self, key, row_number: int, column: str) -> UsageError | None:
+        first = self.first_row.setdefault(key, row_number)
+        if first == row_number:
+            return None
+        return UsageError(row_number, column, f"与第 {first} 行重复（同一客户、日期、平台只能有一行）")
+
+
+def iter_usage_csv(lines, *, today: date | None = None):
+    """Stream a CSV export: yields each data row as a ``UsageRow``, or its ``UsageError`` items.
+
+    ``lines`` is any iterable of text lines with their line ends (a text file opened with
+    ``newline=""``). Header problems are yielded as row 1 errors and end the stream. Rows are not
+    checked against each other (duplicates are the caller's: see ``DuplicateCheck``). Memory stays
+    bounded whatever the file's length.
+    """
+    today = today or timeutil.today()
+    reader = csv.reader(lines)
     try:
         header = next(reader)
     except StopIteration:
-        return [], [UsageError(1, "", "文件没有内容")]
+        yield UsageError(1, "", "文件没有内容")
+        return
     except csv.Error as exc:
-        return [], [UsageError(1, "", f"CSV 格式错误：{exc}")]
+        yield UsageError(1, "", f"CSV 格式错误：{exc}")
+        return
+    if header:
+        header[0] = header[0].lstrip("\ufeff")
 
-    errors: list[UsageError] = []
+    header_errors: list[UsageError] = []
     columns: dict[int, str] = {}  # position -> canonical field
     labels: dict[str, str] = {}  # canonical field -> header as written
     for position, raw in enumerate(header):
@@ -215,35 +362,45 @@ def parse_usage_csv(text: str, *, today: date | None = None) -> tuple[list[Usage
             continue
         field = _HEADER_TO_FIELD.get(name)
         if field is None:
-            errors.append(UsageError(1, raw.strip(), "无法识别的列名，请使用模板中的列名"))
+            header_errors.append(UsageError(1, raw.strip(), "无法识别的列名，请使用模板中的列名"))
         elif field in labels:
-            errors.append(UsageError(1, raw.strip(), f"列重复（与“{labels[field]}”相同）"))
+            header_errors.append(UsageError(1, raw.strip(), f"列重复（与“{labels[field]}”相同）"))
         else:
             columns[position] = field
             labels[field] = raw.strip()
     if "client_id" not in labels and "client" not in labels:
-        errors.append(UsageError(1, "客户编号/客户名称", "缺少客户列：至少需要“客户编号”或“客户名称”之一"))
+        header_errors.append(UsageError(1, "客户编号/客户名称", "缺少客户列：至少需要“客户编号”或“客户名称”之一"))
     for field in ("date", "platform", "consults", "valid_consults"):
         if field not in labels:
-            errors.append(UsageError(1, FIELDS[field][0], "缺少必填列"))
-    if errors:
-        return [], errors
+            header_errors.append(UsageError(1, FIELDS[field][0], "缺少必填列"))
+    if header_errors:
+        yield from header_errors
+        return
 
-    numbered: list[tuple[int, dict]] = []
+    width = len(header)
+    cache: dict = {}  # shared by the rows: every parse here depends only on the cell text and ``today``
+    index = 0
     try:
         for index, cells in enumerate(reader):
             row_number = index + 2
             if not any(cell.strip() for cell in cells):
                 continue
-            if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
-                errors.append(UsageError(row_number, "", "这一行的单元格比表头多，请检查是否有多余的逗号"))
+            if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+                yield UsageError(row_number, "", "这一行的单元格比表头多，请检查是否有多余的逗号")
                 continue
             record = {field: cells[pos] if pos < len(cells) else "" for pos, field in columns.items()}
-            numbered.append((row_number, record))
+            if len(cache) > CACHE_LIMIT:
+                cache.clear()
+            row_reader = _RowReader(row_number, record, labels, cache)
+            row = _validate_row(row_reader, today)
+            if row is None:
+                yield from row_reader.errors
+            else:
+                yield row
     except csv.Error as exc:
-        errors.append(UsageError(reader.line_num, "", f"CSV 格式错误：{exc}"))
-    rows, row_errors = _validate(numbered, labels, today or timeutil.today())
-    return rows, errors + row_errors
+        yield UsageError(reader.line_num, "", f"CSV 格式错误：{exc}")
+    except UnicodeDecodeError:
+        yield UsageError(index + 3, "", MSG_ENCODING_LATER)
 
 
 def validate_usage_records(
@@ -274,6 +431,8 @@ def _text(value) -> str:
         return value.strip()
     if isinstance(value, bool):
         raise _Bad("格式不正确")
+    if isinstance(value, HugeNumber):
+        raise _Bad(MSG_TOO_LARGE)
     if isinstance(value, (int, Decimal)):
         return str(value)
     if isinstance(value, float):
@@ -290,7 +449,7 @@ def _count(value) -> int:
         text = _text(value).replace(",", "")
         if not re.fullmatch(r"\+?[0-9]+", text):
             raise _Bad(MSG_INTEGER)
-        number = int(text)
+        number = _int_text(text)
     if number < 0:
         raise _Bad(MSG_INTEGER)
     if number > MAX_COUNT:
@@ -335,8 +494,10 @@ def _yuan(value) -> int:
 
 def _fen(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, HugeNumber):
+            raise _Bad(MSG_TOO_LARGE)
         if isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
-            value = int(value.strip())
+            value = _int_text(value.strip())
         else:
             raise _Bad(MSG_FEN)
     if value < 0:
@@ -348,6 +509,8 @@ def _fen(value) -> int:
 
 def _ms(value) -> int:
     text = _text(value).lower().removesuffix("s").removesuffix("秒").strip()
+    if len(text) > MAX_DIGITS:
+        raise _Bad(MSG_SECONDS)
     try:
         seconds = Decimal(text)
     except InvalidOperation:
@@ -458,7 +621,7 @@ def _validate(
 ) -> tuple[list[UsageRow], list[UsageError]]:
     rows: list[UsageRow] = []
     errors: list[UsageError] = []
-    seen: dict[tuple, int] = {}
+    duplicates = DuplicateCheck()
     cache: dict = {}  # shared by the rows: every parse here depends only on the cell text and ``today``
     for row_number, record in numbered:
         reader = _RowReader(row_number, record, labels, cache)
@@ -467,17 +630,10 @@ def _validate(
             errors.extend(reader.errors)
             continue
         client_key = ("id", row.client_id) if row.client_id is not None else ("name", row.client_name)
-        key = (client_key, row.day, row.platform)
-        if key in seen:
-            errors.append(
-                UsageError(
-                    row_number,
-                    reader.label("date"),
-                    f"与第 {seen[key]} 行重复（同一客户、日期、平台只能有一行）",
-                )
-            )
+        duplicate = duplicates.check((client_key, row.day, row.platform), row_number, reader.label("date"))
+        if duplicate is not None:
+            errors.append(duplicate)
             continue
-        seen[key] = row_number
         rows.append(row)
     return rows, errors
 
@@ -490,6 +646,8 @@ def _client_id(value) -> int:
     else:
         text = _text(value)
         if not re.fullmatch(r"[0-9]+", text):
+            raise _Bad(MSG_CLIENT_ID)
+        if len(text.lstrip("0")) > MAX_DIGITS:
             raise _Bad(MSG_CLIENT_ID)
         number = int(text)
     if not 0 < number <= MAX_COUNT:

@@ -19,14 +19,16 @@ usage_cli = AppGroup("usage", help="用量数据：从 CSV 文件导入。")
 def import_command(file: Path, source: str):
     """Validate FILE whole and import it; any bad row imports nothing and exits with status 1."""
     try:
-        result = import_usage_file(file.read_bytes(), file.name, source)
+        result = import_usage_file(file, file.name, source)  # streamed from the file, never read whole
     except UsageImportError as exc:
         db.session.rollback()
         for error in exc.errors:
             where = f"第 {error.row} 行" if error.row else "文件"
             column = f"［{error.column}］" if error.column else ""
             click.echo(f"{where}{column}：{error.message}", err=True)
-        click.echo(f"共 {len(exc.errors)} 处错误，未导入任何数据。", err=True)
+        if exc.total > len(exc.errors):
+            click.echo(f"（只列出前 {len(exc.errors)} 处）", err=True)
+        click.echo(f"共 {exc.total} 处错误，未导入任何数据。", err=True)
         raise SystemExit(1) from None
     db.session.commit()
     click.echo(

@@ -6,6 +6,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from ops.urls import db_int
+
 MAX_CSV_BYTES = 20 * 1024 * 1024
 
 
@@ -25,7 +27,7 @@ class ApiTokenForm(FlaskForm):
     )
     client_id = SelectField(
         _l("权限范围"),
-        coerce=int,
+        coerce=db_int,
         choices=[],
         validate_choice=True,
         description=_l("员工令牌可以提交所有客户的数据；客户令牌只能提交该客户的数据。"),

@@ -1,8 +1,10 @@
 """Usage imports and API tokens: each function checks, writes and audits; the caller commits.
 
-``import_usage`` stores validated rows (from ``ops.billing.usage``) all or nothing: client names
-and ids are resolved first, every problem is collected, and only a clean batch is written, in
-one bulk insert and one bulk update keyed on (client, day, platform).
+``import_usage`` stores validated rows (from ``ops.billing.usage``) all or nothing, and
+``import_usage_file`` streams a CSV file through the same path: client names and ids are resolved
+as they come, problems are collected, and while there is none the rows are written in chunks
+(bulk insert and bulk update keyed on (client, day, platform)) inside one savepoint, which the first
+problem anywhere rolls back. Memory stays bounded for a file of any length.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 import gc
 import hashlib
 import hmac
+import io
 import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -22,12 +26,13 @@ from ops.audit.services import record
 from ops.billing.models import ApiToken, UsageDaily, UsageImport
 from ops.billing.usage import (
     FIELDS,
+    PLATFORM_LABELS,
     VALUE_COLUMNS,
     UsageDecodeError,
     UsageError,
     UsageRow,
-    decode_csv,
-    parse_usage_csv,
+    iter_usage_csv,
+    open_csv_text,
 )
 from ops.clients.models import Client
 from ops.extensions import db
@@ -40,11 +45,13 @@ PREFIX_LENGTH = 12  # "ops_" and 8 characters of the secret: enough to recognise
 
 
 class UsageImportError(ValueError):
-    """A refused import: ``errors`` lists every bad row (nothing was stored)."""
+    """A refused import (nothing was stored): ``errors`` lists the bad rows (the first MAX_ERRORS
+    of a large file), ``total`` counts them all."""
 
-    def __init__(self, errors: list[UsageError]):
+    def __init__(self, errors: list[UsageError], total: int | None = None):
         self.errors = list(errors)
-        super().__init__(f"{len(self.errors)} 处错误，未导入任何数据")
+        self.total = max(total or 0, len(self.errors))
+        super().__init__(f"{self.total} 处错误，未导入任何数据")
 
 
 class TokenError(ValueError):
@@ -66,91 +73,173 @@ class ImportResult:
 
 # --- import --------------------------------------------------------------------------------
 
+CHUNK_ROWS = 2000  # rows looked up and written at a time
+MAX_ERRORS = 1000  # errors kept for the answer (all are counted)
+_PLATFORM_INDEX = {code: n for n, code in enumerate(PLATFORM_LABELS)}
+MSG_CONFLICT = "另一次导入正在写入相同的数据，请稍后重试"
 
-def _resolve_clients(
-    rows: list[UsageRow], client_scope: int | None
-) -> tuple[dict[int, int], list[UsageError]]:
-    """Map each row number to a client id; one query for all the clients the rows name.
 
-    With ``client_scope`` (a client's token) every row must be that client's: the check comes
-    first, so the answer never tells whether another client id or name exists.
+class _Importer:
+    """Takes validated rows one at a time and stores them in chunks, all or nothing.
+
+    Each row's client is resolved (one query per distinct id or name), checked against a
+    client-scoped token and against the rows before it (duplicates); problems are counted and the
+    first MAX_ERRORS kept. While there is no problem, rows are written CHUNK_ROWS at a time inside
+    one savepoint; the first problem stops the writing and ``finish`` rolls everything back. Memory
+    holds one chunk and one small integer per row (the duplicate check), never the whole file.
     """
-    ids = {r.client_id for r in rows if r.client_id is not None}
-    names = {r.client_name for r in rows if r.client_name is not None}
-    conditions = []
-    if ids:
-        conditions.append(Client.id.in_(ids))
-    if names:
-        conditions.append(Client.name.in_(names))
-    found = (
-        db.session.execute(sa.select(Client.id, Client.name).where(sa.or_(*conditions))).all()
-        if conditions
-        else []
-    )
-    name_by_id = {cid: name for cid, name in found}
-    ids_by_name: dict[str, list[int]] = {}
-    for cid, name in found:
-        ids_by_name.setdefault(name, []).append(cid)
-    scope_name = None
-    if client_scope is not None:
-        scope_name = name_by_id.get(client_scope) or db.session.scalar(
-            sa.select(Client.name).where(Client.id == client_scope)
-        )
 
-    resolved: dict[int, int] = {}
-    errors: list[UsageError] = []
-    for row in rows:
+    def __init__(self, client_scope: int | None):
+        self.client_scope = client_scope
+        self.scope_name = (
+            db.session.scalar(sa.select(Client.name).where(Client.id == client_scope))
+            if client_scope is not None
+            else None
+        )
+        self.name_by_id: dict[int, str | None] = {}
+        self.ids_by_name: dict[str, list[int]] = {}
+        self.first_row: dict[int, int] = {}  # packed (client, day, platform) -> the row that named it first
+        self.errors: list[UsageError] = []
+        self.error_count = 0
+        self.rows = 0
+        self.pending: list[tuple[int, UsageRow]] = []
+        self.savepoint = None
+        self.inserted = self.updated = self.unchanged = 0
+        self.client_ids: set[int] = set()
+        self.first_day = self.last_day = None
+        self.now = utcnow()
+
+    # -- errors and rows ------------------------------------------------------------------------
+
+    def error(self, error: UsageError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(error)
+
+    def _name_of(self, client_id: int) -> str | None:
+        if client_id not in self.name_by_id:
+            self.name_by_id[client_id] = db.session.scalar(sa.select(Client.name).where(Client.id == client_id))
+        return self.name_by_id[client_id]
+
+    def _ids_named(self, name: str) -> list[int]:
+        if name not in self.ids_by_name:
+            self.ids_by_name[name] = list(db.session.scalars(sa.select(Client.id).where(Client.name == name)))
+        return self.ids_by_name[name]
+
+    def _resolve(self, row: UsageRow) -> int | None:
+        """The row's client id, or None after recording why not. With a client's token the scope
+        is checked first, so the answer never tells whether another client id or name exists."""
         id_column = CLIENT_ID_COLUMN if row.client_id is not None else CLIENT_NAME_COLUMN
-        if client_scope is not None:
-            if (row.client_id is not None and row.client_id != client_scope) or (
-                row.client_name is not None and row.client_name != scope_name
-            ):
-                errors.append(UsageError(row.row, id_column, "该令牌只能提交所属客户的数据"))
-                continue
+        if self.client_scope is not None and (
+            (row.client_id is not None and row.client_id != self.client_scope)
+            or (row.client_name is not None and row.client_name != self.scope_name)
+        ):
+            self.error(UsageError(row.row, id_column, "该令牌只能提交所属客户的数据"))
+            return None
         if row.client_id is not None:
-            if row.client_id not in name_by_id:
-                errors.append(UsageError(row.row, CLIENT_ID_COLUMN, f"客户编号 {row.client_id} 不存在"))
-                continue
-            if row.client_name is not None and name_by_id[row.client_id] != row.client_name:
-                errors.append(
+            name = self._name_of(row.client_id)
+            if name is None:
+                self.error(UsageError(row.row, CLIENT_ID_COLUMN, f"客户编号 {row.client_id} 不存在"))
+                return None
+            if row.client_name is not None and name != row.client_name:
+                self.error(
                     UsageError(
-                        row.row,
-                        CLIENT_NAME_COLUMN,
-                        f"客户名称与客户编号 {row.client_id}（{name_by_id[row.client_id]}）不一致",
+                        row.row, CLIENT_NAME_COLUMN, f"客户名称与客户编号 {row.client_id}（{name}）不一致"
                     )
                 )
-                continue
-            resolved[row.row] = row.client_id
-            continue
-        matches = ids_by_name.get(row.client_name, [])
+                return None
+            return row.client_id
+        matches = self._ids_named(row.client_name)
         if not matches:
-            errors.append(
-                UsageError(
-                    row.row, CLIENT_NAME_COLUMN, f"找不到客户“{row.client_name}”（名称须与系统中完全一致）"
+            self.error(
+                UsageError(row.row, CLIENT_NAME_COLUMN, f"找不到客户“{row.client_name}”（名称须与系统中完全一致）")
+            )
+            return None
+        if len(matches) > 1:
+            self.error(UsageError(row.row, CLIENT_NAME_COLUMN, f"有多个客户名为“{row.client_name}”，请改用客户编号"))
+            return None
+        return matches[0]
+
+    def add(self, row: UsageRow) -> None:
+        self.rows += 1
+        client_id = self._resolve(row)
+        if client_id is None:
+            return
+        key = ((client_id << 24 | row.day.toordinal()) << 3) | _PLATFORM_INDEX[row.platform]
+        first = self.first_row.setdefault(key, row.row)
+        if first != row.row:
+            self.error(UsageError(row.row, DATE_COLUMN, f"与第 {first} 行重复（同一客户、日期、平台只能有一行）"))
+            return
+        if self.error_count:
+            return  # nothing will be stored: only keep looking for problems
+        self.pending.append((client_id, row))
+        if len(self.pending) >= CHUNK_ROWS:
+            self._write_chunk()
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def _write_chunk(self) -> None:
+        if not self.pending or self.error_count:
+            return
+        if self.savepoint is None:
+            self.savepoint = db.session.begin_nested()
+        chunk, self.pending = self.pending, []
+        keys = {(client_id, row.day, row.platform) for client_id, row in chunk}
+        stored = {
+            (r.client_id, r.day, r.platform): r
+            for r in db.session.execute(
+                sa.select(
+                    UsageDaily.id,
+                    UsageDaily.client_id,
+                    UsageDaily.day,
+                    UsageDaily.platform,
+                    *(getattr(UsageDaily, c) for c in VALUE_COLUMNS),
+                ).where(
+                    UsageDaily.client_id.in_({k[0] for k in keys}),
+                    UsageDaily.day.between(min(k[1] for k in keys), max(k[1] for k in keys)),
+                    UsageDaily.platform.in_({k[2] for k in keys}),
                 )
             )
-        elif len(matches) > 1:
-            errors.append(
-                UsageError(row.row, CLIENT_NAME_COLUMN, f"有多个客户名为“{row.client_name}”，请改用客户编号")
-            )
-        else:
-            resolved[row.row] = matches[0]
-    return resolved, errors
+            if (r.client_id, r.day, r.platform) in keys
+        }
+        inserts, updates = [], []
+        for client_id, row in chunk:
+            values = row.values()
+            current = stored.get((client_id, row.day, row.platform))
+            if current is None:
+                inserts.append(
+                    {"client_id": client_id, "day": row.day, "platform": row.platform, "updated_at": self.now, **values}
+                )
+            elif all(getattr(current, c) == values[c] for c in VALUE_COLUMNS):
+                self.unchanged += 1
+            else:
+                updates.append({"id": current.id, "updated_at": self.now, **values})
+            self.client_ids.add(client_id)
+            self.first_day = row.day if self.first_day is None else min(self.first_day, row.day)
+            self.last_day = row.day if self.last_day is None else max(self.last_day, row.day)
+        try:
+            if inserts:
+                _insert_many(inserts)
+            if updates:
+                db.session.execute(sa.update(UsageDaily), updates)
+        except IntegrityError:
+            # Another import stored the same (client, day, platform) between our read and write.
+            self.savepoint.rollback()
+            raise UsageImportError([UsageError(0, "", MSG_CONFLICT)]) from None
+        self.inserted += len(inserts)
+        self.updated += len(updates)
 
-
-def _duplicates(rows: list[UsageRow], resolved: dict[int, int]) -> list[UsageError]:
-    """Rows naming the same client once by id and once by name, for the same day and platform."""
-    seen: dict[tuple, int] = {}
-    errors = []
-    for row in rows:
-        key = (resolved[row.row], row.day, row.platform)
-        if key in seen:
-            errors.append(
-                UsageError(row.row, DATE_COLUMN, f"与第 {seen[key]} 行重复（同一客户、日期、平台只能有一行）")
-            )
-        else:
-            seen[key] = row.row
-    return errors
+    def finish(self) -> None:
+        """Write the last chunk, or roll back everything written when any row had a problem."""
+        self._write_chunk()
+        if self.error_count:
+            if self.savepoint is not None and self.savepoint.is_active:
+                self.savepoint.rollback()
+            raise UsageImportError(sorted(self.errors, key=lambda e: e.row), total=self.error_count)
+        if not self.rows:
+            raise UsageImportError([UsageError(0, "", "没有可导入的数据行")])
+        if self.savepoint is not None:
+            self.savepoint.commit()
 
 
 def _insert_many(rows: list[dict]) -> None:
@@ -183,6 +272,58 @@ def _insert_many(rows: list[dict]) -> None:
     db.session.connection().exec_driver_sql(sql, values)
 
 
+def _import(items, source: str, filename: str, by, token, client_scope) -> ImportResult:
+    """Feed rows and errors (``UsageRow`` / ``UsageError`` items, in row order) to one import."""
+    if source not in IMPORT_SOURCES:
+        raise ValueError(f"unknown import source {source!r}")
+    importer = _Importer(client_scope)
+    for item in items:
+        if isinstance(item, UsageError):
+            importer.error(item)
+        else:
+            importer.add(item)
+    importer.finish()
+
+    usage_import = UsageImport(
+        source=source,
+        filename=(filename or "")[:200],
+        rows=importer.rows,
+        inserted=importer.inserted,
+        updated=importer.updated,
+        unchanged=importer.unchanged,
+        created_by_id=getattr(by, "id", None),
+        token_id=getattr(token, "id", None),
+    )
+    db.session.add(usage_import)
+    db.session.flush()
+    actor = by
+    if actor is None and token is not None:
+        actor = SimpleNamespace(id=None, username=f"API 令牌 {token.name}"[:100])
+    client_ids = sorted(importer.client_ids)
+    record(
+        "usage.imported",
+        usage_import,
+        actor=actor,
+        summary=f"{source} {filename}: 新增 {importer.inserted}，更新 {importer.updated}，未变 {importer.unchanged}",
+        after={
+            "rows": importer.rows,
+            "inserted": importer.inserted,
+            "updated": importer.updated,
+            "unchanged": importer.unchanged,
+            "clients": client_ids,
+            "first_day": importer.first_day,
+            "last_day": importer.last_day,
+        },
+    )
+    return ImportResult(
+        inserted=importer.inserted,
+        updated=importer.updated,
+        unchanged=importer.unchanged,
+        usage_import=usage_import,
+        client_ids=client_ids,
+    )
+
+
 def import_usage(
     rows: list[UsageRow],
     source: str,
@@ -194,103 +335,10 @@ def import_usage(
     """Upsert validated rows on (client, day, platform), all or nothing.
 
     Raises UsageImportError with every problem (unknown client, another client's row for a
-    client-scoped token, duplicates) before anything is written. Rows equal to what is stored
+    client-scoped token, duplicates); nothing is stored then. Rows equal to what is stored
     count as unchanged. Records a UsageImport and an audit entry with the counts.
     """
-    if source not in IMPORT_SOURCES:
-        raise ValueError(f"unknown import source {source!r}")
-    if not rows:
-        raise UsageImportError([UsageError(0, "", "没有可导入的数据行")])
-    resolved, errors = _resolve_clients(rows, client_scope)
-    if not errors:
-        errors = _duplicates(rows, resolved)
-    if errors:
-        raise UsageImportError(sorted(errors, key=lambda e: e.row))
-
-    client_ids = sorted(set(resolved.values()))
-    first_day = min(r.day for r in rows)
-    last_day = max(r.day for r in rows)
-    stored = {
-        (row.client_id, row.day, row.platform): row
-        for row in db.session.execute(
-            sa.select(
-                UsageDaily.id,
-                UsageDaily.client_id,
-                UsageDaily.day,
-                UsageDaily.platform,
-                *(getattr(UsageDaily, c) for c in VALUE_COLUMNS),
-            ).where(UsageDaily.client_id.in_(client_ids), UsageDaily.day.between(first_day, last_day))
-        )
-    }
-    now = utcnow()
-    inserts, updates = [], []
-    unchanged = 0
-    for row in rows:
-        client_id = resolved[row.row]
-        values = row.values()
-        current = stored.get((client_id, row.day, row.platform))
-        if current is None:
-            inserts.append(
-                {
-                    "client_id": client_id,
-                    "day": row.day,
-                    "platform": row.platform,
-                    "updated_at": now,
-                    **values,
-                }
-            )
-        elif all(getattr(current, c) == values[c] for c in VALUE_COLUMNS):
-            unchanged += 1
-        else:
-            updates.append({"id": current.id, "updated_at": now, **values})
-
-    try:
-        with db.session.begin_nested():
-            if inserts:
-                _insert_many(inserts)
-            if updates:
-                db.session.execute(sa.update(UsageDaily), updates)
-    except IntegrityError:
-        # Another import stored the same (client, day, platform) between our read and write.
-        raise UsageImportError([UsageError(0, "", "另一次导入正在写入相同的数据，请稍后重试")]) from None
-
-    usage_import = UsageImport(
-        source=source,
-        filename=(filename or "")[:200],
-        rows=len(rows),
-        inserted=len(inserts),
-        updated=len(updates),
-        unchanged=unchanged,
-        created_by_id=getattr(by, "id", None),
-        token_id=getattr(token, "id", None),
-    )
-    db.session.add(usage_import)
-    db.session.flush()
-    actor = by
-    if actor is None and token is not None:
-        actor = SimpleNamespace(id=None, username=f"API 令牌 {token.name}"[:100])
-    record(
-        "usage.imported",
-        usage_import,
-        actor=actor,
-        summary=f"{source} {filename}: 新增 {len(inserts)}，更新 {len(updates)}，未变 {unchanged}",
-        after={
-            "rows": len(rows),
-            "inserted": len(inserts),
-            "updated": len(updates),
-            "unchanged": unchanged,
-            "clients": client_ids,
-            "first_day": first_day,
-            "last_day": last_day,
-        },
-    )
-    return ImportResult(
-        inserted=len(inserts),
-        updated=len(updates),
-        unchanged=unchanged,
-        usage_import=usage_import,
-        client_ids=client_ids,
-    )
+    return _import(rows, source, filename, by, token, client_scope)
 
 
 @contextmanager
@@ -307,20 +355,26 @@ def _without_cyclic_gc():
             gc.enable()
 
 
-def import_usage_file(data: bytes, filename: str, source: str = "csv", by=None) -> ImportResult:
-    """Decode, parse, validate and import a CSV export, all or nothing (UsageImportError lists every problem).
+def import_usage_file(data, filename: str, source: str = "csv", by=None) -> ImportResult:
+    """Decode, parse, validate and import a CSV export, all or nothing (UsageImportError lists the
+    problems, the first MAX_ERRORS of them, and counts them all).
 
-    Problems with the file as a whole (encoding, empty) are reported as row 0.
+    ``data`` is a seekable binary file (an upload's spooled file, an open file), a path or bytes.
+    The file is streamed: read in chunks in the encoding detected from its beginning, each row
+    validated and written in chunks within one transaction, so memory stays bounded whatever the
+    file's size. Problems with the file as a whole (encoding, empty) are reported as row 0.
     """
+    if isinstance(data, (bytes, bytearray)):
+        data = io.BytesIO(data)
+    if isinstance(data, (str, Path)):
+        with open(data, "rb") as binary:
+            return import_usage_file(binary, filename, source, by)
     try:
-        text = decode_csv(data)
+        text = open_csv_text(data)
     except UsageDecodeError as exc:
         raise UsageImportError([UsageError(0, "", str(exc))]) from None
     with _without_cyclic_gc():
-        rows, errors = parse_usage_csv(text)
-        if errors:
-            raise UsageImportError(errors)
-        return import_usage(rows, source, filename, by=by)
+        return _import(iter_usage_csv(text), source, filename, by, None, None)
 
 
 # --- API tokens ----------------------------------------------------------------------------

@@ -1,11 +1,12 @@
 """Usage pages: the CSV upload, recent imports and a client's daily figures with a chart."""
 
 import calendar
+import io
 import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,7 +21,8 @@ from ops.clients.models import Client
 from ops.extensions import db
 from ops.timeutil import today
 from ops.uploads import safe_display_name
-from ops.urls import page_arg
+from ops.urls import db_int, page_arg
+from ops.web import send_document
 
 bp = Blueprint("usage", __name__, url_prefix="/usage")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, FINANCE)
@@ -43,7 +45,7 @@ def _month_code(day: date) -> str:
 
 @bp.route("/")
 def index():
-    client_id = request.args.get("client_id", type=int)
+    client_id = request.args.get("client_id", type=db_int)
     if client_id:
         return redirect(url_for("usage.client", client_id=client_id))
     stmt = sa.select(UsageImport).order_by(UsageImport.created_at.desc(), UsageImport.id.desc())
@@ -89,21 +91,26 @@ def index():
 def import_form():
     form = UsageUploadForm()
     errors = []
+    error_count = 0
     if form.validate_on_submit():
         upload = form.file.data
         filename = safe_display_name(upload.filename)
-        data = upload.read(MAX_CSV_BYTES + 1)
+        stream = upload.stream  # the spooled upload: streamed, never read whole into memory
+        stream.seek(0, io.SEEK_END)
+        size = stream.tell()
+        stream.seek(0)
         if not filename.lower().endswith(".csv"):
             form.file.errors.append(_("请上传 .csv 文件（在 Excel 中“另存为”CSV）。"))
-        elif len(data) > MAX_CSV_BYTES:
+        elif size > MAX_CSV_BYTES:
             form.file.errors.append(_("文件太大，上限为 20 MB，请分批导入。"))
         else:
             try:
-                result = import_usage_file(data, filename, "csv", by=current_user)
+                result = import_usage_file(stream, filename, "csv", by=current_user)
             except UsageImportError as exc:
                 db.session.rollback()
                 errors = exc.errors
-                flash(_("文件中有 %(n)s 处错误，未导入任何数据。请修改后重新上传。", n=len(errors)), "danger")
+                error_count = exc.total
+                flash(_("文件中有 %(n)s 处错误，未导入任何数据。请修改后重新上传。", n=error_count), "danger")
             else:
                 db.session.commit()
                 flash(
@@ -133,7 +140,7 @@ def import_form():
         "usage/import.html",
         form=form,
         errors=errors[:MAX_ERRORS_SHOWN],
-        error_count=len(errors),
+        error_count=error_count,
         headers=usage.CSV_TEMPLATE_HEADERS,
         platforms=usage.PLATFORM_LABELS,
     )
@@ -141,11 +148,7 @@ def import_form():
 
 @bp.route("/template.csv")
 def template():
-    return Response(
-        usage.template_csv(),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": "attachment; filename=usage-template.csv"},
-    )
+    return send_document(usage.template_csv(), "usage-template.csv", "text/csv; charset=utf-8")
 
 
 @bp.route("/client/<int:client_id>")

@@ -4,10 +4,9 @@ import csv
 import io
 import zipfile
 from datetime import date
-from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,7 +26,8 @@ from ops.forms import ConfirmForm
 from ops.idempotency import AlreadyRecorded
 from ops.portal.billing import portal_section
 from ops.timeutil import today
-from ops.urls import page_arg
+from ops.urls import db_int, page_arg
+from ops.web import send_document
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 FINANCE_ROLES = (ADMIN, MANAGER, FINANCE)
@@ -159,7 +159,7 @@ def _totals(stmt) -> dict:
 @bp.route("/invoices")
 def invoices():
     status = request.args.get("status", "")
-    client_id = request.args.get("client_id", type=int)
+    client_id = request.args.get("client_id", type=db_int)
     period = request.args.get("period", "").strip()
     q = request.args.get("q", "").strip()
     stmt = _filtered(status, client_id, period, q)
@@ -235,19 +235,18 @@ def invoice_pdf(invoice_id: int):
     invoice = _load(invoice_id)
     if invoice.status == "draft":
         data = services.draft_preview_pdf(invoice)
-        return send_file(
+        return send_document(
             io.BytesIO(data),
-            mimetype="application/pdf",
+            services.invoice_filename(invoice),
+            "application/pdf",
             as_attachment=False,
-            download_name=services.invoice_filename(invoice),
         )
     if invoice.pdf is None:
         abort(404)
-    return send_file(
+    return send_document(
         io.BytesIO(invoice.pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=services.invoice_filename(invoice),
+        services.invoice_filename(invoice),
+        "application/pdf",
         etag=invoice.pdf_sha256,
     )
 
@@ -257,11 +256,10 @@ def credit_note_pdf(note_id: int):
     note = db.get_or_404(CreditNote, note_id, options=[undefer(CreditNote.pdf)])
     if note.pdf is None:
         abort(404)
-    return send_file(
+    return send_document(
         io.BytesIO(note.pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=services.credit_note_filename(note),
+        services.credit_note_filename(note),
+        "application/pdf",
         etag=note.pdf_sha256,
     )
 
@@ -417,9 +415,7 @@ def period_zip():
         for name, data in files:
             archive.writestr(name, data)
     buffer.seek(0)
-    return send_file(
-        buffer, mimetype="application/zip", as_attachment=True, download_name=f"账单_{period}.zip"
-    )
+    return send_document(buffer, f"账单_{period}.zip", "application/zip", ascii_name=f"invoices_{period}.zip")
 
 
 @bp.route("/ageing")
@@ -451,11 +447,7 @@ def export():
     writer.writerows(services.export_rows(period or None))
     body = "\ufeff" + out.getvalue()  # a BOM, so that Excel opens the UTF-8 file with its Chinese intact
     name = f"账单_{period or '全部'}.csv"
-    response = Response(body.encode("utf-8"), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"invoices.csv\"; filename*=UTF-8''{quote(name)}"
-    )
-    return response
+    return send_document(body.encode("utf-8"), name, "text/csv; charset=utf-8", ascii_name="invoices.csv")
 
 
 # --- the staff dashboard panel ----------------------------------------------------------------

@@ -28,6 +28,7 @@ from ops.clients.constants import (
 )
 from ops.clients.taxid import validate_credit_code
 from ops.money import parse_percent, parse_yuan
+from ops.urls import db_int
 
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("邮箱格式不正确。"))
 
@@ -55,7 +56,7 @@ class ClientForm(FlaskForm):
         description=_l("18 位，可暂不填写；填写时会校验。"),
     )
     category = SelectField(_l("类目"), choices=_category_choices)
-    owner_id = SelectField(_l("负责人"), coerce=int, choices=[], validate_choice=False)
+    owner_id = SelectField(_l("负责人"), coerce=db_int, choices=[], validate_choice=False)
     phone = StringField(_l("电话"), validators=[Optional(), Length(max=50)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=300)])
     bank_name = StringField(_l("开户行"), validators=[Optional(), Length(max=100)])
@@ -170,7 +171,7 @@ class NeedsForm(FlaskForm):
     avg_order_value = StringField(_l("客单价（元）"), description=_l("例如 259.00"))
     inquiry_conversion = PercentField(_l("预期询单转化率（%）"))
     category = SelectField(_l("类目"), choices=_category_choices)
-    complexity = SelectField(_l("商品复杂度"), coerce=int, choices=_choices(COMPLEXITY_LEVELS), default=3)
+    complexity = SelectField(_l("商品复杂度"), coerce=db_int, choices=_choices(COMPLEXITY_LEVELS), default=3)
     sku_count = _count(_l("SKU 数量"))
     special_requirements = TextAreaField(_l("特殊要求"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("保存为新版本"))
@@ -222,9 +223,9 @@ class PlanCreateForm(FlaskForm):
 
 
 class PlanItemForm(FlaskForm):
-    phase = SelectField(_l("阶段"), coerce=int, choices=_choices(PHASES))
+    phase = SelectField(_l("阶段"), coerce=db_int, choices=_choices(PHASES))
     kind = SelectField(_l("类型"), choices=_choices(PLAN_KINDS))
     title = StringField(_l("事项"), validators=[DataRequired(_l("请输入事项内容。")), Length(max=300)])
-    owner_id = SelectField(_l("负责人"), coerce=int, choices=[], validate_choice=False)
+    owner_id = SelectField(_l("负责人"), coerce=db_int, choices=[], validate_choice=False)
     due_on = DateField(_l("截止日期"), validators=[Optional()])
     submit = SubmitField(_l("保存"))

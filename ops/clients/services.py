@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 
 from ops.audit.models import AuditEntry
 from ops.audit.services import record, snapshot
+from ops.auth.models import User
+from ops.auth.roles import MANAGER, SALES, STAFF_ROLES
 from ops.clients import plan as plan_rules
 from ops.clients.constants import HALT_STAGES, SCOPES, SHIFTS, STAGE_ORDER, STAGES
 from ops.clients.models import PLATFORM_CODES, Client, ClientContact, ClientShop, Needs, PlanItem
@@ -30,6 +32,9 @@ CLIENT_FIELDS = (
 )
 CONTACT_FIELDS = ("name", "title", "phone", "email", "wechat", "is_primary")
 PLAN_ITEM_FIELDS = ("title", "owner_id", "due_on")
+# Who may own a client: vendor staff who sell and look after accounts (never a client-portal user,
+# nor admin, trainer or finance).
+OWNER_ROLES = (SALES, MANAGER)
 
 
 class ClientError(ValueError):
@@ -108,6 +113,7 @@ def _clean_client_data(data: dict, client: Client | None = None) -> dict:
     values = {field: (data.get(field) or "") for field in CLIENT_FIELDS if field != "owner_id"}
     values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
     values["owner_id"] = data.get("owner_id") or None
+    _check_owner(values["owner_id"], client)
     if not values["name"]:
         raise ClientError(_("请输入客户名称。"), "name")
     if values["tax_id"]:
@@ -128,6 +134,31 @@ def _clean_client_data(data: dict, client: Client | None = None) -> dict:
     else:
         values["tax_id"] = None  # several clients may have no tax id yet (unique allows NULLs)
     return values
+
+
+def _user(user_id) -> User | None:
+    """The user with this id, or None (also for ids no database column could hold)."""
+    from ops.urls import MAX_DB_INT
+
+    if isinstance(user_id, bool) or not isinstance(user_id, int) or not 0 < user_id <= MAX_DB_INT:
+        return None
+    return db.session.get(User, user_id)
+
+
+def _check_owner(owner_id, client: Client | None) -> None:
+    """A client's owner is an existing sales or manager user, active unless already the owner."""
+    if owner_id is None:
+        return
+    owner = _user(owner_id)
+    keeps = client is not None and owner is not None and client.owner_id == owner.id
+    if owner is None or owner.role not in OWNER_ROLES or not (owner.is_active_user or keeps):
+        raise ClientError(_("负责人必须是在职的销售或经理。"), "owner_id")
+
+
+def _check_plan_owner(owner_id) -> None:
+    """A plan item's owner is an existing vendor staff user."""
+    if owner_id and ((owner := _user(owner_id)) is None or owner.role not in STAFF_ROLES):
+        raise ClientError(_("负责人必须是本公司员工。"), "owner_id")
 
 
 def create_client(data: dict, *, by=None) -> Client:
@@ -485,6 +516,7 @@ def add_plan_item(
     title = (title or "").strip()
     if not title:
         raise ClientError(_("请输入事项内容。"), "title")
+    _check_plan_owner(owner_id)
     position = 1 + (
         db.session.scalar(
             sa.select(sa.func.max(PlanItem.position)).where(
@@ -520,6 +552,7 @@ def update_plan_item(
     title = (title or "").strip()
     if not title:
         raise ClientError(_("请输入事项内容。"), "title")
+    _check_plan_owner(owner_id)
     before = snapshot(item, PLAN_ITEM_FIELDS)
     item.title, item.owner_id, item.due_on = title, owner_id or None, due_on
     after = snapshot(item, PLAN_ITEM_FIELDS)

@@ -39,7 +39,7 @@ from ops.extensions import db
 from ops.forms import ConfirmForm
 from ops.money import format_bp, format_fen
 from ops.timeutil import today
-from ops.urls import page_arg
+from ops.urls import db_int, page_arg
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 require_roles_for_blueprint(bp, *STAFF_ROLES)
@@ -109,7 +109,7 @@ def _select(pairs) -> list[SelectChoice]:
 
 def _client_form(client: Client | None = None) -> ClientForm:
     form = ClientForm(obj=client)
-    form.owner_id.choices = _select(_user_choices(EDITORS))
+    form.owner_id.choices = _select(_user_choices(services.OWNER_ROLES))
     if client is not None and client.category and client.category not in CATEGORIES:
         form.category.choices = [*form.category.choices, SelectChoice(client.category, client.category)]
     return form
@@ -132,7 +132,7 @@ def index():
     stage = request.args.get("stage", "")
     platform = request.args.get("platform", "")
     category = request.args.get("category", "")
-    owner = request.args.get("owner", type=int)
+    owner = request.args.get("owner", type=db_int)
     sort = request.args.get("sort", "-updated")
     stmt = sa.select(Client).options(joinedload(Client.owner), selectinload(Client.shops))
     if q:

@@ -25,6 +25,7 @@ from ops.contracts.terms import COMPARISONS, KPI_PRESETS, METRICS, RATE_METRICS
 from ops.idempotency import IdempotencyKeyField
 from ops.money import format_bp, format_fen, parse_percent, parse_yuan
 from ops.quotes.ratecard import EXTRA_LABELS
+from ops.urls import db_int
 
 
 class YuanField(StringField):
@@ -340,7 +341,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 class ClausesForm(FlaskForm):
     rows = FieldList(FormField(ClauseRowForm), min_entries=0)
-    add_templates = MultiCheckboxField(_l("从条款库添加"), coerce=int, choices=[])
+    add_templates = MultiCheckboxField(_l("从条款库添加"), coerce=db_int, choices=[])
     submit = SubmitField(_l("保存违约条款"))
 
 

@@ -3,7 +3,7 @@
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -38,7 +38,8 @@ from ops.quotes.models import Quote
 from ops.timeutil import today
 from ops.transactions import write_transaction
 from ops.uploads import send_stored
-from ops.urls import page_arg
+from ops.urls import db_int, page_arg
+from ops.web import send_document
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 require_roles_for_blueprint(bp, *STAFF_ROLES)
@@ -126,7 +127,7 @@ def _require_draft_page(contract: Contract):
 def index():
     q = request.args.get("q", "").strip()
     status = request.args.get("status", "")
-    client_id = request.args.get("client_id", type=int)
+    client_id = request.args.get("client_id", type=db_int)
     cycle = request.args.get("cycle", "")
     model = request.args.get("model", "")
     ending = request.args.get("ending", "")
@@ -497,11 +498,10 @@ def signed_download_name(contract: Contract) -> str:
 @bp.route("/<int:contract_id>/pdf")
 def pdf(contract_id: int):
     contract = _load(contract_id)
-    return send_file(
+    return send_document(
         io.BytesIO(services.render_pdf(contract)),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=services.pdf_filename(contract),
+        services.pdf_filename(contract),
+        "application/pdf",
     )
 
 

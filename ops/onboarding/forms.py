@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from ops.clients.constants import PLATFORMS
 from ops.onboarding.checklist import AUTO_RULE_LABELS, CATEGORIES
 from ops.onboarding.services import AGENT_STATUS_LABELS, ALL_PLATFORMS, SCOPE_LABELS, SHIFT_LABELS
+from ops.urls import db_int
 
 
 def _choices(labels: dict) -> list[SelectChoice]:
@@ -39,12 +40,23 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+class SkillsField(StringField):
+    """Skills as one line of text separated by commas. The stored list is shown joined, and a POST
+    without the field means no skills (never the stored list handed on as the field's text)."""
+
+    def process_data(self, value):
+        self.data = "，".join(value) if isinstance(value, (list, tuple)) else value
+
+    def process_formdata(self, valuelist):
+        self.data = valuelist[0] if valuelist else ""
+
+
 class AgentForm(FlaskForm):
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请输入姓名。")), Length(max=50)])
     employee_no = StringField(_l("工号"), validators=[DataRequired(_l("请输入工号。")), Length(max=30)])
     phone = StringField(_l("手机"), validators=[Optional(), Length(max=30)])
     status = SelectField(_l("状态"), choices=lambda: _choices(AGENT_STATUS_LABELS))
-    skills = StringField(
+    skills = SkillsField(
         _l("技能"),
         validators=[Optional(), Length(max=300)],
         description=_l("用逗号分隔，如：售前，售后，英语"),
@@ -55,8 +67,8 @@ class AgentForm(FlaskForm):
 
 
 class AssignmentForm(FlaskForm):
-    agent_id = SelectField(_l("客服"), coerce=int, choices=[], validate_choice=False)
-    contract_id = SelectField(_l("合同"), coerce=int, choices=[], validate_choice=False)
+    agent_id = SelectField(_l("客服"), coerce=db_int, choices=[], validate_choice=False)
+    contract_id = SelectField(_l("合同"), coerce=db_int, choices=[], validate_choice=False)
     scope = SelectField(_l("服务范围"), choices=lambda: _choices(SCOPE_LABELS))
     shift = SelectField(_l("班次"), choices=lambda: _choices(SHIFT_LABELS))
     planned_go_live_on = DateField(

@@ -44,7 +44,7 @@ from ops.onboarding.forms import (
 from ops.onboarding.models import AGENT_STATES, Agent, Assignment, ChecklistItem
 from ops.onboarding.vault import VaultError
 from ops.timeutil import today
-from ops.urls import page_arg
+from ops.urls import db_int, page_arg
 
 bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, TRAINER, SALES)
@@ -153,10 +153,10 @@ def dashboard():
 def _agent_filters() -> dict:
     return {
         "status": request.args.get("status", ""),
-        "client_id": request.args.get("client_id", type=int),
+        "client_id": request.args.get("client_id", type=db_int),
         "platform": request.args.get("platform", "") if request.args.get("platform") in PLATFORMS else "",
         "q": request.args.get("q", "").strip(),
-        "unassigned": request.args.get("unassigned", type=int),
+        "unassigned": request.args.get("unassigned", type=db_int),
     }
 
 
@@ -253,12 +253,12 @@ def agent_edit(agent_id: int):
 
 def _assignment_filters() -> dict:
     return {
-        "client_id": request.args.get("client_id", type=int),
-        "agent_id": request.args.get("agent_id", type=int),
-        "contract_id": request.args.get("contract_id", type=int),
+        "client_id": request.args.get("client_id", type=db_int),
+        "agent_id": request.args.get("agent_id", type=db_int),
+        "contract_id": request.args.get("contract_id", type=db_int),
         "state": request.args.get("state", ""),
-        "overdue": request.args.get("overdue", type=int),
-        "blocked": request.args.get("blocked", type=int),
+        "overdue": request.args.get("overdue", type=db_int),
+        "blocked": request.args.get("blocked", type=db_int),
         "planned_from": _date_arg("planned_from"),
         "planned_to": _date_arg("planned_to"),
         "live_from": _date_arg("live_from"),
@@ -306,8 +306,8 @@ def _assignment_form() -> AssignmentForm:
 def assignment_new():
     form = _assignment_form()
     if request.method == "GET":
-        form.agent_id.data = request.args.get("agent_id", 0, type=int)
-        form.contract_id.data = request.args.get("contract_id", 0, type=int)
+        form.agent_id.data = request.args.get("agent_id", 0, type=db_int)
+        form.contract_id.data = request.args.get("contract_id", 0, type=db_int)
     if form.validate_on_submit():
         agent = db.session.get(Agent, form.agent_id.data or 0)
         contract = db.session.get(Contract, form.contract_id.data or 0)

@@ -7,7 +7,7 @@ the document stored when the invoice was issued (same bytes, same SHA-256).
 import io
 
 import sqlalchemy as sa
-from flask import abort, render_template, send_file
+from flask import abort, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload, undefer
@@ -19,6 +19,7 @@ from ops.extensions import db
 from ops.portal.views import bp
 from ops.timeutil import today
 from ops.urls import page_arg
+from ops.web import send_document
 
 CLIENT_VISIBLE = ("issued", "paid", "void")
 
@@ -63,11 +64,10 @@ def invoice_pdf(invoice_id: int):
     invoice = _load(invoice_id)
     if invoice.pdf is None:
         abort(404)
-    return send_file(
+    return send_document(
         io.BytesIO(invoice.pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=services.invoice_filename(invoice),
+        services.invoice_filename(invoice),
+        "application/pdf",
         etag=invoice.pdf_sha256,
     )
 
@@ -80,11 +80,10 @@ def credit_note_pdf(note_id: int):
     _load(note.invoice_id)  # 404 unless the invoice it corrects is this client's
     if note.pdf is None:
         abort(404)
-    return send_file(
+    return send_document(
         io.BytesIO(note.pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=services.credit_note_filename(note),
+        services.credit_note_filename(note),
+        "application/pdf",
         etag=note.pdf_sha256,
     )
 

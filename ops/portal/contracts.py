@@ -7,7 +7,7 @@ until they are sent for signature.
 import io
 
 import sqlalchemy as sa
-from flask import abort, render_template, send_file
+from flask import abort, render_template
 from flask_login import current_user
 
 from ops.auth.permissions import get_scoped_or_404
@@ -18,6 +18,7 @@ from ops.extensions import db
 from ops.portal.views import bp
 from ops.timeutil import today
 from ops.uploads import send_stored
+from ops.web import send_document
 
 CLIENT_VISIBLE = ("pending_signature", "active", "expired", "terminated")
 
@@ -50,11 +51,10 @@ def contract_detail(contract_id: int):
 @bp.route("/contracts/<int:contract_id>/pdf")
 def contract_pdf(contract_id: int):
     contract = _load(contract_id)
-    return send_file(
+    return send_document(
         io.BytesIO(services.render_pdf(contract)),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=services.pdf_filename(contract),
+        services.pdf_filename(contract),
+        "application/pdf",
     )
 
 

@@ -3,7 +3,7 @@
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,6 +18,7 @@ from ops.quotes.models import Quote
 from ops.quotes.pricing import MODELS
 from ops.quotes.states import CLIENT_VISIBLE, STATE_BADGES, STATE_LABELS
 from ops.timeutil import today
+from ops.web import send_document
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 require_roles_for_blueprint(bp, CLIENT)
@@ -96,11 +97,10 @@ def quote_detail(quote_id: int):
 @bp.route("/quotes/<int:quote_id>/pdf")
 def quote_pdf(quote_id: int):
     quote = _load_quote(quote_id)
-    return send_file(
+    return send_document(
         io.BytesIO(quote_services.render_pdf(quote)),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=quote_services.pdf_filename(quote),
+        quote_services.pdf_filename(quote),
+        "application/pdf",
     )
 
 

@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ops.money import format_bp, format_fen, parse_percent, parse_yuan
 from ops.quotes.ratecard import EXTRA_LABELS
+from ops.urls import db_int
 
 MODEL_CHOICES = [
     ("fixed_seat", _l("专人专席")),
@@ -60,7 +61,7 @@ class PercentField(StringField):
 
 
 class QuoteCreateForm(FlaskForm):
-    client_id = SelectField(_l("客户"), coerce=int, validators=[InputRequired(_l("请选择客户"))])
+    client_id = SelectField(_l("客户"), coerce=db_int, validators=[InputRequired(_l("请选择客户"))])
     model = RadioField(
         _l("计价模式"),
         choices=[SelectChoice(value, label) for value, label in MODEL_CHOICES],
@@ -100,7 +101,7 @@ class QuoteEditForm(FlaskForm):
         _l("每月有效咨询量（次）"),
         validators=[
             InputRequired(_l("请输入每月咨询量")),
-            NumberRange(min=0, message=_l("咨询量不能为负数")),
+            NumberRange(min=0, max=100_000_000, message=_l("咨询量必须在 0 到 100000000 之间")),
         ],
     )
     minimum = YuanField(_l("月度最低消费（元）"))

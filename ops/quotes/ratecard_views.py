@@ -25,7 +25,7 @@ from ops.quotes.ratecard import (
     describe_consult_tiers,
 )
 from ops.quotes.ratecard_forms import NewDraftForm, RateCardForm, form_data_from_card
-from ops.urls import page_arg
+from ops.urls import db_int, page_arg
 
 bp = Blueprint("ratecards", __name__, url_prefix="/admin/rate-cards")
 require_roles_for_blueprint(bp, ADMIN, MANAGER)
@@ -99,9 +99,11 @@ def create():
         abort(400)
     from_card = None
     if (form.from_id.data or "").strip():
-        if not form.from_id.data.strip().isdigit():
+        try:
+            from_id = db_int(form.from_id.data)  # a number a database id can be, else 404
+        except ValueError:
             abort(404)
-        from_card = _card_or_404(int(form.from_id.data))
+        from_card = _card_or_404(from_id)
     try:
         card = services.create_draft(current_user, from_card=from_card)
     except services.RateCardError as exc:

@@ -1,7 +1,7 @@
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -18,7 +18,8 @@ from ops.quotes.forms import MODEL_CHOICES, MODEL_HELP, DecisionForm, QuoteCreat
 from ops.quotes.models import Quote
 from ops.quotes.pricing import MODELS
 from ops.quotes.states import STATE_BADGES, STATE_LABELS, STATES
-from ops.urls import page_arg
+from ops.urls import db_int, page_arg
+from ops.web import send_document
 
 bp = Blueprint("quotes", __name__, url_prefix="/quotes")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, SALES, FINANCE)
@@ -60,8 +61,8 @@ def _run(quote: Quote, action, success: str):
 def index():
     status = request.args.get("status", "")
     model = request.args.get("model", "")
-    client_id = request.args.get("client_id", type=int)
-    owner_id = request.args.get("owner_id", type=int)
+    client_id = request.args.get("client_id", type=db_int)
+    owner_id = request.args.get("owner_id", type=db_int)
     q = request.args.get("q", "").strip()
     stmt = (
         sa.select(Quote)
@@ -119,7 +120,7 @@ def create():
     with_needs = _clients_with_needs()
     form.client_id.choices = [SelectChoice(client_id, name) for client_id, name in with_needs]
     if request.method == "GET":
-        form.client_id.data = request.args.get("client_id", type=int)
+        form.client_id.data = request.args.get("client_id", type=db_int)
         form.model.data = "fixed_seat"
     if form.validate_on_submit():
         client = get_scoped_or_404(Client, form.client_id.data)
@@ -132,7 +133,7 @@ def create():
             db.session.commit()
             flash(_("报价 %(n)s 已生成，请核对后发送。", n=quote.label), "success")
             return redirect(url_for("quotes.detail", quote_id=quote.id))
-    asked = request.args.get("client_id", type=int)
+    asked = request.args.get("client_id", type=db_int)
     asked_without_needs = asked and asked not in dict(with_needs)
     return render_template(
         "quotes/create.html",
@@ -192,11 +193,10 @@ def edit(quote_id: int):
 @bp.route("/<int:quote_id>/pdf")
 def pdf(quote_id: int):
     quote = _load(quote_id)
-    return send_file(
+    return send_document(
         io.BytesIO(services.render_pdf(quote)),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=services.pdf_filename(quote),
+        services.pdf_filename(quote),
+        "application/pdf",
     )
 
 

@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ops.timeutil import SHANGHAI, local
 from ops.training.labels import CATEGORY_LABELS, MODE_LABELS
 from ops.training.services import SessionInput
+from ops.urls import db_int
 
 FILE_HELP = _l("PDF、Word、Excel、PowerPoint、图片、文本或 CSV；文件内容会被检查。")
 
@@ -56,7 +57,7 @@ class _MaterialFields(FlaskForm):
 class MaterialForm(_MaterialFields):
     """Staff: a new material for a client or a general one, with its first file."""
 
-    client_id = SelectField(_l("客户"), coerce=int, validate_choice=False)
+    client_id = SelectField(_l("客户"), coerce=db_int, validate_choice=False)
     submit = SubmitField(_l("上传并创建"))
 
     def __init__(self, *args, clients=(), **kwargs):
@@ -86,10 +87,10 @@ class VersionForm(FlaskForm):
 
 class SessionForm(FlaskForm):
     title = StringField(_l("培训主题"), validators=[DataRequired(_l("请输入培训主题。")), Length(max=200)])
-    client_id = SelectField(_l("客户"), coerce=int, validate_choice=False)
-    contract_id = SelectField(_l("合同（可选）"), coerce=int, validate_choice=False)
+    client_id = SelectField(_l("客户"), coerce=db_int, validate_choice=False)
+    contract_id = SelectField(_l("合同（可选）"), coerce=db_int, validate_choice=False)
     mode = SelectField(_l("培训方式"), choices=[SelectChoice(k, v) for k, v in MODE_LABELS.items()])
-    trainer_id = SelectField(_l("培训师"), coerce=int, validate_choice=False)
+    trainer_id = SelectField(_l("培训师"), coerce=db_int, validate_choice=False)
     starts_at = DateTimeLocalField(
         _l("开始时间（北京时间）"),
         format="%Y-%m-%dT%H:%M",
@@ -112,14 +113,14 @@ class SessionForm(FlaskForm):
     )
     material_ids = SelectMultipleField(
         _l("使用的资料"),
-        coerce=int,
+        coerce=db_int,
         validate_choice=False,
         render_kw={"size": 8},
         description=_l("可多选（按住 Ctrl 或 ⌘）；只能选择该客户的资料或通用资料。"),
     )
     agent_ids = SelectMultipleField(
         _l("受邀客服"),
-        coerce=int,
+        coerce=db_int,
         validate_choice=False,
         render_kw={"size": 8},
         description=_l("可多选；已离职的客服不在列表中。"),
@@ -208,12 +209,12 @@ class SessionForm(FlaskForm):
 class AttendanceForm(FlaskForm):
     """Checked agents attended; every other invited agent is recorded absent."""
 
-    attended = SelectMultipleField(_l("出勤"), coerce=int, validate_choice=False)
+    attended = SelectMultipleField(_l("出勤"), coerce=db_int, validate_choice=False)
     submit = SubmitField(_l("保存出勤"))
 
 
 class ExamForm(FlaskForm):
-    agent_id = SelectField(_l("客服"), coerce=int, validate_choice=False)
+    agent_id = SelectField(_l("客服"), coerce=db_int, validate_choice=False)
     score = IntegerField(
         _l("分数（0–100）"),
         validators=[InputRequired(_l("请填写分数。")), NumberRange(0, 100, _l("分数须在 0 到 100 之间。"))],

@@ -34,7 +34,7 @@ from ops.training.models import (
 )
 from ops.training.services import TrainingError
 from ops.uploads import send_stored
-from ops.urls import page_arg
+from ops.urls import db_int, page_arg
 
 bp = Blueprint("training", __name__, url_prefix="/training")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, TRAINER, SALES)
@@ -148,7 +148,7 @@ def materials():
 def material_new():
     form = MaterialForm(clients=_clients())
     if request.method == "GET":
-        form.client_id.data = request.args.get("client_id", 0, type=int)
+        form.client_id.data = request.args.get("client_id", 0, type=db_int)
     if form.validate_on_submit():
         try:
             material = services.create_material(
@@ -254,8 +254,8 @@ def _trainers() -> list[User]:
 @bp.route("/sessions")
 def sessions():
     when = request.args.get("when", "upcoming")
-    client_id = request.args.get("client_id", type=int)
-    trainer_id = request.args.get("trainer_id", type=int)
+    client_id = request.args.get("client_id", type=db_int)
+    trainer_id = request.args.get("trainer_id", type=db_int)
     status = request.args.get("status", "")
     now = utcnow()
     stmt = sa.select(TrainingSession).options(
@@ -347,7 +347,7 @@ def _save_session(form: SessionForm, session: TrainingSession | None, template_a
 def session_new():
     form = _session_form()
     if request.method == "GET":
-        form.client_id.data = request.args.get("client_id", 0, type=int)
+        form.client_id.data = request.args.get("client_id", 0, type=db_int)
         if current_user.role == TRAINER:
             form.trainer_id.data = current_user.id
     return _save_session(form, None, {"session": None})
