@@ -82,11 +82,19 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     from ops.timeutil import compare_migration_type, render_migration_type
 
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
-                     compare_type=compare_migration_type, render_item=render_migration_type)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=compare_migration_type,
+        render_item=render_migration_type,
+    )
     csrf.init_app(app)
     bootstrap.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations")
+    )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page itself explains
@@ -135,8 +143,25 @@ def register_blueprints(app: Flask) -> None:
     from ops.training.views import bp as training_bp
     from ops.training.views import register_dashboard as register_training_dashboard
 
-    for blueprint in (auth_bp, users_bp, audit_bp, main_bp, clients_bp, quotes_bp, ratecards_bp, contracts_bp,
-                      contract_admin_bp, training_bp, onboarding_bp, onboarding_admin_bp, usage_bp, billing_bp, api_bp, portal_bp, tokens_bp):
+    for blueprint in (
+        auth_bp,
+        users_bp,
+        audit_bp,
+        main_bp,
+        clients_bp,
+        quotes_bp,
+        ratecards_bp,
+        contracts_bp,
+        contract_admin_bp,
+        training_bp,
+        onboarding_bp,
+        onboarding_admin_bp,
+        usage_bp,
+        billing_bp,
+        api_bp,
+        portal_bp,
+        tokens_bp,
+    ):
         app.register_blueprint(blueprint)
     register_client_panels(app)
     register_training_dashboard(app)
@@ -166,7 +191,10 @@ def register_request_hooks(app: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        if current_user.must_change_password and request.endpoint not in {"auth.change_password", "auth.logout"}:
+        if current_user.must_change_password and request.endpoint not in {
+            "auth.change_password",
+            "auth.logout",
+        }:
             return redirect(url_for("auth.change_password"))
         return None
 
@@ -228,7 +256,9 @@ def register_errorhandlers(app: Flask) -> None:
     def render_error(code: int, template: str, exc=None, **context):
         if _is_api_request():  # the API answers every status as application/problem+json
             allow = exc.get_headers() if code == 405 and exc is not None else None
-            return problem(code, API_ERROR_DETAILS.get(code, ""), headers=[h for h in allow or [] if h[0] == "Allow"])
+            return problem(
+                code, API_ERROR_DETAILS.get(code, ""), headers=[h for h in allow or [] if h[0] == "Allow"]
+            )
         return render_template(f"errors/{template}.html", code=code, **context), code
 
     @app.errorhandler(HTTPException)

@@ -162,8 +162,10 @@ def encrypt_secrets(values: dict, passphrase: str) -> bytes:
         raise BackupError(f"口令至少需要 {MIN_PASSPHRASE} 个字符。")
     salt = _secrets.token_bytes(16)
     token = Fernet(_derive(passphrase, salt, SCRYPT)).encrypt(json.dumps(values).encode())
-    return json.dumps({"kdf": "scrypt", **SCRYPT, "salt": base64.b64encode(salt).decode(),
-                       "token": token.decode()}, indent=1).encode()
+    return json.dumps(
+        {"kdf": "scrypt", **SCRYPT, "salt": base64.b64encode(salt).decode(), "token": token.decode()},
+        indent=1,
+    ).encode()
 
 
 def decrypt_secrets(blob: bytes, passphrase: str) -> dict:
@@ -211,7 +213,9 @@ def _inspect(url: str | URL) -> Snapshot:
     try:
         with engine.connect() as conn:
             tables = user_tables(conn)
-            return Snapshot(count_rows(conn, tables), migration_head(conn, tables), referenced_files(conn, tables))
+            return Snapshot(
+                count_rows(conn, tables), migration_head(conn, tables), referenced_files(conn, tables)
+            )
     finally:
         engine.dispose()
 
@@ -240,12 +244,15 @@ def _app_info(root: Path) -> dict:
     try:
         import tomllib
 
-        info["version"] = tomllib.loads((root / "pyproject.toml").read_text()).get("project", {}).get("version")
+        info["version"] = (
+            tomllib.loads((root / "pyproject.toml").read_text()).get("project", {}).get("version")
+        )
     except (OSError, ValueError):
         pass
     with suppress(OSError, subprocess.SubprocessError):
-        done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                              timeout=10)
+        done = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
+        )
         if done.returncode == 0:
             info["commit"] = done.stdout.strip()
     return info
@@ -277,9 +284,16 @@ class BackupResult:
     missing: list[str] = field(default_factory=list)  # referenced by the database, not on disk
 
 
-def create_backup(target: str | Path, *, database_url: str | URL, upload_dir: str | Path, root: Path,
-                  key_values: dict | None = None, passphrase: str | None = None,
-                  pg_dump: str | None = None) -> BackupResult:
+def create_backup(
+    target: str | Path,
+    *,
+    database_url: str | URL,
+    upload_dir: str | Path,
+    root: Path,
+    key_values: dict | None = None,
+    passphrase: str | None = None,
+    pg_dump: str | None = None,
+) -> BackupResult:
     """Write one archive of the database, every upload and the manifest to ``target`` (never overwritten)."""
     target = Path(target)
     mode = archive_mode(target, write=True)
@@ -309,8 +323,10 @@ def create_backup(target: str | Path, *, database_url: str | URL, upload_dir: st
         else:
             snapshot, linked = _pg_snapshot_and_link(url, db_file, pg_dump, upload_dir, staging)
         missing = sorted(snapshot.referenced - set(linked))
-        files = [{"name": UPLOADS + n, "size": (staging / n).stat().st_size, "sha256": sha256_file(staging / n)}
-                 for n in linked]
+        files = [
+            {"name": UPLOADS + n, "size": (staging / n).stat().st_size, "sha256": sha256_file(staging / n)}
+            for n in linked
+        ]
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -356,18 +372,35 @@ def _pg_snapshot_and_link(url, dump_file, pg_dump, upload_dir, staging) -> tuple
     dsn, env = libpq_url(url)
     engine = _engine(url)
     try:
-        with engine.connect().execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True) as conn:
+        with engine.connect().execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        ) as conn:
             # The snapshot is exported under the lock and the files are linked before it is
             # released; pg_dump and the counts then read that snapshot at leisure.
             with removal_lock(upload_dir, exclusive=True):
                 snapshot_id = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
                 linked = _link_uploads(upload_dir, staging)
             server = conn.exec_driver_sql("SHOW server_version").scalar_one()
-            _run([tool, "--format=custom", f"--snapshot={snapshot_id}", "--no-owner", "--no-acl",
-                  f"--file={dump_file}", f"--dbname={dsn}"], env, "pg_dump")
+            _run(
+                [
+                    tool,
+                    "--format=custom",
+                    f"--snapshot={snapshot_id}",
+                    "--no-owner",
+                    "--no-acl",
+                    f"--file={dump_file}",
+                    f"--dbname={dsn}",
+                ],
+                env,
+                "pg_dump",
+            )
             tables = user_tables(conn)
-            snapshot = Snapshot(count_rows(conn, tables), migration_head(conn, tables),
-                                referenced_files(conn, tables), server=str(server))
+            snapshot = Snapshot(
+                count_rows(conn, tables),
+                migration_head(conn, tables),
+                referenced_files(conn, tables),
+                server=str(server),
+            )
             conn.rollback()
             return snapshot, linked
     finally:
@@ -409,13 +442,13 @@ class Extracted:
 
     @property
     def file_names(self) -> list[str]:
-        return [f["name"][len(UPLOADS):] for f in self.manifest["files"]]
+        return [f["name"][len(UPLOADS) :] for f in self.manifest["files"]]
 
 
 def _allowed_member(name: str) -> bool:
     if name in (MANIFEST, MANIFEST_SUM, KEYS) or name in DB_MEMBER.values():
         return True
-    return name.startswith(UPLOADS) and bool(_STORED_NAME.match(name[len(UPLOADS):]))
+    return name.startswith(UPLOADS) and bool(_STORED_NAME.match(name[len(UPLOADS) :]))
 
 
 def extract_archive(path: str | Path, folder: Path) -> Extracted:
@@ -469,9 +502,16 @@ def extract_archive(path: str | Path, folder: Path) -> Extracted:
     extra = sorted(set(stored) - set(listed))
     if bad or extra:
         detail = "、".join((bad + extra)[:5])
-        raise BackupError(f"{len(bad) + len(extra)} 个文件与清单的 SHA-256 或大小不符（{detail}）：备份被改动或已损坏，拒绝恢复。")
-    return Extracted(folder, manifest, folder / db_info["name"], folder / "uploads",
-                     (folder / KEYS).read_bytes() if KEYS in digests else None)
+        raise BackupError(
+            f"{len(bad) + len(extra)} 个文件与清单的 SHA-256 或大小不符（{detail}）：备份被改动或已损坏，拒绝恢复。"
+        )
+    return Extracted(
+        folder,
+        manifest,
+        folder / db_info["name"],
+        folder / "uploads",
+        (folder / KEYS).read_bytes() if KEYS in digests else None,
+    )
 
 
 # --- restoring ----------------------------------------------------------------------------------
@@ -543,8 +583,19 @@ def restore_database(extracted: Extracted, database_url: str | URL, pg_restore: 
     _drop_empty_tables(url)
     dsn, env = libpq_url(url)
     try:
-        _run([tool, "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction", f"--dbname={dsn}",
-              str(extracted.database)], env, "pg_restore")
+        _run(
+            [
+                tool,
+                "--no-owner",
+                "--no-acl",
+                "--exit-on-error",
+                "--single-transaction",
+                f"--dbname={dsn}",
+                str(extracted.database),
+            ],
+            env,
+            "pg_restore",
+        )
         _check_counts(expected, _inspect(url).tables)
     except BaseException:
         with suppress(Exception):
@@ -589,8 +640,15 @@ def undo_restore(database_url: str | URL, upload_dir: Path, names: Iterable[str]
             (upload_dir / name).unlink()
 
 
-def restore(path: str | Path, *, database_url: str | URL, upload_dir: str | Path, pg_restore: str | None = None,
-            known_revisions: set[str] | None = None, migrate=None) -> Extracted:
+def restore(
+    path: str | Path,
+    *,
+    database_url: str | URL,
+    upload_dir: str | Path,
+    pg_restore: str | None = None,
+    known_revisions: set[str] | None = None,
+    migrate=None,
+) -> Extracted:
     """Restore an archive into an empty database and upload folder, then ``migrate()``.
 
     Refuses a tampered archive, another dialect, a migration this code does not know, or a target

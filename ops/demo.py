@@ -24,9 +24,16 @@ STAFF = [
 
 
 def _user(username, name, role, **fields):
-    return auth_services.create_user(username=username, display_name=name, role=role, password=DEMO_PASSWORD,
-                                     email=f"{username}@yunfan-demo.cn", must_change_password=False, check_policy=False,
-                                     **fields)
+    return auth_services.create_user(
+        username=username,
+        display_name=name,
+        role=role,
+        password=DEMO_PASSWORD,
+        email=f"{username}@yunfan-demo.cn",
+        must_change_password=False,
+        check_policy=False,
+        **fields,
+    )
 
 
 def load_demo() -> dict:
@@ -86,7 +93,16 @@ def _clients_with_billable_contracts():
     from ops.clients.models import Client
     from ops.contracts.models import Contract
 
-    return list(db.session.scalars(
-        sa.select(Client).where(Client.id.in_(
-            sa.select(Contract.client_id).where(Contract.status.in_(("active", "expired", "terminated")))))
-        .order_by(Client.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Client)
+            .where(
+                Client.id.in_(
+                    sa.select(Contract.client_id).where(
+                        Contract.status.in_(("active", "expired", "terminated"))
+                    )
+                )
+            )
+            .order_by(Client.id)
+        )
+    )

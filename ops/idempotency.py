@@ -49,8 +49,11 @@ def new_key() -> str:
 
 def IdempotencyKeyField() -> HiddenField:  # noqa: N802  (used like a field class in a form body)
     """A hidden field holding a fresh random key each time the form is rendered."""
-    return HiddenField(_l("表单编号"), default=new_key,
-                       validators=[Optional(), Regexp(KEY_PATTERN, message=_l("表单已失效，请刷新页面后重新提交"))])
+    return HiddenField(
+        _l("表单编号"),
+        default=new_key,
+        validators=[Optional(), Regexp(KEY_PATTERN, message=_l("表单已失效，请刷新页面后重新提交"))],
+    )
 
 
 def claim(key: str | None, action: str, *, object_id: int | None = None, by=None) -> None:
@@ -65,6 +68,8 @@ def claim(key: str | None, action: str, *, object_id: int | None = None, by=None
         raise AlreadyRecorded(key)
     try:
         with db.session.begin_nested():  # a concurrent claim of the same key: the UNIQUE index decides
-            db.session.add(IdempotencyKey(key=key, action=action, object_id=object_id, user_id=getattr(by, "id", None)))
+            db.session.add(
+                IdempotencyKey(key=key, action=action, object_id=object_id, user_id=getattr(by, "id", None))
+            )
     except IntegrityError as exc:
         raise AlreadyRecorded(key) from exc

@@ -38,7 +38,9 @@ def next_value(kind: str, year: int) -> int:
             return value
         try:
             with db.session.begin_nested():
-                db.session.execute(sa.insert(table).values(kind=kind, year=year, last_value=1, updated_at=utcnow()))
+                db.session.execute(
+                    sa.insert(table).values(kind=kind, year=year, last_value=1, updated_at=utcnow())
+                )
             return 1
         except IntegrityError:
             continue  # another transaction created the row first: take the UPDATE path

@@ -31,7 +31,9 @@ def content_disposition(filename: str, *, as_attachment: bool = True, ascii_name
     """``attachment; filename="…"; filename*=UTF-8''…``: the ASCII name for old clients, the real one
     percent-encoded for the rest. ``ascii_name`` defaults to the name's ASCII characters."""
     kind = "attachment" if as_attachment else "inline"
-    fallback = ascii_name or "".join(c for c in filename if c.isascii() and c.isprintable() and c not in '"\\')
+    fallback = ascii_name or "".join(
+        c for c in filename if c.isascii() and c.isprintable() and c not in '"\\'
+    )
     fallback = fallback.strip() or "download"
     if fallback == filename:
         return f'{kind}; filename="{filename}"'

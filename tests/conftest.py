@@ -63,9 +63,13 @@ def _clean_tables(request):
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
         with _db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+                conn.execute(
+                    sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+                )
             else:
-                conn.execute(sa.text("UPDATE users SET client_id = NULL"))  # users <-> clients refer to each other
+                conn.execute(
+                    sa.text("UPDATE users SET client_id = NULL")
+                )  # users <-> clients refer to each other
                 for t in tables:
                     conn.execute(sa.text(f'DELETE FROM "{t}"'))
 
@@ -99,8 +103,14 @@ def make_user(db):
         username = username or f"{role}{counter['n']}"
         if role == "client" and "client_id" not in fields:
             fields["client_id"] = _default_client_id(db)
-        user = services.create_user(username=username, display_name=fields.pop("display_name", username),
-                                    role=role, password=password, must_change_password=False, **fields)
+        user = services.create_user(
+            username=username,
+            display_name=fields.pop("display_name", username),
+            role=role,
+            password=password,
+            must_change_password=False,
+            **fields,
+        )
         db.session.commit()
         return user
 
@@ -121,8 +131,9 @@ def _default_client_id(db):
 
 
 def login(client, username: str, password: str = PASSWORD, follow_redirects: bool = False):
-    return client.post("/login", data={"username": username, "password": password},
-                       follow_redirects=follow_redirects)
+    return client.post(
+        "/login", data={"username": username, "password": password}, follow_redirects=follow_redirects
+    )
 
 
 @pytest.fixture

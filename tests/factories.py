@@ -9,8 +9,13 @@ TAX_IDS = ("91350100M000100Y43", "91110108551385082Q", "91330106MA2B2QXY3M", "91
 
 def make_client(db, name: str = "北京晨光家居旗舰店", **fields) -> Client:
     shops = fields.pop("shops", [("tmall", name)])
-    client = Client(name=name, legal_name=fields.pop("legal_name", "北京晨光家居用品有限公司"),
-                    category=fields.pop("category", "家居家纺"), stage=fields.pop("stage", "lead"), **fields)
+    client = Client(
+        name=name,
+        legal_name=fields.pop("legal_name", "北京晨光家居用品有限公司"),
+        category=fields.pop("category", "家居家纺"),
+        stage=fields.pop("stage", "lead"),
+        **fields,
+    )
     for platform, shop_name in shops:
         client.shops.append(ClientShop(platform=platform, shop_name=shop_name))
     db.session.add(client)
@@ -19,10 +24,23 @@ def make_client(db, name: str = "北京晨光家居旗舰店", **fields) -> Clie
 
 
 def make_needs(db, client: Client, **fields) -> Needs:
-    values = dict(platform="tmall", scope="presales", shifts=["day"], avg_daily_consults=800,
-                  peak_daily_consults=2000, peak_hour_share_bp=1200, aht_seconds=180, concurrency=3,
-                  sl_target_bp=8000, sl_answer_seconds=30, avg_order_value_fen=25_000, inquiry_conversion_bp=2000,
-                  category=client.category or "家居家纺", complexity=3, sku_count=120)
+    values = dict(
+        platform="tmall",
+        scope="presales",
+        shifts=["day"],
+        avg_daily_consults=800,
+        peak_daily_consults=2000,
+        peak_hour_share_bp=1200,
+        aht_seconds=180,
+        concurrency=3,
+        sl_target_bp=8000,
+        sl_answer_seconds=30,
+        avg_order_value_fen=25_000,
+        inquiry_conversion_bp=2000,
+        category=client.category or "家居家纺",
+        complexity=3,
+        sku_count=120,
+    )
     values.update(fields)
     version = 1 + max((n.version for n in db.session.query(Needs).filter_by(client_id=client.id)), default=0)
     needs = Needs(client_id=client.id, version=version, **values)

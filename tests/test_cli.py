@@ -43,9 +43,8 @@ def test_backup_writes_an_archive_with_the_database(runner, db, make_user, tmp_p
     assert names[:2] == ["manifest.json", "manifest.sha256"]
     assert manifest["database"]["name"] in names and manifest["tables"]["users"] == 1
     if db.engine.dialect.name == "sqlite":
-        archive = tarfile.open(target)
-        archive.extract(manifest["database"]["name"], tmp_path, filter="data")
-        archive.close()
+        with tarfile.open(target) as archive:
+            archive.extract(manifest["database"]["name"], tmp_path, filter="data")
         with sqlite3.connect(tmp_path / manifest["database"]["name"]) as conn:
             assert conn.execute("SELECT username FROM users").fetchall() == [("boss",)]
     again = runner.invoke(args=["ops", "backup", str(target)])

@@ -40,10 +40,16 @@ class LoginForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     old_password = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码。"))])
     new_password = PasswordField(
-        _l("新密码"), validators=[DataRequired(_l("请输入新密码。")), PasswordPolicy()], description=PASSWORD_HINT
+        _l("新密码"),
+        validators=[DataRequired(_l("请输入新密码。")), PasswordPolicy()],
+        description=PASSWORD_HINT,
     )
     confirm = PasswordField(
-        _l("确认新密码"), validators=[DataRequired(_l("请再次输入新密码。")), EqualTo("new_password", _l("两次输入的新密码不一致。"))]
+        _l("确认新密码"),
+        validators=[
+            DataRequired(_l("请再次输入新密码。")),
+            EqualTo("new_password", _l("两次输入的新密码不一致。")),
+        ],
     )
     submit = SubmitField(_l("修改密码"))
 
@@ -67,6 +73,8 @@ class UserForm(FlaskForm):
     email = EmailField(_l("邮箱"), validators=[Optional(), Length(max=200)])
     phone = StringField(_l("手机"), validators=[Optional(), Length(max=30)])
     password = PasswordField(
-        _l("初始密码"), validators=[Optional(), PasswordPolicy(username_field="username")], description=PASSWORD_HINT
+        _l("初始密码"),
+        validators=[Optional(), PasswordPolicy(username_field="username")],
+        description=PASSWORD_HINT,
     )
     submit = SubmitField(_l("保存"))

@@ -24,7 +24,9 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(sa.String(30))
     role: Mapped[str] = mapped_column(sa.String(20), index=True)
     # A client user belongs to exactly one client; staff users leave it empty.
-    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id", ondelete="RESTRICT", use_alter=True), index=True)
+    client_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="RESTRICT", use_alter=True), index=True
+    )
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     is_active_user: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     must_change_password: Mapped[bool] = mapped_column(sa.Boolean, default=False)
@@ -39,7 +41,9 @@ class User(UserMixin, db.Model):
     client = relationship("Client", foreign_keys=[client_id])
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"]
+        )
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -18,8 +18,11 @@ require_roles_for_blueprint(admin_bp, ADMIN)
 
 
 def home_for(user) -> str:
-    return url_for("portal.index") if user.role == CLIENT and "portal.index" in current_app.view_functions \
+    return (
+        url_for("portal.index")
+        if user.role == CLIENT and "portal.index" in current_app.view_functions
         else url_for("main.index")
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -100,7 +103,9 @@ def index():
     stmt = sa.select(User).order_by(User.username)
     if q:
         like = f"%{q}%"
-        stmt = stmt.where(sa.or_(User.username.ilike(like), User.display_name.ilike(like), User.email.ilike(like)))
+        stmt = stmt.where(
+            sa.or_(User.username.ilike(like), User.display_name.ilike(like), User.email.ilike(like))
+        )
     if role in ROLES:
         stmt = stmt.where(User.role == role)
     if status == "active":
@@ -109,8 +114,17 @@ def index():
         stmt = stmt.where(User.is_active_user.is_(False))
     page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     clients = dict(client_choices())
-    return render_template("auth/users.html", page=page, q=q, role=role, status=status, roles=ROLES,
-                           role_labels=ROLE_LABELS, clients=clients, confirm=ConfirmForm())
+    return render_template(
+        "auth/users.html",
+        page=page,
+        q=q,
+        role=role,
+        status=status,
+        roles=ROLES,
+        role_labels=ROLE_LABELS,
+        clients=clients,
+        confirm=ConfirmForm(),
+    )
 
 
 @admin_bp.route("/new", methods=["GET", "POST"])
@@ -122,8 +136,12 @@ def create():
         else:
             try:
                 user = services.create_user(
-                    username=form.username.data, display_name=form.display_name.data, role=form.role.data,
-                    password=form.password.data, email=form.email.data, phone=form.phone.data,
+                    username=form.username.data,
+                    display_name=form.display_name.data,
+                    role=form.role.data,
+                    password=form.password.data,
+                    email=form.email.data,
+                    phone=form.phone.data,
                     client_id=form.client_id.data or None,
                 )
             except services.AccountError as exc:
@@ -145,8 +163,14 @@ def edit(user_id: int):
     del form.username  # the login name never changes
     if form.validate_on_submit():
         try:
-            services.update_user(user, display_name=form.display_name.data, role=form.role.data,
-                                 email=form.email.data, phone=form.phone.data, client_id=form.client_id.data or None)
+            services.update_user(
+                user,
+                display_name=form.display_name.data,
+                role=form.role.data,
+                email=form.email.data,
+                phone=form.phone.data,
+                client_id=form.client_id.data or None,
+            )
         except services.AccountError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
@@ -167,8 +191,12 @@ def set_active(user_id: int, action: str):
             flash(str(exc), "danger")
         else:
             db.session.commit()
-            flash(_("用户 %(u)s 已启用。", u=user.username) if action == "activate"
-                  else _("用户 %(u)s 已停用，其登录会话已失效。", u=user.username), "success")
+            flash(
+                _("用户 %(u)s 已启用。", u=user.username)
+                if action == "activate"
+                else _("用户 %(u)s 已停用，其登录会话已失效。", u=user.username),
+                "success",
+            )
     return redirect(url_for("users.index"))
 
 
@@ -178,8 +206,14 @@ def reset_password(user_id: int):
     if ConfirmForm().validate_on_submit():
         temporary = services.reset_password(user)
         db.session.commit()
-        flash(_("用户 %(u)s 的临时密码：%(p)s（只显示这一次，请转告本人，登录后需修改）", u=user.username, p=temporary),
-              "warning")
+        flash(
+            _(
+                "用户 %(u)s 的临时密码：%(p)s（只显示这一次，请转告本人，登录后需修改）",
+                u=user.username,
+                p=temporary,
+            ),
+            "warning",
+        )
     return redirect(url_for("users.edit", user_id=user.id))
 
 

@@ -81,7 +81,9 @@ def post_usage():
     db.session.commit()  # the token's last use, whatever the batch's fate
 
     try:
-        payload = json.loads(request.get_data(cache=False), parse_float=Decimal, parse_int=HugeNumber.parse_int)
+        payload = json.loads(
+            request.get_data(cache=False), parse_float=Decimal, parse_int=HugeNumber.parse_int
+        )
     except RecursionError:
         return problem(400, "请求体的 JSON 嵌套过深。")
     except (UnicodeDecodeError, ValueError) as exc:

@@ -18,7 +18,9 @@ class UsageDaily(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("client_id", "day", "platform"),
         sa.CheckConstraint(_in("platform", PLATFORM_CODES), name="platform_known"),
-        sa.CheckConstraint("consults >= 0 AND valid_consults >= 0 AND valid_consults <= consults", name="consults_valid"),
+        sa.CheckConstraint(
+            "consults >= 0 AND valid_consults >= 0 AND valid_consults <= consults", name="consults_valid"
+        ),
         sa.CheckConstraint("served_gmv_fen >= 0 AND refunds_fen >= 0", name="money_non_negative"),
     )
 
@@ -65,7 +67,9 @@ class ApiToken(db.Model):
     name: Mapped[str] = mapped_column(sa.String(100))
     prefix: Mapped[str] = mapped_column(sa.String(12), index=True)  # shown in lists to recognise a token
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id", ondelete="CASCADE"))  # None = staff
+    client_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="CASCADE")
+    )  # None = staff
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -131,11 +135,17 @@ class Invoice(db.Model):
     payments: Mapped[list["Payment"]] = relationship(
         back_populates="invoice", cascade="all, delete-orphan", order_by="Payment.paid_on"
     )
-    credit_notes: Mapped[list["CreditNote"]] = relationship(back_populates="invoice", order_by="CreditNote.id")
+    credit_notes: Mapped[list["CreditNote"]] = relationship(
+        back_populates="invoice", order_by="CreditNote.id"
+    )
 
     @property
     def balance_fen(self) -> int:
-        return self.total_fen - self.paid_fen - sum(c.total_fen for c in self.credit_notes if c.status == "issued")
+        return (
+            self.total_fen
+            - self.paid_fen
+            - sum(c.total_fen for c in self.credit_notes if c.status == "issued")
+        )
 
 
 class InvoiceLine(db.Model):
@@ -144,7 +154,9 @@ class InvoiceLine(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(sa.Integer, default=0)
-    kind: Mapped[str] = mapped_column(sa.String(20))  # seat, base, commission, consult, minimum, extra, kpi, deposit, true_up, adjustment
+    kind: Mapped[str] = mapped_column(
+        sa.String(20)
+    )  # seat, base, commission, consult, minimum, extra, kpi, deposit, true_up, adjustment
     description: Mapped[str] = mapped_column(sa.String(300))
     quantity: Mapped[str] = mapped_column(sa.String(30), default="1")  # a decimal as text (days, consults …)
     unit: Mapped[str] = mapped_column(sa.String(20), default="")

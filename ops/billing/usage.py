@@ -332,7 +332,7 @@ class DuplicateCheck:
         return UsageError(row_number, column, f"与第 {first} 行重复（同一客户、日期、平台只能有一行）")
 
 
-def iter_usage_csv(lines, *, today: date | None = None):
+def iter_usage_csv(lines, *, today: date | None = None):  # noqa: C901  (to split: issue 12)
     """Stream a CSV export: yields each data row as a ``UsageRow``, or its ``UsageError`` items.
 
     ``lines`` is any iterable of text lines with their line ends (a text file opened with
@@ -369,7 +369,9 @@ def iter_usage_csv(lines, *, today: date | None = None):
             columns[position] = field
             labels[field] = raw.strip()
     if "client_id" not in labels and "client" not in labels:
-        header_errors.append(UsageError(1, "客户编号/客户名称", "缺少客户列：至少需要“客户编号”或“客户名称”之一"))
+        header_errors.append(
+            UsageError(1, "客户编号/客户名称", "缺少客户列：至少需要“客户编号”或“客户名称”之一")
+        )
     for field in ("date", "platform", "consults", "valid_consults"):
         if field not in labels:
             header_errors.append(UsageError(1, FIELDS[field][0], "缺少必填列"))

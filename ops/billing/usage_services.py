@@ -118,7 +118,9 @@ class _Importer:
 
     def _name_of(self, client_id: int) -> str | None:
         if client_id not in self.name_by_id:
-            self.name_by_id[client_id] = db.session.scalar(sa.select(Client.name).where(Client.id == client_id))
+            self.name_by_id[client_id] = db.session.scalar(
+                sa.select(Client.name).where(Client.id == client_id)
+            )
         return self.name_by_id[client_id]
 
     def _ids_named(self, name: str) -> list[int]:
@@ -152,11 +154,15 @@ class _Importer:
         matches = self._ids_named(row.client_name)
         if not matches:
             self.error(
-                UsageError(row.row, CLIENT_NAME_COLUMN, f"找不到客户“{row.client_name}”（名称须与系统中完全一致）")
+                UsageError(
+                    row.row, CLIENT_NAME_COLUMN, f"找不到客户“{row.client_name}”（名称须与系统中完全一致）"
+                )
             )
             return None
         if len(matches) > 1:
-            self.error(UsageError(row.row, CLIENT_NAME_COLUMN, f"有多个客户名为“{row.client_name}”，请改用客户编号"))
+            self.error(
+                UsageError(row.row, CLIENT_NAME_COLUMN, f"有多个客户名为“{row.client_name}”，请改用客户编号")
+            )
             return None
         return matches[0]
 
@@ -168,7 +174,9 @@ class _Importer:
         key = ((client_id << 24 | row.day.toordinal()) << 3) | _PLATFORM_INDEX[row.platform]
         first = self.first_row.setdefault(key, row.row)
         if first != row.row:
-            self.error(UsageError(row.row, DATE_COLUMN, f"与第 {first} 行重复（同一客户、日期、平台只能有一行）"))
+            self.error(
+                UsageError(row.row, DATE_COLUMN, f"与第 {first} 行重复（同一客户、日期、平台只能有一行）")
+            )
             return
         if self.error_count:
             return  # nothing will be stored: only keep looking for problems
@@ -208,7 +216,13 @@ class _Importer:
             current = stored.get((client_id, row.day, row.platform))
             if current is None:
                 inserts.append(
-                    {"client_id": client_id, "day": row.day, "platform": row.platform, "updated_at": self.now, **values}
+                    {
+                        "client_id": client_id,
+                        "day": row.day,
+                        "platform": row.platform,
+                        "updated_at": self.now,
+                        **values,
+                    }
                 )
             elif all(getattr(current, c) == values[c] for c in VALUE_COLUMNS):
                 self.unchanged += 1

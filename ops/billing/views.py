@@ -348,7 +348,10 @@ def credit_note(invoice_id: int):
         return _back(invoice)
     try:
         note = services.create_credit_note(
-            invoice, form.amount.data, form.reason.data, by=current_user,
+            invoice,
+            form.amount.data,
+            form.reason.data,
+            by=current_user,
             idempotency_key=form.idempotency_key.data,
         )  # commits
     except AlreadyRecorded:

@@ -28,7 +28,9 @@ class Client(db.Model):
     bank_account: Mapped[str] = mapped_column(sa.String(50), default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)  # list sort
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )  # list sort
 
     owner = relationship("User", foreign_keys=[owner_id])
     shops: Mapped[list["ClientShop"]] = relationship(
@@ -97,7 +99,9 @@ class Needs(db.Model):
     shifts: Mapped[list] = mapped_column(sa.JSON, default=list)  # shift codes, e.g. ["day", "evening"]
     avg_daily_consults: Mapped[int] = mapped_column(sa.Integer)
     peak_daily_consults: Mapped[int | None] = mapped_column(sa.Integer)
-    peak_hour_share_bp: Mapped[int | None] = mapped_column(sa.Integer)  # share of a day's consults in its peak hour
+    peak_hour_share_bp: Mapped[int | None] = mapped_column(
+        sa.Integer
+    )  # share of a day's consults in its peak hour
     aht_seconds: Mapped[int | None] = mapped_column(sa.Integer)  # average handle time
     concurrency: Mapped[int | None] = mapped_column(sa.Integer)  # chats one agent handles at once
     sl_target_bp: Mapped[int | None] = mapped_column(sa.Integer)  # e.g. 8000 = 80 % ...

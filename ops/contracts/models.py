@@ -15,8 +15,14 @@ BILLING_CYCLES = ("monthly", "quarterly")
 BILLING_TIMINGS = ("in_advance", "in_arrears")
 DUE_RULES = ("day_of_next_month", "net_days")
 INVOICE_TYPES = ("normal", "special")
-KPI_METRICS = ("first_response_seconds", "avg_response_seconds", "reply_3min_rate", "inquiry_conversion",
-               "satisfaction", "dispute_refund_rate")
+KPI_METRICS = (
+    "first_response_seconds",
+    "avg_response_seconds",
+    "reply_3min_rate",
+    "inquiry_conversion",
+    "satisfaction",
+    "dispute_refund_rate",
+)
 KPI_COMPARISONS = ("lte", "gte")
 DEDUCTION_KINDS = ("percent", "fixed")
 
@@ -51,8 +57,13 @@ class Contract(db.Model):
         sa.Index("ix_contracts_status_end", "status", "end_on"),
         # One quote, at most one contract that is not terminated (create_from_quote locks the quote;
         # this is the database's backstop). Partial on both SQLite and PostgreSQL.
-        sa.Index("uq_contracts_quote_live", "quote_id", unique=True, sqlite_where=sa.text(LIVE_CONTRACT_SQL),
-                 postgresql_where=sa.text(LIVE_CONTRACT_SQL)),
+        sa.Index(
+            "uq_contracts_quote_live",
+            "quote_id",
+            unique=True,
+            sqlite_where=sa.text(LIVE_CONTRACT_SQL),
+            postgresql_where=sa.text(LIVE_CONTRACT_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,7 +119,9 @@ class Contract(db.Model):
     deposit_settled_reference: Mapped[str] = mapped_column(sa.String(200), default="")
 
     # KPI assessment (clauses in contract_kpis)
-    kpi_cap_bp: Mapped[int] = mapped_column(sa.Integer, default=2000)  # all deductions ≤ 20 % of the period's fee
+    kpi_cap_bp: Mapped[int] = mapped_column(
+        sa.Integer, default=2000
+    )  # all deductions ≤ 20 % of the period's fee
     breakin_months: Mapped[int] = mapped_column(sa.Integer, default=1)  # first month(s) not assessed
 
     # Signed copy (PDF stored outside the web root under a random name)

@@ -2,8 +2,13 @@
 
 from ops.i18n import N_
 
-CONTRACT_LABELS = {"draft": N_("草稿"), "pending_signature": N_("待签署"), "active": N_("生效中"), "expired": N_("已到期"),
-                   "terminated": N_("已终止")}
+CONTRACT_LABELS = {
+    "draft": N_("草稿"),
+    "pending_signature": N_("待签署"),
+    "active": N_("生效中"),
+    "expired": N_("已到期"),
+    "terminated": N_("已终止"),
+}
 CONTRACT_TRANSITIONS = {
     "draft": {"pending_signature"},
     "pending_signature": {"active", "draft"},
@@ -12,8 +17,14 @@ CONTRACT_TRANSITIONS = {
     "terminated": set(),
 }
 
-DEPOSIT_LABELS = {"none": N_("无定金"), "due": N_("待收"), "received": N_("已收"), "applied": N_("已抵扣"), "refunded": N_("已退还"),
-                  "forfeited": N_("已没收")}
+DEPOSIT_LABELS = {
+    "none": N_("无定金"),
+    "due": N_("待收"),
+    "received": N_("已收"),
+    "applied": N_("已抵扣"),
+    "refunded": N_("已退还"),
+    "forfeited": N_("已没收"),
+}
 DEPOSIT_TRANSITIONS = {
     "none": set(),
     "due": {"received"},

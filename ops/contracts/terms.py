@@ -26,22 +26,86 @@ COMPARISONS = {"lte": "不高于", "gte": "不低于"}
 
 # Presets from DOMAIN.md ("Contract terms seen"); staff pick them and edit the figures.
 KPI_PRESETS = [
-    {"key": "frt30", "label": "首次响应 ≤ 30 秒，未达标扣当月服务费 5%", "metric": "first_response_seconds",
-     "comparison": "lte", "threshold": 30, "deduction_kind": "percent", "deduction_bp": 500, "deduction_fen": 0},
-    {"key": "art60", "label": "平均响应 ≤ 60 秒，未达标扣当月服务费 5%", "metric": "avg_response_seconds",
-     "comparison": "lte", "threshold": 60, "deduction_kind": "percent", "deduction_bp": 500, "deduction_fen": 0},
-    {"key": "reply90", "label": "3分钟回复率 ≥ 90%（延迟率超 10%），未达标扣 5%", "metric": "reply_3min_rate",
-     "comparison": "gte", "threshold": 9000, "deduction_kind": "percent", "deduction_bp": 500, "deduction_fen": 0},
-    {"key": "reply80", "label": "3分钟回复率 ≥ 80%（延迟率超 20%），未达标扣 15%", "metric": "reply_3min_rate",
-     "comparison": "gte", "threshold": 8000, "deduction_kind": "percent", "deduction_bp": 1500, "deduction_fen": 0},
-    {"key": "conv15", "label": "询单转化率 ≥ 15%，未达标扣 5%", "metric": "inquiry_conversion",
-     "comparison": "gte", "threshold": 1500, "deduction_kind": "percent", "deduction_bp": 500, "deduction_fen": 0},
-    {"key": "sat90", "label": "好评率/满意度 ≥ 90%，未达标扣 ¥1,000", "metric": "satisfaction",
-     "comparison": "gte", "threshold": 9000, "deduction_kind": "fixed", "deduction_bp": 0, "deduction_fen": 100_000},
-    {"key": "jdsat80", "label": "京东：月满意度 ≥ 80%，未达标扣 5%", "metric": "satisfaction",
-     "comparison": "gte", "threshold": 8000, "deduction_kind": "percent", "deduction_bp": 500, "deduction_fen": 0},
-    {"key": "dispute", "label": "纠纷退款率 ≤ 1%，未达标扣 5%", "metric": "dispute_refund_rate",
-     "comparison": "lte", "threshold": 100, "deduction_kind": "percent", "deduction_bp": 500, "deduction_fen": 0},
+    {
+        "key": "frt30",
+        "label": "首次响应 ≤ 30 秒，未达标扣当月服务费 5%",
+        "metric": "first_response_seconds",
+        "comparison": "lte",
+        "threshold": 30,
+        "deduction_kind": "percent",
+        "deduction_bp": 500,
+        "deduction_fen": 0,
+    },
+    {
+        "key": "art60",
+        "label": "平均响应 ≤ 60 秒，未达标扣当月服务费 5%",
+        "metric": "avg_response_seconds",
+        "comparison": "lte",
+        "threshold": 60,
+        "deduction_kind": "percent",
+        "deduction_bp": 500,
+        "deduction_fen": 0,
+    },
+    {
+        "key": "reply90",
+        "label": "3分钟回复率 ≥ 90%（延迟率超 10%），未达标扣 5%",
+        "metric": "reply_3min_rate",
+        "comparison": "gte",
+        "threshold": 9000,
+        "deduction_kind": "percent",
+        "deduction_bp": 500,
+        "deduction_fen": 0,
+    },
+    {
+        "key": "reply80",
+        "label": "3分钟回复率 ≥ 80%（延迟率超 20%），未达标扣 15%",
+        "metric": "reply_3min_rate",
+        "comparison": "gte",
+        "threshold": 8000,
+        "deduction_kind": "percent",
+        "deduction_bp": 1500,
+        "deduction_fen": 0,
+    },
+    {
+        "key": "conv15",
+        "label": "询单转化率 ≥ 15%，未达标扣 5%",
+        "metric": "inquiry_conversion",
+        "comparison": "gte",
+        "threshold": 1500,
+        "deduction_kind": "percent",
+        "deduction_bp": 500,
+        "deduction_fen": 0,
+    },
+    {
+        "key": "sat90",
+        "label": "好评率/满意度 ≥ 90%，未达标扣 ¥1,000",
+        "metric": "satisfaction",
+        "comparison": "gte",
+        "threshold": 9000,
+        "deduction_kind": "fixed",
+        "deduction_bp": 0,
+        "deduction_fen": 100_000,
+    },
+    {
+        "key": "jdsat80",
+        "label": "京东：月满意度 ≥ 80%，未达标扣 5%",
+        "metric": "satisfaction",
+        "comparison": "gte",
+        "threshold": 8000,
+        "deduction_kind": "percent",
+        "deduction_bp": 500,
+        "deduction_fen": 0,
+    },
+    {
+        "key": "dispute",
+        "label": "纠纷退款率 ≤ 1%，未达标扣 5%",
+        "metric": "dispute_refund_rate",
+        "comparison": "lte",
+        "threshold": 100,
+        "deduction_kind": "percent",
+        "deduction_bp": 500,
+        "deduction_fen": 0,
+    },
 ]
 PRESETS_BY_KEY = {p["key"]: p for p in KPI_PRESETS}
 
@@ -50,11 +114,16 @@ def format_threshold(metric: str, threshold: int) -> str:
     return format_bp(threshold) if metric in RATE_METRICS else f"{threshold} 秒"
 
 
-def describe_kpi(metric: str, comparison: str, threshold: int, deduction_kind: str, deduction_bp: int,
-                 deduction_fen: int) -> str:
+def describe_kpi(
+    metric: str, comparison: str, threshold: int, deduction_kind: str, deduction_bp: int, deduction_fen: int
+) -> str:
     """One line a client reads, e.g. "首次响应时间不高于 30 秒；未达标扣当期服务费 5%"."""
     label = METRICS[metric][0]
-    deduction = f"扣当期服务费 {format_bp(deduction_bp)}" if deduction_kind == "percent" else f"扣 {format_fen(deduction_fen)}"
+    deduction = (
+        f"扣当期服务费 {format_bp(deduction_bp)}"
+        if deduction_kind == "percent"
+        else f"扣 {format_fen(deduction_fen)}"
+    )
     return f"{label}{COMPARISONS[comparison]} {format_threshold(metric, threshold)}；未达标{deduction}"
 
 
@@ -77,15 +146,27 @@ def freeze_terms(quote_terms: dict, extras_catalogue: dict | None = None) -> dic
         for m in (*base_multipliers, s.get("shift_bp", 10_000)):
             amount = amount * m / 10_000
         amount = amount * (10_000 - discount) / 10_000
-        seats.append({"scope": s["scope"], "shift": s["shift"], "seats": s["seats"], "monthly_rate_fen": round_fen(amount)})
+        seats.append(
+            {
+                "scope": s["scope"],
+                "shift": s["shift"],
+                "seats": s["seats"],
+                "monthly_rate_fen": round_fen(amount),
+            }
+        )
     consult_multiplier = Decimal(10_000)
     for m in base_multipliers:
         consult_multiplier = consult_multiplier * m / 10_000
     consult_multiplier = consult_multiplier * (10_000 - discount) / 10_000
     commission = round_fen(Decimal(quote_terms.get("commission_rate_bp", 0)) * (10_000 - discount) / 10_000)
     extras = [
-        {"code": e.get("code", ""), "label": e["label"], "unit": e["unit"], "quantity": e["quantity"],
-         "unit_price_fen": _discounted(e["unit_price_fen"], discount)}
+        {
+            "code": e.get("code", ""),
+            "label": e["label"],
+            "unit": e["unit"],
+            "quantity": e["quantity"],
+            "unit_price_fen": _discounted(e["unit_price_fen"], discount),
+        }
         for e in quote_terms.get("extras", [])
     ]
     return {
@@ -93,26 +174,33 @@ def freeze_terms(quote_terms: dict, extras_catalogue: dict | None = None) -> dic
         "seats": seats,
         "commission_rate_bp": commission,
         "commission_base": COMMISSION_BASE_DEFAULT if quote_terms["model"] == "base_commission" else "",
-        "tier_mode": quote_terms.get("tier_mode", "graduated") if quote_terms["model"] == "per_consult" else "",
+        "tier_mode": quote_terms.get("tier_mode", "graduated")
+        if quote_terms["model"] == "per_consult"
+        else "",
         "tiers": quote_terms.get("tiers", []) if quote_terms["model"] == "per_consult" else [],
-        "consult_multiplier_bp": round_fen(consult_multiplier) if quote_terms["model"] == "per_consult" else 10_000,
-        "monthly_minimum_fen": quote_terms.get("monthly_minimum_fen", 0) if quote_terms["model"] == "per_consult" else 0,
+        "consult_multiplier_bp": round_fen(consult_multiplier)
+        if quote_terms["model"] == "per_consult"
+        else 10_000,
+        "monthly_minimum_fen": quote_terms.get("monthly_minimum_fen", 0)
+        if quote_terms["model"] == "per_consult"
+        else 0,
         "extras": extras,
         "discount_bp": discount,
         "extras_catalogue": extras_catalogue or {},
     }
 
 
-def validate_terms(terms: dict) -> list[str]:
+def validate_terms(terms: dict) -> list[str]:  # noqa: C901  (to split: issue 12)
     """Every problem in the pricing terms billing reads, in Chinese (empty list = valid)."""
     errors: list[str] = []
     model = terms.get("model")
     if model not in pricing.MODELS:
         return ["计价模式无效"]
     seats = terms.get("seats") or []
-    if model in ("fixed_seat", "base_commission"):
-        if not seats or sum(s.get("seats", 0) for s in seats) <= 0:
-            errors.append("该计价模式至少需要 1 个席位")
+    if model in ("fixed_seat", "base_commission") and (
+        not seats or sum(s.get("seats", 0) for s in seats) <= 0
+    ):
+        errors.append("该计价模式至少需要 1 个席位")
     for i, s in enumerate(seats, 1):
         if s.get("scope") not in pricing.SCOPES or s.get("shift") not in pricing.SHIFTS:
             errors.append(f"第 {i} 行席位的服务范围或班次无效")
@@ -139,14 +227,19 @@ def validate_terms(terms: dict) -> list[str]:
     if not isinstance(minimum, int) or minimum < 0:
         errors.append("月度最低消费必须是不小于 0 的金额")
     for i, e in enumerate(terms.get("extras") or [], 1):
-        if not isinstance(e.get("quantity"), int) or e["quantity"] < 0 or not isinstance(e.get("unit_price_fen"), int) \
-                or e["unit_price_fen"] < 0:
+        if (
+            not isinstance(e.get("quantity"), int)
+            or e["quantity"] < 0
+            or not isinstance(e.get("unit_price_fen"), int)
+            or e["unit_price_fen"] < 0
+        ):
             errors.append(f"第 {i} 项附加费的数量或单价无效")
     return errors
 
 
-def validate_kpi(metric: str, comparison: str, threshold: int, deduction_kind: str, deduction_bp: int,
-                 deduction_fen: int) -> list[str]:
+def validate_kpi(
+    metric: str, comparison: str, threshold: int, deduction_kind: str, deduction_bp: int, deduction_fen: int
+) -> list[str]:
     errors = []
     if metric not in METRICS:
         errors.append("考核指标无效")

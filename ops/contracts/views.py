@@ -437,7 +437,11 @@ def deposit_receive(contract_id: int):
     return _run(
         contract,
         lambda: services.receive_deposit(
-            contract, form.amount.data, form.received_on.data, form.reference.data, by=current_user,
+            contract,
+            form.amount.data,
+            form.received_on.data,
+            form.reference.data,
+            by=current_user,
             idempotency_key=form.idempotency_key.data,
         ),
         _("定金到账已登记。"),
@@ -455,7 +459,11 @@ def deposit_settle(contract_id: int):
     return _run(
         contract,
         lambda: services.settle_deposit(
-            contract, form.outcome.data, form.settled_on.data, form.reference.data or "", by=current_user,
+            contract,
+            form.outcome.data,
+            form.settled_on.data,
+            form.reference.data or "",
+            by=current_user,
             idempotency_key=form.idempotency_key.data,
         ),
         _("定金已结清。"),

@@ -688,8 +688,11 @@ def rotate_vault_key(*, by=None) -> int:
                 failed.append(credential.id)
         if failed:
             raise vault.VaultError(
-                _("%(n)s 个凭据无法用当前密钥解密（编号 %(ids)s），未做任何改动。",
-                  n=len(failed), ids=", ".join(str(i) for i in failed[:20]))
+                _(
+                    "%(n)s 个凭据无法用当前密钥解密（编号 %(ids)s），未做任何改动。",
+                    n=len(failed),
+                    ids=", ".join(str(i) for i in failed[:20]),
+                )
             )
         for credential in credentials:
             credential.password_ciphertext = vault.rotate(credential.password_ciphertext)
@@ -698,8 +701,10 @@ def rotate_vault_key(*, by=None) -> int:
             "vault.key_rotated",
             object_type="credentials",
             summary=_("凭据加密密钥轮换：%(n)s 个凭据已用新密钥重新加密", n=len(credentials)),
-            after={"credentials": len(credentials),
-                   "keys_configured": len(vault.key_list(current_app.config.get("VAULT_KEY")))},
+            after={
+                "credentials": len(credentials),
+                "keys_configured": len(vault.key_list(current_app.config.get("VAULT_KEY"))),
+            },
             actor=by,
         )
     return len(credentials)

@@ -176,7 +176,7 @@ def tiered_amount(quantity: int, tiers: Sequence[Tier], mode: str) -> Decimal:
 
 
 def _decimal_from_data(value: object, what: str, position: int) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise ValueError(f'第 {position} 档的{what}必须用字符串或整数表示（如 "0.50"），不能用浮点数')
     if isinstance(value, Decimal):
         return value
@@ -335,7 +335,7 @@ def _require_multiplier(value: object, label: str) -> None:
         raise ValueError(f"{label}系数超出范围：应在 1 到 {MAX_MULTIPLIER_BP} 基点之间（10000 = 1.00）")
 
 
-def _validate_terms(terms: QuoteTerms) -> None:
+def _validate_terms(terms: QuoteTerms) -> None:  # noqa: C901  (to split: issue 12)
     if not isinstance(terms, QuoteTerms):
         raise ValueError("报价条件格式不正确")
     if terms.model not in MODELS:
@@ -373,9 +373,10 @@ def _validate_terms(terms: QuoteTerms) -> None:
             raise ValueError("附加项单位必须是文字")
         _require_int(extra.quantity, f"附加项“{extra.label}”的数量")
         _require_int(extra.unit_price_fen, f"附加项“{extra.label}”的单价")
-    if terms.model in ("fixed_seat", "base_commission"):
-        if not terms.seats or sum(seat.seats for seat in terms.seats) == 0:
-            raise ValueError(f"{MODELS[terms.model]}模式至少需要一个席位")
+    if terms.model in ("fixed_seat", "base_commission") and (
+        not terms.seats or sum(seat.seats for seat in terms.seats) == 0
+    ):
+        raise ValueError(f"{MODELS[terms.model]}模式至少需要一个席位")
     if terms.model == "base_commission" and terms.commission_rate_bp <= 0:
         raise ValueError("底薪+提成模式的提成比例必须大于 0")
     if terms.model == "per_consult":

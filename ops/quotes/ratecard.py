@@ -26,7 +26,14 @@ from ops.quotes import pricing, staffing
 SAMPLE_LABEL = "示例默认价目：依据公开市场报价区间整理，仅供参考，请按本公司实际价格修改后发布"
 
 PLATFORM_CODES = ("taobao", "tmall", "jd", "pdd", "kuaishou", "douyin")
-PLATFORM_NAMES = {"taobao": "淘宝", "tmall": "天猫", "jd": "京东", "pdd": "拼多多", "kuaishou": "快手", "douyin": "抖音"}
+PLATFORM_NAMES = {
+    "taobao": "淘宝",
+    "tmall": "天猫",
+    "jd": "京东",
+    "pdd": "拼多多",
+    "kuaishou": "快手",
+    "douyin": "抖音",
+}
 SCOPE_CODES = tuple(pricing.SCOPES)
 SHIFT_CODES = tuple(pricing.SHIFTS)
 EXTRA_LABELS = {
@@ -51,10 +58,25 @@ DEFAULT_RATE_CARD: dict = {
     },
     "multipliers": {
         "complexity": {"1": 9_500, "2": 10_000, "3": 10_500, "4": 11_000, "5": 12_000},
-        "platform": {"taobao": 10_000, "tmall": 10_000, "jd": 10_000, "pdd": 8_300, "kuaishou": 9_500, "douyin": 10_000},
+        "platform": {
+            "taobao": 10_000,
+            "tmall": 10_000,
+            "jd": 10_000,
+            "pdd": 8_300,
+            "kuaishou": 9_500,
+            "douyin": 10_000,
+        },
         "category": {
-            "服饰鞋包": 10_000, "美妆个护": 10_500, "食品生鲜": 10_000, "母婴玩具": 10_500, "家居家纺": 10_000,
-            "3C数码": 11_500, "家用电器": 11_500, "运动户外": 10_000, "珠宝配饰": 11_000, "医药保健": 12_000,
+            "服饰鞋包": 10_000,
+            "美妆个护": 10_500,
+            "食品生鲜": 10_000,
+            "母婴玩具": 10_500,
+            "家居家纺": 10_000,
+            "3C数码": 11_500,
+            "家用电器": 11_500,
+            "运动户外": 10_000,
+            "珠宝配饰": 11_000,
+            "医药保健": 12_000,
         },
         "shift": {"day": 10_000, "evening": 13_000, "night": 13_000, "full": 20_000},
     },
@@ -74,7 +96,11 @@ DEFAULT_RATE_CARD: dict = {
         {"up_to": None, "unit_price": "0", "flat_fee": "4500"},
     ],
     "commission": {"min_bp": 100, "default_bp": 200, "max_bp": 400},
-    "extras_fen": {"extra_subaccount_month": 20_000, "holiday_person_day": 20_000, "temp_person_shift_day": 30_000},
+    "extras_fen": {
+        "extra_subaccount_month": 20_000,
+        "holiday_person_day": 20_000,
+        "temp_person_shift_day": 30_000,
+    },
     "monthly_minimum_fen": 150_000,
     "consults_per_agent_day": 200,
     "discount_threshold_bp": 1_000,
@@ -91,7 +117,7 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def validate_rate_card(data: dict) -> list[str]:
+def validate_rate_card(data: dict) -> list[str]:  # noqa: C901  (to split: issue 12)
     """Every problem with a rate card, in Chinese; an empty list means it can be published."""
     errors: list[str] = []
 
@@ -101,7 +127,9 @@ def validate_rate_card(data: dict) -> list[str]:
             for shift in SHIFT_CODES:
                 value = (grid.get(scope) or {}).get(shift)
                 if not _is_int(value) or value < 0:
-                    errors.append(f"{label}：{pricing.SCOPES[scope]}{pricing.SHIFTS[shift]}的月价必须是不小于 0 的金额")
+                    errors.append(
+                        f"{label}：{pricing.SCOPES[scope]}{pricing.SHIFTS[shift]}的月价必须是不小于 0 的金额"
+                    )
 
     money_grid("seat_rates_fen", "席位价")
     money_grid("base_rates_fen", "底薪")
@@ -127,14 +155,20 @@ def validate_rate_card(data: dict) -> list[str]:
             errors.append(f"{label}：{exc}")
     commission = data.get("commission") or {}
     low, default, high = (commission.get(k) for k in ("min_bp", "default_bp", "max_bp"))
-    if not all(_is_int(v) and 0 <= v <= pricing.MAX_PERCENT_BP for v in (low, default, high)) or not low <= default <= high:
+    if (
+        not all(_is_int(v) and 0 <= v <= pricing.MAX_PERCENT_BP for v in (low, default, high))
+        or not low <= default <= high
+    ):
         errors.append("提成比例必须满足 0% ≤ 最低 ≤ 默认 ≤ 最高 ≤ 100%")
     extras = data.get("extras_fen") or {}
     for key, (label, _unit) in EXTRA_LABELS.items():
         if not _is_int(extras.get(key)) or extras.get(key) < 0:
             errors.append(f"附加费“{label}”必须是不小于 0 的金额")
-    for key, label, minimum in (("monthly_minimum_fen", "月度最低消费", 0), ("consults_per_agent_day", "每人每天咨询量", 1),
-                                ("default_valid_days", "报价有效天数", 1)):
+    for key, label, minimum in (
+        ("monthly_minimum_fen", "月度最低消费", 0),
+        ("consults_per_agent_day", "每人每天咨询量", 1),
+        ("default_valid_days", "报价有效天数", 1),
+    ):
         if not _is_int(data.get(key)) or data.get(key) < minimum:
             errors.append(f"{label}必须是不小于 {minimum} 的整数")
     threshold = data.get("discount_threshold_bp")
@@ -189,8 +223,12 @@ def build_terms(needs: NeedsInput, card: dict, model: str) -> tuple[dict, list[s
     for shift in shifts:
         result = staffing.recommend_seats(
             needs.avg_daily_consults if _has_erlang_inputs(needs) else per_shift_consults,
-            needs.peak_hour_share_bp, needs.aht_seconds, needs.concurrency, needs.sl_target_bp,
-            needs.sl_answer_seconds, card["consults_per_agent_day"],
+            needs.peak_hour_share_bp,
+            needs.aht_seconds,
+            needs.concurrency,
+            needs.sl_target_bp,
+            needs.sl_answer_seconds,
+            card["consults_per_agent_day"],
         )
         presales = max(result.seats, 1 if needs.avg_daily_consults > 0 else 0)
         explanations.append(f"{pricing.SHIFTS[shift]}：{result.explanation}")
@@ -204,11 +242,15 @@ def build_terms(needs: NeedsInput, card: dict, model: str) -> tuple[dict, list[s
         else:
             scopes = [("presales", presales)]
         for scope, count in scopes:
-            seats.append({
-                "scope": scope, "shift": shift, "seats": count,
-                "monthly_rate_fen": card[rates_key][scope][shift],
-                "shift_bp": multipliers["shift"].get(shift, 10_000),
-            })
+            seats.append(
+                {
+                    "scope": scope,
+                    "shift": shift,
+                    "seats": count,
+                    "monthly_rate_fen": card[rates_key][scope][shift],
+                    "shift_bp": multipliers["shift"].get(shift, 10_000),
+                }
+            )
     terms = {
         "model": model,
         "seats": seats if model != "per_consult" else [],
@@ -234,16 +276,28 @@ def build_terms(needs: NeedsInput, card: dict, model: str) -> tuple[dict, list[s
 
 
 def _has_erlang_inputs(needs: NeedsInput) -> bool:
-    return all(v and v > 0 for v in (needs.peak_hour_share_bp, needs.aht_seconds, needs.concurrency,
-                                     needs.sl_target_bp, needs.sl_answer_seconds))
+    return all(
+        v and v > 0
+        for v in (
+            needs.peak_hour_share_bp,
+            needs.aht_seconds,
+            needs.concurrency,
+            needs.sl_target_bp,
+            needs.sl_answer_seconds,
+        )
+    )
 
 
 def terms_to_pricing(terms: dict) -> pricing.QuoteTerms:
     """JSON terms (as stored on a quote or contract) -> ``pricing.QuoteTerms``."""
     return pricing.QuoteTerms(
         model=terms["model"],
-        seats=tuple(pricing.SeatRequest(s["scope"], s["shift"], s["seats"], s["monthly_rate_fen"], s.get("shift_bp", 10_000))
-                    for s in terms.get("seats", [])),
+        seats=tuple(
+            pricing.SeatRequest(
+                s["scope"], s["shift"], s["seats"], s["monthly_rate_fen"], s.get("shift_bp", 10_000)
+            )
+            for s in terms.get("seats", [])
+        ),
         complexity=terms.get("complexity", 3),
         complexity_bp=terms.get("complexity_bp", 10_000),
         category=terms.get("category", ""),
@@ -257,15 +311,27 @@ def terms_to_pricing(terms: dict) -> pricing.QuoteTerms:
         tiers=pricing.tiers_from_data(terms["tiers"]) if terms.get("tiers") else (),
         tier_mode=terms.get("tier_mode", "graduated"),
         monthly_minimum_fen=terms.get("monthly_minimum_fen", 0),
-        extras=tuple(pricing.Extra(e["label"], e["quantity"], e["unit"], e["unit_price_fen"]) for e in terms.get("extras", [])),
+        extras=tuple(
+            pricing.Extra(e["label"], e["quantity"], e["unit"], e["unit_price_fen"])
+            for e in terms.get("extras", [])
+        ),
         discount_bp=terms.get("discount_bp", 0),
     )
 
 
 def result_to_json(result: pricing.QuoteResult) -> list[dict]:
     """Quote lines as JSON-able dicts (quantity as a decimal string)."""
-    return [{"kind": line.kind, "description": line.description, "quantity": str(line.quantity), "unit": line.unit,
-             "amount_fen": line.amount_fen, "explanation": line.explanation} for line in result.lines]
+    return [
+        {
+            "kind": line.kind,
+            "description": line.description,
+            "quantity": str(line.quantity),
+            "unit": line.unit,
+            "amount_fen": line.amount_fen,
+            "explanation": line.explanation,
+        }
+        for line in result.lines
+    ]
 
 
 # --- Helpers for the rate-card editor and pages (pure) -------------------------------------------
@@ -362,4 +428,3 @@ def describe_band_tiers(tiers: list[dict]) -> list[str]:
             break
         lower = up_to + 1
     return lines
-

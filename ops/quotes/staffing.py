@@ -327,10 +327,7 @@ def _recommend_rule(daily: int, per_agent: int, partial: bool) -> StaffingResult
     seats = -(-daily // per_agent)  # 整数向上取整，daily > 0 时至少 1 人
     basis = "高峰数据不完整" if partial else "未提供高峰数据"
     head = f"日均咨询 {_fmt_number(daily)} 次 ÷ 每人每天 {_fmt_number(per_agent)} 次"
-    if daily % per_agent == 0:
-        body = f"{head} = {seats} 人"
-    else:
-        body = f"{head}，向上取整为 {seats} 人"
+    body = f"{head} = {seats} 人" if daily % per_agent == 0 else f"{head}，向上取整为 {seats} 人"
     return StaffingResult(
         seats=seats,
         method="rule",

@@ -229,7 +229,7 @@ class SessionInput:
     agent_ids: list[int] = field(default_factory=list)
 
 
-def _check_session(data: SessionInput) -> tuple[list[Material], list[Agent]]:
+def _check_session(data: SessionInput) -> tuple[list[Material], list[Agent]]:  # noqa: C901  (to split: issue 12)
     if not data.title.strip():
         raise TrainingError(_("请输入培训主题。"))
     if data.mode not in SESSION_MODES:

@@ -107,13 +107,23 @@ def test_an_absurd_number_in_a_csv_cell_is_a_row_error(cells, column):
     rows, errors = parse_usage_csv(CSV_HEADER + cells + "\n", today=date(2026, 11, 26))
     assert rows == []
     assert [(e.row, e.column) for e in errors] == [(2, column)]
-    assert all("数值过大" in e.message or "过大" in e.message or "秒数" in e.message or "客户编号" in e.message
-               for e in errors)
+    assert all(
+        "数值过大" in e.message or "过大" in e.message or "秒数" in e.message or "客户编号" in e.message
+        for e in errors
+    )
 
 
 def test_records_with_absurd_numbers_are_row_errors_not_exceptions():
     rows, errors = validate_usage_records(
-        [{"client_id": 1, "date": "2026-10-01", "platform": "jd", "consults": HUGE_DIGITS, "valid_consults": 1}],
+        [
+            {
+                "client_id": 1,
+                "date": "2026-10-01",
+                "platform": "jd",
+                "consults": HUGE_DIGITS,
+                "valid_consults": 1,
+            }
+        ],
         today=date(2026, 11, 26),
     )
     assert rows == [] and [(e.row, e.column, e.message) for e in errors] == [(1, "consults", "数值过大")]

@@ -31,7 +31,9 @@ def generate(client_ids, rows: int, *, last_line: str | None = None) -> io.Bytes
             for platform in PLATFORMS:
                 if written == rows:
                     break
-                out.write(f"{client_id},{day.isoformat()},{platform},{100 + written % 50},{90 + written % 10},12.30\n")
+                out.write(
+                    f"{client_id},{day.isoformat()},{platform},{100 + written % 50},{90 + written % 10},12.30\n"
+                )
                 written += 1
         day += timedelta(days=1)
     if last_line is not None:
@@ -110,20 +112,22 @@ def test_a_duplicate_far_apart_is_found_and_the_errors_kept_are_capped(db, clien
 def test_the_encoding_is_found_after_a_long_ascii_beginning(db, clients):
     # The first megabyte is ASCII (ids and dates); the Chinese platform names come after it, in GB18030.
     ascii_part = generate(clients, 40_000).getvalue()
-    assert len(ascii_part) > DETECT_BYTES and ascii_part[len(HEADER.encode()):].isascii()
+    assert len(ascii_part) > DETECT_BYTES and ascii_part[len(HEADER.encode()) :].isascii()
     tail = f"{clients[0]},2026-01-01,天猫,5,5,0\n".encode("gb18030")
-    data = HEADER.encode("gb18030") + ascii_part[len(HEADER.encode()):] + tail
+    data = HEADER.encode("gb18030") + ascii_part[len(HEADER.encode()) :] + tail
     assert detect_encoding(io.BytesIO(data)) == "gb18030"
     result = import_usage_file(io.BytesIO(data), "gbk.csv", "cli")
     db.session.commit()
     assert result.inserted == 40_001
-    assert db.session.scalar(sa.select(UsageDaily.platform).where(UsageDaily.day == date(2026, 1, 1))) == "tmall"
+    assert (
+        db.session.scalar(sa.select(UsageDaily.platform).where(UsageDaily.day == date(2026, 1, 1))) == "tmall"
+    )
 
 
 def test_a_file_whose_encoding_changes_after_the_prefix_is_a_row_error(db, clients):
     # UTF-8 Chinese in the first megabyte, then a GB18030 line: a clear error, nothing stored.
     head = (HEADER + f"{clients[0]},2016-01-01,天猫,1,1,0\n").encode("utf-8")
-    body = generate(clients[1:], 40_000).getvalue()[len(HEADER.encode()):]
+    body = generate(clients[1:], 40_000).getvalue()[len(HEADER.encode()) :]
     tail = f"{clients[0]},2026-01-01,京东,5,5,0\n".encode("gb18030")
     with pytest.raises(UsageImportError) as refused:
         import_usage_file(io.BytesIO(head + body + tail), "mixed.csv", "cli")

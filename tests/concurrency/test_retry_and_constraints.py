@@ -79,7 +79,11 @@ def test_one_live_contract_per_quote_is_a_database_rule(db):
         create_from_quote(quote, None)
     db.session.rollback()
     # Written past the service, the second contract is refused by the unique partial index.
-    values = {c.name: getattr(contract, c.name) for c in Contract.__table__.columns if c.name not in ("id", "number")}
+    values = {
+        c.name: getattr(contract, c.name)
+        for c in Contract.__table__.columns
+        if c.name not in ("id", "number")
+    }
     with pytest.raises(IntegrityError):
         db.session.execute(sa.insert(Contract.__table__).values(**values))
     db.session.rollback()
@@ -95,6 +99,8 @@ def test_paid_fen_cannot_go_negative_or_above_the_total(db):
     invoice = issued_for(db, make_contract(db, seats=1))  # ¥5,000.00
     for paid in (-1, 500_001):
         with pytest.raises(IntegrityError):
-            db.session.execute(sa.update(Invoice.__table__).where(Invoice.id == invoice.id).values(paid_fen=paid))
+            db.session.execute(
+                sa.update(Invoice.__table__).where(Invoice.id == invoice.id).values(paid_fen=paid)
+            )
             db.session.flush()
         db.session.rollback()
