@@ -292,6 +292,9 @@ def register_template_helpers(app: Flask) -> None:
     from ops.billing.pdf import format_quantity
 
     app.jinja_env.filters["qty"] = format_quantity
+    from ops.web import label
+
+    app.jinja_env.globals["label"] = label  # {{ label("shift", a.shift) }}: one way to show any code
 
     @app.template_filter("dt")
     def format_datetime(value):

@@ -20,14 +20,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import HiddenField
 from wtforms.validators import Optional, Regexp
 
+from ops.errors import Conflict
 from ops.extensions import db
 from ops.timeutil import UTCDateTime, utcnow
 
 KEY_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 
 
-class AlreadyRecorded(Exception):
+class AlreadyRecorded(Conflict):
     """This form was already submitted and its action recorded: nothing was done a second time."""
+
+    category = "info"
+
+    def __init__(self, key: str = ""):
+        super().__init__(_l("该操作已登记，未重复记录。"))
+        self.key = key
 
 
 class IdempotencyKey(db.Model):

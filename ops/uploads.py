@@ -23,6 +23,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ops.errors import ServiceError
+
 # kind -> (extensions, label)
 KINDS = {
     "pdf": ({".pdf"}, "PDF"),
@@ -54,7 +56,7 @@ MIME = {
 OOXML_PREFIX = {".docx": "word/", ".xlsx": "xl/", ".pptx": "ppt/"}
 
 
-class UploadError(ValueError):
+class UploadError(ServiceError):
     """A refused upload; the message is for the user."""
 
 

@@ -85,6 +85,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 from ops.contracts.terms import METRICS, RATE_METRICS, format_threshold
+from ops.errors import ServiceError
 from ops.money import apply_bp, format_bp, format_fen, format_multiplier, round_fen
 from ops.quotes.pricing import MODELS, SCOPES, SHIFTS, Tier, tiered_amount, validate_tiers
 
@@ -108,7 +109,7 @@ __all__ = [
 ]
 
 
-class BillingError(ValueError):
+class BillingError(ServiceError):
     """Terms or inputs the engine cannot bill; the message (Chinese) says why."""
 
 

@@ -30,6 +30,7 @@ from ops.billing.models import CreditNote, Invoice, InvoiceLine, Payment, UsageD
 from ops.billing.pdf import InvoicePdfData, InvoicePdfLine, Party, render_invoice_pdf
 from ops.contracts.models import Contract
 from ops.contracts.services import lock_contract
+from ops.errors import ServiceError
 from ops.extensions import db
 from ops.i18n import N_
 from ops.idempotency import claim
@@ -44,7 +45,7 @@ INVOICE_TYPE_LABELS = {"normal": "增值税普通发票", "special": "增值税�
 BILLABLE_STATES = ("active", "expired", "terminated")
 
 
-class BillingServiceError(ValueError):
+class BillingServiceError(ServiceError):
     """A refused billing action; the message is for the user."""
 
 

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
 from ops import timeutil
+from ops.errors import ServiceError
 from ops.money import parse_percent, parse_yuan
 
 __all__ = [
@@ -141,7 +142,7 @@ def _int_text(text: str) -> int:
     return int(text)
 
 
-class UsageDecodeError(ValueError):
+class UsageDecodeError(ServiceError):
     """The bytes are not text in a supported encoding; the message (Chinese) says what to do."""
 
 

@@ -35,6 +35,7 @@ from ops.billing.usage import (
     open_csv_text,
 )
 from ops.clients.models import Client
+from ops.errors import ServiceError
 from ops.extensions import db
 from ops.timeutil import utcnow
 
@@ -44,7 +45,7 @@ TOKEN_PREFIX = "ops_"
 PREFIX_LENGTH = 12  # "ops_" and 8 characters of the secret: enough to recognise a token in a list
 
 
-class UsageImportError(ValueError):
+class UsageImportError(ServiceError):
     """A refused import (nothing was stored): ``errors`` lists the bad rows (the first MAX_ERRORS
     of a large file), ``total`` counts them all."""
 
@@ -54,7 +55,7 @@ class UsageImportError(ValueError):
         super().__init__(f"{self.total} 处错误，未导入任何数据")
 
 
-class TokenError(ValueError):
+class TokenError(ServiceError):
     """A refused token action; the message is for the user."""
 
 

@@ -15,6 +15,7 @@ from ops.clients import plan as plan_rules
 from ops.clients.constants import HALT_STAGES, SCOPES, SHIFTS, STAGE_ORDER, STAGES
 from ops.clients.models import PLATFORM_CODES, Client, ClientContact, ClientShop, Needs, PlanItem
 from ops.clients.taxid import validate_credit_code
+from ops.errors import ServiceError
 from ops.extensions import db
 from ops.timeutil import utcnow
 
@@ -37,12 +38,8 @@ PLAN_ITEM_FIELDS = ("title", "owner_id", "due_on")
 OWNER_ROLES = (SALES, MANAGER)
 
 
-class ClientError(ValueError):
+class ClientError(ServiceError):
     """A refused client action; the message is for the user. ``field`` names the form field at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 # --- reading ------------------------------------------------------------------------------

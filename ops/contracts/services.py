@@ -19,6 +19,7 @@ from ops.clients.services import advance_stage
 from ops.contracts import terms as contract_terms
 from ops.contracts.models import ClauseTemplate, Contract, ContractClause, ContractKpi, VendorProfile
 from ops.contracts.states import check_contract_transition, check_deposit_transition
+from ops.errors import ServiceError
 from ops.extensions import db
 from ops.idempotency import claim
 from ops.money import format_fen
@@ -63,7 +64,7 @@ TERMS_FIELDS = (
 SIGNED_MAX_BYTES = 10 * 1024 * 1024
 
 
-class ContractError(ValueError):
+class ContractError(ServiceError):
     """A refused contract action; the message (or messages) are for the user."""
 
     def __init__(self, message: str | list[str]):

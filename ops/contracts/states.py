@@ -1,5 +1,6 @@
 """Contract and deposit state machines. Pure: no Flask, no database."""
 
+from ops.errors import ServiceError
 from ops.i18n import N_
 
 CONTRACT_LABELS = {
@@ -35,7 +36,7 @@ DEPOSIT_TRANSITIONS = {
 }
 
 
-class TransitionError(ValueError):
+class TransitionError(ServiceError):
     """A refused state change; the message is for the user."""
 
 

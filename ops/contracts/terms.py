@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ops.money import format_bp, format_fen, round_fen
+from ops.money import MAX_MULTIPLIER_BP, format_bp, format_fen, round_fen
 from ops.quotes import pricing
 
 COMMISSION_BASE_DEFAULT = "客服接待的询单成交订单实付金额，扣除退款订单和静默下单（静默单）"
@@ -221,7 +221,7 @@ def validate_terms(terms: dict) -> list[str]:  # noqa: C901  (to split: issue 12
         except (ValueError, TypeError) as exc:
             errors.append(f"咨询量阶梯：{exc}")
         multiplier = terms.get("consult_multiplier_bp")
-        if not isinstance(multiplier, int) or not 1 <= multiplier <= pricing.MAX_MULTIPLIER_BP:
+        if not isinstance(multiplier, int) or not 1 <= multiplier <= MAX_MULTIPLIER_BP:
             errors.append("咨询计价系数无效")
     minimum = terms.get("monthly_minimum_fen", 0)
     if not isinstance(minimum, int) or minimum < 0:

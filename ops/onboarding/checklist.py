@@ -18,6 +18,8 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from ops.errors import ServiceError
+
 TODO, DONE, VERIFIED, BLOCKED, NA = "todo", "done", "verified", "blocked", "na"
 ITEM_STATE_LABELS = {
     TODO: _l("待办"),
@@ -91,7 +93,7 @@ DEFAULT_TEMPLATE_ITEMS: tuple[TemplateItem, ...] = (
 )
 
 
-class ChecklistError(ValueError):
+class ChecklistError(ServiceError):
     """A refused checklist action; the message is for the user (Chinese)."""
 
 

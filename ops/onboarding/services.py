@@ -20,6 +20,7 @@ from ops.auth.roles import ADMIN, MANAGER, TRAINER
 from ops.clients import services as client_services
 from ops.clients.models import Client
 from ops.contracts.models import Contract
+from ops.errors import ServiceError
 from ops.extensions import db
 from ops.onboarding import checklist, vault
 from ops.onboarding.checklist import ChecklistError
@@ -83,12 +84,8 @@ SEED_PLATFORM_RULES = (
 )
 
 
-class OnboardingError(ValueError):
+class OnboardingError(ServiceError):
     """A refused onboarding action; ``field`` names the form field at fault, when there is one."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class GoLiveRefused(OnboardingError):

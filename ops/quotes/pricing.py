@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ops.money import apply_bp, format_bp, format_fen, format_multiplier, round_fen
+from ops.money import MAX_MULTIPLIER_BP, apply_bp, format_bp, format_fen, format_multiplier, round_fen
 
 __all__ = [
     "MODELS",
@@ -44,7 +44,6 @@ MODELS = {"fixed_seat": "专人专席", "base_commission": "底薪+提成", "per
 TIER_MODES = {"graduated": "累进阶梯", "volume": "总量阶梯", "band": "按档包月"}
 
 #: Largest accepted multiplier, in basis points (×10.00).  Guards against typing 130000 for ×1.30.
-MAX_MULTIPLIER_BP = 100_000
 #: Largest accepted percentage (commission, discount), in basis points (100%).
 MAX_PERCENT_BP = 10_000
 

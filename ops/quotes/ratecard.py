@@ -142,7 +142,7 @@ def validate_rate_card(data: dict) -> list[str]:  # noqa: C901  (to split: issue
             if key not in values:
                 errors.append(f"{names[group]}缺少“{key}”")
         for key, value in values.items():
-            if not _is_int(value) or not 1 <= value <= pricing.MAX_MULTIPLIER_BP:
+            if not _is_int(value) or not 1 <= value <= MAX_MULTIPLIER_BP:
                 errors.append(f"{names[group]}“{key}”必须在 0.0001 到 10 之间")
     tiers = data.get("consult_tiers") or {}
     if tiers.get("mode") not in ("graduated", "volume"):
@@ -338,48 +338,12 @@ def result_to_json(result: pricing.QuoteResult) -> list[dict]:
 
 from decimal import Decimal, InvalidOperation  # noqa: E402  (kept with the helpers that use them)
 
-from ops.money import format_fen, to_fen  # noqa: E402
+from ops.money import MAX_MULTIPLIER_BP, format_fen, to_fen  # noqa: E402
 
 TIER_MODE_EXPLANATIONS = {
     "graduated": "累进阶梯：每一档内的咨询量按该档单价计费，超出部分进入下一档（类似个税累进）",
     "volume": "总量阶梯：当月全部有效咨询量按总量所落入那一档的单价计费",
 }
-MSG_MULTIPLIER_EMPTY = "系数不能为空"
-MSG_MULTIPLIER_FORMAT = "系数格式不正确：请输入小数，例如 1.30（表示 ×1.30）"
-MSG_MULTIPLIER_DECIMALS = "系数最多四位小数，例如 1.125"
-MSG_MULTIPLIER_RANGE = "系数必须大于 0 且不超过 10，例如 0.95、1.00、1.30"
-MSG_COUNT_EMPTY = "数量不能为空"
-MSG_COUNT_FORMAT = "请输入整数，例如 3,000"
-
-
-def parse_multiplier(text: str | None) -> int:
-    """A user-typed multiplier in basis points: "1.30" / "×1.3" / "1" -> 13000 / 13000 / 10000.
-
-    At most four decimals (one basis point); must be above 0 and at most ×10. Raises ValueError
-    with a Chinese message otherwise (``None`` counts as empty).
-    """
-    s = (text or "").strip().lstrip("×xX*＊").strip()
-    if not s:
-        raise ValueError(MSG_MULTIPLIER_EMPTY)
-    whole, _dot, frac = s.partition(".")
-    if not whole.isascii() or not whole.isdigit() or (frac and not (frac.isascii() and frac.isdigit())):
-        raise ValueError(MSG_MULTIPLIER_FORMAT)
-    if len(frac) > 4:
-        raise ValueError(MSG_MULTIPLIER_DECIMALS)
-    bp = int(whole) * 10_000 + int(frac.ljust(4, "0") or "0")
-    if not 0 < bp <= pricing.MAX_MULTIPLIER_BP:
-        raise ValueError(MSG_MULTIPLIER_RANGE)
-    return bp
-
-
-def parse_count(text: str | None) -> int:
-    """A user-typed whole number ("3,000" -> 3000); ValueError with a Chinese message otherwise."""
-    s = (text or "").strip().replace(",", "").replace("，", "")
-    if not s:
-        raise ValueError(MSG_COUNT_EMPTY)
-    if not (s.isascii() and s.isdigit()):
-        raise ValueError(MSG_COUNT_FORMAT)
-    return int(s)
 
 
 def yuan_text(value) -> str:

@@ -23,7 +23,17 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
-from ops.money import format_bp, format_fen, format_multiplier, parse_percent, parse_yuan, to_fen, to_yuan
+from ops.money import (
+    format_bp,
+    format_fen,
+    format_multiplier,
+    parse_count,
+    parse_multiplier,
+    parse_percent,
+    parse_yuan,
+    to_fen,
+    to_yuan,
+)
 from ops.quotes import pricing
 from ops.quotes.ratecard import (
     EXTRA_LABELS,
@@ -31,8 +41,6 @@ from ops.quotes.ratecard import (
     PLATFORM_NAMES,
     SCOPE_CODES,
     SHIFT_CODES,
-    parse_count,
-    parse_multiplier,
 )
 
 EMPTY_CATEGORY_ROWS = 3

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import flag_modified
 
 from ops.audit.services import record
+from ops.errors import ServiceError
 from ops.extensions import db
 from ops.quotes.models import RateCard
 from ops.quotes.ratecard import default_rate_card, validate_rate_card
@@ -21,7 +22,7 @@ from ops.timeutil import utcnow
 NAME_MAX_LENGTH = 100
 
 
-class RateCardError(ValueError):
+class RateCardError(ServiceError):
     """A refused rate-card action; the message is for the user."""
 
 

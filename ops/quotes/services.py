@@ -22,6 +22,7 @@ from ops.audit.services import record, snapshot
 from ops.auth.roles import ADMIN, MANAGER, SALES
 from ops.clients.models import Client, Needs
 from ops.clients.services import advance_stage, current_needs
+from ops.errors import ServiceError
 from ops.extensions import db
 from ops.money import format_bp, format_fen
 from ops.numbering import next_number
@@ -73,7 +74,7 @@ ACTION_LABELS = {
 SCOPE_LABELS = {"presales": "售前", "aftersales": "售后", "both": "售前+售后"}
 
 
-class QuoteError(ValueError):
+class QuoteError(ServiceError):
     """A quote action refused for a business reason (message in Chinese). Nothing was written."""
 
 
@@ -82,6 +83,9 @@ class QuoteExpiredError(QuoteError):
 
     Unlike other ``QuoteError``s this one leaves a change to commit (the expiry).
     """
+
+    category = "warning"
+    keep_changes = True
 
 
 def _lock(quote: Quote) -> Quote:

@@ -9,6 +9,8 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ops.errors import ServiceError
+
 STATES = ("draft", "sent", "accepted", "rejected", "expired", "superseded")
 
 STATE_LABELS = {
@@ -45,7 +47,7 @@ CLIENT_VISIBLE = ("sent", "accepted", "rejected", "expired")
 REVISABLE = ("sent", "rejected", "expired")
 
 
-class QuoteTransitionError(ValueError):
+class QuoteTransitionError(ServiceError):
     """A change of state the quote's life cycle does not allow (message in Chinese)."""
 
 

@@ -15,6 +15,7 @@ from ops.auth.models import User
 from ops.auth.roles import TRAINER
 from ops.clients.models import Client
 from ops.contracts.models import Contract
+from ops.errors import ServiceError
 from ops.extensions import db
 from ops.onboarding import checklist_sync
 from ops.onboarding.models import Agent
@@ -49,7 +50,7 @@ SESSION_FIELDS = (
 )
 
 
-class TrainingError(ValueError):
+class TrainingError(ServiceError):
     """A refused training action; the message is for the user."""
 
 

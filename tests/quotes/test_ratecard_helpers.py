@@ -2,12 +2,11 @@
 
 import pytest
 
+from ops.money import parse_count, parse_multiplier
 from ops.quotes.ratecard import (
     DEFAULT_RATE_CARD,
     describe_band_tiers,
     describe_consult_tiers,
-    parse_count,
-    parse_multiplier,
     yuan_text,
 )
 
