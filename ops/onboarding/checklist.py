@@ -1,7 +1,7 @@
 """Go-live checklist rules. Pure: plain values in, plain values out; no Flask app, no database.
 
-Item states (DESIGN.md section 6): ``todo``, ``done``, ``verified`` (checked by a second person),
-``blocked`` (with a reason) and ``na`` (不适用).
+Item states (docs/domain.md, "The pipeline with each client", go-live): ``todo``, ``done``,
+``verified`` (checked by a second person), ``blocked`` (with a reason) and ``na`` (不适用).
 
 The gate: an assignment may go live when every *required* item is ``done``, or ``verified`` where
 the item needs a second person's verification. ``na`` only ever satisfies an item that is not
@@ -18,16 +18,16 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from ops import vocab
 from ops.errors import ServiceError
+from ops.vocab import N_
 
 TODO, DONE, VERIFIED, BLOCKED, NA = "todo", "done", "verified", "blocked", "na"
-ITEM_STATE_LABELS = {
-    TODO: _l("待办"),
-    DONE: _l("已完成"),
-    VERIFIED: _l("已复核"),
-    BLOCKED: _l("受阻"),
-    NA: _l("不适用"),
-}
+# Shown with label("checklist_item_state", code).
+ITEM_STATE_LABELS = vocab.register(
+    "checklist_item_state",
+    {TODO: N_("待办"), DONE: N_("已完成"), VERIFIED: N_("已复核"), BLOCKED: N_("受阻"), NA: N_("不适用")},
+)
 ITEM_STATE_BADGES = {
     TODO: "bg-secondary",
     DONE: "bg-primary",
@@ -127,8 +127,8 @@ def check_item_transition(
         raise ChecklistError(
             _l(
                 "不能从“%(a)s”改为“%(b)s”。",
-                a=ITEM_STATE_LABELS.get(state, state),
-                b=ITEM_STATE_LABELS.get(target, target),
+                a=_l(ITEM_STATE_LABELS.get(state, state)),
+                b=_l(ITEM_STATE_LABELS.get(target, target)),
             )
         )
     if target == NA and required:

@@ -5,13 +5,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ops.extensions import db
 from ops.extensions import one_of as _in
+from ops.onboarding.states import AGENT_STATES
 from ops.timeutil import UTCDateTime, utcnow
+from ops.vocab import SCOPE_CODES as SCOPES
+from ops.vocab import SHIFT_CODES as SHIFTS
 
-AGENT_STATES = ("recruiting", "training", "ready", "live", "left")
 ITEM_STATES = ("todo", "done", "verified", "blocked", "na")
 AUTO_RULES = ("training_attended", "exam_passed")
-SCOPES = ("presales", "aftersales")
-SHIFTS = ("day", "evening", "night", "full")
 
 
 class Agent(db.Model):
