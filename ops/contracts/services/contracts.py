@@ -21,6 +21,7 @@ from ops.contracts.models import ClauseTemplate, Contract, ContractClause, Contr
 from ops.contracts.services.common import ContractError, lock_contract, require_draft
 from ops.contracts.services.vendor import vendor_profile
 from ops.contracts.states import check_contract_transition
+from ops.contracts.terms import ContractTerms, ExtraTerms, KpiTerms
 from ops.extensions import db
 from ops.numbering import next_number
 from ops.quotes.ratecard import EXTRA_LABELS
@@ -124,22 +125,7 @@ def create_from_quote(quote, by, *, start_on: date | None = None, months: int = 
     db.session.add(contract)
     for position, key in enumerate(("frt30", "reply90")):
         preset = contract_terms.PRESETS_BY_KEY[key]
-        contract.kpis.append(
-            ContractKpi(
-                position=position,
-                **{
-                    k: preset[k]
-                    for k in (
-                        "metric",
-                        "comparison",
-                        "threshold",
-                        "deduction_kind",
-                        "deduction_bp",
-                        "deduction_fen",
-                    )
-                },
-            )
-        )
+        contract.kpis.append(ContractKpi(position=position, **contract_terms.kpi_from_preset(preset)))
     for position, template in enumerate(
         db.session.scalars(
             sa.select(ClauseTemplate)
@@ -221,7 +207,7 @@ def update_contract(contract: Contract, values: dict, by=None) -> None:
     )
 
 
-def set_kpis(contract: Contract, rows: list[dict], by=None) -> None:
+def set_kpis(contract: Contract, rows: list[KpiTerms], by=None) -> None:
     """Replace a draft contract's KPI clauses (rows: metric, comparison, threshold, deduction_*)."""
     require_draft(contract)
     errors = []
@@ -264,7 +250,7 @@ def set_kpis(contract: Contract, rows: list[dict], by=None) -> None:
     )
 
 
-def _kpi_dict(k: ContractKpi) -> dict:
+def _kpi_dict(k: ContractKpi) -> KpiTerms:
     return {
         "metric": k.metric,
         "comparison": k.comparison,
@@ -400,16 +386,16 @@ def accepted_quotes_without_contract():
 
 
 def revised_terms(
-    terms: dict,
+    terms: ContractTerms,
     seat_rows: list[dict],
     commission_rate_bp: int,
     monthly_minimum_fen: int,
     extra_quantities: dict[str, int],
-) -> dict:
+) -> ContractTerms:
     """A copy of the frozen terms with staff's edits: seats and rates per seat row (same rows, same
     order), the commission rate, the monthly minimum and the extras' quantities. New extras take the
     catalogue price less the quote's discount."""
-    revised = dict(terms)
+    revised = terms.copy()
     revised["seats"] = [
         {**seat, "seats": row["seats"], "monthly_rate_fen": row["monthly_rate_fen"]}
         for seat, row in zip(terms.get("seats", []), seat_rows, strict=True)
@@ -419,7 +405,7 @@ def revised_terms(
     current = {e.get("code"): e for e in terms.get("extras", [])}
     catalogue = terms.get("extras_catalogue") or {}
     discount = terms.get("discount_bp", 0)
-    extras = []
+    extras: list[ExtraTerms] = []
     for code, (label, unit) in EXTRA_LABELS.items():
         quantity = extra_quantities.get(code, 0)
         if not quantity:

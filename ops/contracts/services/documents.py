@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from ops import vocab
 from ops.contracts.models import Contract
 
 
@@ -49,8 +50,8 @@ def contract_pdf_data(contract: Contract):
         breakin_months=c.breakin_months,
         seats=[
             PdfSeat(
-                wording.SCOPES.get(s["scope"], s["scope"]),
-                wording.SHIFTS.get(s["shift"], s["shift"]),
+                vocab.label_msgid("scope", s["scope"]),
+                vocab.label_msgid("shift", s["shift"]),
                 s["seats"],
                 s["monthly_rate_fen"],
             )
