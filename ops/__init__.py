@@ -140,7 +140,6 @@ def register_blueprints(app: Flask) -> None:
     from ops.quotes.ratecard_views import bp as ratecards_bp
     from ops.quotes.views import bp as quotes_bp
     from ops.training.views import bp as training_bp
-    from ops.training.views import register_dashboard as register_training_dashboard
 
     for blueprint in (
         auth_bp,
@@ -163,7 +162,6 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     register_client_panels(app)
-    register_training_dashboard(app)
     register_billing_panels(app)
     import ops.models  # noqa: F401  (every model registered on the metadata, for migrations)
 
