@@ -63,7 +63,7 @@ DEPOSIT_BADGES = {
 
 
 @bp.app_context_processor
-def contract_labels():
+def contract_template_values():
     # State labels come from ops.vocab: label("contract_state", code), label("deposit_state", code).
     return {"contract_badges": STATUS_BADGES, "deposit_badges": DEPOSIT_BADGES, "wording": wording}
 

@@ -23,7 +23,7 @@ from ops.timeutil import utcnow
 from ops.training import rules, services
 from ops.training.downloads import download_version
 from ops.training.forms import AttendanceForm, ExamForm, MaterialForm, SessionForm, VersionForm
-from ops.training.labels import CATEGORY_LABELS, MODE_LABELS, STATUS_BADGES, STATUS_LABELS
+from ops.training.labels import CATEGORY_LABELS, STATUS_BADGES, STATUS_LABELS
 from ops.training.models import (
     MATERIAL_CATEGORIES,
     SESSION_STATES,
@@ -50,7 +50,6 @@ def _template_labels(state):
     # Globals (not a context processor) so imported macros (training/_macros.html) see them too.
     state.app.jinja_env.globals.update(
         training_categories=CATEGORY_LABELS,
-        training_modes=MODE_LABELS,
         training_statuses=STATUS_LABELS,
         training_badges=STATUS_BADGES,
     )
