@@ -133,7 +133,6 @@ def register_blueprints(app: Flask) -> None:
     from ops.clients.views import register_dashboard as register_client_panels
     from ops.contracts.admin_views import bp as contract_admin_bp
     from ops.contracts.views import bp as contracts_bp
-    from ops.contracts.views import register_dashboard as register_contract_panels
     from ops.main.views import bp as main_bp
     from ops.onboarding.admin_views import bp as onboarding_admin_bp
     from ops.onboarding.views import bp as onboarding_bp
@@ -141,7 +140,6 @@ def register_blueprints(app: Flask) -> None:
     from ops.quotes.ratecard_views import bp as ratecards_bp
     from ops.quotes.views import bp as quotes_bp
     from ops.training.views import bp as training_bp
-    from ops.training.views import register_dashboard as register_training_dashboard
 
     for blueprint in (
         auth_bp,
@@ -164,8 +162,6 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     register_client_panels(app)
-    register_training_dashboard(app)
-    register_contract_panels(app)
     register_billing_panels(app)
     import ops.models  # noqa: F401  (every model registered on the metadata, for migrations)
 

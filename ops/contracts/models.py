@@ -3,6 +3,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ops.contracts.terms import ContractTerms
 from ops.extensions import db
 from ops.extensions import one_of as _in
 from ops.timeutil import UTCDateTime, utcnow
@@ -76,12 +77,10 @@ class Contract(db.Model):
     end_on: Mapped[date] = mapped_column(sa.Date)
     auto_renew: Mapped[bool] = mapped_column(sa.Boolean, default=False)
 
-    # Frozen pricing terms copied from the accepted quote (never references the quote or card):
-    # {"model", "seats": [{"scope", "shift", "seats", "monthly_rate_fen"}], "commission_rate_bp",
-    #  "commission_base", "tier_mode", "tiers", "consult_multiplier_bp", "monthly_minimum_fen",
-    #  "extras": [{"code", "label", "unit", "unit_price_fen", "quantity"}], "discount_bp"}
+    # Frozen pricing terms copied from the accepted quote (never references the quote or card);
+    # their shape is ops.contracts.terms.ContractTerms.
     model: Mapped[str] = mapped_column(sa.String(20), index=True)  # a list filter
-    terms: Mapped[dict] = mapped_column(sa.JSON)
+    terms: Mapped[ContractTerms] = mapped_column(sa.JSON)
 
     billing_cycle: Mapped[str] = mapped_column(sa.String(10), default="monthly", index=True)  # a list filter
     billing_timing: Mapped[str] = mapped_column(sa.String(12), default="in_arrears")

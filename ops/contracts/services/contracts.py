@@ -1,8 +1,9 @@
-"""Contract actions. Each checks the state, writes and audits; the caller commits.
+"""A contract's life: made from an accepted quote, its terms and KPIs edited while draft, then
+submitted, returned, activated, terminated or expired.
 
 A state change locks the contract row first (``lock_contract``) and checks under the lock, so two
 people (or a double-click) cannot both pass a check meant for one; one quote makes at most one
-live contract (the quote row is locked, and a unique partial index backs the rule).
+live contract (the quote row is locked, and a unique partial index backs the rule). The caller commits.
 """
 
 from __future__ import annotations
@@ -11,23 +12,21 @@ import calendar
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ops.audit.services import record, snapshot
 from ops.clients.services import advance_stage
 from ops.contracts import terms as contract_terms
-from ops.contracts.models import ClauseTemplate, Contract, ContractClause, ContractKpi, VendorProfile
-from ops.contracts.states import check_contract_transition, check_deposit_transition
-from ops.errors import ServiceError
+from ops.contracts.models import ClauseTemplate, Contract, ContractClause, ContractKpi
+from ops.contracts.services.common import ContractError, lock_contract, require_draft
+from ops.contracts.services.vendor import vendor_profile
+from ops.contracts.states import check_contract_transition
+from ops.contracts.terms import ContractTerms, ExtraTerms, KpiTerms
 from ops.extensions import db
-from ops.idempotency import claim
-from ops.money import format_fen
 from ops.numbering import next_number
 from ops.quotes.ratecard import EXTRA_LABELS
 from ops.timeutil import today, utcnow
 from ops.transactions import lock_row
-from ops.uploads import remove_after_commit, store_upload
 
 TERMS_FIELDS = (
     "start_on",
@@ -61,25 +60,6 @@ TERMS_FIELDS = (
     "vendor_bank_name",
     "vendor_bank_account",
 )
-SIGNED_MAX_BYTES = 10 * 1024 * 1024
-
-
-class ContractError(ServiceError):
-    """A refused contract action; the message (or messages) are for the user."""
-
-    def __init__(self, message: str | list[str]):
-        self.messages = [message] if isinstance(message, str) else list(message)
-        super().__init__("；".join(self.messages))
-
-
-def vendor_profile() -> VendorProfile:
-    """The vendor's details (created from the configured name on first use)."""
-    profile = db.session.scalar(sa.select(VendorProfile).limit(1))
-    if profile is None:
-        profile = VendorProfile(name=current_app.config["VENDOR_NAME"])
-        db.session.add(profile)
-        db.session.flush()
-    return profile
 
 
 def add_months(day: date, months: int) -> date:
@@ -145,22 +125,7 @@ def create_from_quote(quote, by, *, start_on: date | None = None, months: int = 
     db.session.add(contract)
     for position, key in enumerate(("frt30", "reply90")):
         preset = contract_terms.PRESETS_BY_KEY[key]
-        contract.kpis.append(
-            ContractKpi(
-                position=position,
-                **{
-                    k: preset[k]
-                    for k in (
-                        "metric",
-                        "comparison",
-                        "threshold",
-                        "deduction_kind",
-                        "deduction_bp",
-                        "deduction_fen",
-                    )
-                },
-            )
-        )
+        contract.kpis.append(ContractKpi(position=position, **contract_terms.kpi_from_preset(preset)))
     for position, template in enumerate(
         db.session.scalars(
             sa.select(ClauseTemplate)
@@ -185,11 +150,6 @@ def create_from_quote(quote, by, *, start_on: date | None = None, months: int = 
         after={"quote_id": quote.id, "model": quote.model, "terms": frozen},
     )
     return contract
-
-
-def _require_draft(contract: Contract) -> None:
-    if contract.status != "draft":
-        raise ContractError("只有草稿状态的合同可以修改；已提交签署或生效的合同条款已冻结。")
 
 
 def validate_contract(contract: Contract) -> list[str]:
@@ -220,7 +180,7 @@ def validate_contract(contract: Contract) -> list[str]:
 
 def update_contract(contract: Contract, values: dict, by=None) -> None:
     """Change a draft contract's terms; refused (and nothing changed) when anything is invalid."""
-    _require_draft(contract)
+    require_draft(contract)
     before = snapshot(contract, TERMS_FIELDS)
     before_terms = dict(contract.terms)
     originals = {f: getattr(contract, f) for f in (*TERMS_FIELDS, "terms", "deposit_status")}
@@ -247,9 +207,9 @@ def update_contract(contract: Contract, values: dict, by=None) -> None:
     )
 
 
-def set_kpis(contract: Contract, rows: list[dict], by=None) -> None:
+def set_kpis(contract: Contract, rows: list[KpiTerms], by=None) -> None:
     """Replace a draft contract's KPI clauses (rows: metric, comparison, threshold, deduction_*)."""
-    _require_draft(contract)
+    require_draft(contract)
     errors = []
     for i, row in enumerate(rows, 1):
         errors += [
@@ -290,7 +250,7 @@ def set_kpis(contract: Contract, rows: list[dict], by=None) -> None:
     )
 
 
-def _kpi_dict(k: ContractKpi) -> dict:
+def _kpi_dict(k: ContractKpi) -> KpiTerms:
     return {
         "metric": k.metric,
         "comparison": k.comparison,
@@ -299,46 +259,6 @@ def _kpi_dict(k: ContractKpi) -> dict:
         "deduction_bp": k.deduction_bp,
         "deduction_fen": k.deduction_fen,
     }
-
-
-def set_clauses(contract: Contract, rows: list[dict], by=None) -> None:
-    """Replace a draft contract's breach clauses (rows: title, body, template_id)."""
-    _require_draft(contract)
-    errors = [
-        f"第 {i} 条违约条款的标题和内容不能为空"
-        for i, r in enumerate(rows, 1)
-        if not r.get("title", "").strip() or not r.get("body", "").strip()
-    ]
-    if errors:
-        raise ContractError(errors)
-    before = [{"title": c.title, "body": c.body} for c in contract.clauses]
-    contract.clauses.clear()
-    db.session.flush()
-    for position, row in enumerate(rows):
-        contract.clauses.append(
-            ContractClause(
-                position=position,
-                title=row["title"].strip(),
-                body=row["body"].strip(),
-                template_id=row.get("template_id"),
-            )
-        )
-    db.session.flush()
-    record(
-        "contract.clauses_set",
-        contract,
-        before={"clauses": before},
-        after={"clauses": [{"title": c.title, "body": c.body} for c in contract.clauses]},
-    )
-
-
-def lock_contract(contract_id: int) -> Contract:
-    """The contract, re-read and locked for the rest of the transaction (SELECT … FOR UPDATE on
-    PostgreSQL; on SQLite the write lock, BEGIN IMMEDIATE). The session's copy is refreshed."""
-    contract = lock_row(Contract, contract_id)
-    if contract is None:
-        raise ContractError("合同不存在。")
-    return contract
 
 
 def submit_for_signature(contract: Contract, by=None) -> None:
@@ -450,224 +370,6 @@ def contracts_ending_within(days: int = 30, on: date | None = None):
     )
 
 
-# --- deposit -------------------------------------------------------------------------------
-
-
-def receive_deposit(
-    contract: Contract,
-    amount_fen: int,
-    received_on: date,
-    reference: str,
-    by=None,
-    *,
-    idempotency_key: str | None = None,
-) -> None:
-    """due -> received, checked under the contract's lock (a second receipt at once is refused)."""
-    contract = lock_contract(contract.id)
-    claim(idempotency_key, "contract.deposit_received", object_id=contract.id, by=by)
-    check_deposit_transition(contract.deposit_status, "received")
-    if amount_fen != contract.deposit_fen:
-        raise ContractError(f"到账金额与合同约定的定金不一致（约定 {format_fen(contract.deposit_fen)}）。")
-    if received_on > today():
-        raise ContractError("到账日期不能晚于今天。")
-    contract.deposit_status = "received"
-    contract.deposit_received_fen = amount_fen
-    contract.deposit_received_on = received_on
-    contract.deposit_reference = reference.strip()
-    record(
-        "contract.deposit_received",
-        contract,
-        summary=reference.strip()[:300],
-        before={"deposit_status": "due"},
-        after={"deposit_status": "received", "amount_fen": amount_fen, "received_on": received_on},
-    )
-
-
-def settle_deposit(
-    contract: Contract,
-    outcome: str,
-    settled_on: date,
-    reference: str,
-    by=None,
-    *,
-    idempotency_key: str | None = None,
-) -> None:
-    """received -> applied | refunded | forfeited, with the date and a reference or reason."""
-    contract = lock_contract(contract.id)
-    claim(idempotency_key, "contract.deposit_settled", object_id=contract.id, by=by)
-    check_deposit_transition(contract.deposit_status, outcome)
-    if contract.deposit_received_on and settled_on < contract.deposit_received_on:
-        raise ContractError("结清日期不能早于定金到账日期。")
-    if outcome == "forfeited" and not reference.strip():
-        raise ContractError("没收定金需要写明原因（如客户违约）。")
-    before = contract.deposit_status
-    contract.deposit_status = outcome
-    contract.deposit_settled_on = settled_on
-    contract.deposit_settled_reference = reference.strip()
-    record(
-        f"contract.deposit_{outcome}",
-        contract,
-        summary=reference.strip()[:300],
-        before={"deposit_status": before},
-        after={"deposit_status": outcome, "settled_on": settled_on},
-    )
-
-
-# --- signed copy ----------------------------------------------------------------------------
-
-
-def upload_signed_copy(contract: Contract, file_storage, by=None) -> None:
-    """Store the signed PDF (checked by content, size-limited, random name). Refused uploads store nothing."""
-    if contract.status not in ("pending_signature", "active"):
-        raise ContractError("只有待签署或生效中的合同可以上传签署件。")
-    try:
-        stored = store_upload(file_storage, {"pdf"}, SIGNED_MAX_BYTES)
-    except ValueError as exc:
-        raise ContractError(str(exc)) from exc
-    previous = contract.signed_file
-    contract.signed_file = stored.stored_name
-    contract.signed_original_name = stored.original_name
-    contract.signed_size = stored.size
-    contract.signed_sha256 = stored.sha256
-    contract.signed_uploaded_at = utcnow()
-    contract.signed_uploaded_by_id = getattr(by, "id", None)
-    record(
-        "contract.signed_copy_uploaded",
-        contract,
-        summary=stored.original_name,
-        before={"sha256": None} if previous is None else {"replaced": True},
-        after={"size": stored.size, "sha256": stored.sha256},
-    )
-    if previous:
-        remove_after_commit(previous)
-
-
-def clause_templates():
-    return db.session.scalars(
-        sa.select(ClauseTemplate).order_by(ClauseTemplate.position, ClauseTemplate.id)
-    ).all()
-
-
-DEFAULT_CLAUSES = [
-    (
-        "服务质量违约",
-        "乙方客服人员未达到本合同约定的 KPI 考核标准的，按本合同 KPI 条款约定扣减当期服务费；"
-        "同一指标连续三个月未达标的，甲方有权书面通知乙方限期整改。",
-    ),
-    (
-        "信息安全与保密",
-        "乙方及其客服人员应对甲方店铺账号、客户信息及经营数据严格保密。因乙方原因造成数据泄露的，"
-        "扣减当月服务费的 20%，并赔偿由此给甲方造成的直接损失。",
-    ),
-    (
-        "付款违约",
-        "甲方未按约定日期支付服务费的，自宽限期届满次日起按未付金额每日万分之五支付滞纳金；"
-        "逾期超过 15 日的，乙方有权暂停服务。",
-    ),
-    (
-        "定金条款",
-        "定金自合同签订后支付。合同正常履行完毕的，定金按约定退还或抵扣最后一期服务费；"
-        "甲方单方违约解除合同的，定金不予退还；乙方单方违约解除合同的，应双倍返还定金。",
-    ),
-    ("提前解除", "任何一方提前解除合同，应提前 30 日书面通知对方，并结清已发生的服务费用。"),
-]
-
-
-def ensure_default_clauses() -> int:
-    """Fill an empty clause library with the shipped defaults. Returns how many were added."""
-    if db.session.scalar(sa.select(sa.func.count()).select_from(ClauseTemplate)):
-        return 0
-    for position, (title, body) in enumerate(DEFAULT_CLAUSES):
-        db.session.add(ClauseTemplate(title=title, body=body, position=position))
-    db.session.flush()
-    return len(DEFAULT_CLAUSES)
-
-
-# --- clause library and vendor profile (admin) --------------------------------------------------
-
-CLAUSE_FIELDS = ("title", "body", "position", "is_active")
-VENDOR_FIELDS = ("name", "tax_id", "address", "phone", "bank_name", "bank_account")
-
-
-def _check_clause(title: str, body: str) -> None:
-    errors = []
-    if not (title or "").strip():
-        errors.append("请填写条款标题。")
-    if not (body or "").strip():
-        errors.append("请填写条款内容。")
-    if errors:
-        raise ContractError(errors)
-
-
-def create_clause_template(title: str, body: str, position: int = 0, by=None) -> ClauseTemplate:
-    """Add a breach clause to the library."""
-    _check_clause(title, body)
-    template = ClauseTemplate(title=title.strip(), body=body.strip(), position=position, is_active=True)
-    db.session.add(template)
-    db.session.flush()
-    record(
-        "clause_template.created", template, summary=template.title, after=snapshot(template, CLAUSE_FIELDS)
-    )
-    return template
-
-
-def update_clause_template(template: ClauseTemplate, title: str, body: str, position: int, by=None) -> None:
-    """Change a library clause. Contracts keep the text they copied."""
-    _check_clause(title, body)
-    before = snapshot(template, CLAUSE_FIELDS)
-    template.title, template.body, template.position = title.strip(), body.strip(), position
-    record(
-        "clause_template.updated",
-        template,
-        summary=template.title,
-        before=before,
-        after=snapshot(template, CLAUSE_FIELDS),
-    )
-
-
-def set_clause_template_active(template: ClauseTemplate, active: bool, by=None) -> None:
-    """Deactivate (hide from new contracts) or reactivate a library clause."""
-    if template.is_active == active:
-        return
-    template.is_active = active
-    record(
-        "clause_template.activated" if active else "clause_template.deactivated",
-        template,
-        summary=template.title,
-        before={"is_active": not active},
-        after={"is_active": active},
-    )
-
-
-def update_vendor_profile(values: dict, by=None) -> VendorProfile:
-    """Change the vendor's own details (used by new contracts). The tax id must be a valid credit code."""
-    from ops.clients.taxid import validate_credit_code
-
-    profile = vendor_profile()
-    cleaned = {f: (values.get(f) or "").strip() for f in VENDOR_FIELDS}
-    errors = []
-    if not cleaned["name"]:
-        errors.append("请填写公司名称。")
-    if cleaned["tax_id"]:
-        try:
-            cleaned["tax_id"] = validate_credit_code(cleaned["tax_id"])
-        except ValueError as exc:
-            errors.append(str(exc))
-    if errors:
-        raise ContractError(errors)
-    before = snapshot(profile, VENDOR_FIELDS)
-    for f, value in cleaned.items():
-        setattr(profile, f, value)
-    record(
-        "vendor_profile.updated",
-        profile,
-        summary=profile.name,
-        before=before,
-        after=snapshot(profile, VENDOR_FIELDS),
-    )
-    return profile
-
-
 # --- reading and documents ---------------------------------------------------------------------
 
 
@@ -684,16 +386,16 @@ def accepted_quotes_without_contract():
 
 
 def revised_terms(
-    terms: dict,
+    terms: ContractTerms,
     seat_rows: list[dict],
     commission_rate_bp: int,
     monthly_minimum_fen: int,
     extra_quantities: dict[str, int],
-) -> dict:
+) -> ContractTerms:
     """A copy of the frozen terms with staff's edits: seats and rates per seat row (same rows, same
     order), the commission rate, the monthly minimum and the extras' quantities. New extras take the
     catalogue price less the quote's discount."""
-    revised = dict(terms)
+    revised = terms.copy()
     revised["seats"] = [
         {**seat, "seats": row["seats"], "monthly_rate_fen": row["monthly_rate_fen"]}
         for seat, row in zip(terms.get("seats", []), seat_rows, strict=True)
@@ -703,7 +405,7 @@ def revised_terms(
     current = {e.get("code"): e for e in terms.get("extras", [])}
     catalogue = terms.get("extras_catalogue") or {}
     discount = terms.get("discount_bp", 0)
-    extras = []
+    extras: list[ExtraTerms] = []
     for code, (label, unit) in EXTRA_LABELS.items():
         quantity = extra_quantities.get(code, 0)
         if not quantity:
@@ -724,78 +426,3 @@ def revised_terms(
     extras += [e for e in terms.get("extras", []) if e.get("code") not in EXTRA_LABELS]  # kept as agreed
     revised["extras"] = extras
     return revised
-
-
-def contract_pdf_data(contract: Contract):
-    """The plain values the contract PDF shows."""
-    from ops.contracts import wording
-    from ops.contracts.pdf import ContractPdfData, PdfExtra, PdfParty, PdfSeat
-
-    t = contract.terms
-    c = contract
-    return ContractPdfData(
-        number=c.number or "",
-        client=PdfParty(
-            c.client_legal_name,
-            c.client_tax_id,
-            c.client_address,
-            c.client_phone,
-            c.client_bank_name,
-            c.client_bank_account,
-        ),
-        vendor=PdfParty(
-            c.vendor_name,
-            c.vendor_tax_id,
-            c.vendor_address,
-            c.vendor_phone,
-            c.vendor_bank_name,
-            c.vendor_bank_account,
-        ),
-        start_on=c.start_on,
-        end_on=c.end_on,
-        auto_renew=c.auto_renew,
-        model_label=wording.MODELS.get(c.model, c.model),
-        billing_cycle=wording.BILLING_CYCLES[c.billing_cycle],
-        billing_timing=wording.BILLING_TIMINGS[c.billing_timing],
-        due_text=wording.due_text(c.due_rule, c.due_value, c.billing_cycle),
-        late_fee_text=wording.late_fee_text(c.late_fee_bp_per_day, c.late_fee_grace_days),
-        tax_rate_bp=c.tax_rate_bp,
-        prices_include_tax=c.prices_include_tax,
-        invoice_type=wording.INVOICE_TYPES[c.invoice_type],
-        deposit_fen=c.deposit_fen,
-        deposit_usage=wording.DEPOSIT_USAGES[c.deposit_usage],
-        kpi_cap_bp=c.kpi_cap_bp,
-        breakin_months=c.breakin_months,
-        seats=[
-            PdfSeat(
-                wording.SCOPES.get(s["scope"], s["scope"]),
-                wording.SHIFTS.get(s["shift"], s["shift"]),
-                s["seats"],
-                s["monthly_rate_fen"],
-            )
-            for s in t.get("seats", [])
-        ],
-        commission_rate_bp=t.get("commission_rate_bp", 0) if c.model == "base_commission" else 0,
-        commission_base=t.get("commission_base", ""),
-        tier_mode=wording.TIER_MODES.get(t.get("tier_mode", ""), ""),
-        tier_lines=wording.tier_lines(t),
-        consult_multiplier_bp=t.get("consult_multiplier_bp", 10_000),
-        monthly_minimum_fen=t.get("monthly_minimum_fen", 0),
-        extras=[
-            PdfExtra(e["label"], e["unit"], e["quantity"], e["unit_price_fen"]) for e in t.get("extras", [])
-        ],
-        kpis=[wording.kpi_text(k) for k in c.kpis],
-        clauses=[(cl.title, cl.body) for cl in c.clauses],
-        is_draft=c.status == "draft",
-    )
-
-
-def render_pdf(contract: Contract) -> bytes:
-    """The contract's PDF (font from the app's configuration)."""
-    from ops.contracts.pdf import render_contract_pdf
-
-    return render_contract_pdf(contract_pdf_data(contract), ttf_path=current_app.config["PDF_FONT"])
-
-
-def pdf_filename(contract: Contract) -> str:
-    return f"{contract.number or f'contract-draft-{contract.id}'}.pdf"
