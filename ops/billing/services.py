@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload, undefer
 
 from ops.audit.services import record
 from ops.billing import engine
-from ops.billing.models import CreditNote, Invoice, InvoiceLine, Payment, UsageDaily
+from ops.billing.models import CreditNote, Invoice, InvoiceLine, Payment
 from ops.billing.pdf import InvoicePdfData, InvoicePdfLine, Party, render_invoice_pdf
 from ops.contracts.models import Contract
 from ops.contracts.services import lock_contract
@@ -40,6 +40,7 @@ from ops.onboarding.models import Assignment
 from ops.quotes.pricing import tiers_from_data
 from ops.timeutil import today, utcnow
 from ops.transactions import is_retryable, lock_row, retrying, write_transaction
+from ops.usage.models import UsageDaily
 
 INVOICE_TYPE_LABELS = {"normal": "增值税普通发票", "special": "增值税专用发票"}
 BILLABLE_STATES = ("active", "expired", "terminated")

@@ -10,18 +10,20 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ops.auth.models import User
+from ops.auth.models import ApiToken, User
 from ops.auth.permissions import require_roles_for_blueprint
 from ops.auth.roles import ADMIN, FINANCE, MANAGER
-from ops.billing import usage
-from ops.billing.models import ApiToken, UsageDaily, UsageImport
-from ops.billing.usage_forms import MAX_CSV_BYTES, UsageUploadForm
-from ops.billing.usage_services import UsageImportError, import_usage_file
 from ops.clients.models import Client
 from ops.extensions import db
 from ops.timeutil import today
 from ops.uploads import safe_display_name
 from ops.urls import db_int, page_arg
+from ops.usage import summary
+from ops.usage.fields import CSV_TEMPLATE_HEADERS
+from ops.usage.forms import MAX_CSV_BYTES, UsageUploadForm
+from ops.usage.models import UsageDaily, UsageImport
+from ops.usage.services import UsageImportError, import_usage_file
+from ops.vocab import PLATFORMS
 from ops.web import send_document
 
 bp = Blueprint("usage", __name__, url_prefix="/usage")
@@ -141,14 +143,14 @@ def import_form():
         form=form,
         errors=errors[:MAX_ERRORS_SHOWN],
         error_count=error_count,
-        headers=usage.CSV_TEMPLATE_HEADERS,
-        platforms=usage.PLATFORM_LABELS,
+        headers=CSV_TEMPLATE_HEADERS,
+        platforms=PLATFORMS,
     )
 
 
 @bp.route("/template.csv")
 def template():
-    return send_document(usage.template_csv(), "usage-template.csv", "text/csv; charset=utf-8")
+    return send_document(summary.template_csv(), "usage-template.csv", "text/csv; charset=utf-8")
 
 
 @bp.route("/client/<int:client_id>")
@@ -171,22 +173,22 @@ def client(client_id: int):
     by_platform = {}
     for r in records:
         by_platform.setdefault(r.platform, []).append(r)
-    platform_totals = [(p, usage.summarize(items)) for p, items in sorted(by_platform.items())]
+    platform_totals = [(p, summary.summarize(items)) for p, items in sorted(by_platform.items())]
     chart_end = min(last, max(today(), max((r.day for r in records), default=first)))
-    chart = usage.daily_series(records, first, chart_end)
+    chart = summary.daily_series(records, first, chart_end)
     chart.update(consults_label=_("咨询量"), valid_label=_("有效咨询量"))
     return render_template(
         "usage/client.html",
         client=client,
         records=records,
-        summary=usage.summarize(records),
+        summary=summary.summarize(records),
         platform_totals=platform_totals,
         chart=chart,
         month=_month_code(first),
         prev_month=_month_code(first - timedelta(days=1)),
         next_month=_month_code(last + timedelta(days=1)) if last < today() else None,
-        platforms=usage.PLATFORM_LABELS,
-        seconds=usage.format_seconds,
+        platforms=PLATFORMS,
+        seconds=summary.format_seconds,
         client_url=url_for("clients.detail", client_id=client.id)
         if "clients.detail" in current_app.view_functions
         else None,

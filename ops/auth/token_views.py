@@ -6,12 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from ops.auth.models import User
+from ops.auth.forms import ApiTokenForm
+from ops.auth.models import ApiToken, User
 from ops.auth.permissions import require_roles_for_blueprint
 from ops.auth.roles import ADMIN
-from ops.billing.models import ApiToken
-from ops.billing.usage_forms import ApiTokenForm
-from ops.billing.usage_services import TokenError, create_token, revoke_token
+from ops.auth.tokens import TokenError, create_token, revoke_token
 from ops.clients.models import Client
 from ops.extensions import db
 from ops.forms import ConfirmForm
