@@ -3,7 +3,6 @@
 import csv
 import io
 import zipfile
-from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -24,6 +23,7 @@ from ops.clients.models import Client
 from ops.extensions import db
 from ops.forms import ConfirmForm
 from ops.idempotency import AlreadyRecorded
+from ops.periods import last_month
 from ops.portal.billing import portal_section
 from ops.timeutil import today
 from ops.urls import db_int, page_arg
@@ -102,10 +102,6 @@ def _act(invoice: Invoice, form, action, success: str):
         db.session.commit()
         flash(success, "success")
     return _back(invoice)
-
-
-def _last_month(on: date) -> str:
-    return f"{on.year - 1}-12" if on.month == 1 else f"{on.year}-{on.month - 1:02d}"
 
 
 def _client_choices() -> list[SelectChoice]:
@@ -372,7 +368,7 @@ def runs():
     form = RunForm()
     form.client_id.choices = _client_choices()
     if request.method == "GET":
-        form.period.data = _last_month(today())
+        form.period.data = last_month(today())
     summary = None
     if form.validate_on_submit():
         summary = services.run_billing(

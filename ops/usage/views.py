@@ -1,8 +1,6 @@
 """Usage pages: the CSV upload, recent imports and a client's daily figures with a chart."""
 
-import calendar
 import io
-import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -15,6 +13,7 @@ from ops.auth.permissions import require_roles_for_blueprint
 from ops.auth.roles import ADMIN, FINANCE, MANAGER
 from ops.clients.models import Client
 from ops.extensions import db
+from ops.periods import days_in_month, month_of, parse_month
 from ops.timeutil import today
 from ops.uploads import safe_display_name
 from ops.urls import db_int, page_arg
@@ -32,17 +31,6 @@ require_roles_for_blueprint(bp, ADMIN, MANAGER, FINANCE)
 MAX_ERRORS_SHOWN = 1000
 RECENT_CLIENTS = 12
 SOURCE_LABELS = {"csv": "CSV 上传", "api": "API", "cli": "命令行"}
-
-
-def _month_arg(value: str | None) -> tuple[int, int] | None:
-    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", value or "")
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        return None
-    return int(match.group(1)), int(match.group(2))
-
-
-def _month_code(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 @bp.route("/")
@@ -85,7 +73,7 @@ def index():
         with_usage=with_usage,
         clients_with_usage=clients_with_usage,
         source_labels=SOURCE_LABELS,
-        month_code=_month_code,
+        month_code=month_of,
     )
 
 
@@ -134,7 +122,7 @@ def import_form():
                         url_for(
                             "usage.client",
                             client_id=result.client_ids[0],
-                            month=_month_code(last_day) if last_day else None,
+                            month=month_of(last_day) if last_day else None,
                         )
                     )
                 return redirect(url_for("usage.index"))
@@ -156,7 +144,7 @@ def template():
 @bp.route("/client/<int:client_id>")
 def client(client_id: int):
     client = db.get_or_404(Client, client_id)
-    month = _month_arg(request.args.get("month"))
+    month = parse_month(request.args.get("month"))
     if month is None:
         latest = db.session.scalar(
             sa.select(sa.func.max(UsageDaily.day)).where(UsageDaily.client_id == client.id)
@@ -164,7 +152,7 @@ def client(client_id: int):
         base = latest or today()
         month = (base.year, base.month)
     first = date(month[0], month[1], 1)
-    last = date(month[0], month[1], calendar.monthrange(*month)[1])
+    last = date(month[0], month[1], days_in_month(*month))
     records = db.session.scalars(
         sa.select(UsageDaily)
         .where(UsageDaily.client_id == client.id, UsageDaily.day.between(first, last))
@@ -184,9 +172,9 @@ def client(client_id: int):
         summary=summary.summarize(records),
         platform_totals=platform_totals,
         chart=chart,
-        month=_month_code(first),
-        prev_month=_month_code(first - timedelta(days=1)),
-        next_month=_month_code(last + timedelta(days=1)) if last < today() else None,
+        month=month_of(first),
+        prev_month=month_of(first - timedelta(days=1)),
+        next_month=month_of(last + timedelta(days=1)) if last < today() else None,
         platforms=PLATFORMS,
         seconds=summary.format_seconds,
         client_url=url_for("clients.detail", client_id=client.id)

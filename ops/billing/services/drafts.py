@@ -16,6 +16,7 @@ from ops.contracts.models import Contract
 from ops.contracts.services import lock_contract
 from ops.extensions import db
 from ops.onboarding.models import Assignment
+from ops.periods import previous_period
 from ops.quotes.pricing import tiers_from_data
 from ops.transactions import write_transaction
 from ops.usage.models import UsageDaily
@@ -83,14 +84,6 @@ def _usage(client_id: int, start: date, end: date) -> tuple[engine.UsageInput, .
         .order_by(UsageDaily.day)
     )
     return tuple(engine.UsageInput(*row) for row in rows)
-
-
-def previous_period(period: engine.Period) -> engine.Period:
-    """The period of the same length just before ``period``."""
-    before = period.start - timedelta(days=1)
-    if period.is_quarter:
-        return engine.parse_period(f"{before.year}-Q{(before.month - 1) // 3 + 1}")
-    return engine.parse_period(f"{before.year}-{before.month:02d}")
 
 
 def service_end(contract: Contract) -> date:
