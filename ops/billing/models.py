@@ -3,12 +3,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ops.billing.states import INVOICE_STATES
 from ops.extensions import db
 from ops.extensions import one_of as _in
 from ops.timeutil import UTCDateTime, utcnow
-
-INVOICE_STATES = ("draft", "issued", "paid", "void")
-
 
 PAID_IN_RANGE_SQL = "paid_fen >= 0 AND (paid_fen = 0 OR paid_fen <= total_fen)"
 

@@ -1,4 +1,4 @@
-"""The client portal's billing pages (routes on the portal blueprint).
+"""The client portal's billing pages (routes on the portal blueprint) and its overview's "账单" section.
 
 A client user sees only their own company's invoices, and never a draft. The PDF served is exactly
 the document stored when the invoice was issued (same bytes, same SHA-256).
@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload, undefer
 
+from ops import hooks
 from ops.auth.permissions import get_scoped_or_404
 from ops.billing import services
 from ops.billing.models import CreditNote, Invoice
@@ -103,3 +104,8 @@ def portal_section() -> dict:
         "latest": latest,
         "receivables": services.receivables(current_user.client_id),
     }
+
+
+@bp.record_once
+def _register_section(state) -> None:
+    hooks.register(state.app, hooks.PORTAL_SECTIONS, portal_section)

@@ -14,8 +14,8 @@ from ops.billing.models import CreditNote, Invoice
 from ops.billing.pdf import render_invoice_pdf
 from ops.billing.services.issuing import closing_period_end, invoice_pdf_data
 from ops.billing.services.payments import AGEING_BUCKETS, ageing_bucket, balance_fen, is_overdue
+from ops.billing.states import STATUS_LABELS
 from ops.extensions import db
-from ops.i18n import N_
 from ops.money import format_fen
 from ops.timeutil import today
 
@@ -137,13 +137,6 @@ def ageing_report(on: date | None = None) -> tuple[list[AgeingRow], dict[str, in
     return sorted(rows.values(), key=lambda r: (-r.total_fen, r.client_name)), totals
 
 
-STATUS_LABELS = {
-    "draft": N_("草稿"),
-    "issued": N_("已开具"),
-    "paid": N_("已结清"),
-    "void": N_("已作废"),
-    "overdue": N_("已逾期"),
-}
 EXPORT_HEADER = (
     "账单号",
     "客户",
