@@ -23,6 +23,12 @@ class TokenError(ServiceError):
     """A refused token action; the message is for the user."""
 
 
+class TokenRevokedError(TokenError):
+    """The token was already revoked: nothing to do (a warning, not an error)."""
+
+    category = "warning"
+
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
@@ -62,7 +68,7 @@ def create_token(name: str, client_id: int | None, by=None) -> tuple[ApiToken, s
 def revoke_token(token: ApiToken, by=None) -> None:
     """Revoke a token: it stops working at once. Revoking twice is refused."""
     if token.revoked_at is not None:
-        raise TokenError("该令牌已被吊销")
+        raise TokenRevokedError("该令牌已被吊销")
     token.revoked_at = utcnow()
     record("api_token.revoked", token, actor=by, summary=f"{token.name}（{token.prefix}…）")
 

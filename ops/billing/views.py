@@ -24,8 +24,8 @@ from ops.extensions import db
 from ops.forms import ConfirmForm
 from ops.periods import last_month
 from ops.timeutil import today
-from ops.urls import db_int, page_arg
-from ops.web import flash_form_errors, perform, send_document
+from ops.urls import db_int
+from ops.web import flash_form_errors, paginate, perform, send_document
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 FINANCE_ROLES = (ADMIN, MANAGER, FINANCE)
@@ -130,13 +130,11 @@ def invoices():
     period = request.args.get("period", "").strip()
     q = request.args.get("q", "").strip()
     stmt = _filtered(status, client_id, period, q)
-    page = db.paginate(
+    page = paginate(
         stmt.options(joinedload(Invoice.client), selectinload(Invoice.credit_notes)).order_by(
             Invoice.period.desc(), Invoice.number.desc(), Invoice.id.desc()
         ),
-        page=page_arg(),
         per_page=25,
-        error_out=False,
     )
     periods = db.session.scalars(sa.select(Invoice.period).distinct().order_by(Invoice.period.desc())).all()
     return render_template(

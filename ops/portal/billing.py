@@ -19,8 +19,7 @@ from ops.billing.models import CreditNote, Invoice
 from ops.extensions import db
 from ops.portal.views import bp
 from ops.timeutil import today
-from ops.urls import page_arg
-from ops.web import send_document
+from ops.web import paginate, send_document
 
 CLIENT_VISIBLE = ("issued", "paid", "void")
 
@@ -34,14 +33,12 @@ def _load(invoice_id: int) -> Invoice:
 
 @bp.route("/invoices")
 def invoices():
-    page = db.paginate(
+    page = paginate(
         sa.select(Invoice)
         .options(selectinload(Invoice.credit_notes))
         .where(Invoice.client_id == current_user.client_id, Invoice.status.in_(CLIENT_VISIBLE))
         .order_by(Invoice.period.desc(), Invoice.id.desc()),
-        page=page_arg(),
         per_page=25,
-        error_out=False,
     )
     summary = services.receivables(current_user.client_id)
     return render_template("portal/invoices.html", page=page, summary=summary, today=today())

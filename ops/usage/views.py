@@ -16,14 +16,14 @@ from ops.extensions import db
 from ops.periods import days_in_month, month_of, parse_month
 from ops.timeutil import today
 from ops.uploads import safe_display_name
-from ops.urls import db_int, page_arg
+from ops.urls import db_int
 from ops.usage import summary
 from ops.usage.fields import CSV_TEMPLATE_HEADERS
 from ops.usage.forms import MAX_CSV_BYTES, UsageUploadForm
 from ops.usage.models import UsageDaily, UsageImport
 from ops.usage.services import UsageImportError, import_usage_file
 from ops.vocab import PLATFORMS
-from ops.web import send_document
+from ops.web import paginate, send_document
 
 bp = Blueprint("usage", __name__, url_prefix="/usage")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, FINANCE)
@@ -39,7 +39,7 @@ def index():
     if client_id:
         return redirect(url_for("usage.client", client_id=client_id))
     stmt = sa.select(UsageImport).order_by(UsageImport.created_at.desc(), UsageImport.id.desc())
-    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt)
     user_ids = {i.created_by_id for i in page.items if i.created_by_id}
     token_ids = {i.token_id for i in page.items if i.token_id}
     users = (
