@@ -113,7 +113,7 @@ def _prepare_task() -> None:
     """(in the app) What ``flask db upgrade`` and ``flask ops demo`` do, then a staff API token (printed)."""
     from flask_migrate import upgrade
 
-    from ops.billing.usage_services import create_token
+    from ops.auth.tokens import create_token
     from ops.demo import load_demo
     from ops.extensions import db
 

@@ -361,9 +361,9 @@ def _agents(contracts: list, n: int, users: dict, rng: random.Random) -> int:
 
 def _usage(clients: list, rng: random.Random) -> int:
     """A year of daily figures per client through the import service (one import per month)."""
-    from ops.billing.usage import UsageRow
-    from ops.billing.usage_services import import_usage
     from ops.extensions import db
+    from ops.usage.parse import UsageRow
+    from ops.usage.services import import_usage
 
     platform_of = {c.id: c.shops[0].platform for c in clients}
     total = 0

@@ -52,10 +52,10 @@ def child(db_path: str, csv_path: str, profile: bool) -> None:
     with app.app_context():
         import sqlalchemy as sa
 
-        from ops.billing.models import UsageDaily
-        from ops.billing.usage_services import UsageImportError, import_usage_file
         from ops.clients.models import Client
         from ops.extensions import db
+        from ops.usage.models import UsageDaily
+        from ops.usage.services import UsageImportError, import_usage_file
 
         for n in range(1, CLIENTS + 1):
             db.session.add(Client(id=n, name=f"基准客户{n}", stage="live"))

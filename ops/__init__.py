@@ -122,11 +122,9 @@ def register_blueprints(app: Flask) -> None:
     import ops.portal.onboarding  # noqa: F401
     import ops.portal.training  # noqa: F401
     from ops.audit.views import bp as audit_bp
+    from ops.auth.token_views import bp as tokens_bp
     from ops.auth.views import admin_bp as users_bp
     from ops.auth.views import bp as auth_bp
-    from ops.billing.api import bp as api_bp
-    from ops.billing.token_views import bp as tokens_bp
-    from ops.billing.usage_views import bp as usage_bp
     from ops.billing.views import bp as billing_bp
     from ops.billing.views import register_dashboard as register_billing_panels
     from ops.clients.views import bp as clients_bp
@@ -140,6 +138,8 @@ def register_blueprints(app: Flask) -> None:
     from ops.quotes.ratecard_views import bp as ratecards_bp
     from ops.quotes.views import bp as quotes_bp
     from ops.training.views import bp as training_bp
+    from ops.usage.api import bp as api_bp
+    from ops.usage.views import bp as usage_bp
 
     for blueprint in (
         auth_bp,
@@ -247,7 +247,7 @@ def _is_api_request() -> bool:
 def register_errorhandlers(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException
 
-    from ops.billing.api import http_problem, problem
+    from ops.usage.api import http_problem, problem
 
     def render_error(code: int, template: str, exc=None, **context):
         if _is_api_request():  # the API answers every status as application/problem+json
@@ -322,7 +322,7 @@ def register_cli(app: Flask) -> None:
     from ops.billing.cli import billing_cli
 
     app.cli.add_command(billing_cli)
-    from ops.billing.usage_cli import usage_cli
+    from ops.usage.cli import usage_cli
 
     app.cli.add_command(usage_cli)
 

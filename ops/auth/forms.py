@@ -78,3 +78,19 @@ class UserForm(FlaskForm):
         description=PASSWORD_HINT,
     )
     submit = SubmitField(_l("保存"))
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("名称"),
+        validators=[DataRequired(_l("请填写令牌名称")), Length(max=100)],
+        description=_l("例如：晨光家居 ERP 每日推送"),
+    )
+    client_id = SelectField(
+        _l("权限范围"),
+        coerce=db_int,
+        choices=[],
+        validate_choice=True,
+        description=_l("员工令牌可以提交所有客户的数据；客户令牌只能提交该客户的数据。"),
+    )
+    submit = SubmitField(_l("创建令牌"))

@@ -8,9 +8,9 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from ops.billing.usage import UsageRow
-from ops.billing.usage_services import import_usage
 from ops.timeutil import today as business_today
+from ops.usage.parse import UsageRow
+from ops.usage.services import import_usage
 
 # Relative volume by weekday (Monday first): shoppers chat more in the evening of weekends.
 WEEKDAY_FACTOR = (1.00, 0.95, 0.95, 1.00, 1.05, 1.20, 1.25)

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
-from ops.billing.usage_services import create_token
+from ops.auth.tokens import create_token
 from ops.contracts.models import Contract
 from ops.training import services as training
 from ops.training.models import MaterialVersion

@@ -13,13 +13,13 @@ import pytest
 import sqlalchemy as sa
 
 from ops.audit.models import AuditEntry
-from ops.billing.models import UsageDaily, UsageImport
 from ops.contracts.models import Contract
 from ops.extensions import db
 from ops.training.models import Material, MaterialVersion
-from tests.billing.usage_helpers import zh_csv
+from ops.usage.models import UsageDaily, UsageImport
 from tests.conftest import login
 from tests.training.helpers import pdf_bytes
+from tests.usage.usage_helpers import zh_csv
 
 # route -> (who posts, form fields besides the file, accepted kinds)
 ROUTES = {

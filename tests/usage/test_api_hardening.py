@@ -10,11 +10,11 @@ from datetime import date
 
 import pytest
 
-from ops.billing.usage import parse_usage_csv, validate_usage_records
 from ops.money import parse_percent, parse_yuan, to_fen
-from tests.billing.test_api_usage import URL, assert_problem, make_token, post, row
-from tests.billing.usage_helpers import usage_count
+from ops.usage.parse import parse_usage_csv, validate_usage_records
 from tests.factories import make_client
+from tests.usage.test_api_usage import URL, assert_problem, make_token, post, row
+from tests.usage.usage_helpers import usage_count
 
 HUGE_DIGITS = "9" * 5000  # over Python's 4,300-digit limit for int("...")
 

@@ -1,8 +1,6 @@
 """Usage pages: the CSV upload, recent imports and a client's daily figures with a chart."""
 
-import calendar
 import io
-import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -10,19 +8,22 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ops.auth.models import User
+from ops.auth.models import ApiToken, User
 from ops.auth.permissions import require_roles_for_blueprint
 from ops.auth.roles import ADMIN, FINANCE, MANAGER
-from ops.billing import usage
-from ops.billing.models import ApiToken, UsageDaily, UsageImport
-from ops.billing.usage_forms import MAX_CSV_BYTES, UsageUploadForm
-from ops.billing.usage_services import UsageImportError, import_usage_file
 from ops.clients.models import Client
 from ops.extensions import db
+from ops.periods import days_in_month, month_of, parse_month
 from ops.timeutil import today
 from ops.uploads import safe_display_name
-from ops.urls import db_int, page_arg
-from ops.web import send_document
+from ops.urls import db_int
+from ops.usage import summary
+from ops.usage.fields import CSV_TEMPLATE_HEADERS
+from ops.usage.forms import MAX_CSV_BYTES, UsageUploadForm
+from ops.usage.models import UsageDaily, UsageImport
+from ops.usage.services import UsageImportError, import_usage_file
+from ops.vocab import PLATFORMS
+from ops.web import paginate, send_document
 
 bp = Blueprint("usage", __name__, url_prefix="/usage")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, FINANCE)
@@ -32,24 +33,13 @@ RECENT_CLIENTS = 12
 SOURCE_LABELS = {"csv": "CSV 上传", "api": "API", "cli": "命令行"}
 
 
-def _month_arg(value: str | None) -> tuple[int, int] | None:
-    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", value or "")
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        return None
-    return int(match.group(1)), int(match.group(2))
-
-
-def _month_code(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
 @bp.route("/")
 def index():
     client_id = request.args.get("client_id", type=db_int)
     if client_id:
         return redirect(url_for("usage.client", client_id=client_id))
     stmt = sa.select(UsageImport).order_by(UsageImport.created_at.desc(), UsageImport.id.desc())
-    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt)
     user_ids = {i.created_by_id for i in page.items if i.created_by_id}
     token_ids = {i.token_id for i in page.items if i.token_id}
     users = (
@@ -83,7 +73,7 @@ def index():
         with_usage=with_usage,
         clients_with_usage=clients_with_usage,
         source_labels=SOURCE_LABELS,
-        month_code=_month_code,
+        month_code=month_of,
     )
 
 
@@ -132,7 +122,7 @@ def import_form():
                         url_for(
                             "usage.client",
                             client_id=result.client_ids[0],
-                            month=_month_code(last_day) if last_day else None,
+                            month=month_of(last_day) if last_day else None,
                         )
                     )
                 return redirect(url_for("usage.index"))
@@ -141,20 +131,20 @@ def import_form():
         form=form,
         errors=errors[:MAX_ERRORS_SHOWN],
         error_count=error_count,
-        headers=usage.CSV_TEMPLATE_HEADERS,
-        platforms=usage.PLATFORM_LABELS,
+        headers=CSV_TEMPLATE_HEADERS,
+        platforms=PLATFORMS,
     )
 
 
 @bp.route("/template.csv")
 def template():
-    return send_document(usage.template_csv(), "usage-template.csv", "text/csv; charset=utf-8")
+    return send_document(summary.template_csv(), "usage-template.csv", "text/csv; charset=utf-8")
 
 
 @bp.route("/client/<int:client_id>")
 def client(client_id: int):
     client = db.get_or_404(Client, client_id)
-    month = _month_arg(request.args.get("month"))
+    month = parse_month(request.args.get("month"))
     if month is None:
         latest = db.session.scalar(
             sa.select(sa.func.max(UsageDaily.day)).where(UsageDaily.client_id == client.id)
@@ -162,7 +152,7 @@ def client(client_id: int):
         base = latest or today()
         month = (base.year, base.month)
     first = date(month[0], month[1], 1)
-    last = date(month[0], month[1], calendar.monthrange(*month)[1])
+    last = date(month[0], month[1], days_in_month(*month))
     records = db.session.scalars(
         sa.select(UsageDaily)
         .where(UsageDaily.client_id == client.id, UsageDaily.day.between(first, last))
@@ -171,22 +161,22 @@ def client(client_id: int):
     by_platform = {}
     for r in records:
         by_platform.setdefault(r.platform, []).append(r)
-    platform_totals = [(p, usage.summarize(items)) for p, items in sorted(by_platform.items())]
+    platform_totals = [(p, summary.summarize(items)) for p, items in sorted(by_platform.items())]
     chart_end = min(last, max(today(), max((r.day for r in records), default=first)))
-    chart = usage.daily_series(records, first, chart_end)
+    chart = summary.daily_series(records, first, chart_end)
     chart.update(consults_label=_("咨询量"), valid_label=_("有效咨询量"))
     return render_template(
         "usage/client.html",
         client=client,
         records=records,
-        summary=usage.summarize(records),
+        summary=summary.summarize(records),
         platform_totals=platform_totals,
         chart=chart,
-        month=_month_code(first),
-        prev_month=_month_code(first - timedelta(days=1)),
-        next_month=_month_code(last + timedelta(days=1)) if last < today() else None,
-        platforms=usage.PLATFORM_LABELS,
-        seconds=usage.format_seconds,
+        month=month_of(first),
+        prev_month=month_of(first - timedelta(days=1)),
+        next_month=month_of(last + timedelta(days=1)) if last < today() else None,
+        platforms=PLATFORMS,
+        seconds=summary.format_seconds,
         client_url=url_for("clients.detail", client_id=client.id)
         if "clients.detail" in current_app.view_functions
         else None,

@@ -4,7 +4,7 @@ import io
 
 import sqlalchemy as sa
 
-from ops.billing.models import UsageDaily
+from ops.usage.models import UsageDaily
 
 ZH_HEADER = "客户名称,日期,平台,咨询量,有效咨询量,服务销售额(元),退款金额(元),首次响应时间(秒),3分钟回复率\n"
 

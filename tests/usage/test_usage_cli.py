@@ -2,9 +2,9 @@
 
 import sqlalchemy as sa
 
-from ops.billing.models import UsageImport
-from tests.billing.usage_helpers import usage_count, zh_csv
+from ops.usage.models import UsageImport
 from tests.factories import make_client
+from tests.usage.usage_helpers import usage_count, zh_csv
 
 
 def test_cli_imports_and_prints_counts(runner, db, tmp_path):

@@ -1,19 +1,11 @@
-"""The pure CSV/record validation in ops.billing.usage: no app, no database."""
+"""The pure CSV/record validation in ops.usage.parse (and ops.usage.summary): no app, no database."""
 
 from datetime import date
 
 import pytest
 
-from ops.billing.usage import (
-    UsageDecodeError,
-    daily_series,
-    decode_csv,
-    format_seconds,
-    parse_usage_csv,
-    summarize,
-    template_csv,
-    validate_usage_records,
-)
+from ops.usage.parse import UsageDecodeError, decode_csv, parse_usage_csv, validate_usage_records
+from ops.usage.summary import daily_series, format_seconds, summarize, template_csv
 
 TODAY = date(2026, 11, 26)
 ZH_HEADER = (

@@ -5,8 +5,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from ops.billing.usage_services import UsageImportError, import_usage_file
 from ops.extensions import db
+from ops.usage.services import UsageImportError, import_usage_file
 
 usage_cli = AppGroup("usage", help="用量数据：从 CSV 文件导入。")
 

@@ -9,10 +9,10 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from ops.billing import usage_services
-from ops.billing.models import UsageDaily, UsageImport
-from ops.billing.usage import DETECT_BYTES, detect_encoding
-from ops.billing.usage_services import UsageImportError, import_usage_file
+from ops.usage import services as usage_services
+from ops.usage.encoding import DETECT_BYTES, detect_encoding
+from ops.usage.models import UsageDaily, UsageImport
+from ops.usage.services import UsageImportError, import_usage_file
 from tests.factories import make_client
 
 HEADER = "客户编号,日期,平台,咨询量,有效咨询量,服务销售额(元)\n"

@@ -4,10 +4,11 @@ import json
 
 import sqlalchemy as sa
 
-from ops.billing.models import ApiToken, UsageDaily, UsageImport
-from ops.billing.usage_services import create_token, revoke_token
-from tests.billing.usage_helpers import usage_count
+from ops.auth.models import ApiToken
+from ops.auth.tokens import create_token, revoke_token
+from ops.usage.models import UsageDaily, UsageImport
 from tests.factories import make_client
+from tests.usage.usage_helpers import usage_count
 
 URL = "/api/v1/usage"
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from tests.billing.usage_helpers import upload, zh_csv
 from tests.factories import make_client
+from tests.usage.usage_helpers import upload, zh_csv
 
 
 @pytest.mark.parametrize(

@@ -23,9 +23,10 @@ from flask import Blueprint, current_app, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from ops.billing.usage import FIELDS, HugeNumber, UsageError, validate_usage_records
-from ops.billing.usage_services import UsageImportError, authenticate_token, import_usage
+from ops.auth.tokens import authenticate_token
 from ops.extensions import csrf, db
+from ops.usage.parse import FIELDS, HugeNumber, UsageError, validate_usage_records
+from ops.usage.services import UsageImportError, import_usage
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # token-authenticated, no browser session

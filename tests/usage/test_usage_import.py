@@ -3,11 +3,11 @@
 import sqlalchemy as sa
 
 from ops.audit.models import AuditEntry
-from ops.billing.models import UsageDaily, UsageImport
-from ops.billing.usage import UsageRow
-from ops.billing.usage_services import UsageImportError, import_usage
-from tests.billing.usage_helpers import upload, usage_count, zh_csv
+from ops.usage.models import UsageDaily, UsageImport
+from ops.usage.parse import UsageRow
+from ops.usage.services import UsageImportError, import_usage
 from tests.factories import make_client
+from tests.usage.usage_helpers import upload, usage_count, zh_csv
 
 ROWS = [
     ("2026/10/01", "天猫", 1280, 1150, '"12,345.67"', "100", "12.5", "92.5%"),

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from ops.audit.models import AuditEntry
-from ops.billing.models import ApiToken
+from ops.auth.models import ApiToken
 from tests.factories import make_client
 
 

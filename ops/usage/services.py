@@ -1,6 +1,6 @@
 """Usage imports and API tokens: each function checks, writes and audits; the caller commits.
 
-``import_usage`` stores validated rows (from ``ops.billing.usage``) all or nothing, and
+``import_usage`` stores validated rows (from ``ops.usage.parse``) all or nothing, and
 ``import_usage_file`` streams a CSV file through the same path: client names and ids are resolved
 as they come, problems are collected, and while there is none the rows are written in chunks
 (bulk insert and bulk update keyed on (client, day, platform)) inside one savepoint, which the first
@@ -10,10 +10,7 @@ problem anywhere rolls back. Memory stays bounded for a file of any length.
 from __future__ import annotations
 
 import gc
-import hashlib
-import hmac
 import io
-import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +20,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ops.audit.services import record
-from ops.billing.models import ApiToken, UsageDaily, UsageImport
-from ops.billing.usage import (
+from ops.auth.models import ApiToken
+from ops.clients.models import Client
+from ops.errors import ServiceError
+from ops.extensions import db
+from ops.timeutil import utcnow
+from ops.usage.models import UsageDaily, UsageImport
+from ops.usage.parse import (
     FIELDS,
-    PLATFORM_LABELS,
     VALUE_COLUMNS,
     UsageDecodeError,
     UsageError,
@@ -34,15 +35,10 @@ from ops.billing.usage import (
     iter_usage_csv,
     open_csv_text,
 )
-from ops.clients.models import Client
-from ops.errors import ServiceError
-from ops.extensions import db
-from ops.timeutil import utcnow
+from ops.vocab import PLATFORM_CODES
 
 IMPORT_SOURCES = ("csv", "api", "cli")
 CLIENT_ID_COLUMN, CLIENT_NAME_COLUMN, DATE_COLUMN = (FIELDS[f][0] for f in ("client_id", "client", "date"))
-TOKEN_PREFIX = "ops_"
-PREFIX_LENGTH = 12  # "ops_" and 8 characters of the secret: enough to recognise a token in a list
 
 
 class UsageImportError(ServiceError):
@@ -53,10 +49,6 @@ class UsageImportError(ServiceError):
         self.errors = list(errors)
         self.total = max(total or 0, len(self.errors))
         super().__init__(f"{self.total} 处错误，未导入任何数据")
-
-
-class TokenError(ServiceError):
-    """A refused token action; the message is for the user."""
 
 
 @dataclass
@@ -76,7 +68,7 @@ class ImportResult:
 
 CHUNK_ROWS = 2000  # rows looked up and written at a time
 MAX_ERRORS = 1000  # errors kept for the answer (all are counted)
-_PLATFORM_INDEX = {code: n for n, code in enumerate(PLATFORM_LABELS)}
+_PLATFORM_INDEX = {code: n for n, code in enumerate(PLATFORM_CODES)}
 MSG_CONFLICT = "另一次导入正在写入相同的数据，请稍后重试"
 
 
@@ -390,70 +382,3 @@ def import_usage_file(data, filename: str, source: str = "csv", by=None) -> Impo
         raise UsageImportError([UsageError(0, "", str(exc))]) from None
     with _without_cyclic_gc():
         return _import(iter_usage_csv(text), source, filename, by, None, None)
-
-
-# --- API tokens ----------------------------------------------------------------------------
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-def create_token(name: str, client_id: int | None, by=None) -> tuple[ApiToken, str]:
-    """A new token; returns it with its secret, which is shown once and never stored (only its SHA-256).
-
-    ``client_id`` None makes a staff token (any client's rows); otherwise only that client's.
-    """
-    name = (name or "").strip()
-    if not name:
-        raise TokenError("请填写令牌名称")
-    if len(name) > 100:
-        raise TokenError("令牌名称不能超过 100 个字符")
-    if client_id is not None and db.session.get(Client, client_id) is None:
-        raise TokenError("所选客户不存在")
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(
-        name=name,
-        prefix=secret[:PREFIX_LENGTH],
-        token_hash=hash_secret(secret),
-        client_id=client_id,
-        created_by_id=getattr(by, "id", None),
-    )
-    db.session.add(token)
-    db.session.flush()
-    record(
-        "api_token.created",
-        token,
-        actor=by,
-        summary=f"{name}（{token.prefix}…）",
-        after={"name": name, "prefix": token.prefix, "client_id": client_id},
-    )
-    return token, secret
-
-
-def revoke_token(token: ApiToken, by=None) -> None:
-    """Revoke a token: it stops working at once. Revoking twice is refused."""
-    if token.revoked_at is not None:
-        raise TokenError("该令牌已被吊销")
-    token.revoked_at = utcnow()
-    record("api_token.revoked", token, actor=by, summary=f"{token.name}（{token.prefix}…）")
-
-
-def authenticate_token(header_value: str | None) -> ApiToken | None:
-    """The active token an ``Authorization: Bearer <secret>`` header names, or None.
-
-    The secret is looked up by its SHA-256, so timing reveals nothing about the secret; a
-    revoked or unknown token gives None. Marks the token used (the caller commits).
-    """
-    if not header_value:
-        return None
-    scheme, _, secret = header_value.strip().partition(" ")
-    secret = secret.strip()
-    if scheme.lower() != "bearer" or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
-        return None
-    digest = hash_secret(secret)
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest))
-    if token is None or not hmac.compare_digest(token.token_hash, digest) or token.revoked_at is not None:
-        return None
-    token.last_used_at = utcnow()
-    return token
