@@ -5,8 +5,8 @@ from datetime import date
 import sqlalchemy as sa
 
 from ops.billing import services
-from ops.billing.demo import load_billing_demo
 from ops.billing.models import CreditNote, Invoice
+from ops.demo.billing import load_billing_demo
 from tests.billing.helpers import make_billing_client, make_contract
 
 

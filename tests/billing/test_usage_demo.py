@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from ops.billing.models import UsageDaily
 from ops.billing.usage import summarize
-from ops.billing.usage_demo import load_usage_demo
+from ops.demo.usage import load_usage_demo
 from tests.factories import make_client
 
 

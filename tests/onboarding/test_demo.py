@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from ops.onboarding.demo import load_onboarding_demo
+from ops.demo.onboarding import load_onboarding_demo
 from ops.onboarding.models import Assignment, ChecklistItem, Credential, PlatformRule
 from ops.timeutil import today
 from tests.onboarding.helpers import make_contract

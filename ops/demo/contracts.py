@@ -45,7 +45,7 @@ KPI_SETS = {
 }
 
 
-def _signed_pdf(title: str) -> bytes:
+def signed_pdf(title: str) -> bytes:
     """A one-page PDF standing in for a scanned, stamped contract."""
     from reportlab.pdfgen.canvas import Canvas
 
@@ -194,7 +194,7 @@ def load_contracts_demo(quotes: list, users: dict) -> list[Contract]:
         services.upload_signed_copy(
             contract,
             FileStorage(
-                io.BytesIO(_signed_pdf(title)),
+                io.BytesIO(signed_pdf(title)),
                 filename=f"{contract.number}-盖章版.pdf",
                 content_type="application/pdf",
             ),
