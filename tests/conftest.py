@@ -118,10 +118,8 @@ def make_user(db):
 
 
 def _default_client_id(db):
-    try:
-        from ops.clients.models import Client
-    except ImportError:
-        return 999_999
+    from ops.clients.models import Client
+
     client = db.session.scalar(sa.select(Client).order_by(Client.id))
     if client is None:
         from tests.factories import make_client

@@ -6,7 +6,7 @@ Money in fen, rates in basis points; every function returns the Chinese a client
 from __future__ import annotations
 
 from ops.contracts.terms import METRICS, describe_kpi
-from ops.money import format_bp, format_fen
+from ops.money import format_bp
 from ops.quotes import pricing
 from ops.quotes.ratecard import describe_band_tiers, describe_consult_tiers
 
@@ -45,12 +45,6 @@ def late_fee_text(bp_per_day: int, grace_days: int) -> str:
 def tax_text(rate_bp: int, include_tax: bool) -> str:
     """ "6%（含税）" / "6%（不含税）"."""
     return f"{format_bp(rate_bp)}（{'含税' if include_tax else '不含税'}）"
-
-
-def deposit_text(deposit_fen: int, usage: str) -> str:
-    if not deposit_fen:
-        return "无定金"
-    return f"{format_fen(deposit_fen)}，{DEPOSIT_USAGES.get(usage, usage)}"
 
 
 def kpi_text(kpi) -> str:
