@@ -506,7 +506,12 @@ class _Actual:
     month_fees: dict[str, Decimal]  # month code → service fee for KPI percentages
 
 
-def _actual_service(contract: ContractInput, period: Period, assignments, usage) -> _Actual:
+def _actual_service(
+    contract: ContractInput,
+    period: Period,
+    assignments: Sequence[AssignmentInput],
+    usage: Sequence[UsageInput],
+) -> _Actual:
     kind, word = _kind_label(contract)
     lines: list[EngineLine] = []
     month_fees: dict[str, Decimal] = {}
@@ -569,7 +574,7 @@ def _actual_service(contract: ContractInput, period: Period, assignments, usage)
 
 
 def _consult_lines(
-    contract: ContractInput, code: str, rows, contract_days: int, dim: int
+    contract: ContractInput, code: str, rows: Sequence[UsageInput], contract_days: int, dim: int
 ) -> list[EngineLine]:
     valid = sum(u.valid_consults for u in rows)
     multiplier = contract.consult_multiplier_bp
@@ -675,7 +680,7 @@ def _true_up_lines(
 ) -> list[EngineLine]:
     _, word = _kind_label(contract)
     if contract.model == "fixed_seat":
-        groups = [(word, _SEAT_KINDS)]
+        groups: list[tuple[str, tuple[str, ...]]] = [(word, _SEAT_KINDS)]
     elif contract.model == "base_commission":
         groups = [(word, _SEAT_KINDS), ("提成", ("commission",))]
     else:
@@ -727,7 +732,9 @@ def _show_metric(metric: str, value: Fraction, threshold: int) -> str:
         return f"{shown:f} 秒"
 
 
-def _kpi_lines(contract: ContractInput, period: Period, usage, month_fees: dict[str, Decimal]):
+def _kpi_lines(
+    contract: ContractInput, period: Period, usage: Sequence[UsageInput], month_fees: dict[str, Decimal]
+) -> tuple[list[EngineLine], list[str]]:
     lines: list[EngineLine] = []
     notes: list[str] = []
     if not contract.kpis:

@@ -6,6 +6,7 @@ Pure: no Flask, no database. Money in fen, rates and multipliers in basis points
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from ops.money import MAX_MULTIPLIER_BP, format_bp, format_fen, round_fen
 from ops.quotes import pricing
@@ -131,7 +132,9 @@ def _discounted(amount: int, discount_bp: int) -> int:
     return round_fen(Decimal(amount) * (10_000 - discount_bp) / 10_000)
 
 
-def freeze_terms(quote_terms: dict, extras_catalogue: dict | None = None) -> dict:
+def freeze_terms(
+    quote_terms: dict[str, Any], extras_catalogue: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The contract's own copy of an accepted quote's pricing terms.
 
     Seat rates become effective monthly rates per seat (fen): rate × every multiplier × (1 − discount),
@@ -190,7 +193,7 @@ def freeze_terms(quote_terms: dict, extras_catalogue: dict | None = None) -> dic
     }
 
 
-def validate_terms(terms: dict) -> list[str]:  # noqa: C901  (to split: issue 12)
+def validate_terms(terms: dict[str, Any]) -> list[str]:  # noqa: C901  (to split: issue 12)
     """Every problem in the pricing terms billing reads, in Chinese (empty list = valid)."""
     errors: list[str] = []
     model = terms.get("model")
