@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from ops.demo.onboarding import load_onboarding_demo
@@ -10,6 +11,7 @@ from ops.timeutil import today
 from tests.onboarding.helpers import make_contract
 
 
+@pytest.mark.slow
 def test_demo_covers_every_state(db, make_user):
     users = {"trainer": make_user("trainer"), "manager": make_user("manager")}
     contracts = [make_contract(db, start_on=today() - timedelta(days=90)) for _ in range(2)]
