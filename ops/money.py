@@ -269,7 +269,7 @@ def parse_count(text: str | None) -> int:
 
 def _section(n: int) -> str:
     """Words for 1 <= n <= 9999, with 零 for inner zero runs and no trailing zeros; 10 -> 壹拾."""
-    out = []
+    out: list[str] = []
     pending_zero = False
     for i, unit in enumerate(_SECTION_UNITS):
         digit = n // 10 ** (3 - i) % 10

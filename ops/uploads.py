@@ -212,7 +212,7 @@ LOCK_NAME = ".backup.lock"
 @contextmanager
 def removal_lock(folder: Path, exclusive: bool = False):
     """The upload folder's lock: removals of committed files hold it shared, a backup holds it
-    exclusively while it takes its database snapshot and links the files (ops/backup.py), so a file
+    exclusively while it takes its database snapshot and links the files (ops/backup/archive.py), so a file
     the snapshot refers to cannot vanish before the backup has it."""
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / LOCK_NAME, "a") as handle:

@@ -18,6 +18,17 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-1"
 
 
+def pytest_collection_modifyitems(config, items):
+    """``-m "not slow and not e2e"`` (``make test-fast``): the browser journey is ``e2e``; a test on a
+    live gunicorn server (the ``live_server`` fixture) is ``slow``, as are those marked by hand."""
+    e2e = ROOT / "tests" / "e2e"
+    for item in items:
+        if e2e in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+        elif "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def _compile_translations() -> None:
     po = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
     mo = po.with_suffix(".mo")
@@ -118,10 +129,8 @@ def make_user(db):
 
 
 def _default_client_id(db):
-    try:
-        from ops.clients.models import Client
-    except ImportError:
-        return 999_999
+    from ops.clients.models import Client
+
     client = db.session.scalar(sa.select(Client).order_by(Client.id))
     if client is None:
         from tests.factories import make_client

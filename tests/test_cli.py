@@ -2,6 +2,7 @@ import json
 import sqlite3
 import tarfile
 
+import pytest
 import sqlalchemy as sa
 
 from ops.auth.models import User
@@ -20,6 +21,7 @@ def test_create_admin_refuses_short_password(runner, db):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
+@pytest.mark.slow
 def test_demo_loads_every_staff_role_once(runner, db):
     result = runner.invoke(args=["ops", "demo", "--if-empty"])
     assert result.exit_code == 0, result.output

@@ -9,7 +9,6 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
-from ops.auth.roles import STAFF_ROLES
 from ops.extensions import db, login_manager
 
 
@@ -31,11 +30,6 @@ def roles_required(*roles: str):
     return decorator
 
 
-def staff_required(view):
-    """Any vendor staff role; client users get 403."""
-    return roles_required(*STAFF_ROLES)(view)
-
-
 def require_roles_for_blueprint(bp, *roles: str) -> None:
     """Guard a whole blueprint: every endpoint needs one of ``roles``."""
 
@@ -46,13 +40,6 @@ def require_roles_for_blueprint(bp, *roles: str) -> None:
         if current_user.role not in roles:
             abort(403)
         return None
-
-
-def scope_to_user(stmt, client_column):
-    """Restrict a select to the current user's own client when the user is a client user."""
-    if current_user.is_authenticated and current_user.is_client:
-        return stmt.where(client_column == current_user.client_id)
-    return stmt
 
 
 def can_see_client(client_id: int | None) -> bool:

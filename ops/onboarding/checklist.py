@@ -13,8 +13,10 @@ Only a manager's override with a reason (audited by the service) passes a closed
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -142,7 +144,7 @@ def check_item_transition(
         raise ChecklistError(_l("请填写受阻原因。"))
 
 
-def is_satisfied(item) -> bool:
+def is_satisfied(item: Any) -> bool:
     """True when the item no longer holds up go-live.
 
     ``item`` is anything with ``state``, ``required`` and ``needs_verification`` attributes.
@@ -156,7 +158,7 @@ def is_satisfied(item) -> bool:
     return not item.required
 
 
-def open_reason(item) -> str:
+def open_reason(item: Any) -> str:
     """Why a required item still holds up go-live (for the refusal message)."""
     if item.state == BLOCKED:
         return str(_l("“%(t)s”受阻：%(r)s", t=item.title, r=getattr(item, "blocked_reason", "") or "—"))
@@ -167,7 +169,7 @@ def open_reason(item) -> str:
     return str(_l("“%(t)s”尚未完成", t=item.title))
 
 
-def can_go_live(items) -> tuple[bool, list[str]]:
+def can_go_live(items: Sequence[Any]) -> tuple[bool, list[str]]:
     """(may go live, reasons) — the reasons name every required item still open, in order."""
     reasons = [open_reason(item) for item in items if item.required and not is_satisfied(item)]
     if not list(items):
@@ -175,7 +177,7 @@ def can_go_live(items) -> tuple[bool, list[str]]:
     return (not reasons, reasons)
 
 
-def completion(items) -> tuple[int, int]:
+def completion(items: Iterable[Any]) -> tuple[int, int]:
     """(done, total): items done or verified, out of all items except those marked 不适用."""
     counted = [item for item in items if item.state != NA]
     return sum(1 for item in counted if item.state in (DONE, VERIFIED)), len(counted)

@@ -17,6 +17,7 @@ import decimal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, TypeGuard
 
 from ops.money import MAX_MULTIPLIER_BP, apply_bp, format_bp, format_fen, format_multiplier, round_fen
 
@@ -74,7 +75,7 @@ class Tier:
     flat_fee: Decimal = Decimal(0)
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -190,7 +191,7 @@ def _decimal_from_data(value: object, what: str, position: int) -> Decimal:
     raise ValueError(f"第 {position} 档的{what}不是有效金额：{value!r}")
 
 
-def tiers_from_data(data: list[dict]) -> tuple[Tier, ...]:
+def tiers_from_data(data: list[dict[str, Any]]) -> tuple[Tier, ...]:
     """Build and validate tiers from JSON-able dicts.
 
     Each dict: ``{"up_to": int | None, "unit_price": "0.50", "flat_fee": "0"}``; prices are yuan
@@ -217,7 +218,7 @@ def tiers_from_data(data: list[dict]) -> tuple[Tier, ...]:
     return result
 
 
-def tiers_to_data(tiers: Sequence[Tier]) -> list[dict]:
+def tiers_to_data(tiers: Sequence[Tier]) -> list[dict[str, Any]]:
     """JSON-able form of ``tiers`` (prices as plain decimal strings in yuan); inverse of
     :func:`tiers_from_data`."""
     return [

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 __all__ = [
     "StaffingResult",
@@ -279,7 +280,7 @@ def recommend_seats(
 
     erlang_inputs = (peak_hour_share_bp, aht_seconds, concurrency, target_level_bp, answer_within_seconds)
     if all(v is not None and v > 0 for v in erlang_inputs):
-        return _recommend_erlang(daily, *erlang_inputs)
+        return _recommend_erlang(daily, *cast("tuple[int, int, int, int, int]", erlang_inputs))
     partial = any(v is not None and v > 0 for v in erlang_inputs)
     return _recommend_rule(daily, per_agent, partial)
 

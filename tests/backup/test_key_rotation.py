@@ -129,6 +129,7 @@ KILLED_ROTATION = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_rotation_killed_half_way_leaves_every_credential_readable(app, runner, db, credentials, vault_key):
     ids, trainer = credentials
     before = ciphertexts(db)

@@ -99,6 +99,7 @@ def test_a_byte_changed_in_a_compressed_archive_is_refused(runner, signed, tmp_p
     assert target_is_untouched(restore_target)
 
 
+@pytest.mark.slow
 def test_restore_refuses_a_target_with_rows_or_files(runner, signed, app, db, tmp_path, restore_target):
     archive = take(runner, tmp_path / "ops.tar.gz")
     users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
@@ -128,6 +129,7 @@ def test_restore_refuses_a_target_with_rows_or_files(runner, signed, app, db, tm
     assert again.exit_code != 0 and "拒绝覆盖" in again.output
 
 
+@pytest.mark.slow
 def test_restore_into_a_migrated_but_empty_database_works(runner, signed, tmp_path, restore_target):
     """A target the app has migrated at start-up (schema, no rows) counts as empty."""
     from flask_migrate import upgrade
@@ -181,6 +183,7 @@ def _archive_text(path) -> bytes:
         )
 
 
+@pytest.mark.slow
 def test_secrets_only_with_keys_and_then_encrypted(runner, signed, app, db, tmp_path):
     secret_key, vault_key = app.config["SECRET_KEY"], app.config["VAULT_KEY"]
     plain = take(runner, tmp_path / "plain.tar.gz")
@@ -215,6 +218,7 @@ def test_secrets_only_with_keys_and_then_encrypted(runner, signed, app, db, tmp_
     assert not (tmp_path / "short.tar.gz").exists()
 
 
+@pytest.mark.slow
 def test_restore_writes_the_keys_only_with_the_passphrase(runner, signed, app, tmp_path, restore_target):
     passphrase_file = tmp_path / "passphrase"
     passphrase_file.write_text(PASSPHRASE)
@@ -243,6 +247,7 @@ def test_restore_writes_the_keys_only_with_the_passphrase(runner, signed, app, t
     assert keys_out.stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.slow
 def test_verify_backup_reports_and_fails_on_a_bad_archive(runner, signed, db, tmp_path):
     archive = take(runner, tmp_path / "ops.tar.gz")
     result = runner.invoke(args=["ops", "verify-backup", str(archive)])
@@ -263,6 +268,7 @@ def test_verify_backup_reports_and_fails_on_a_bad_archive(runner, signed, db, tm
         assert names == []
 
 
+@pytest.mark.slow
 def test_files_referenced_but_missing_are_reported_by_verify(runner, signed, app, tmp_path):
     import os
 

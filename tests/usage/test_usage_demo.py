@@ -4,7 +4,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from ops.billing.usage_demo import load_usage_demo
+from ops.demo.usage import load_usage_demo
 from ops.usage.models import UsageDaily
 from ops.usage.summary import summarize
 from tests.factories import make_client

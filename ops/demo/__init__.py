@@ -6,50 +6,29 @@ client users -> agents, checklists and training -> usage -> billing runs and inv
 
 import sqlalchemy as sa
 
-from ops.auth import services as auth_services
-from ops.auth.roles import ADMIN, CLIENT, FINANCE, MANAGER, SALES, TRAINER
+from ops.auth.roles import CLIENT
+from ops.clients import services as client_services
+from ops.clients.models import Client
+from ops.contracts.models import Contract
+from ops.demo.billing import load_billing_demo
+from ops.demo.clients import load_clients_demo
+from ops.demo.contracts import load_contracts_demo
+from ops.demo.onboarding import load_onboarding_demo
+from ops.demo.quotes import load_quotes_demo
+from ops.demo.staff import DEMO_PASSWORD, STAFF, demo_user
+from ops.demo.training import load_training_demo
+from ops.demo.usage import load_usage_demo
 from ops.extensions import db
+from ops.quotes import services as quote_services
+from ops.quotes.ratecard_services import load_ratecards_demo
 
-DEMO_PASSWORD = "demo-2026"
-
-STAFF = [
-    ("admin", "系统管理员", ADMIN),
-    ("manager", "王经理", MANAGER),
-    ("sales", "李销售", SALES),
-    ("sales2", "赵销售", SALES),
-    ("trainer", "陈培训", TRAINER),
-    ("trainer2", "周培训", TRAINER),
-    ("finance", "刘财务", FINANCE),
-]
-
-
-def _user(username, name, role, **fields):
-    return auth_services.create_user(
-        username=username,
-        display_name=name,
-        role=role,
-        password=DEMO_PASSWORD,
-        email=f"{username}@yunfan-demo.cn",
-        must_change_password=False,
-        check_policy=False,
-        **fields,
-    )
+__all__ = ["DEMO_PASSWORD", "load_demo"]
 
 
 def load_demo() -> dict:
     """Create the demo records through the services. The caller commits."""
-    from ops.billing.demo import load_billing_demo
-    from ops.billing.usage_demo import load_usage_demo
-    from ops.clients.demo import load_clients_demo
-    from ops.contracts.demo import load_contracts_demo
-    from ops.onboarding.demo import load_onboarding_demo
-    from ops.quotes import services as quote_services
-    from ops.quotes.demo import load_quotes_demo
-    from ops.quotes.ratecard_services import load_ratecards_demo
-    from ops.training.demo import load_training_demo
-
     summary: dict = {}
-    users = {username: _user(username, name, role) for username, name, role in STAFF}
+    users = {username: demo_user(username, name, role) for username, name, role in STAFF}
     summary["员工账号"] = len(users)
     summary.update(load_ratecards_demo(users["admin"]))
 
@@ -63,7 +42,7 @@ def load_demo() -> dict:
     # The client portal's demo user belongs to the client with the longest-running active contract.
     active = sorted((c for c in contracts if c.status == "active"), key=lambda c: c.start_on)
     home = active[0].client if active else clients[0]
-    users["client"] = _user("client", f"{home.name} 店长", CLIENT, client_id=home.id)
+    users["client"] = demo_user("client", f"{home.name} 店长", CLIENT, client_id=home.id)
     summary["客户账号"] = 1
     # Something for the client to answer in the portal.
     if _with_needs([home]):
@@ -84,15 +63,10 @@ def load_demo() -> dict:
 
 
 def _with_needs(clients):
-    from ops.clients.services import current_needs
-
-    return [c for c in clients if current_needs(c.id) is not None]
+    return [c for c in clients if client_services.current_needs(c.id) is not None]
 
 
 def _clients_with_billable_contracts():
-    from ops.clients.models import Client
-    from ops.contracts.models import Contract
-
     return list(
         db.session.scalars(
             sa.select(Client)

@@ -11,7 +11,7 @@ from ops.clients.taxid import check_char
 from ops.timeutil import today
 
 
-def _tax_id(body: str) -> str:
+def tax_id(body: str) -> str:
     """A valid 统一社会信用代码 from its first 17 characters."""
     return body + check_char(body)
 
@@ -327,6 +327,9 @@ NEEDS = {
     ],
 }
 
+# The first needs of the first demo client: the typical Tmall presales brief (tests start from it).
+SAMPLE_NEEDS = NEEDS["晨光家居旗舰店"][0]
+
 # Phases whose plan items are ticked done for each stage.
 PHASES_DONE = {"lead": 0, "negotiating": 1, "contracted": 3, "onboarding": 3, "live": 5, "paused": 3}
 
@@ -353,7 +356,7 @@ def load_clients_demo(users: dict) -> list[Client]:
             {
                 "name": name,
                 "legal_name": legal_name,
-                "tax_id": _tax_id(tax_body),
+                "tax_id": tax_id(tax_body),
                 "category": category,
                 "owner_id": getattr(owner, "id", None),
                 "address": address,

@@ -1,7 +1,7 @@
-"""Small factories for tests: plain functions that create committed rows through the services."""
+"""Clients and their needs."""
 
 from ops.clients.models import Client, ClientShop, Needs
-from ops.quotes.ratecard_services import ensure_default_rate_card
+from ops.demo.clients import SAMPLE_NEEDS
 
 # Valid 统一社会信用代码 (check digits verified by ops.clients.taxid in its own tests).
 TAX_IDS = ("91350100M000100Y43", "91110108551385082Q", "91330106MA2B2QXY3M", "91440300MA5F8JHX68")
@@ -24,22 +24,14 @@ def make_client(db, name: str = "北京晨光家居旗舰店", **fields) -> Clie
 
 
 def make_needs(db, client: Client, **fields) -> Needs:
+    """The demo's sample Tmall presales brief (800 consults a day, day shift), with a ¥250.00 order
+    value and complexity 3, which the tests' hand arithmetic assumes; ``fields`` override."""
     values = dict(
-        platform="tmall",
-        scope="presales",
-        shifts=["day"],
-        avg_daily_consults=800,
-        peak_daily_consults=2000,
-        peak_hour_share_bp=1200,
-        aht_seconds=180,
-        concurrency=3,
-        sl_target_bp=8000,
-        sl_answer_seconds=30,
+        SAMPLE_NEEDS,
+        shifts=list(SAMPLE_NEEDS["shifts"]),
         avg_order_value_fen=25_000,
-        inquiry_conversion_bp=2000,
         category=client.category or "家居家纺",
         complexity=3,
-        sku_count=120,
     )
     values.update(fields)
     version = 1 + max((n.version for n in db.session.query(Needs).filter_by(client_id=client.id)), default=0)
@@ -47,9 +39,3 @@ def make_needs(db, client: Client, **fields) -> Needs:
     db.session.add(needs)
     db.session.commit()
     return needs
-
-
-def make_rate_card(db):
-    card = ensure_default_rate_card()
-    db.session.commit()
-    return card

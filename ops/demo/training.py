@@ -14,13 +14,12 @@ from werkzeug.datastructures import FileStorage
 from ops.auth import services as auth_services
 from ops.auth.models import User
 from ops.auth.roles import CLIENT, TRAINER
+from ops.demo.staff import DEMO_PASSWORD
 from ops.extensions import db
 from ops.pdf import cjk_font
 from ops.timeutil import SHANGHAI, today
 from ops.training import services
 from ops.training.services import SessionInput
-
-DEMO_PASSWORD = "demo-2026"
 
 
 def demo_pdf(title: str, lines: list[str]) -> bytes:

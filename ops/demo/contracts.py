@@ -4,7 +4,7 @@ arrears, with KPI and breach clauses and signed copies, made through the service
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
@@ -45,7 +45,7 @@ KPI_SETS = {
 }
 
 
-def _signed_pdf(title: str) -> bytes:
+def signed_pdf(title: str) -> bytes:
     """A one-page PDF standing in for a scanned, stamped contract."""
     from reportlab.pdfgen.canvas import Canvas
 
@@ -62,25 +62,27 @@ def _signed_pdf(title: str) -> bytes:
     return buf.getvalue()
 
 
-def _accepted_quote(client, model: str, platform: str, sales) -> Quote:
-    """An accepted quote made directly from sample needs (the quote pages are not involved)."""
-    card = ensure_default_rate_card()
-    needs = NeedsInput(
-        platform=platform,
-        scope="both" if model == "fixed_seat" else "presales",
-        shifts=("day", "evening") if model != "per_consult" else ("day",),
-        avg_daily_consults=600,
-        category=client.category or "服饰鞋包",
-        complexity=3,
-        avg_order_value_fen=18_000,
-        inquiry_conversion_bp=2_200,
-    )
-    terms, staffing = build_terms(needs, card.data, model)
+def accepted_quote(
+    client,
+    model: str,
+    needs: NeedsInput,
+    card,
+    *,
+    number: str,
+    valid_until: date,
+    sent_at: datetime,
+    decided_at: datetime,
+    data: dict | None = None,
+    by=None,
+    comment: str = "",
+) -> Quote:
+    """An accepted quote for ``needs`` priced from rate card ``card`` (its ``data`` unless given), made
+    directly (the quote pages and services are not involved). Flushed, not committed."""
+    terms, staffing = build_terms(needs, card.data if data is None else data, model)
     result = calculate_quote(terms_to_pricing(terms))
-    today = business_today()
     quote = Quote(
         client_id=client.id,
-        number=next_number("BJ", today.year, 4),
+        number=number,
         version=1,
         status="accepted",
         model=model,
@@ -91,15 +93,42 @@ def _accepted_quote(client, model: str, platform: str, sales) -> Quote:
         subtotal_fen=result.subtotal_fen,
         discount_fen=result.discount_fen,
         total_fen=result.total_fen,
-        valid_until=today + timedelta(days=25),
-        sent_at=utcnow() - timedelta(days=5),
-        created_by_id=getattr(sales, "id", None),
-        decided_at=utcnow() - timedelta(days=2),
-        decision_comment="演示：客户已接受",
+        valid_until=valid_until,
+        sent_at=sent_at,
+        created_by_id=getattr(by, "id", None),
+        decided_at=decided_at,
+        decision_comment=comment,
     )
     db.session.add(quote)
     db.session.flush()
     return quote
+
+
+def _accepted_quote(client, model: str, platform: str, sales) -> Quote:
+    """An accepted quote made directly from sample needs (the quote pages are not involved)."""
+    needs = NeedsInput(
+        platform=platform,
+        scope="both" if model == "fixed_seat" else "presales",
+        shifts=("day", "evening") if model != "per_consult" else ("day",),
+        avg_daily_consults=600,
+        category=client.category or "服饰鞋包",
+        complexity=3,
+        avg_order_value_fen=18_000,
+        inquiry_conversion_bp=2_200,
+    )
+    today = business_today()
+    return accepted_quote(
+        client,
+        model,
+        needs,
+        ensure_default_rate_card(),
+        number=next_number("BJ", today.year, 4),
+        valid_until=today + timedelta(days=25),
+        sent_at=utcnow() - timedelta(days=5),
+        decided_at=utcnow() - timedelta(days=2),
+        by=sales,
+        comment="演示：客户已接受",
+    )
 
 
 def _clients(quotes: list) -> list:
@@ -194,7 +223,7 @@ def load_contracts_demo(quotes: list, users: dict) -> list[Contract]:
         services.upload_signed_copy(
             contract,
             FileStorage(
-                io.BytesIO(_signed_pdf(title)),
+                io.BytesIO(signed_pdf(title)),
                 filename=f"{contract.number}-盖章版.pdf",
                 content_type="application/pdf",
             ),
