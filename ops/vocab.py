@@ -8,10 +8,7 @@ are translated where they are shown (the ``label`` Jinja global, ``ops.web.label
 
 from __future__ import annotations
 
-
-def N_(text: str) -> str:  # noqa: N802  (the gettext convention: marks a msgid, translates nothing)
-    return text
-
+from ops.i18n import N_
 
 PLATFORMS = {
     "taobao": N_("淘宝"),
