@@ -24,7 +24,7 @@ from ops.extensions import db
 from ops.idempotency import claim
 from ops.money import format_fen
 from ops.numbering import next_number
-from ops.quotes.ratecard import EXTRA_LABELS
+from ops.ratecards.rules import EXTRA_LABELS
 from ops.timeutil import today, utcnow
 from ops.transactions import lock_row
 from ops.uploads import remove_after_commit, store_upload

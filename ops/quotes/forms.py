@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ops.money import format_bp, format_fen, parse_percent, parse_yuan
-from ops.quotes.ratecard import EXTRA_LABELS
+from ops.ratecards.rules import EXTRA_LABELS
 from ops.urls import db_int
 
 MODEL_CHOICES = [

@@ -29,7 +29,8 @@ from ops.numbering import next_number
 from ops.quotes import pricing
 from ops.quotes.models import Quote
 from ops.quotes.pdf import QuotePdfData, QuotePdfLine, render_quote_pdf
-from ops.quotes.ratecard import (
+from ops.quotes.states import CLIENT_VISIBLE, REVISABLE, QuoteTransitionError, check_transition
+from ops.ratecards.rules import (
     EXTRA_LABELS,
     PLATFORM_NAMES,
     NeedsInput,
@@ -37,8 +38,7 @@ from ops.quotes.ratecard import (
     result_to_json,
     terms_to_pricing,
 )
-from ops.quotes.ratecard_services import ensure_default_rate_card, published_rate_card
-from ops.quotes.states import CLIENT_VISIBLE, REVISABLE, QuoteTransitionError, check_transition
+from ops.ratecards.services import ensure_default_rate_card, published_rate_card
 from ops.timeutil import local, utcnow
 from ops.timeutil import today as business_today
 from ops.transactions import lock_row

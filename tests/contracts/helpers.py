@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from ops.contracts import services
 from ops.quotes.models import Quote
 from ops.quotes.pricing import calculate_quote
-from ops.quotes.ratecard import NeedsInput, build_terms, default_rate_card, result_to_json, terms_to_pricing
+from ops.ratecards.rules import NeedsInput, build_terms, default_rate_card, result_to_json, terms_to_pricing
 from ops.timeutil import utcnow
 from tests.factories import TAX_IDS, make_client, make_rate_card
 

@@ -35,7 +35,7 @@ from ops.money import (
     to_yuan,
 )
 from ops.quotes import pricing
-from ops.quotes.ratecard import (
+from ops.ratecards.rules import (
     EXTRA_LABELS,
     PLATFORM_CODES,
     PLATFORM_NAMES,

@@ -12,9 +12,10 @@ from ops.auth.roles import ADMIN, MANAGER
 from ops.extensions import db
 from ops.forms import ConfirmForm
 from ops.quotes import pricing
-from ops.quotes import ratecard_services as services
 from ops.quotes.models import RateCard
-from ops.quotes.ratecard import (
+from ops.ratecards import services
+from ops.ratecards.forms import NewDraftForm, RateCardForm, form_data_from_card
+from ops.ratecards.rules import (
     EXTRA_LABELS,
     PLATFORM_CODES,
     PLATFORM_NAMES,
@@ -24,7 +25,6 @@ from ops.quotes.ratecard import (
     describe_band_tiers,
     describe_consult_tiers,
 )
-from ops.quotes.ratecard_forms import NewDraftForm, RateCardForm, form_data_from_card
 from ops.urls import db_int, page_arg
 
 bp = Blueprint("ratecards", __name__, url_prefix="/admin/rate-cards")
