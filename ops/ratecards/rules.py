@@ -24,10 +24,13 @@ from decimal import Decimal, InvalidOperation
 
 from ops.money import MAX_MULTIPLIER_BP, format_fen, to_fen
 from ops.quotes import pricing, staffing
-from ops.vocab import PLATFORM_CODES, PLATFORMS, SCOPE_CODES, SHIFT_CODES
+from ops.vocab import N_, PLATFORM_CODES, PLATFORMS, SCOPE_CODES, SHIFT_CODES, register
 
 SAMPLE_LABEL = "示例默认价目：依据公开市场报价区间整理，仅供参考，请按本公司实际价格修改后发布"
 
+STATUS_LABELS = register(
+    "rate_card_status", {"draft": N_("草稿"), "published": N_("已发布"), "archived": N_("已归档")}
+)
 PLATFORM_NAMES = PLATFORMS  # Chinese names as the pages and documents print them
 EXTRA_LABELS = {
     "extra_subaccount_month": ("额外子账号", "个/月"),
