@@ -82,7 +82,7 @@ class PercentField(ParsedField):
     def parse(self, text: str) -> int:
         bp = parse_percent(text)
         if self.maximum is not None and bp > self.maximum:
-            raise ValueError(_l("百分比应在 0% 到 %(max)s 之间。", max=format_bp(self.maximum)))
+            raise ValueError(_l("百分比应在 0%% 到 %(max)s 之间。", max=format_bp(self.maximum)))
         return bp
 
     def format(self, value: int) -> str:
