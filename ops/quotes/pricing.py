@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ops.money import MAX_MULTIPLIER_BP, apply_bp, format_bp, format_fen, format_multiplier, round_fen
-from ops.vocab import SCOPES, SHIFTS
+from ops.vocab import N_, SCOPES, SHIFTS, register
 
 __all__ = [
     "MODELS",
@@ -40,7 +40,11 @@ __all__ = [
 ]
 
 # Seat scopes and shifts are the shared vocabulary's (Chinese labels, as documents print them).
-MODELS = {"fixed_seat": "专人专席", "base_commission": "底薪+提成", "per_consult": "按咨询量"}
+# Pricing models; templates read them as ``label("quote_model", code)``.
+MODELS = register(
+    "quote_model",
+    {"fixed_seat": N_("专人专席"), "base_commission": N_("底薪+提成"), "per_consult": N_("按咨询量")},
+)
 TIER_MODES = {"graduated": "累进阶梯", "volume": "总量阶梯", "band": "按档包月"}
 
 #: Largest accepted multiplier, in basis points (×10.00).  Guards against typing 130000 for ×1.30.
