@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField, StringField, SubmitField, widgets
+from wtforms.validators import StopValidation
 
 from ops.money import (
     format_bp,
@@ -117,6 +118,19 @@ class MultiCheckboxField(SelectMultipleField):
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist or [])
+
+
+def filled(message: str):
+    """A validator for a parsed field that may not be left blank or left out: ``message`` as its
+    error (e.g. the parser's own "金额不能为空"). A value the parser refused keeps only that error."""
+
+    def check(form, field):
+        if field.process_errors:
+            return
+        if not field.raw_data or not field.raw_data[0].strip():
+            raise StopValidation(message)
+
+    return check
 
 
 def check_date_range(start_field, end_field, message=None) -> bool:
