@@ -38,7 +38,7 @@ EXTRA_LABELS = {
     "temp_person_shift_day": ("临时/大促客服", "人·班·天"),
 }
 
-# Figures from docs/domain.md ("Prices seen in the market"): dedicated seat 4,500–5,500 per month,
+# Figures from docs/domain.md ("Pricing models"): dedicated seat 4,500–5,500 per month,
 # after-sales 5,000–6,000, base 1,500–2,000 + 1–3 %, bands <50/day 1,500, 50–100 2,000,
 # 100–150 3,000, per consult 0.5–3 yuan cheaper at volume, extra sub-account 200/month,
 # holiday 200/person-day, temporary staff 200–400/shift-day, night +30 %, 24 h ×2, PDD 15–20 % cheaper.
