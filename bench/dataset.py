@@ -444,7 +444,7 @@ def build(path: Path, scale: float = 1.0, *, quiet: bool = False) -> dict:
     from ops.contracts.services import ensure_default_clauses, update_vendor_profile
     from ops.demo.contracts import VENDOR, signed_pdf
     from ops.extensions import db
-    from ops.quotes.ratecard_services import ensure_default_rate_card
+    from ops.ratecards.services import ensure_default_rate_card
 
     path.parent.mkdir(parents=True, exist_ok=True)
     for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):

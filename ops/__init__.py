@@ -135,8 +135,8 @@ def register_blueprints(app: Flask) -> None:
     from ops.onboarding.admin_views import bp as onboarding_admin_bp
     from ops.onboarding.views import bp as onboarding_bp
     from ops.portal.views import bp as portal_bp
-    from ops.quotes.ratecard_views import bp as ratecards_bp
     from ops.quotes.views import bp as quotes_bp
+    from ops.ratecards.views import bp as ratecards_bp
     from ops.training.views import bp as training_bp
     from ops.usage.api import bp as api_bp
     from ops.usage.views import bp as usage_bp

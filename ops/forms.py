@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField, StringField, SubmitField, widgets
+from wtforms.validators import StopValidation
 
 from ops.money import (
     format_bp,
@@ -82,7 +83,7 @@ class PercentField(ParsedField):
     def parse(self, text: str) -> int:
         bp = parse_percent(text)
         if self.maximum is not None and bp > self.maximum:
-            raise ValueError(_l("百分比应在 0% 到 %(max)s 之间。", max=format_bp(self.maximum)))
+            raise ValueError(_l("百分比应在 0%% 到 %(max)s 之间。", max=format_bp(self.maximum)))
         return bp
 
     def format(self, value: int) -> str:
@@ -117,6 +118,19 @@ class MultiCheckboxField(SelectMultipleField):
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist or [])
+
+
+def filled(message: str):
+    """A validator for a parsed field that may not be left blank or left out: ``message`` as its
+    error (e.g. the parser's own "金额不能为空"). A value the parser refused keeps only that error."""
+
+    def check(form, field):
+        if field.process_errors:
+            return
+        if not field.raw_data or not field.raw_data[0].strip():
+            raise StopValidation(message)
+
+    return check
 
 
 def check_date_range(start_field, end_field, message=None) -> bool:

@@ -3,12 +3,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ops.clients.constants import STAGE_CODES
 from ops.extensions import db
 from ops.extensions import one_of as _in
 from ops.timeutil import UTCDateTime, utcnow
-
-STAGE_CODES = ("lead", "negotiating", "contracted", "onboarding", "live", "paused", "churned")
-PLATFORM_CODES = ("taobao", "tmall", "jd", "pdd", "kuaishou", "douyin")
+from ops.vocab import NEEDS_SCOPE_CODES, PLATFORM_CODES
 
 
 class Client(db.Model):
@@ -88,7 +87,7 @@ class Needs(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("client_id", "version"),
         sa.CheckConstraint("complexity BETWEEN 1 AND 5", name="complexity_range"),
-        sa.CheckConstraint("scope IN ('presales', 'aftersales', 'both')", name="scope_known"),
+        sa.CheckConstraint(_in("scope", NEEDS_SCOPE_CODES), name="scope_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

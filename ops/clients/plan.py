@@ -12,7 +12,7 @@ from typing import Any
 PHASE_NUMBERS = (1, 2, 3, 4, 5, 6)
 
 # The outsourcing plan (外包计划) every client starts from: for each phase its key concerns
-# (重点关注) and key work (重点工作), after the seed article and DOMAIN.md. Staff edit a client's
+# (重点关注) and key work (重点工作), after the seed article and docs/domain.md. Staff edit a client's
 # copy; this template never changes an existing plan.
 DEFAULT_PLAN: dict[int, dict[str, tuple[str, ...]]] = {
     1: {

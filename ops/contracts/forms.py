@@ -23,7 +23,7 @@ from ops.contracts.terms import COMPARISONS, KPI_PRESETS, METRICS, RATE_METRICS,
 from ops.forms import MultiCheckboxField, PercentField, YuanField
 from ops.idempotency import IdempotencyKeyField
 from ops.money import format_bp, format_fen, parse_percent, parse_yuan
-from ops.quotes.ratecard import EXTRA_LABELS
+from ops.ratecards.rules import EXTRA_LABELS
 from ops.urls import db_int
 
 

@@ -36,7 +36,7 @@ class TierTerms(TypedDict, total=False):
 class ExtraTerms(TypedDict, total=False):
     """An agreed extra (附加费): quantity × unit price (discount included) each period."""
 
-    code: str  # an ops.quotes.ratecard.EXTRA_LABELS code; "" or other codes are kept as agreed
+    code: str  # an ops.ratecards.rules.EXTRA_LABELS code; "" or other codes are kept as agreed
     label: Required[str]
     unit: Required[str]
     quantity: Required[int]

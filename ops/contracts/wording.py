@@ -8,7 +8,7 @@ from __future__ import annotations
 from ops.contracts.terms import METRICS, ContractTerms, SeatTerms, describe_kpi
 from ops.money import format_bp
 from ops.quotes import pricing
-from ops.quotes.ratecard import describe_band_tiers, describe_consult_tiers
+from ops.ratecards.rules import describe_band_tiers, describe_consult_tiers
 
 BILLING_CYCLES = {"monthly": "按月结算", "quarterly": "按季结算"}
 BILLING_TIMINGS = {"in_advance": "预付（先付费后服务）", "in_arrears": "后付（先服务后结算）"}

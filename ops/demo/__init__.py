@@ -20,7 +20,7 @@ from ops.demo.training import load_training_demo
 from ops.demo.usage import load_usage_demo
 from ops.extensions import db
 from ops.quotes import services as quote_services
-from ops.quotes.ratecard_services import load_ratecards_demo
+from ops.ratecards.services import load_ratecards_demo
 
 __all__ = ["DEMO_PASSWORD", "load_demo"]
 

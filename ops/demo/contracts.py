@@ -16,8 +16,8 @@ from ops.extensions import db
 from ops.numbering import next_number
 from ops.quotes.models import Quote
 from ops.quotes.pricing import calculate_quote
-from ops.quotes.ratecard import NeedsInput, build_terms, result_to_json, terms_to_pricing
-from ops.quotes.ratecard_services import ensure_default_rate_card
+from ops.ratecards.rules import NeedsInput, build_terms, result_to_json, terms_to_pricing
+from ops.ratecards.services import ensure_default_rate_card
 from ops.timeutil import today as business_today
 from ops.timeutil import utcnow
 

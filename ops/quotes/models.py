@@ -15,7 +15,7 @@ MODELS = ("fixed_seat", "base_commission", "per_consult")
 class RateCard(db.Model):
     """A version of the price list (价目表). Admins edit a draft and publish it; quotes record theirs.
 
-    ``data`` holds the whole card as JSON (see ``ops.quotes.ratecard`` for its shape): money in fen,
+    ``data`` holds the whole card as JSON (see ``ops.ratecards.rules`` for its shape): money in fen,
     multipliers and rates in basis points, tier prices as decimal strings in yuan.
     """
 

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, TypeGuard
 
 from ops.money import MAX_MULTIPLIER_BP, apply_bp, format_bp, format_fen, format_multiplier, round_fen
+from ops.vocab import N_, SCOPES, SHIFTS, register
 
 __all__ = [
     "MODELS",
@@ -39,9 +40,12 @@ __all__ = [
     "validate_tiers",
 ]
 
-SCOPES = {"presales": "售前", "aftersales": "售后"}
-SHIFTS = {"day": "白班", "evening": "晚班", "night": "夜班", "full": "24小时"}
-MODELS = {"fixed_seat": "专人专席", "base_commission": "底薪+提成", "per_consult": "按咨询量"}
+# Seat scopes and shifts are the shared vocabulary's (Chinese labels, as documents print them).
+# Pricing models; templates read them as ``label("quote_model", code)``.
+MODELS = register(
+    "quote_model",
+    {"fixed_seat": N_("专人专席"), "base_commission": N_("底薪+提成"), "per_consult": N_("按咨询量")},
+)
 TIER_MODES = {"graduated": "累进阶梯", "volume": "总量阶梯", "band": "按档包月"}
 
 #: Largest accepted multiplier, in basis points (×10.00).  Guards against typing 130000 for ×1.30.
@@ -335,9 +339,20 @@ def _require_multiplier(value: object, label: str) -> None:
         raise ValueError(f"{label}系数超出范围：应在 1 到 {MAX_MULTIPLIER_BP} 基点之间（10000 = 1.00）")
 
 
-def _validate_terms(terms: QuoteTerms) -> None:  # noqa: C901  (to split: issue 12)
+def _validate_terms(terms: QuoteTerms) -> None:
+    """Raise ``ValueError`` (Chinese) at the first thing wrong with ``terms``."""
     if not isinstance(terms, QuoteTerms):
         raise ValueError("报价条件格式不正确")
+    _check_terms_figures(terms)
+    for seat in terms.seats:
+        _check_seat(seat)
+    for extra in terms.extras:
+        _check_extra(extra)
+    _check_model_needs(terms)
+
+
+def _check_terms_figures(terms: QuoteTerms) -> None:
+    """The model, tier mode and every number of the terms themselves."""
     if terms.model not in MODELS:
         raise ValueError(f"未知的计价模式：{terms.model!r}")
     if terms.tier_mode not in TIER_MODES:
@@ -354,25 +369,33 @@ def _validate_terms(terms: QuoteTerms) -> None:  # noqa: C901  (to split: issue 
     _require_int(terms.monthly_minimum_fen, "月度最低消费")
     if not isinstance(terms.category, str) or not isinstance(terms.platform, str):
         raise ValueError("类目和平台名称必须是文字")
-    for seat in terms.seats:
-        if not isinstance(seat, SeatRequest):
-            raise ValueError("席位需求格式不正确")
-        if seat.scope not in SCOPES:
-            raise ValueError(f"未知的服务范围：{seat.scope!r}")
-        if seat.shift not in SHIFTS:
-            raise ValueError(f"未知的班次：{seat.shift!r}")
-        _require_int(seat.seats, "席位数")
-        _require_int(seat.monthly_rate_fen, "席位月单价")
-        _require_multiplier(seat.shift_bp, "班次")
-    for extra in terms.extras:
-        if not isinstance(extra, Extra):
-            raise ValueError("附加项格式不正确")
-        if not isinstance(extra.label, str) or not extra.label.strip():
-            raise ValueError("附加项名称不能为空")
-        if not isinstance(extra.unit, str):
-            raise ValueError("附加项单位必须是文字")
-        _require_int(extra.quantity, f"附加项“{extra.label}”的数量")
-        _require_int(extra.unit_price_fen, f"附加项“{extra.label}”的单价")
+
+
+def _check_seat(seat: object) -> None:
+    if not isinstance(seat, SeatRequest):
+        raise ValueError("席位需求格式不正确")
+    if seat.scope not in SCOPES:
+        raise ValueError(f"未知的服务范围：{seat.scope!r}")
+    if seat.shift not in SHIFTS:
+        raise ValueError(f"未知的班次：{seat.shift!r}")
+    _require_int(seat.seats, "席位数")
+    _require_int(seat.monthly_rate_fen, "席位月单价")
+    _require_multiplier(seat.shift_bp, "班次")
+
+
+def _check_extra(extra: object) -> None:
+    if not isinstance(extra, Extra):
+        raise ValueError("附加项格式不正确")
+    if not isinstance(extra.label, str) or not extra.label.strip():
+        raise ValueError("附加项名称不能为空")
+    if not isinstance(extra.unit, str):
+        raise ValueError("附加项单位必须是文字")
+    _require_int(extra.quantity, f"附加项“{extra.label}”的数量")
+    _require_int(extra.unit_price_fen, f"附加项“{extra.label}”的单价")
+
+
+def _check_model_needs(terms: QuoteTerms) -> None:
+    """What each pricing model needs: seats, a commission rate, price tiers."""
     if terms.model in ("fixed_seat", "base_commission") and (
         not terms.seats or sum(seat.seats for seat in terms.seats) == 0
     ):

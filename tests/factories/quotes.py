@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from ops.demo.contracts import accepted_quote
 from ops.quotes.models import Quote
-from ops.quotes.ratecard import NeedsInput, default_rate_card
+from ops.ratecards.rules import NeedsInput, default_rate_card
 from ops.timeutil import utcnow
 from tests.factories.clients import TAX_IDS, make_client
 from tests.factories.ratecards import make_rate_card

@@ -24,7 +24,7 @@ from ops.contracts.states import check_contract_transition
 from ops.contracts.terms import ContractTerms, ExtraTerms, KpiTerms
 from ops.extensions import db
 from ops.numbering import next_number
-from ops.quotes.ratecard import EXTRA_LABELS
+from ops.ratecards.rules import EXTRA_LABELS
 from ops.timeutil import today, utcnow
 from ops.transactions import lock_row
 

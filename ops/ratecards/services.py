@@ -16,7 +16,7 @@ from ops.audit.services import record
 from ops.errors import ServiceError
 from ops.extensions import db
 from ops.quotes.models import RateCard
-from ops.quotes.ratecard import default_rate_card, validate_rate_card
+from ops.ratecards.rules import default_rate_card, validate_rate_card
 from ops.timeutil import utcnow
 
 NAME_MAX_LENGTH = 100
@@ -25,12 +25,16 @@ NAME_MAX_LENGTH = 100
 class RateCardError(ServiceError):
     """A refused rate-card action; the message is for the user."""
 
+    category = "warning"
+
 
 class RateCardInvalid(RateCardError):
     """The card's data does not pass validation; ``errors`` lists every problem in Chinese."""
 
-    def __init__(self, errors: list[str]):
-        super().__init__(_("价目表有 %(n)s 处问题，未保存。", n=len(errors)))
+    category = "danger"
+
+    def __init__(self, errors: list[str], message: str | None = None):
+        super().__init__(message or _("价目表有 %(n)s 处问题，未保存。", n=len(errors)))
         self.errors = list(errors)
 
 
@@ -169,7 +173,7 @@ def publish(card: RateCard, by) -> RateCard:
     _refuse_unless_draft(card)
     errors = validate_rate_card(card.data)
     if errors:
-        raise RateCardInvalid(errors)
+        raise RateCardInvalid(errors, _("价目表 v%(v)s 未发布：%(e)s", v=card.version, e="；".join(errors)))
     previous = db.session.scalars(
         sa.select(RateCard).where(RateCard.status == "published", RateCard.id != card.id)
     ).all()

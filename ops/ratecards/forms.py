@@ -23,19 +23,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
+from ops.forms import CountField, MultiplierField, ParsedField, PercentField, YuanField, filled
 from ops.money import (
-    format_bp,
-    format_fen,
-    format_multiplier,
-    parse_count,
-    parse_multiplier,
-    parse_percent,
-    parse_yuan,
     to_fen,
     to_yuan,
 )
 from ops.quotes import pricing
-from ops.quotes.ratecard import (
+from ops.ratecards.rules import (
     EXTRA_LABELS,
     PLATFORM_CODES,
     PLATFORM_NAMES,
@@ -49,77 +43,23 @@ MAX_ROWS = 60
 COMPLEXITY_LEVELS = ("1", "2", "3", "4", "5")
 
 
-class ParsedField(StringField):
-    """A text input parsed into an int; blank is ``None`` when ``optional``, else an error."""
-
-    def __init__(self, label=None, validators=None, optional: bool = False, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.optional = optional
-
-    @staticmethod
-    def parse(text: str) -> int:
-        raise NotImplementedError
-
-    @staticmethod
-    def format(value: int) -> str:
-        raise NotImplementedError
-
-    def process_formdata(self, valuelist):
-        text = valuelist[0] if valuelist else ""
-        self.data = None
-        if self.optional and not text.strip():
-            return
-        self.data = self.parse(text)  # a ValueError becomes this field's error
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.format(self.data) if self.data is not None else ""
-
-    def is_blank(self) -> bool:
-        return not (self.raw_data[0].strip() if self.raw_data else self.data is not None)
+# What each kind of input says when a required one is left blank (the parsers' own words).
+_BLANK = {
+    YuanField: "金额不能为空",
+    PercentField: "百分比不能为空",
+    MultiplierField: "系数不能为空",
+    CountField: "数量不能为空",
+}
 
 
-class YuanField(ParsedField):
-    """Money typed in yuan ("5,200.00"), held in fen (520000)."""
-
-    parse = staticmethod(parse_yuan)
-
-    @staticmethod
-    def format(value: int) -> str:
-        return format_fen(value, symbol=False)
-
-
-class MultiplierField(ParsedField):
-    """A multiplier typed as a decimal ("1.30"), held in basis points (13000)."""
-
-    parse = staticmethod(parse_multiplier)
-    format = staticmethod(format_multiplier)
-
-
-class PercentField(ParsedField):
-    """A percentage typed as "2.5" or "2.5%", held in basis points (250)."""
-
-    parse = staticmethod(parse_percent)
-
-    @staticmethod
-    def format(value: int) -> str:
-        return format_bp(value).removesuffix("%")  # the input shows "%" after the box
-
-
-class CountField(ParsedField):
-    """A whole number ("3,000")."""
-
-    parse = staticmethod(parse_count)
-
-    @staticmethod
-    def format(value: int) -> str:
-        return f"{value:,}"
+def _required(field_class, label):
+    """A parsed input that must be filled in."""
+    return field_class(label, validators=[filled(_BLANK[field_class])])
 
 
 def _grid(class_name: str, field_class, keys_and_labels) -> type:
     """A small sub-form with one ``field_class`` input per (key, label)."""
-    return type(class_name, (Form,), {key: field_class(label) for key, label in keys_and_labels})
+    return type(class_name, (Form,), {key: _required(field_class, label) for key, label in keys_and_labels})
 
 
 SeatGridForm = _grid(
@@ -228,14 +168,14 @@ class RateCardForm(FlaskForm):
     )
     consult_tiers = FieldList(FormField(ConsultTierRow), max_entries=MAX_ROWS)
     band_tiers = FieldList(FormField(BandTierRow), max_entries=MAX_ROWS)
-    commission_min = PercentField(_l("最低提成比例"))
-    commission_default = PercentField(_l("默认提成比例"))
-    commission_max = PercentField(_l("最高提成比例"))
+    commission_min = _required(PercentField, _l("最低提成比例"))
+    commission_default = _required(PercentField, _l("默认提成比例"))
+    commission_max = _required(PercentField, _l("最高提成比例"))
     extras = FormField(ExtrasForm)
-    monthly_minimum = YuanField(_l("月度最低消费（元）"))
-    consults_per_agent_day = CountField(_l("每人每天咨询量（次）"))
-    discount_threshold = PercentField(_l("折扣超过此比例需经理审批"))
-    default_valid_days = CountField(_l("报价有效天数"))
+    monthly_minimum = _required(YuanField, _l("月度最低消费（元）"))
+    consults_per_agent_day = _required(CountField, _l("每人每天咨询量（次）"))
+    discount_threshold = _required(PercentField, _l("折扣超过此比例需经理审批"))
+    default_valid_days = _required(CountField, _l("报价有效天数"))
     submit = SubmitField(_l("保存草稿"))
 
     def validate(self, extra_validators=None) -> bool:

@@ -4,9 +4,9 @@ import pytest
 import sqlalchemy as sa
 
 from ops.audit.models import AuditEntry
-from ops.quotes import ratecard_services as services
 from ops.quotes.models import Quote, RateCard
-from ops.quotes.ratecard import SAMPLE_LABEL, default_rate_card
+from ops.ratecards import services
+from ops.ratecards.rules import SAMPLE_LABEL, default_rate_card
 from tests.factories import make_client
 
 

@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from ops.audit.models import AuditEntry
-from ops.quotes import ratecard_services as services
 from ops.quotes.models import RateCard
-from ops.quotes.ratecard import SAMPLE_LABEL
-from tests.quotes.ratecard_forms_helper import form_values
+from ops.ratecards import services
+from ops.ratecards.rules import SAMPLE_LABEL
+from tests.ratecards.forms_helper import form_values
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
 """Rate-card pages (价目表): managers read; only admins create, edit, publish and discard."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -12,9 +11,10 @@ from ops.auth.roles import ADMIN, MANAGER
 from ops.extensions import db
 from ops.forms import ConfirmForm
 from ops.quotes import pricing
-from ops.quotes import ratecard_services as services
 from ops.quotes.models import RateCard
-from ops.quotes.ratecard import (
+from ops.ratecards import services
+from ops.ratecards.forms import NewDraftForm, RateCardForm, form_data_from_card
+from ops.ratecards.rules import (
     EXTRA_LABELS,
     PLATFORM_CODES,
     PLATFORM_NAMES,
@@ -24,22 +24,19 @@ from ops.quotes.ratecard import (
     describe_band_tiers,
     describe_consult_tiers,
 )
-from ops.quotes.ratecard_forms import NewDraftForm, RateCardForm, form_data_from_card
-from ops.urls import db_int, page_arg
+from ops.urls import db_int
+from ops.web import paginate, perform
 
 bp = Blueprint("ratecards", __name__, url_prefix="/admin/rate-cards")
 require_roles_for_blueprint(bp, ADMIN, MANAGER)
 
-STATUS_LABELS = {"draft": _l("草稿"), "published": _l("已发布"), "archived": _l("已归档")}
-
-
-@bp.context_processor
-def ratecard_labels():
-    return {"status_labels": STATUS_LABELS, "scope_labels": pricing.SCOPES, "shift_labels": pricing.SHIFTS}
-
 
 def _card_or_404(card_id: int) -> RateCard:
     return db.get_or_404(RateCard, card_id)
+
+
+def _detail_url(card: RateCard) -> str:
+    return url_for("ratecards.detail", card_id=card.id)
 
 
 @bp.route("/")
@@ -49,10 +46,9 @@ def index():
         .options(selectinload(RateCard.created_by), selectinload(RateCard.published_by))
         .order_by(RateCard.version.desc())
     )
-    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template(
         "ratecards/index.html",
-        page=page,
+        page=paginate(stmt),
         draft=services.current_draft(),
         published=services.published_rate_card(),
         confirm=ConfirmForm(),
@@ -104,31 +100,27 @@ def create():
         except ValueError:
             abort(404)
         from_card = _card_or_404(from_id)
-    try:
-        card = services.create_draft(current_user, from_card=from_card)
-    except services.RateCardError as exc:
-        flash(str(exc), "warning")
-        return redirect(url_for("ratecards.index"))
-    db.session.commit()
-    flash(_("已新建草稿 v%(v)s，请修改价格后发布。", v=card.version), "success")
-    return redirect(url_for("ratecards.edit", card_id=card.id))
+    return perform(
+        lambda: services.create_draft(current_user, from_card=from_card),
+        success=lambda card: _("已新建草稿 v%(v)s，请修改价格后发布。", v=card.version),
+        back=url_for("ratecards.index"),
+        done=lambda card: url_for("ratecards.edit", card_id=card.id),
+    )
 
 
 @bp.route("/load-sample", methods=["POST"])
 @roles_required(ADMIN)
 def load_sample():
-    if ConfirmForm().validate_on_submit():
-        try:
-            card = services.load_sample_defaults(current_user)
-        except services.RateCardError as exc:
-            flash(str(exc), "warning")
-        else:
-            db.session.commit()
-            flash(
-                _("已载入示例默认价目表 v%(v)s 并发布。请尽快按本公司实际价格新建草稿修改。", v=card.version),
-                "success",
-            )
-    return redirect(url_for("ratecards.index"))
+    back = url_for("ratecards.index")
+    if not ConfirmForm().validate_on_submit():
+        return redirect(back)
+    return perform(
+        lambda: services.load_sample_defaults(current_user),
+        success=lambda card: _(
+            "已载入示例默认价目表 v%(v)s 并发布。请尽快按本公司实际价格新建草稿修改。", v=card.version
+        ),
+        back=back,
+    )
 
 
 @bp.route("/<int:card_id>/edit", methods=["GET", "POST"])
@@ -137,22 +129,21 @@ def edit(card_id: int):
     card = _card_or_404(card_id)
     if card.status != "draft":
         flash(_("价目表 v%(v)s 不是草稿，不能修改；如需调整请新建草稿。", v=card.version), "warning")
-        return redirect(url_for("ratecards.detail", card_id=card.id))
+        return redirect(_detail_url(card))
     form = RateCardForm(data=form_data_from_card(card))
     errors: list[str] = []
     if form.validate_on_submit():
+        # Not ``perform``: the page lists every problem of the card above the form, not one flash.
         try:
             services.update_draft(
                 card, form.card_data(card.data), form.name.data, form.note.data, by=current_user
             )
-        except services.RateCardInvalid as exc:
-            errors = exc.errors
-        except services.RateCardError as exc:
-            errors = [str(exc)]
+        except services.RateCardError as exc:  # refused before anything is written
+            errors = getattr(exc, "errors", None) or [str(exc)]
         else:
             db.session.commit()
             flash(_("草稿 v%(v)s 已保存。", v=card.version), "success")
-            return redirect(url_for("ratecards.detail", card_id=card.id))
+            return redirect(_detail_url(card))
     elif form.is_submitted():
         errors = [_("有输入需要修改，见下方标红的字段；草稿未保存。")]
     return render_template(
@@ -170,33 +161,25 @@ def edit(card_id: int):
 @roles_required(ADMIN)
 def publish(card_id: int):
     card = _card_or_404(card_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.publish(card, current_user)
-        except services.RateCardInvalid as exc:
-            flash(_("价目表 v%(v)s 未发布：%(e)s", v=card.version, e="；".join(exc.errors)), "danger")
-        except services.RateCardError as exc:
-            flash(str(exc), "warning")
-        else:
-            db.session.commit()
-            flash(
-                _("价目表 v%(v)s 已发布，新报价将使用它；旧版本已归档，已有报价不受影响。", v=card.version),
-                "success",
-            )
-    return redirect(url_for("ratecards.detail", card_id=card.id))
+    if not ConfirmForm().validate_on_submit():
+        return redirect(_detail_url(card))
+    return perform(
+        lambda: services.publish(card, current_user),
+        success=_("价目表 v%(v)s 已发布，新报价将使用它；旧版本已归档，已有报价不受影响。", v=card.version),
+        back=_detail_url(card),
+    )
 
 
 @bp.route("/<int:card_id>/discard", methods=["POST"])
 @roles_required(ADMIN)
 def discard(card_id: int):
     card = _card_or_404(card_id)
-    if ConfirmForm().validate_on_submit():
-        version = card.version
-        try:
-            services.discard_draft(card, current_user)
-        except services.RateCardError as exc:
-            flash(str(exc), "warning")
-            return redirect(url_for("ratecards.detail", card_id=card.id))
-        db.session.commit()
-        flash(_("草稿 v%(v)s 已删除。", v=version), "success")
-    return redirect(url_for("ratecards.index"))
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("ratecards.index"))
+    version = card.version
+    return perform(
+        lambda: services.discard_draft(card, current_user),
+        success=_("草稿 v%(v)s 已删除。", v=version),
+        back=_detail_url(card),
+        done=url_for("ratecards.index"),
+    )

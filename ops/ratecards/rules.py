@@ -20,29 +20,25 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
+from ops.money import MAX_MULTIPLIER_BP, format_fen, to_fen
 from ops.quotes import pricing, staffing
+from ops.vocab import N_, PLATFORM_CODES, PLATFORMS, SCOPE_CODES, SHIFT_CODES, register
 
 SAMPLE_LABEL = "示例默认价目：依据公开市场报价区间整理，仅供参考，请按本公司实际价格修改后发布"
 
-PLATFORM_CODES = ("taobao", "tmall", "jd", "pdd", "kuaishou", "douyin")
-PLATFORM_NAMES = {
-    "taobao": "淘宝",
-    "tmall": "天猫",
-    "jd": "京东",
-    "pdd": "拼多多",
-    "kuaishou": "快手",
-    "douyin": "抖音",
-}
-SCOPE_CODES = tuple(pricing.SCOPES)
-SHIFT_CODES = tuple(pricing.SHIFTS)
+STATUS_LABELS = register(
+    "rate_card_status", {"draft": N_("草稿"), "published": N_("已发布"), "archived": N_("已归档")}
+)
+PLATFORM_NAMES = PLATFORMS  # Chinese names as the pages and documents print them
 EXTRA_LABELS = {
     "extra_subaccount_month": ("额外子账号", "个/月"),
     "holiday_person_day": ("节假日补贴", "人·天"),
     "temp_person_shift_day": ("临时/大促客服", "人·班·天"),
 }
 
-# Figures from DOMAIN.md ("Prices seen in the market"): dedicated seat 4,500–5,500 per month,
+# Figures from docs/domain.md ("Pricing models"): dedicated seat 4,500–5,500 per month,
 # after-sales 5,000–6,000, base 1,500–2,000 + 1–3 %, bands <50/day 1,500, 50–100 2,000,
 # 100–150 3,000, per consult 0.5–3 yuan cheaper at volume, extra sub-account 200/month,
 # holiday 200/person-day, temporary staff 200–400/shift-day, night +30 %, 24 h ×2, PDD 15–20 % cheaper.
@@ -117,11 +113,18 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def validate_rate_card(data: dict) -> list[str]:  # noqa: C901  (to split: issue 12)
+def validate_rate_card(data: dict) -> list[str]:
     """Every problem with a rate card, in Chinese; an empty list means it can be published."""
     errors: list[str] = []
+    for check in (_check_rates, _check_multipliers, _check_tiers, _check_commission, _check_figures):
+        errors.extend(check(data))
+    return errors
 
-    def money_grid(key: str, label: str) -> None:
+
+def _check_rates(data: dict) -> list[str]:
+    """Seat rates and base pay: a monthly amount for every scope × shift."""
+    errors = []
+    for key, label in (("seat_rates_fen", "席位价"), ("base_rates_fen", "底薪")):
         grid = data.get(key) or {}
         for scope in SCOPE_CODES:
             for shift in SHIFT_CODES:
@@ -130,40 +133,64 @@ def validate_rate_card(data: dict) -> list[str]:  # noqa: C901  (to split: issue
                     errors.append(
                         f"{label}：{pricing.SCOPES[scope]}{pricing.SHIFTS[shift]}的月价必须是不小于 0 的金额"
                     )
+    return errors
 
-    money_grid("seat_rates_fen", "席位价")
-    money_grid("base_rates_fen", "底薪")
+
+_MULTIPLIER_NAMES = {
+    "complexity": "复杂度系数",
+    "platform": "平台系数",
+    "shift": "班次系数",
+    "category": "类目系数",
+}
+
+
+def _check_multipliers(data: dict) -> list[str]:
+    errors = []
     multipliers = data.get("multipliers") or {}
     required = {"complexity": ("1", "2", "3", "4", "5"), "platform": PLATFORM_CODES, "shift": SHIFT_CODES}
-    names = {"complexity": "复杂度系数", "platform": "平台系数", "shift": "班次系数", "category": "类目系数"}
-    for group in ("complexity", "platform", "shift", "category"):
+    for group, name in _MULTIPLIER_NAMES.items():
         values = multipliers.get(group) or {}
-        for key in required.get(group, ()):
-            if key not in values:
-                errors.append(f"{names[group]}缺少“{key}”")
-        for key, value in values.items():
-            if not _is_int(value) or not 1 <= value <= MAX_MULTIPLIER_BP:
-                errors.append(f"{names[group]}“{key}”必须在 0.0001 到 10 之间")
+        errors += [f"{name}缺少“{key}”" for key in required.get(group, ()) if key not in values]
+        errors += [
+            f"{name}“{key}”必须在 0.0001 到 10 之间"
+            for key, value in values.items()
+            if not _is_int(value) or not 1 <= value <= MAX_MULTIPLIER_BP
+        ]
+    return errors
+
+
+def _check_tiers(data: dict) -> list[str]:
+    errors = []
     tiers = data.get("consult_tiers") or {}
     if tiers.get("mode") not in ("graduated", "volume"):
         errors.append("按咨询量计价的阶梯方式必须是“累进阶梯”或“总量阶梯”")
-    for key, label in (("tiers", "咨询量阶梯"), ("band", "日均咨询包月档")):
-        raw = tiers.get("tiers") if key == "tiers" else data.get("band_tiers")
+    for raw, label in ((tiers.get("tiers"), "咨询量阶梯"), (data.get("band_tiers"), "日均咨询包月档")):
         try:
             pricing.tiers_from_data(raw or [])
         except (ValueError, TypeError) as exc:
             errors.append(f"{label}：{exc}")
+    return errors
+
+
+def _check_commission(data: dict) -> list[str]:
     commission = data.get("commission") or {}
     low, default, high = (commission.get(k) for k in ("min_bp", "default_bp", "max_bp"))
     if (
         not all(_is_int(v) and 0 <= v <= pricing.MAX_PERCENT_BP for v in (low, default, high))
         or not low <= default <= high
     ):
-        errors.append("提成比例必须满足 0% ≤ 最低 ≤ 默认 ≤ 最高 ≤ 100%")
+        return ["提成比例必须满足 0% ≤ 最低 ≤ 默认 ≤ 最高 ≤ 100%"]
+    return []
+
+
+def _check_figures(data: dict) -> list[str]:
+    """Extras, the monthly minimum, the staffing rule, validity and the approval threshold."""
     extras = data.get("extras_fen") or {}
-    for key, (label, _unit) in EXTRA_LABELS.items():
-        if not _is_int(extras.get(key)) or extras.get(key) < 0:
-            errors.append(f"附加费“{label}”必须是不小于 0 的金额")
+    errors = [
+        f"附加费“{label}”必须是不小于 0 的金额"
+        for key, (label, _unit) in EXTRA_LABELS.items()
+        if not _is_int(extras.get(key)) or extras.get(key) < 0
+    ]
     for key, label, minimum in (
         ("monthly_minimum_fen", "月度最低消费", 0),
         ("consults_per_agent_day", "每人每天咨询量", 1),
@@ -335,10 +362,6 @@ def result_to_json(result: pricing.QuoteResult) -> list[dict]:
 
 
 # --- Helpers for the rate-card editor and pages (pure) -------------------------------------------
-
-from decimal import Decimal, InvalidOperation  # noqa: E402  (kept with the helpers that use them)
-
-from ops.money import MAX_MULTIPLIER_BP, format_fen, to_fen  # noqa: E402
 
 TIER_MODE_EXPLANATIONS = {
     "graduated": "累进阶梯：每一档内的咨询量按该档单价计费，超出部分进入下一档（类似个税累进）",

@@ -3,7 +3,7 @@
 import pytest
 
 from ops.money import parse_count, parse_multiplier
-from ops.quotes.ratecard import (
+from ops.ratecards.rules import (
     DEFAULT_RATE_CARD,
     describe_band_tiers,
     describe_consult_tiers,
