@@ -80,7 +80,7 @@ def _sqlite_begin_before_write(conn, cursor, statement, parameters, context, exe
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    from ops.timeutil import compare_migration_type, render_migration_type
+    from ops.dbtypes import compare_migration_type, render_migration_type
 
     migrate.init_app(
         app,
@@ -95,6 +95,11 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations")
     )
+    from flask_babel import gettext
+
+    from ops import i18n
+
+    i18n.set_translator(gettext)  # pure modules' lazy messages (ops.i18n._l) speak the request's language
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page itself explains
@@ -126,9 +131,7 @@ def register_blueprints(app: Flask) -> None:
     from ops.auth.views import admin_bp as users_bp
     from ops.auth.views import bp as auth_bp
     from ops.billing.views import bp as billing_bp
-    from ops.billing.views import register_dashboard as register_billing_panels
     from ops.clients.views import bp as clients_bp
-    from ops.clients.views import register_dashboard as register_client_panels
     from ops.contracts.admin_views import bp as contract_admin_bp
     from ops.contracts.views import bp as contracts_bp
     from ops.main.views import bp as main_bp
@@ -161,8 +164,6 @@ def register_blueprints(app: Flask) -> None:
         tokens_bp,
     ):
         app.register_blueprint(blueprint)
-    register_client_panels(app)
-    register_billing_panels(app)
     import ops.models  # noqa: F401  (every model registered on the metadata, for migrations)
 
 

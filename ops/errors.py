@@ -12,6 +12,8 @@ into that field's error, and so older callers that catch ValueError keep working
 
 from __future__ import annotations
 
+from ops.i18n import LazyText
+
 
 class ServiceError(ValueError):
     """A refused action: ``message`` for the user, ``field`` the form field to blame (or None)."""
@@ -20,7 +22,7 @@ class ServiceError(ValueError):
     category = "danger"  # how the web layer flashes it
     keep_changes = False  # True: what the service wrote before refusing stands (committed, not rolled back)
 
-    def __init__(self, message: str = "", field: str | None = None):
+    def __init__(self, message: str | LazyText = "", field: str | None = None):
         super().__init__(message)
         self.message = message  # a str or a lazy translation, rendered when shown
         self.field = field

@@ -3,9 +3,12 @@
 Three registries live in ``app.extensions`` under fixed names; a module registers its providers when
 its blueprint is registered (``bp.record_once``), and the page that shows them asks the registry.
 
-- ``DASHBOARD_PANELS``: ``provider(user) -> dict | None`` — a panel on the staff dashboard.
-- ``PORTAL_SECTIONS``: ``provider(user, client) -> dict | None`` — a section of the client portal's overview.
-- ``PIPELINE_FACTS``: ``provider(client) -> dict`` — facts the client page's pipeline bar shows.
+- ``DASHBOARD_PANELS``: ``provider() -> dict | None`` — a panel on the staff dashboard for the
+  current user (``flask_login.current_user``); None shows nothing.
+- ``PORTAL_SECTIONS``: ``provider() -> dict | None`` — a section of the client portal's overview for
+  the current client user.
+- ``PIPELINE_FACTS``: ``provider(client) -> dict`` — ``PipelineFacts`` fields the client page's
+  pipeline bar shows.
 """
 
 from __future__ import annotations

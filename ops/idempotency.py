@@ -20,9 +20,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import HiddenField
 from wtforms.validators import Optional, Regexp
 
+from ops.dbtypes import UTCDateTime
 from ops.errors import Conflict
 from ops.extensions import db
-from ops.timeutil import UTCDateTime, utcnow
+from ops.timeutil import utcnow
 
 KEY_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 

@@ -7,8 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ops.auth.roles import CLIENT, ROLES, STAFF_ROLES
+from ops.dbtypes import UTCDateTime
 from ops.extensions import db
-from ops.timeutil import UTCDateTime, utcnow
+from ops.timeutil import utcnow
 
 
 class User(UserMixin, db.Model):

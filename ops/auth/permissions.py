@@ -6,9 +6,10 @@ asking for another client's object gets 404, never a hint that it exists.
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, current_app, url_for
 from flask_login import current_user
 
+from ops.auth.roles import CLIENT
 from ops.extensions import db, login_manager
 
 
@@ -62,3 +63,11 @@ def get_scoped_or_404(model, object_id: int, *, client_attr: str = "client_id", 
     if roles is not None and current_user.role not in roles:
         abort(403)
     return obj
+
+
+def home_for(user) -> str:
+    return (
+        url_for("portal.index")
+        if user.role == CLIENT and "portal.index" in current_app.view_functions
+        else url_for("main.index")
+    )

@@ -13,9 +13,10 @@ from ops.audit.services import record, snapshot
 from ops.auth.models import LoginThrottle, User
 from ops.auth.passwords import password_problem
 from ops.auth.roles import CLIENT, ROLES
+from ops.dbtypes import UTCDateTime
 from ops.errors import ServiceError
 from ops.extensions import db
-from ops.timeutil import UTCDateTime, utcnow
+from ops.timeutil import utcnow
 
 USER_FIELDS = ("username", "display_name", "email", "phone", "role", "client_id", "is_active_user")
 

@@ -6,8 +6,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ops.auth import services
 from ops.auth.forms import ChangePasswordForm, LoginForm, UserForm
 from ops.auth.models import User
-from ops.auth.permissions import require_roles_for_blueprint
-from ops.auth.roles import ADMIN, CLIENT, ROLE_LABELS, ROLES
+from ops.auth.permissions import home_for, require_roles_for_blueprint
+from ops.auth.roles import ADMIN, ROLE_LABELS, ROLES
 from ops.extensions import db
 from ops.forms import ConfirmForm
 from ops.urls import is_safe_next, page_arg
@@ -15,14 +15,6 @@ from ops.urls import is_safe_next, page_arg
 bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("users", __name__, url_prefix="/admin/users")
 require_roles_for_blueprint(admin_bp, ADMIN)
-
-
-def home_for(user) -> str:
-    return (
-        url_for("portal.index")
-        if user.role == CLIENT and "portal.index" in current_app.view_functions
-        else url_for("main.index")
-    )
 
 
 @bp.route("/login", methods=["GET", "POST"])

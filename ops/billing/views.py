@@ -415,7 +415,8 @@ def _dashboard_panel():
     return {"title": _l("应收账款"), "template": "billing/_panel.html", "receivables": services.receivables()}
 
 
-def register_dashboard(app) -> None:
+@bp.record_once
+def _register_hooks(state) -> None:
     """Add the receivables panel (open balance, overdue, drafts to issue) to the staff dashboard.
     (The client portal's "账单" section is registered by ``ops.portal.billing``.)"""
-    hooks.register(app, hooks.DASHBOARD_PANELS, _dashboard_panel)
+    hooks.register(state.app, hooks.DASHBOARD_PANELS, _dashboard_panel)

@@ -4,9 +4,9 @@ import dataclasses
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
+from ops import hooks
 from ops.audit.models import AuditEntry
 from ops.audit.services import record, snapshot
 from ops.auth.models import User
@@ -62,8 +62,8 @@ def needs_values(needs: Needs | None) -> dict | None:
 def pipeline_facts(client: Client) -> plan_rules.PipelineFacts:
     """What is known about the client's progress through the six phases.
 
-    Later modules contribute facts by appending callables ``provider(client) -> dict`` of
-    PipelineFacts fields to ``app.extensions["ops_pipeline_facts"]``.
+    Later modules contribute facts on ``hooks.PIPELINE_FACTS``: ``provider(client) -> dict`` of
+    PipelineFacts fields.
     """
     # A paused or churned client keeps the progress it had made before the halt.
     stage = stage_before_halt(client) if client.stage in HALT_STAGES else client.stage
@@ -72,7 +72,7 @@ def pipeline_facts(client: Client) -> plan_rules.PipelineFacts:
         has_needs=db.session.scalar(sa.select(sa.exists().where(Needs.client_id == client.id))),
     )
     facts = dataclasses.replace(facts, **_quote_facts(client.id))
-    for provider in current_app.extensions.get("ops_pipeline_facts", []):
+    for provider in hooks.providers(hooks.PIPELINE_FACTS):
         facts = dataclasses.replace(facts, **(provider(client) or {}))
     return facts
 

@@ -4,9 +4,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ops.contracts.terms import ContractTerms
+from ops.dbtypes import UTCDateTime
 from ops.extensions import db
 from ops.extensions import one_of as _in
-from ops.timeutil import UTCDateTime, utcnow
+from ops.timeutil import utcnow
 
 CONTRACT_STATES = ("draft", "pending_signature", "active", "expired", "terminated")
 LIVE_CONTRACT_SQL = "status <> 'terminated'"  # a terminated contract frees its quote for a new one

@@ -5,7 +5,8 @@ The labels are registered in ``ops.vocab`` (``label("contract_state", code)``,
 """
 
 from ops.errors import ServiceError
-from ops.vocab import N_, register
+from ops.i18n import N_
+from ops.vocab import register
 
 CONTRACT_LABELS = register(
     "contract_state",

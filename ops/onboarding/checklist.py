@@ -18,11 +18,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from ops import vocab
 from ops.errors import ServiceError
-from ops.vocab import N_
+from ops.i18n import N_, _l
 
 TODO, DONE, VERIFIED, BLOCKED, NA = "todo", "done", "verified", "blocked", "na"
 # Shown with label("checklist_item_state", code).

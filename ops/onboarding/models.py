@@ -3,10 +3,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ops.dbtypes import UTCDateTime
 from ops.extensions import db
 from ops.extensions import one_of as _in
 from ops.onboarding.states import AGENT_STATES
-from ops.timeutil import UTCDateTime, utcnow
+from ops.timeutil import utcnow
 from ops.vocab import SCOPE_CODES as SCOPES
 from ops.vocab import SHIFT_CODES as SHIFTS
 

@@ -1,11 +1,12 @@
 """The client portal: a client user sees only their own company's records."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ops import hooks
 from ops.auth.permissions import get_scoped_or_404, require_roles_for_blueprint
 from ops.auth.roles import CLIENT
 from ops.clients.constants import STAGES
@@ -39,9 +40,9 @@ def _quotes_section() -> dict:
 
 def portal_sections() -> list[dict]:
     """The overview's sections: quotes here; later modules register more (contracts, invoices)
-    as callables in ``app.extensions["ops_portal_sections"]`` returning a dict with a title and a template."""
+    on ``hooks.PORTAL_SECTIONS``, each returning a dict with a title and a template."""
     sections = [_quotes_section()]
-    for provider in current_app.extensions.get("ops_portal_sections", []):
+    for provider in hooks.providers(hooks.PORTAL_SECTIONS):
         section = provider()
         if section:
             sections.append(section)

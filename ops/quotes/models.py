@@ -3,9 +3,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ops.dbtypes import UTCDateTime
 from ops.extensions import db
 from ops.extensions import one_of as _in
-from ops.timeutil import UTCDateTime, utcnow
+from ops.timeutil import utcnow
 
 QUOTE_STATES = ("draft", "sent", "accepted", "rejected", "expired", "superseded")
 RATE_CARD_STATES = ("draft", "published", "archived")

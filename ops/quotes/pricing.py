@@ -14,13 +14,14 @@ once, at the end of its own calculation.  Floats are rejected everywhere.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeGuard
 
+from ops.i18n import N_
 from ops.money import MAX_MULTIPLIER_BP, apply_bp, format_bp, format_fen, format_multiplier, round_fen
-from ops.vocab import N_, SCOPES, SHIFTS, register
+from ops.vocab import SCOPES, SHIFTS, register
 
 __all__ = [
     "MODELS",
@@ -195,7 +196,7 @@ def _decimal_from_data(value: object, what: str, position: int) -> Decimal:
     raise ValueError(f"第 {position} 档的{what}不是有效金额：{value!r}")
 
 
-def tiers_from_data(data: list[dict[str, Any]]) -> tuple[Tier, ...]:
+def tiers_from_data(data: Sequence[Mapping[str, Any]]) -> tuple[Tier, ...]:
     """Build and validate tiers from JSON-able dicts.
 
     Each dict: ``{"up_to": int | None, "unit_price": "0.50", "flat_fee": "0"}``; prices are yuan

@@ -12,7 +12,7 @@ state codes it names, so the service layer shows it translated (``ops.quotes.ser
 
 from ops import vocab
 from ops.errors import ServiceError
-from ops.vocab import N_
+from ops.i18n import N_
 
 STATE_LABELS = vocab.register(
     "quote_state",

@@ -5,10 +5,11 @@ Pure: no Flask, no database.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
-from ops.billing.engine.inputs import METRIC_FIELDS, PREC, ContractInput, EngineLine
+from ops.billing.engine.inputs import METRIC_FIELDS, PREC, ContractInput, EngineLine, UsageInput
 from ops.billing.engine.service import in_window, term_window
 from ops.contracts.terms import METRICS, RATE_METRICS, format_threshold
 from ops.money import apply_bp, format_bp, format_fen, round_fen
@@ -35,7 +36,9 @@ def _show_metric(metric: str, value: Fraction, threshold: int) -> str:
         return f"{shown:f} 秒"
 
 
-def kpi_lines(contract: ContractInput, period: Period, usage, month_fees: dict[str, Decimal]):
+def kpi_lines(
+    contract: ContractInput, period: Period, usage: Sequence[UsageInput], month_fees: dict[str, Decimal]
+) -> tuple[list[EngineLine], list[str]]:
     lines: list[EngineLine] = []
     notes: list[str] = []
     if not contract.kpis:

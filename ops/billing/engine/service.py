@@ -5,6 +5,7 @@ Pure: no Flask, no database.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from ops.billing.engine.inputs import (
     BillingError,
     ContractInput,
     EngineLine,
+    UsageInput,
 )
 from ops.money import apply_bp, format_bp, format_fen, format_multiplier, round_fen
 from ops.periods import Period, month_bounds, month_code
@@ -77,7 +79,12 @@ class _Actual:
     month_fees: dict[str, Decimal]  # month code → service fee for KPI percentages
 
 
-def actual_service(contract: ContractInput, period: Period, assignments, usage) -> _Actual:
+def actual_service(
+    contract: ContractInput,
+    period: Period,
+    assignments: Sequence[AssignmentInput],
+    usage: Sequence[UsageInput],
+) -> _Actual:
     kind, word = _kind_label(contract)
     lines: list[EngineLine] = []
     month_fees: dict[str, Decimal] = {}
@@ -140,7 +147,7 @@ def actual_service(contract: ContractInput, period: Period, assignments, usage) 
 
 
 def _consult_lines(
-    contract: ContractInput, code: str, rows, contract_days: int, dim: int
+    contract: ContractInput, code: str, rows: Sequence[UsageInput], contract_days: int, dim: int
 ) -> list[EngineLine]:
     valid = sum(u.valid_consults for u in rows)
     multiplier = contract.consult_multiplier_bp
@@ -246,7 +253,7 @@ def true_up_lines(
 ) -> list[EngineLine]:
     _, word = _kind_label(contract)
     if contract.model == "fixed_seat":
-        groups = [(word, SEAT_KINDS)]
+        groups: list[tuple[str, tuple[str, ...]]] = [(word, SEAT_KINDS)]
     elif contract.model == "base_commission":
         groups = [(word, SEAT_KINDS), ("提成", ("commission",))]
     else:
