@@ -5,7 +5,7 @@ The labels are registered in ``ops.vocab`` (``label("contract_state", code)``,
 """
 
 from ops.errors import ServiceError
-from ops.i18n import N_
+from ops.i18n import N_, _l
 from ops.vocab import register
 
 CONTRACT_LABELS = register(
@@ -56,7 +56,7 @@ def _check(
 ) -> None:
     if target not in transitions.get(current, set()):
         raise TransitionError(
-            message % {"current": labels.get(current, current), "target": labels.get(target, target)}
+            _l(message, current=_l(labels.get(current, current)), target=_l(labels.get(target, target)))
         )
 
 
