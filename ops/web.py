@@ -110,6 +110,7 @@ def perform(
     done: str | Callable[[Any], Any] | None = None,
     form=None,
     render: Callable[[], Any] | None = None,
+    refused: Callable[[ServiceError], Any] | None = None,
 ):
     """Run one service action as the request's unit of work and answer.
 
@@ -120,7 +121,9 @@ def perform(
     ``ServiceError`` the session is rolled back (committed instead when the error says its changes
     stand, e.g. a quote found expired), and the message goes on the form field it names — the form
     re-rendered by ``render`` — or is flashed and the user sent ``back`` (a URL, or a function returning one). Invalid forms answer the
-    same way: ``render()`` when given, else their errors are flashed.
+    same way: ``render()`` when given, else their errors are flashed. ``refused(error)``, when given,
+    answers a refusal itself (after the rollback), for pages that show more than one message (a list of
+    the problems in a file or a form).
     """
     if form is not None and not form.validate_on_submit():
         if render is not None:
@@ -134,6 +137,8 @@ def perform(
             db.session.commit()
         else:
             db.session.rollback()
+        if refused is not None:
+            return refused(exc)
         if render is not None and form is not None and exc.field and exc.field in form:
             form[exc.field].errors = [*form[exc.field].errors, str(exc)]
             return render()

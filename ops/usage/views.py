@@ -23,7 +23,7 @@ from ops.usage.forms import MAX_CSV_BYTES, UsageUploadForm
 from ops.usage.models import UsageDaily, UsageImport
 from ops.usage.services import UsageImportError, import_usage_file
 from ops.vocab import PLATFORMS
-from ops.web import paginate, send_document
+from ops.web import paginate, perform, send_document
 
 bp = Blueprint("usage", __name__, url_prefix="/usage")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, FINANCE)
@@ -80,59 +80,60 @@ def index():
 @bp.route("/import", methods=["GET", "POST"])
 def import_form():
     form = UsageUploadForm()
-    errors = []
-    error_count = 0
-    if form.validate_on_submit():
-        upload = form.file.data
-        filename = safe_display_name(upload.filename)
-        stream = upload.stream  # the spooled upload: streamed, never read whole into memory
-        stream.seek(0, io.SEEK_END)
-        size = stream.tell()
-        stream.seek(0)
-        if not filename.lower().endswith(".csv"):
-            form.file.errors.append(_("请上传 .csv 文件（在 Excel 中“另存为”CSV）。"))
-        elif size > MAX_CSV_BYTES:
-            form.file.errors.append(_("文件太大，上限为 20 MB，请分批导入。"))
-        else:
-            try:
-                result = import_usage_file(stream, filename, "csv", by=current_user)
-            except UsageImportError as exc:
-                db.session.rollback()
-                errors = exc.errors
-                error_count = exc.total
-                flash(_("文件中有 %(n)s 处错误，未导入任何数据。请修改后重新上传。", n=error_count), "danger")
-            else:
-                db.session.commit()
-                flash(
-                    _(
-                        "导入完成：新增 %(i)s 行，更新 %(u)s 行，未变 %(c)s 行。",
-                        i=result.inserted,
-                        u=result.updated,
-                        c=result.unchanged,
-                    ),
-                    "success",
-                )
-                if len(result.client_ids) == 1:
-                    last_day = db.session.scalar(
-                        sa.select(sa.func.max(UsageDaily.day)).where(
-                            UsageDaily.client_id == result.client_ids[0]
-                        )
-                    )
-                    return redirect(
-                        url_for(
-                            "usage.client",
-                            client_id=result.client_ids[0],
-                            month=month_of(last_day) if last_day else None,
-                        )
-                    )
-                return redirect(url_for("usage.index"))
-    return render_template(
-        "usage/import.html",
-        form=form,
-        errors=errors[:MAX_ERRORS_SHOWN],
-        error_count=error_count,
-        headers=CSV_TEMPLATE_HEADERS,
-        platforms=PLATFORMS,
+
+    def page(errors=(), error_count=0):
+        return render_template(
+            "usage/import.html",
+            form=form,
+            errors=list(errors)[:MAX_ERRORS_SHOWN],
+            error_count=error_count,
+            headers=CSV_TEMPLATE_HEADERS,
+            platforms=PLATFORMS,
+        )
+
+    if not form.validate_on_submit():
+        return page()
+    upload = form.file.data
+    filename = safe_display_name(upload.filename)
+    stream = upload.stream  # the spooled upload: streamed, never read whole into memory
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    if not filename.lower().endswith(".csv"):
+        form.file.errors.append(_("请上传 .csv 文件（在 Excel 中“另存为”CSV）。"))
+        return page()
+    if size > MAX_CSV_BYTES:
+        form.file.errors.append(_("文件太大，上限为 20 MB，请分批导入。"))
+        return page()
+
+    def refused(exc):
+        if not isinstance(exc, UsageImportError):
+            flash(str(exc), exc.category)
+            return page()
+        flash(_("文件中有 %(n)s 处错误，未导入任何数据。请修改后重新上传。", n=exc.total), "danger")
+        return page(exc.errors, exc.total)
+
+    def done(result):
+        if len(result.client_ids) != 1:
+            return url_for("usage.index")
+        last_day = db.session.scalar(
+            sa.select(sa.func.max(UsageDaily.day)).where(UsageDaily.client_id == result.client_ids[0])
+        )
+        return url_for(
+            "usage.client", client_id=result.client_ids[0], month=month_of(last_day) if last_day else None
+        )
+
+    return perform(
+        lambda: import_usage_file(stream, filename, "csv", by=current_user),
+        success=lambda result: _(
+            "导入完成：新增 %(i)s 行，更新 %(u)s 行，未变 %(c)s 行。",
+            i=result.inserted,
+            u=result.updated,
+            c=result.unchanged,
+        ),
+        back=url_for("usage.import_form"),
+        done=done,
+        refused=refused,
     )
 
 
