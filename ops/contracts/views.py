@@ -226,7 +226,15 @@ def edit(contract_id: int):
         success=_("合同条款已保存。"),
         back=_detail_url(contract),
         render=lambda: render_template("contracts/edit.html", contract=contract, form=form),
+        refused=lambda exc: render_template(
+            "contracts/edit.html", contract=contract, form=form, errors=_problems(exc)
+        ),
     )
+
+
+def _problems(exc) -> list[str]:
+    """Every problem a refused save found (a ContractError carries a list), shown above the form."""
+    return [str(m) for m in getattr(exc, "messages", None) or [exc]]
 
 
 @bp.route("/<int:contract_id>/kpis", methods=["GET", "POST"])
@@ -257,6 +265,9 @@ def kpis(contract_id: int):
         success=_("KPI 条款已保存。"),
         back=url_for("contracts.kpis", contract_id=contract.id),
         render=lambda: render_template("contracts/kpis.html", contract=contract, form=form),
+        refused=lambda exc: render_template(
+            "contracts/kpis.html", contract=contract, form=form, errors=_problems(exc)
+        ),
     )
 
 
@@ -316,6 +327,9 @@ def clauses(contract_id: int):
         success=_("违约条款已保存。"),
         back=url_for("contracts.clauses", contract_id=contract.id),
         render=lambda: render_template("contracts/clauses.html", contract=contract, form=form),
+        refused=lambda exc: render_template(
+            "contracts/clauses.html", contract=contract, form=form, errors=_problems(exc)
+        ),
     )
 
 
