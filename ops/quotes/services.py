@@ -101,9 +101,10 @@ def _lock(quote: Quote) -> Quote:
 def _check(current: str, target: str) -> None:
     try:
         check_transition(current, target)
-    except QuoteTransitionError as exc:  # shown translated, with translated state names
-        states = {name: _(vocab.label_msgid("quote_state", code)) for name, code in exc.states.items()}
-        raise QuoteError(_(exc.msgid, **states)) from exc
+    except (
+        QuoteTransitionError
+    ) as exc:  # a quote action's refusals are QuoteErrors (lazy: translated when shown)
+        raise QuoteError(exc.message) from exc
 
 
 def _snap(quote: Quote) -> dict:

@@ -6,13 +6,13 @@
 ``accepted`` and ``superseded`` are final.
 
 Labels are msgids registered in ``ops.vocab`` (templates: ``label("quote_state", code)``). A refused
-change raises ``QuoteTransitionError`` whose text is Chinese; it also keeps its ``msgid`` and the
-state codes it names, so the service layer shows it translated (``ops.quotes.services._check``).
+change raises ``QuoteTransitionError`` with a lazy message (``ops.i18n._l``): it is translated, state
+names included, when it is shown — the idiom every state machine here uses (see contracts/states.py).
 """
 
 from ops import vocab
 from ops.errors import ServiceError
-from ops.i18n import N_
+from ops.i18n import N_, _l
 
 STATE_LABELS = vocab.register(
     "quote_state",
@@ -60,7 +60,7 @@ class QuoteTransitionError(ServiceError):
 
     def __init__(self, msgid: str, **states: str):
         super().__init__(
-            msgid % {name: vocab.label_msgid("quote_state", code) for name, code in states.items()}
+            _l(msgid, **{name: _l(vocab.label_msgid("quote_state", code)) for name, code in states.items()})
         )
         self.msgid = msgid
         self.states = states
