@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test serve lint translations update-translations bench load clean
+.PHONY: run test test-fast serve lint translations update-translations bench load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,16 @@ serve: $(VENV)/.runtime translations
 test: $(VENV)/.dev translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Everything but the browser journey and the tests marked slow (live gunicorn servers, backups under
+# load, the whole demo): a couple of minutes instead of ten.
+test-fast: $(VENV)/.dev translations
+	$(BIN)/pytest -m "not slow and not e2e" $(PYTEST_ARGS)
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/run.py
@@ -52,4 +60,4 @@ load: $(VENV)/.dev translations
 	$(BIN)/python bench/load.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -113,7 +113,7 @@ def _prepare_task() -> None:
     """(in the app) What ``flask db upgrade`` and ``flask ops demo`` do, then a staff API token (printed)."""
     from flask_migrate import upgrade
 
-    from ops.billing.usage_services import create_token
+    from ops.auth.tokens import create_token
     from ops.demo import load_demo
     from ops.extensions import db
 
@@ -139,7 +139,7 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def start(self, wait: float = 30) -> Server:
-        log = open(self.log_path, "w")
+        log = open(self.log_path, "w")  # noqa: SIM115  (handed to the child process, closed just after)
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}", "app:app"],
             cwd=ROOT,

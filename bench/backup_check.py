@@ -38,13 +38,21 @@ def verify_backup(
         return [f"flask ops restore failed: {str(exc)[:1000]}"], notes
     uploads = Path(restored.env["OPS_UPLOAD_DIR"])
     with restored.connect() as conn:
-        referenced = [r[0] for r in conn.execute(
-            "SELECT signed_file FROM contracts WHERE signed_file IS NOT NULL UNION ALL "
-            "SELECT stored_file FROM material_versions")]
+        referenced = [
+            r[0]
+            for r in conn.execute(
+                "SELECT signed_file FROM contracts WHERE signed_file IS NOT NULL UNION ALL "
+                "SELECT stored_file FROM material_versions"
+            )
+        ]
     missing = [name for name in referenced if not (uploads / name).is_file()]
     if missing:
         failures.append(f"restored instance: {len(missing)} referenced uploads missing: {missing[:5]}")
-    notes.append(f"restore: {len(referenced)} referenced uploads all present" if not missing else "restore: uploads MISSING")
+    notes.append(
+        f"restore: {len(referenced)} referenced uploads all present"
+        if not missing
+        else "restore: uploads MISSING"
+    )
     with restored.connect() as conn:
         if not integrity_ok(conn):
             failures.append("backup: integrity_check or foreign_key_check failed")

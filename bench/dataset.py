@@ -126,11 +126,10 @@ def make_app(db_path: Path, **config):
 
 def credit_code(n: int) -> str:
     """A valid, unique 统一社会信用代码 for client ``n``."""
-    from ops.clients.taxid import CHARSET, check_char
+    from ops.clients.taxid import CHARSET
+    from ops.demo.clients import tax_id
 
-    body = f"913301{n:011d}"
-    body = "".join(ch if ch in CHARSET else "0" for ch in body)
-    return body + check_char(body)
+    return tax_id("".join(ch if ch in CHARSET else "0" for ch in f"913301{n:011d}"))
 
 
 def _progress(label: str, started: float) -> None:
@@ -361,9 +360,9 @@ def _agents(contracts: list, n: int, users: dict, rng: random.Random) -> int:
 
 def _usage(clients: list, rng: random.Random) -> int:
     """A year of daily figures per client through the import service (one import per month)."""
-    from ops.billing.usage import UsageRow
-    from ops.billing.usage_services import import_usage
     from ops.extensions import db
+    from ops.usage.parse import UsageRow
+    from ops.usage.services import import_usage
 
     platform_of = {c.id: c.shops[0].platform for c in clients}
     total = 0
@@ -442,10 +441,10 @@ def _history(users: dict) -> tuple[int, int]:
 
 def build(path: Path, scale: float = 1.0, *, quiet: bool = False) -> dict:
     """Build the data set into a new SQLite file at ``path`` and return its counts."""
-    from ops.contracts.demo import _signed_pdf
     from ops.contracts.services import ensure_default_clauses, update_vendor_profile
+    from ops.demo.contracts import VENDOR, signed_pdf
     from ops.extensions import db
-    from ops.quotes.ratecard_services import ensure_default_rate_card
+    from ops.ratecards.services import ensure_default_rate_card
 
     path.parent.mkdir(parents=True, exist_ok=True)
     for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
@@ -462,22 +461,12 @@ def build(path: Path, scale: float = 1.0, *, quiet: bool = False) -> dict:
         users = _users()
         ensure_default_rate_card(users["admin"])
         ensure_default_clauses()
-        update_vendor_profile(
-            {
-                "name": "杭州云帆客服外包有限公司",
-                "tax_id": "91330106MA2B2QXY3M",
-                "address": "浙江省杭州市西湖区文三路 398 号东信大厦 7 楼",
-                "phone": "0571-8888 6666",
-                "bank_name": "招商银行杭州文三支行",
-                "bank_account": "5719 0876 5432 101",
-            },
-            by=users["admin"],
-        )
+        update_vendor_profile({"name": "杭州云帆客服外包有限公司", **VENDOR}, by=users["admin"])
         db.session.commit()
         clients = _clients(n_clients, users, rng)
         db.session.commit()
         say(f"{len(clients)} clients")
-        contracts = _contracts(clients, n_contracts, users, _signed_pdf("客服外包服务合同"))
+        contracts = _contracts(clients, n_contracts, users, signed_pdf("客服外包服务合同"))
         db.session.commit()
         say(f"{len(contracts)} contracts")
         from ops.auth import services as auth_services

@@ -50,11 +50,11 @@ def _add_contracts_task(count: str, period: str) -> None:
     import sqlalchemy as sa
 
     from ops.billing import engine
-    from ops.billing.models import UsageDaily
     from ops.clients.services import create_client
     from ops.contracts.models import Contract, ContractKpi
     from ops.extensions import db
     from ops.numbering import next_number
+    from ops.usage.models import UsageDaily
 
     source = db.session.scalar(
         sa.select(Contract)

@@ -35,7 +35,9 @@ def write_csv(path: Path, rows: int, bad_last_row: bool = False) -> None:
                     if written == rows:
                         break
                     n = written % 997
-                    out.write(f"{client},{day.isoformat()},{platform},{100 + n},{90 + n % 10},{n * 3}.50,12.5,92.5%\r\n")
+                    out.write(
+                        f"{client},{day.isoformat()},{platform},{100 + n},{90 + n % 10},{n * 3}.50,12.5,92.5%\r\n"
+                    )
                     written += 1
             day += timedelta(days=1)
         if bad_last_row:
@@ -50,10 +52,10 @@ def child(db_path: str, csv_path: str, profile: bool) -> None:
     with app.app_context():
         import sqlalchemy as sa
 
-        from ops.billing.models import UsageDaily
-        from ops.billing.usage_services import UsageImportError, import_usage_file
         from ops.clients.models import Client
         from ops.extensions import db
+        from ops.usage.models import UsageDaily
+        from ops.usage.services import UsageImportError, import_usage_file
 
         for n in range(1, CLIENTS + 1):
             db.session.add(Client(id=n, name=f"基准客户{n}", stage="live"))
@@ -80,8 +82,17 @@ def child(db_path: str, csv_path: str, profile: bool) -> None:
         seconds = time.perf_counter() - started
         stored = db.session.scalar(sa.select(sa.func.count()).select_from(UsageDaily))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-        print(json.dumps({"outcome": outcome, "stored": stored, "seconds": round(seconds, 1),
-                          "rss_before_mb": before // 1024, "peak_rss_mb": peak // 1024}))
+        print(
+            json.dumps(
+                {
+                    "outcome": outcome,
+                    "stored": stored,
+                    "seconds": round(seconds, 1),
+                    "rss_before_mb": before // 1024,
+                    "peak_rss_mb": peak // 1024,
+                }
+            )
+        )
 
 
 def main() -> None:
@@ -100,15 +111,20 @@ def main() -> None:
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         out = subprocess.run(
             [sys.executable, __file__, "--child", str(db_path), str(csv_path), "1" if profile else "0"],
-            check=True, capture_output=True, text=True, cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
         )
         if profile:
             print(out.stderr[-6000:])
         report = json.loads(out.stdout.strip().splitlines()[-1])
         size_mb = csv_path.stat().st_size / 1024 / 1024
-        print(f"{rows:,} rows{' + 1 bad row' if bad else ''} ({size_mb:.1f} MB): {report['outcome']}, "
-              f"{report['stored']:,} stored, {report['seconds']} s, peak RSS {report['peak_rss_mb']} MB "
-              f"(before the import {report['rss_before_mb']} MB)")
+        print(
+            f"{rows:,} rows{' + 1 bad row' if bad else ''} ({size_mb:.1f} MB): {report['outcome']}, "
+            f"{report['stored']:,} stored, {report['seconds']} s, peak RSS {report['peak_rss_mb']} MB "
+            f"(before the import {report['rss_before_mb']} MB)"
+        )
 
 
 if __name__ == "__main__":

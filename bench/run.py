@@ -461,8 +461,8 @@ def _import_worker(db_path: str, csv_path: str) -> dict:
     data = Path(csv_path).read_bytes()
     app = dataset.make_app(Path(db_path), AUTO_MIGRATE=False)
     with app.app_context():
-        from ops.billing.usage_services import import_usage_file
         from ops.extensions import db
+        from ops.usage.services import import_usage_file
 
         started, cpu = time.perf_counter(), time.process_time()
         result = import_usage_file(data, "bench-usage.csv", "cli")  # what `flask usage import` calls

@@ -80,13 +80,26 @@ def _sqlite_begin_before_write(conn, cursor, statement, parameters, context, exe
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    from ops.timeutil import compare_migration_type, render_migration_type
+    from ops.dbtypes import compare_migration_type, render_migration_type
 
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
-                     compare_type=compare_migration_type, render_item=render_migration_type)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=compare_migration_type,
+        render_item=render_migration_type,
+    )
     csrf.init_app(app)
     bootstrap.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations")
+    )
+    from flask_babel import gettext
+
+    from ops import i18n
+
+    i18n.set_translator(gettext)  # pure modules' lazy messages (ops.i18n._l) speak the request's language
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page itself explains
@@ -114,34 +127,43 @@ def register_blueprints(app: Flask) -> None:
     import ops.portal.onboarding  # noqa: F401
     import ops.portal.training  # noqa: F401
     from ops.audit.views import bp as audit_bp
+    from ops.auth.token_views import bp as tokens_bp
     from ops.auth.views import admin_bp as users_bp
     from ops.auth.views import bp as auth_bp
-    from ops.billing.api import bp as api_bp
-    from ops.billing.token_views import bp as tokens_bp
-    from ops.billing.usage_views import bp as usage_bp
     from ops.billing.views import bp as billing_bp
-    from ops.billing.views import register_dashboard as register_billing_panels
     from ops.clients.views import bp as clients_bp
-    from ops.clients.views import register_dashboard as register_client_panels
     from ops.contracts.admin_views import bp as contract_admin_bp
     from ops.contracts.views import bp as contracts_bp
-    from ops.contracts.views import register_dashboard as register_contract_panels
     from ops.main.views import bp as main_bp
     from ops.onboarding.admin_views import bp as onboarding_admin_bp
     from ops.onboarding.views import bp as onboarding_bp
     from ops.portal.views import bp as portal_bp
-    from ops.quotes.ratecard_views import bp as ratecards_bp
     from ops.quotes.views import bp as quotes_bp
+    from ops.ratecards.views import bp as ratecards_bp
     from ops.training.views import bp as training_bp
-    from ops.training.views import register_dashboard as register_training_dashboard
+    from ops.usage.api import bp as api_bp
+    from ops.usage.views import bp as usage_bp
 
-    for blueprint in (auth_bp, users_bp, audit_bp, main_bp, clients_bp, quotes_bp, ratecards_bp, contracts_bp,
-                      contract_admin_bp, training_bp, onboarding_bp, onboarding_admin_bp, usage_bp, billing_bp, api_bp, portal_bp, tokens_bp):
+    for blueprint in (
+        auth_bp,
+        users_bp,
+        audit_bp,
+        main_bp,
+        clients_bp,
+        quotes_bp,
+        ratecards_bp,
+        contracts_bp,
+        contract_admin_bp,
+        training_bp,
+        onboarding_bp,
+        onboarding_admin_bp,
+        usage_bp,
+        billing_bp,
+        api_bp,
+        portal_bp,
+        tokens_bp,
+    ):
         app.register_blueprint(blueprint)
-    register_client_panels(app)
-    register_training_dashboard(app)
-    register_contract_panels(app)
-    register_billing_panels(app)
     import ops.models  # noqa: F401  (every model registered on the metadata, for migrations)
 
 
@@ -166,7 +188,10 @@ def register_request_hooks(app: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        if current_user.must_change_password and request.endpoint not in {"auth.change_password", "auth.logout"}:
+        if current_user.must_change_password and request.endpoint not in {
+            "auth.change_password",
+            "auth.logout",
+        }:
             return redirect(url_for("auth.change_password"))
         return None
 
@@ -223,12 +248,14 @@ def _is_api_request() -> bool:
 def register_errorhandlers(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException
 
-    from ops.billing.api import http_problem, problem
+    from ops.usage.api import http_problem, problem
 
     def render_error(code: int, template: str, exc=None, **context):
         if _is_api_request():  # the API answers every status as application/problem+json
             allow = exc.get_headers() if code == 405 and exc is not None else None
-            return problem(code, API_ERROR_DETAILS.get(code, ""), headers=[h for h in allow or [] if h[0] == "Allow"])
+            return problem(
+                code, API_ERROR_DETAILS.get(code, ""), headers=[h for h in allow or [] if h[0] == "Allow"]
+            )
         return render_template(f"errors/{template}.html", code=code, **context), code
 
     @app.errorhandler(HTTPException)
@@ -262,6 +289,9 @@ def register_template_helpers(app: Flask) -> None:
     from ops.billing.pdf import format_quantity
 
     app.jinja_env.filters["qty"] = format_quantity
+    from ops.web import label
+
+    app.jinja_env.globals["label"] = label  # {{ label("shift", a.shift) }}: one way to show any code
 
     @app.template_filter("dt")
     def format_datetime(value):
@@ -293,7 +323,7 @@ def register_cli(app: Flask) -> None:
     from ops.billing.cli import billing_cli
 
     app.cli.add_command(billing_cli)
-    from ops.billing.usage_cli import usage_cli
+    from ops.usage.cli import usage_cli
 
     app.cli.add_command(usage_cli)
 

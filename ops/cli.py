@@ -20,8 +20,13 @@ def create_admin(username: str, display_name: str, password: str):
     from ops.auth.roles import ADMIN
 
     try:
-        user = services.create_user(username=username, display_name=display_name, role=ADMIN,
-                                    password=password, must_change_password=False)
+        user = services.create_user(
+            username=username,
+            display_name=display_name,
+            role=ADMIN,
+            password=password,
+            must_change_password=False,
+        )
     except services.AccountError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc

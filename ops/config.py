@@ -25,7 +25,9 @@ class Config:
     SECRET_KEY = os.environ.get("OPS_SECRET_KEY")
     VAULT_KEY = os.environ.get("OPS_VAULT_KEY")  # Fernet key(s) for the credential vault, newest first
     # Old secret keys still accepted for sessions while a new OPS_SECRET_KEY is rolled out (Flask 3.1).
-    SECRET_KEY_FALLBACKS = [k.strip() for k in os.environ.get("OPS_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
+    SECRET_KEY_FALLBACKS = [
+        k.strip() for k in os.environ.get("OPS_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
+    ]
     PG_DUMP = os.environ.get("OPS_PG_DUMP")  # default: pg_dump on PATH
     PG_RESTORE = os.environ.get("OPS_PG_RESTORE")  # default: pg_restore on PATH
     AUTO_MIGRATE = _flag("OPS_AUTO_MIGRATE", True)
@@ -48,7 +50,9 @@ class Config:
     UPLOAD_DIR = os.environ.get("OPS_UPLOAD_DIR")  # default: instance/uploads
     # A TTF/TTC to embed in PDFs; by default WenQuanYi Micro Hei when installed, else the
     # built-in STSong-Light (not embedded: the reader's viewer supplies the glyphs).
-    PDF_FONT = os.environ.get("OPS_PDF_FONT") or next((p for p in DEFAULT_PDF_FONTS if Path(p).exists()), None)
+    PDF_FONT = os.environ.get("OPS_PDF_FONT") or next(
+        (p for p in DEFAULT_PDF_FONTS if Path(p).exists()), None
+    )
 
     PASSWORD_HASH_METHOD = "scrypt"
     LOGIN_MAX_FAILURES = 5
@@ -91,11 +95,15 @@ def finalise(config: dict, instance_path: str) -> None:
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'ops.db'}"
     if not config.get("SECRET_KEY"):
         if production:
-            raise ConfigError("OPS_SECRET_KEY must be set in production: the app refuses to start without one")
+            raise ConfigError(
+                "OPS_SECRET_KEY must be set in production: the app refuses to start without one"
+            )
         config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     if not config.get("VAULT_KEY"):
         if production:
-            raise ConfigError("OPS_VAULT_KEY must be set in production (a Fernet key for the credential vault)")
+            raise ConfigError(
+                "OPS_VAULT_KEY must be set in production (a Fernet key for the credential vault)"
+            )
         config["VAULT_KEY"] = _instance_secret(instance / "vault_key", _fernet_key)
         config["VAULT_KEY_FILE"] = str(instance / "vault_key")  # rotate-vault-key --new-key writes here
     if not config.get("UPLOAD_DIR"):

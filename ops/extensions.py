@@ -28,6 +28,8 @@ db = SQLAlchemy(model_class=Base)
 def one_of(column: str, values) -> str:
     """The SQL of a CHECK constraint keeping ``column`` to the given codes."""
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

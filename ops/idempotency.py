@@ -20,14 +20,22 @@ from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import HiddenField
 from wtforms.validators import Optional, Regexp
 
+from ops.dbtypes import UTCDateTime
+from ops.errors import Conflict
 from ops.extensions import db
-from ops.timeutil import UTCDateTime, utcnow
+from ops.timeutil import utcnow
 
 KEY_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 
 
-class AlreadyRecorded(Exception):
+class AlreadyRecorded(Conflict):
     """This form was already submitted and its action recorded: nothing was done a second time."""
+
+    category = "info"
+
+    def __init__(self, key: str = ""):
+        super().__init__(_l("该操作已登记，未重复记录。"))
+        self.key = key
 
 
 class IdempotencyKey(db.Model):
@@ -49,8 +57,11 @@ def new_key() -> str:
 
 def IdempotencyKeyField() -> HiddenField:  # noqa: N802  (used like a field class in a form body)
     """A hidden field holding a fresh random key each time the form is rendered."""
-    return HiddenField(_l("表单编号"), default=new_key,
-                       validators=[Optional(), Regexp(KEY_PATTERN, message=_l("表单已失效，请刷新页面后重新提交"))])
+    return HiddenField(
+        _l("表单编号"),
+        default=new_key,
+        validators=[Optional(), Regexp(KEY_PATTERN, message=_l("表单已失效，请刷新页面后重新提交"))],
+    )
 
 
 def claim(key: str | None, action: str, *, object_id: int | None = None, by=None) -> None:
@@ -65,6 +76,8 @@ def claim(key: str | None, action: str, *, object_id: int | None = None, by=None
         raise AlreadyRecorded(key)
     try:
         with db.session.begin_nested():  # a concurrent claim of the same key: the UNIQUE index decides
-            db.session.add(IdempotencyKey(key=key, action=action, object_id=object_id, user_id=getattr(by, "id", None)))
+            db.session.add(
+                IdempotencyKey(key=key, action=action, object_id=object_id, user_id=getattr(by, "id", None))
+            )
     except IntegrityError as exc:
         raise AlreadyRecorded(key) from exc

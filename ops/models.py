@@ -1,16 +1,8 @@
 """Import every model so the metadata (and Alembic) sees the whole schema."""
 
 from ops.audit.models import AuditEntry  # noqa: F401
-from ops.auth.models import LoginThrottle, User  # noqa: F401
-from ops.billing.models import (  # noqa: F401
-    ApiToken,
-    CreditNote,
-    Invoice,
-    InvoiceLine,
-    Payment,
-    UsageDaily,
-    UsageImport,
-)
+from ops.auth.models import ApiToken, LoginThrottle, User  # noqa: F401
+from ops.billing.models import CreditNote, Invoice, InvoiceLine, Payment  # noqa: F401
 from ops.clients.models import Client, ClientContact, ClientShop, Needs, PlanItem  # noqa: F401
 from ops.contracts.models import ClauseTemplate, Contract, ContractClause, ContractKpi, VendorProfile  # noqa: F401
 from ops.idempotency import IdempotencyKey  # noqa: F401
@@ -26,3 +18,4 @@ from ops.onboarding.models import (  # noqa: F401
 )
 from ops.quotes.models import Quote, RateCard  # noqa: F401
 from ops.training.models import ExamAttempt, Material, MaterialVersion, SessionInvite, TrainingSession  # noqa: F401
+from ops.usage.models import UsageDaily, UsageImport  # noqa: F401

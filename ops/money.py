@@ -228,9 +228,48 @@ _SECTION_UNITS = ("仟", "佰", "拾", "")
 _MAX_YUAN = 10**16 - 1
 
 
+MAX_MULTIPLIER_BP = 100_000  # ×10: the largest multiplier a rate card or quote accepts
+MSG_MULTIPLIER_EMPTY = "系数不能为空"
+MSG_MULTIPLIER_FORMAT = "系数格式不正确：请输入小数，例如 1.30（表示 ×1.30）"
+MSG_MULTIPLIER_DECIMALS = "系数最多四位小数，例如 1.125"
+MSG_MULTIPLIER_RANGE = "系数必须大于 0 且不超过 10，例如 0.95、1.00、1.30"
+MSG_COUNT_EMPTY = "数量不能为空"
+MSG_COUNT_FORMAT = "请输入整数，例如 3,000"
+
+
+def parse_multiplier(text: str | None) -> int:
+    """A user-typed multiplier in basis points: "1.30" / "×1.3" / "1" -> 13000 / 13000 / 10000.
+
+    At most four decimals (one basis point); must be above 0 and at most ×10. Raises ValueError
+    with a Chinese message otherwise (``None`` counts as empty).
+    """
+    s = (text or "").strip().lstrip("×xX*＊").strip()
+    if not s:
+        raise ValueError(MSG_MULTIPLIER_EMPTY)
+    whole, _dot, frac = s.partition(".")
+    if not whole.isascii() or not whole.isdigit() or (frac and not (frac.isascii() and frac.isdigit())):
+        raise ValueError(MSG_MULTIPLIER_FORMAT)
+    if len(frac) > 4:
+        raise ValueError(MSG_MULTIPLIER_DECIMALS)
+    bp = int(whole) * 10_000 + int(frac.ljust(4, "0") or "0")
+    if not 0 < bp <= MAX_MULTIPLIER_BP:
+        raise ValueError(MSG_MULTIPLIER_RANGE)
+    return bp
+
+
+def parse_count(text: str | None) -> int:
+    """A user-typed whole number ("3,000" -> 3000); ValueError with a Chinese message otherwise."""
+    s = (text or "").strip().replace(",", "").replace("，", "")
+    if not s:
+        raise ValueError(MSG_COUNT_EMPTY)
+    if not (s.isascii() and s.isdigit()):
+        raise ValueError(MSG_COUNT_FORMAT)
+    return int(s)
+
+
 def _section(n: int) -> str:
     """Words for 1 <= n <= 9999, with 零 for inner zero runs and no trailing zeros; 10 -> 壹拾."""
-    out = []
+    out: list[str] = []
     pending_zero = False
     for i, unit in enumerate(_SECTION_UNITS):
         digit = n // 10 ** (3 - i) % 10

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ops.dbtypes import UTCDateTime
 from ops.extensions import db
-from ops.timeutil import UTCDateTime, utcnow
+from ops.timeutil import utcnow
 
 
 class NumberSequence(db.Model):
@@ -38,7 +39,9 @@ def next_value(kind: str, year: int) -> int:
             return value
         try:
             with db.session.begin_nested():
-                db.session.execute(sa.insert(table).values(kind=kind, year=year, last_value=1, updated_at=utcnow()))
+                db.session.execute(
+                    sa.insert(table).values(kind=kind, year=year, last_value=1, updated_at=utcnow())
+                )
             return 1
         except IntegrityError:
             continue  # another transaction created the row first: take the UPDATE path

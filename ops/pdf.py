@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode import qrencoder
@@ -134,7 +135,7 @@ def styles(font_name: str) -> dict[str, ParagraphStyle]:
         alignment=TA_LEFT,
     )
 
-    def s(name: str, **kw) -> ParagraphStyle:
+    def s(name: str, **kw: Any) -> ParagraphStyle:
         return ParagraphStyle(name, parent=base, **kw)
 
     return {
@@ -179,16 +180,16 @@ def para(text: object, style: ParagraphStyle) -> Paragraph:
 def _numbered_canvas(font_name: str) -> type[Canvas]:
     """A canvas class that defers page output so it can print "第 N 页 / 共 M 页"."""
 
-    class NumberedCanvas(Canvas):
-        def __init__(self, *args, **kwargs):
+    class NumberedCanvas(Canvas):  # type: ignore[misc]  # ReportLab ships no type information
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._saved_page_states: list[dict] = []
+            self._saved_page_states: list[dict[str, Any]] = []
 
-        def showPage(self):  # ReportLab API name
+        def showPage(self) -> None:  # ReportLab API name
             self._saved_page_states.append(dict(self.__dict__))
             self._startPage()
 
-        def save(self):
+        def save(self) -> None:
             total = len(self._saved_page_states)
             for state in self._saved_page_states:
                 self.__dict__.update(state)
@@ -219,7 +220,7 @@ def _fit(text: str, font_name: str, size: float, width: float) -> str:
 
 
 def build_pdf(
-    story: list,
+    story: list[Any],
     *,
     title: str,
     font_name: str,
@@ -233,7 +234,7 @@ def build_pdf(
     page_w, page_h = PAGE_SIZE
     half = CONTENT_WIDTH / 2 - 4 * mm
 
-    def decorate(canv: Canvas, _doc) -> None:
+    def decorate(canv: Canvas, _doc: object) -> None:
         canv.saveState()
         header_y = page_h - MARGIN_TOP + 9 * mm
         canv.setFont(font_name, 8.5)
@@ -296,9 +297,9 @@ def text_cell(value: object, style: ParagraphStyle, width: float | None = None) 
     return para(value, style)
 
 
-def text_style(first: tuple[int, int], last: tuple[int, int], style: ParagraphStyle) -> list[tuple]:
+def text_style(first: tuple[int, int], last: tuple[int, int], style: ParagraphStyle) -> list[tuple[Any, ...]]:
     """Table style commands that draw string cells of a region as *style* would."""
-    commands: list[tuple] = [
+    commands: list[tuple[Any, ...]] = [
         ("FONT", first, last, style.fontName, style.fontSize, style.leading),
         ("TEXTCOLOR", first, last, style.textColor),
     ]
@@ -335,7 +336,7 @@ def data_table(
         for i in range(len(header))
         for cmd in (*text_style((i, 0), (i, 0), head[i]), *text_style((i, 1), (i, -1), body[i]))
     ]
-    commands: list[tuple] = [
+    commands: list[tuple[Any, ...]] = [
         *text_styles,
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
@@ -385,7 +386,7 @@ def kv_table(
     widths = list(col_widths)
     if len(widths) == 2 and columns > 1:
         widths = widths * columns
-    commands: list[tuple] = [
+    commands: list[tuple[Any, ...]] = [
         *(
             cmd
             for c in range(columns)
@@ -414,7 +415,7 @@ def kv_table(
     return table
 
 
-class QrCodeFlowable(Flowable):
+class QrCodeFlowable(Flowable):  # type: ignore[misc]  # ReportLab ships no type information
     """A square QR code (ReportLab's own encoder) drawn straight onto the canvas.
 
     Encoded once, and every dark run of a row is one rectangle of a single filled path: ReportLab's
@@ -432,7 +433,7 @@ class QrCodeFlowable(Flowable):
         code.make()
         self._rows = [[bool(m) for m in row] for row in code.modules]
 
-    def wrap(self, _available_width, _available_height):
+    def wrap(self, _available_width: float, _available_height: float) -> tuple[float, float]:
         return self.width, self.height
 
     def draw(self) -> None:

@@ -67,8 +67,13 @@ def lock_row(model: type[T], row_id: int, *options) -> T | None:
     locked row's values, so the caller's copy is the one to check.
     """
     take_write_lock()
-    return db.session.scalar(sa.select(model).where(model.id == row_id).options(*options).with_for_update()
-                             .execution_options(populate_existing=True))
+    return db.session.scalar(
+        sa.select(model)
+        .where(model.id == row_id)
+        .options(*options)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -23,6 +23,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ops.errors import ServiceError
+
 # kind -> (extensions, label)
 KINDS = {
     "pdf": ({".pdf"}, "PDF"),
@@ -35,16 +37,26 @@ KINDS = {
 }
 DOCUMENT_KINDS = frozenset(KINDS)
 MIME = {
-    ".pdf": "application/pdf", ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".doc": "application/msword", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".xls": "application/vnd.ms-excel", ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ".ppt": "application/vnd.ms-powerpoint", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-    ".gif": "image/gif", ".webp": "image/webp", ".txt": "text/plain", ".md": "text/plain", ".csv": "text/csv",
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".doc": "application/msword",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".xls": "application/vnd.ms-excel",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".txt": "text/plain",
+    ".md": "text/plain",
+    ".csv": "text/csv",
 }
 OOXML_PREFIX = {".docx": "word/", ".xlsx": "xl/", ".pptx": "ppt/"}
 
 
-class UploadError(ValueError):
+class UploadError(ServiceError):
     """A refused upload; the message is for the user."""
 
 
@@ -117,12 +129,21 @@ def check_upload(filename: str | None, data: bytes, kinds: frozenset[str] | set[
     if not data:
         raise UploadError(_("请选择要上传的文件（文件不能为空）。"))
     if extension not in allowed:
-        raise UploadError(_("不支持的文件类型“%(ext)s”，只接受：%(labels)s。", ext=extension or "?", labels=labels))
+        raise UploadError(
+            _("不支持的文件类型“%(ext)s”，只接受：%(labels)s。", ext=extension or "?", labels=labels)
+        )
     if len(data) > max_bytes:
-        raise UploadError(_("文件太大（%(size)s MB），上限为 %(limit)s MB。", size=f"{len(data) / 1048576:.1f}",
-                            limit=f"{max_bytes / 1048576:.0f}"))
+        raise UploadError(
+            _(
+                "文件太大（%(size)s MB），上限为 %(limit)s MB。",
+                size=f"{len(data) / 1048576:.1f}",
+                limit=f"{max_bytes / 1048576:.0f}",
+            )
+        )
     if not detect_matches(data, extension):
-        raise UploadError(_("文件内容与扩展名“%(ext)s”不符，可能是改了扩展名的其他文件，未保存。", ext=extension))
+        raise UploadError(
+            _("文件内容与扩展名“%(ext)s”不符，可能是改了扩展名的其他文件，未保存。", ext=extension)
+        )
     return extension
 
 
@@ -152,9 +173,14 @@ def store_bytes(filename: str | None, data: bytes, kinds, max_bytes: int) -> Sto
         os.fsync(handle.fileno())
     os.replace(temporary, folder / stored_name)
     _pending(db_session_info(), "remove_after_rollback").append(stored_name)
-    return StoredFile(stored_name=stored_name, original_name=safe_display_name(filename), size=len(data),
-                      sha256=hashlib.sha256(data).hexdigest(), extension=extension,
-                      mimetype=MIME.get(extension, "application/octet-stream"))
+    return StoredFile(
+        stored_name=stored_name,
+        original_name=safe_display_name(filename),
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        extension=extension,
+        mimetype=MIME.get(extension, "application/octet-stream"),
+    )
 
 
 def stored_path(stored_name: str) -> Path:
@@ -177,10 +203,7 @@ def send_stored(stored_name: str, download_name: str, mimetype: str | None = Non
 
 def remove_stored(stored_name: str | None) -> None:
     if stored_name:
-        try:
-            stored_path(stored_name).unlink()
-        except FileNotFoundError:
-            pass
+        stored_path(stored_name).unlink(missing_ok=True)
 
 
 LOCK_NAME = ".backup.lock"
@@ -189,7 +212,7 @@ LOCK_NAME = ".backup.lock"
 @contextmanager
 def removal_lock(folder: Path, exclusive: bool = False):
     """The upload folder's lock: removals of committed files hold it shared, a backup holds it
-    exclusively while it takes its database snapshot and links the files (ops/backup.py), so a file
+    exclusively while it takes its database snapshot and links the files (ops/backup/archive.py), so a file
     the snapshot refers to cannot vanish before the backup has it."""
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / LOCK_NAME, "a") as handle:

@@ -1,4 +1,9 @@
-"""Document downloads: one way to send a file, never stored by a browser or a proxy cache.
+"""The shared web layer every view is written on.
+
+- ``perform(action, success=…, back=…)``: the one way a view runs a service — commit and flash, or
+  roll back and show the refusal on its form field or as a flash (``ops.errors.ServiceError``).
+- ``flash_form_errors(form)``, ``paginate(stmt)``, ``label(kind, code)`` (translated vocabulary).
+- ``send_document(…)``: every download.
 
 Every download route (PDFs, signed contracts, materials, ZIPs, CSV exports) answers through
 ``send_document``: ``Cache-Control: no-store, private`` (a shared computer or a proxy keeps no copy
@@ -9,12 +14,19 @@ an ASCII ``filename`` fallback and the UTF-8 ``filename*``).
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
-from flask import send_file
+from flask import current_app, flash, redirect, send_file
 from flask.wrappers import Response
+from flask_babel import gettext
+
+from ops import vocab
+from ops.errors import ServiceError
+from ops.extensions import db
+from ops.urls import page_arg
 
 NO_STORE = "no-store, private"
 
@@ -31,7 +43,9 @@ def content_disposition(filename: str, *, as_attachment: bool = True, ascii_name
     """``attachment; filename="…"; filename*=UTF-8''…``: the ASCII name for old clients, the real one
     percent-encoded for the rest. ``ascii_name`` defaults to the name's ASCII characters."""
     kind = "attachment" if as_attachment else "inline"
-    fallback = ascii_name or "".join(c for c in filename if c.isascii() and c.isprintable() and c not in '"\\')
+    fallback = ascii_name or "".join(
+        c for c in filename if c.isascii() and c.isprintable() and c not in '"\\'
+    )
     fallback = fallback.strip() or "download"
     if fallback == filename:
         return f'{kind}; filename="{filename}"'
@@ -68,3 +82,85 @@ def send_document(
         filename, as_attachment=as_attachment, ascii_name=ascii_name
     )
     return no_store(response)
+
+
+# --- actions: the one way a view runs a service ------------------------------------------------
+
+
+def flash_form_errors(form) -> None:
+    """Flash every field error as "label：message" (for forms posted from a page that shows no form)."""
+    for name, errors in form.errors.items():
+        field = getattr(form, name, None)
+        text = field.label.text if field is not None and hasattr(field, "label") else name
+        for error in errors:
+            flash(f"{text}：{error}", "danger")
+
+
+def _answer(target, *args):
+    if callable(target):
+        target = target(*args)
+    return target if isinstance(target, Response) else redirect(target)
+
+
+def perform(
+    action: Callable[[], Any],
+    *,
+    success: str | Callable[[Any], str] | None,
+    back: str | Callable[[], Any],
+    done: str | Callable[[Any], Any] | None = None,
+    form=None,
+    render: Callable[[], Any] | None = None,
+    refused: Callable[[ServiceError], Any] | None = None,
+):
+    """Run one service action as the request's unit of work and answer.
+
+    ``form`` (optional) is validated first. ``action()`` calls the service; on success the session
+    is committed, ``success`` flashed (a string, or a function of the action's result) and the user
+    redirected to ``done`` (a URL, or a function of the result returning a URL or a response; default
+    ``back``). On a
+    ``ServiceError`` the session is rolled back (committed instead when the error says its changes
+    stand, e.g. a quote found expired), and the message goes on the form field it names — the form
+    re-rendered by ``render`` — or is flashed and the user sent ``back`` (a URL, or a function returning one). Invalid forms answer the
+    same way: ``render()`` when given, else their errors are flashed. ``refused(error)``, when given,
+    answers a refusal itself (after the rollback), for pages that show more than one message (a list of
+    the problems in a file or a form).
+    """
+    if form is not None and not form.validate_on_submit():
+        if render is not None:
+            return render()
+        flash_form_errors(form)
+        return _answer(back)
+    try:
+        result = action()
+    except ServiceError as exc:
+        if exc.keep_changes:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        if refused is not None:
+            return refused(exc)
+        if render is not None and form is not None and exc.field and exc.field in form:
+            form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+            return render()
+        flash(str(exc), exc.category)
+        if render is not None and form is not None:
+            return render()
+        return _answer(back)
+    db.session.commit()
+    if success:
+        flash(success(result) if callable(success) else success, "success")
+    return _answer(back if done is None else done, *(() if done is None else (result,)))
+
+
+def paginate(stmt, per_page: int | None = None):
+    """One page of ``stmt`` for the ``?page=`` argument (``ops.urls.page_arg``): a Flask-SQLAlchemy
+    Pagination; a page past the end is empty, an absurd page number is 404."""
+    return db.paginate(
+        stmt, page=page_arg(), per_page=per_page or current_app.config["PAGE_SIZE"], error_out=False
+    )
+
+
+def label(kind: str, code: str | None) -> str:
+    """The translated label of a vocabulary code (``ops.vocab``): ``label("shift", "day")`` → 白班 / Day shift."""
+    msgid = vocab.label_msgid(kind, code)
+    return gettext(msgid) if msgid else ""

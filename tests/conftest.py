@@ -18,6 +18,17 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-1"
 
 
+def pytest_collection_modifyitems(config, items):
+    """``-m "not slow and not e2e"`` (``make test-fast``): the browser journey is ``e2e``; a test on a
+    live gunicorn server (the ``live_server`` fixture) is ``slow``, as are those marked by hand."""
+    e2e = ROOT / "tests" / "e2e"
+    for item in items:
+        if e2e in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+        elif "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def _compile_translations() -> None:
     po = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
     mo = po.with_suffix(".mo")
@@ -63,9 +74,13 @@ def _clean_tables(request):
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
         with _db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+                conn.execute(
+                    sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+                )
             else:
-                conn.execute(sa.text("UPDATE users SET client_id = NULL"))  # users <-> clients refer to each other
+                conn.execute(
+                    sa.text("UPDATE users SET client_id = NULL")
+                )  # users <-> clients refer to each other
                 for t in tables:
                     conn.execute(sa.text(f'DELETE FROM "{t}"'))
 
@@ -99,8 +114,14 @@ def make_user(db):
         username = username or f"{role}{counter['n']}"
         if role == "client" and "client_id" not in fields:
             fields["client_id"] = _default_client_id(db)
-        user = services.create_user(username=username, display_name=fields.pop("display_name", username),
-                                    role=role, password=password, must_change_password=False, **fields)
+        user = services.create_user(
+            username=username,
+            display_name=fields.pop("display_name", username),
+            role=role,
+            password=password,
+            must_change_password=False,
+            **fields,
+        )
         db.session.commit()
         return user
 
@@ -108,10 +129,8 @@ def make_user(db):
 
 
 def _default_client_id(db):
-    try:
-        from ops.clients.models import Client
-    except ImportError:
-        return 999_999
+    from ops.clients.models import Client
+
     client = db.session.scalar(sa.select(Client).order_by(Client.id))
     if client is None:
         from tests.factories import make_client
@@ -121,8 +140,9 @@ def _default_client_id(db):
 
 
 def login(client, username: str, password: str = PASSWORD, follow_redirects: bool = False):
-    return client.post("/login", data={"username": username, "password": password},
-                       follow_redirects=follow_redirects)
+    return client.post(
+        "/login", data={"username": username, "password": password}, follow_redirects=follow_redirects
+    )
 
 
 @pytest.fixture

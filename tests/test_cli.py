@@ -2,6 +2,7 @@ import json
 import sqlite3
 import tarfile
 
+import pytest
 import sqlalchemy as sa
 
 from ops.auth.models import User
@@ -20,6 +21,7 @@ def test_create_admin_refuses_short_password(runner, db):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
+@pytest.mark.slow
 def test_demo_loads_every_staff_role_once(runner, db):
     result = runner.invoke(args=["ops", "demo", "--if-empty"])
     assert result.exit_code == 0, result.output
@@ -43,9 +45,8 @@ def test_backup_writes_an_archive_with_the_database(runner, db, make_user, tmp_p
     assert names[:2] == ["manifest.json", "manifest.sha256"]
     assert manifest["database"]["name"] in names and manifest["tables"]["users"] == 1
     if db.engine.dialect.name == "sqlite":
-        archive = tarfile.open(target)
-        archive.extract(manifest["database"]["name"], tmp_path, filter="data")
-        archive.close()
+        with tarfile.open(target) as archive:
+            archive.extract(manifest["database"]["name"], tmp_path, filter="data")
         with sqlite3.connect(tmp_path / manifest["database"]["name"]) as conn:
             assert conn.execute("SELECT username FROM users").fetchall() == [("boss",)]
     again = runner.invoke(args=["ops", "backup", str(target)])

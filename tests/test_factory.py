@@ -21,8 +21,14 @@ def test_production_without_database_url_refuses_to_start(tmp_path):
 
 def test_create_app_in_production_without_secret_raises(monkeypatch):
     with pytest.raises(ConfigError):
-        create_app({"ENV_NAME": "production", "SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                    "AUTO_MIGRATE": False})
+        create_app(
+            {
+                "ENV_NAME": "production",
+                "SECRET_KEY": None,
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                "AUTO_MIGRATE": False,
+            }
+        )
 
 
 def test_production_without_vault_key_refuses_to_start(tmp_path):
@@ -54,8 +60,12 @@ def test_development_secret_is_generated_once_with_mode_0600(tmp_path):
 
 def test_secret_from_environment_wins(tmp_path):
     secret = "from-env-" + "x" * 32
-    config = {"ENV_NAME": "production", "SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x/y",
-              "VAULT_KEY": "n0Jq2m4m0o8bq6QpM4Jg5z0mVvJx3h1QeYx2m6cQnV8="}
+    config = {
+        "ENV_NAME": "production",
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x/y",
+        "VAULT_KEY": "n0Jq2m4m0o8bq6QpM4Jg5z0mVvJx3h1QeYx2m6cQnV8=",
+    }
     finalise(config, str(tmp_path))
     assert config["SECRET_KEY"] == secret
     assert not (tmp_path / "secret_key").exists()

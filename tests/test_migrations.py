@@ -1,7 +1,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from ops.timeutil import compare_migration_type
+from ops.dbtypes import compare_migration_type
 
 
 def test_migrations_produce_exactly_the_models_schema(app, db):

@@ -24,7 +24,9 @@ def _example_url(app, rule):
 def _rules(app):
     from ops import is_public
 
-    return [r for r in app.url_map.iter_rules() if r.endpoint not in PUBLIC and not is_public(app, r.endpoint)]
+    return [
+        r for r in app.url_map.iter_rules() if r.endpoint not in PUBLIC and not is_public(app, r.endpoint)
+    ]
 
 
 def test_every_route_redirects_anonymous_users_to_login(app, client):

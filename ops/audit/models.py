@@ -3,8 +3,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ops.dbtypes import UTCDateTime
 from ops.extensions import db
-from ops.timeutil import UTCDateTime, utcnow
+from ops.timeutil import utcnow
 
 
 class AuditEntry(db.Model):

@@ -32,9 +32,17 @@ def snapshot(obj, fields) -> dict:
     return _plain({f: getattr(obj, f) for f in fields})
 
 
-def record(action: str, obj=None, *, object_type: str | None = None, object_id: int | None = None,
-           summary: str = "", before: dict | None = None, after: dict | None = None,
-           actor=None) -> AuditEntry:
+def record(
+    action: str,
+    obj=None,
+    *,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    summary: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    actor=None,
+) -> AuditEntry:
     """Add an audit entry to the session (the caller's unit of work commits it).
 
     ``actor`` defaults to the logged-in user; outside a request (CLI) the entry says "system".

@@ -42,6 +42,17 @@ def index():
     if date_to:
         stmt = stmt.where(AuditEntry.at < datetime.combine(date_to + timedelta(days=1), time(), SHANGHAI))
     page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PAGE_SIZE"] * 2, error_out=False)
-    object_types = db.session.scalars(sa.select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
-    return render_template("audit/index.html", page=page, action=action, object_type=object_type, actor=actor,
-                           object_id=object_id, date_from=date_from, date_to=date_to, object_types=object_types)
+    object_types = db.session.scalars(
+        sa.select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)
+    ).all()
+    return render_template(
+        "audit/index.html",
+        page=page,
+        action=action,
+        object_type=object_type,
+        actor=actor,
+        object_id=object_id,
+        date_from=date_from,
+        date_to=date_to,
+        object_types=object_types,
+    )

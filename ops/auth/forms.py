@@ -40,10 +40,16 @@ class LoginForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     old_password = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码。"))])
     new_password = PasswordField(
-        _l("新密码"), validators=[DataRequired(_l("请输入新密码。")), PasswordPolicy()], description=PASSWORD_HINT
+        _l("新密码"),
+        validators=[DataRequired(_l("请输入新密码。")), PasswordPolicy()],
+        description=PASSWORD_HINT,
     )
     confirm = PasswordField(
-        _l("确认新密码"), validators=[DataRequired(_l("请再次输入新密码。")), EqualTo("new_password", _l("两次输入的新密码不一致。"))]
+        _l("确认新密码"),
+        validators=[
+            DataRequired(_l("请再次输入新密码。")),
+            EqualTo("new_password", _l("两次输入的新密码不一致。")),
+        ],
     )
     submit = SubmitField(_l("修改密码"))
 
@@ -67,6 +73,24 @@ class UserForm(FlaskForm):
     email = EmailField(_l("邮箱"), validators=[Optional(), Length(max=200)])
     phone = StringField(_l("手机"), validators=[Optional(), Length(max=30)])
     password = PasswordField(
-        _l("初始密码"), validators=[Optional(), PasswordPolicy(username_field="username")], description=PASSWORD_HINT
+        _l("初始密码"),
+        validators=[Optional(), PasswordPolicy(username_field="username")],
+        description=PASSWORD_HINT,
     )
     submit = SubmitField(_l("保存"))
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("名称"),
+        validators=[DataRequired(_l("请填写令牌名称")), Length(max=100)],
+        description=_l("例如：晨光家居 ERP 每日推送"),
+    )
+    client_id = SelectField(
+        _l("权限范围"),
+        coerce=db_int,
+        choices=[],
+        validate_choice=True,
+        description=_l("员工令牌可以提交所有客户的数据；客户令牌只能提交该客户的数据。"),
+    )
+    submit = SubmitField(_l("创建令牌"))

@@ -7,8 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ops.auth.roles import CLIENT, ROLES, STAFF_ROLES
+from ops.dbtypes import UTCDateTime
 from ops.extensions import db
-from ops.timeutil import UTCDateTime, utcnow
+from ops.timeutil import utcnow
 
 
 class User(UserMixin, db.Model):
@@ -24,7 +25,9 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(sa.String(30))
     role: Mapped[str] = mapped_column(sa.String(20), index=True)
     # A client user belongs to exactly one client; staff users leave it empty.
-    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id", ondelete="RESTRICT", use_alter=True), index=True)
+    client_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="RESTRICT", use_alter=True), index=True
+    )
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     is_active_user: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     must_change_password: Mapped[bool] = mapped_column(sa.Boolean, default=False)
@@ -39,7 +42,9 @@ class User(UserMixin, db.Model):
     client = relationship("Client", foreign_keys=[client_id])
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"]
+        )
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -84,3 +89,26 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(sa.Integer)
     window_started: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiToken(db.Model):
+    """An API token for POST /api/v1/usage. Only a SHA-256 of the secret is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    prefix: Mapped[str] = mapped_column(sa.String(12), index=True)  # shown in lists to recognise a token
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    client_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="CASCADE")
+    )  # None = staff
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    client = relationship("Client")
+
+
+PAID_IN_RANGE_SQL = "paid_fen >= 0 AND (paid_fen = 0 OR paid_fen <= total_fen)"

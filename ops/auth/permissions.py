@@ -6,10 +6,10 @@ asking for another client's object gets 404, never a hint that it exists.
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, current_app, url_for
 from flask_login import current_user
 
-from ops.auth.roles import STAFF_ROLES
+from ops.auth.roles import CLIENT
 from ops.extensions import db, login_manager
 
 
@@ -31,11 +31,6 @@ def roles_required(*roles: str):
     return decorator
 
 
-def staff_required(view):
-    """Any vendor staff role; client users get 403."""
-    return roles_required(*STAFF_ROLES)(view)
-
-
 def require_roles_for_blueprint(bp, *roles: str) -> None:
     """Guard a whole blueprint: every endpoint needs one of ``roles``."""
 
@@ -46,13 +41,6 @@ def require_roles_for_blueprint(bp, *roles: str) -> None:
         if current_user.role not in roles:
             abort(403)
         return None
-
-
-def scope_to_user(stmt, client_column):
-    """Restrict a select to the current user's own client when the user is a client user."""
-    if current_user.is_authenticated and current_user.is_client:
-        return stmt.where(client_column == current_user.client_id)
-    return stmt
 
 
 def can_see_client(client_id: int | None) -> bool:
@@ -75,3 +63,11 @@ def get_scoped_or_404(model, object_id: int, *, client_attr: str = "client_id", 
     if roles is not None and current_user.role not in roles:
         abort(403)
     return obj
+
+
+def home_for(user) -> str:
+    return (
+        url_for("portal.index")
+        if user.role == CLIENT and "portal.index" in current_app.view_functions
+        else url_for("main.index")
+    )

@@ -13,13 +13,15 @@ from ops.audit.services import record, snapshot
 from ops.auth.models import LoginThrottle, User
 from ops.auth.passwords import password_problem
 from ops.auth.roles import CLIENT, ROLES
+from ops.dbtypes import UTCDateTime
+from ops.errors import ServiceError
 from ops.extensions import db
-from ops.timeutil import UTCDateTime, utcnow
+from ops.timeutil import utcnow
 
 USER_FIELDS = ("username", "display_name", "email", "phone", "role", "client_id", "is_active_user")
 
 
-class AccountError(ValueError):
+class AccountError(ServiceError):
     """A refused account action; the message is for the user."""
 
 
@@ -54,9 +56,13 @@ def authenticate(username: str, password: str, ip: str | None = None) -> User:
     now = utcnow()
     ip_key = f"ip:{ip}" if ip else None
     if ip_key:
-        ip_reserved = _reserve(ip_key, config["LOGIN_IP_MAX_FAILURES"],
-                               timedelta(minutes=config["LOGIN_IP_LOCK_MINUTES"]),
-                               timedelta(minutes=config["LOGIN_IP_WINDOW_MINUTES"]), now)
+        ip_reserved = _reserve(
+            ip_key,
+            config["LOGIN_IP_MAX_FAILURES"],
+            timedelta(minutes=config["LOGIN_IP_LOCK_MINUTES"]),
+            timedelta(minutes=config["LOGIN_IP_WINDOW_MINUTES"]),
+            now,
+        )
         if ip_reserved is None:
             db.session.commit()
             raise AccountError(_("尝试次数过多，请稍后再试。"))
@@ -74,27 +80,46 @@ def authenticate(username: str, password: str, ip: str | None = None) -> User:
         if user is not None:
             locked_until = db.session.scalar(sa.select(User.locked_until).where(User.id == user.id))
         else:
-            locked_until = db.session.scalar(sa.select(LoginThrottle.locked_until).where(LoginThrottle.key == name_key))
+            locked_until = db.session.scalar(
+                sa.select(LoginThrottle.locked_until).where(LoginThrottle.key == name_key)
+            )
         if ip_key:
             _refund(ip_key)
         db.session.commit()
         minutes = max(1, int(((locked_until or now) - now).total_seconds() // 60) + 1)
-        raise AccountError(_("登录失败次数过多，账户已锁定，请 %(m)s 分钟后再试或联系管理员解锁。", m=minutes))
+        raise AccountError(
+            _("登录失败次数过多，账户已锁定，请 %(m)s 分钟后再试或联系管理员解锁。", m=minutes)
+        )
     db.session.commit()
 
     if not check_password_hash(password_hash, password):
         if user is not None:
-            record("auth.login_failed", object_type="users", object_id=account.id,
-                   summary=f"{account.username}: {count}/{limit}")
+            record(
+                "auth.login_failed",
+                object_type="users",
+                object_id=account.id,
+                summary=f"{account.username}: {count}/{limit}",
+            )
             if count >= limit:
-                record("user.locked", object_type="users", object_id=account.id, summary=f"{limit} failed logins",
-                       actor=account)
+                record(
+                    "user.locked",
+                    object_type="users",
+                    object_id=account.id,
+                    summary=f"{limit} failed logins",
+                    actor=account,
+                )
         else:
-            record("auth.login_failed", object_type="users", summary=f"unknown username {name[:64]}: {count}/{limit}")
+            record(
+                "auth.login_failed",
+                object_type="users",
+                summary=f"unknown username {name[:64]}: {count}/{limit}",
+            )
         db.session.commit()
         _prune_throttle(now)
         if count >= limit:
-            raise AccountError(_("连续 %(n)s 次密码错误，账户已锁定 %(m)s 分钟。", n=limit, m=config["LOGIN_LOCK_MINUTES"]))
+            raise AccountError(
+                _("连续 %(n)s 次密码错误，账户已锁定 %(m)s 分钟。", n=limit, m=config["LOGIN_LOCK_MINUTES"])
+            )
         raise AccountError(_("用户名或密码错误。"))
 
     # The right password. Locks are taken in one order everywhere: the address, then the account.
@@ -135,7 +160,9 @@ def _reserve_account(user_id: int, limit: int, lock: timedelta, now) -> int | No
     stmt = (
         sa.update(User.__table__)
         .where(t.id == user_id, sa.or_(t.locked_until.is_(None), t.locked_until <= now))
-        .values(failed_logins=count, locked_until=sa.case((count >= limit, _utc(now + lock)), else_=sa.null()))
+        .values(
+            failed_logins=count, locked_until=sa.case((count >= limit, _utc(now + lock)), else_=sa.null())
+        )
         .returning(t.failed_logins)
     )
     return db.session.execute(stmt).scalar()
@@ -193,7 +220,9 @@ def _prune_throttle(now) -> None:
     t = LoginThrottle.__table__.c
     stale = (
         sa.select(t.key)
-        .where(t.window_started < now - timedelta(days=1), sa.or_(t.locked_until.is_(None), t.locked_until < now))
+        .where(
+            t.window_started < now - timedelta(days=1), sa.or_(t.locked_until.is_(None), t.locked_until < now)
+        )
         .limit(500)
         .with_for_update(skip_locked=True)
     )
@@ -249,18 +278,35 @@ def _validate_user(username: str, role: str, client_id: int | None, user: User |
         raise AccountError(_("用户名“%(u)s”已被使用。", u=username))
 
 
-def create_user(*, username: str, display_name: str, role: str, password: str, email: str | None = None,
-                phone: str | None = None, client_id: int | None = None, must_change_password: bool = True,
-                check_policy: bool = True) -> User:
+def create_user(
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    email: str | None = None,
+    phone: str | None = None,
+    client_id: int | None = None,
+    must_change_password: bool = True,
+    check_policy: bool = True,
+) -> User:
     """Create an account. ``check_policy=False`` (the demo data set's weak password) is refused in production."""
     username = username.strip()
     _validate_user(username, role, client_id)
     if check_policy or current_app.config["ENV_NAME"] == "production":
         _check_password_policy(password, username)
-    user = User(username=username, display_name=display_name.strip(), role=role, email=email or None,
-                phone=phone or None, client_id=client_id if role == CLIENT else None,
-                must_change_password=must_change_password, is_active_user=True,
-                failed_logins=0, session_version=1)
+    user = User(
+        username=username,
+        display_name=display_name.strip(),
+        role=role,
+        email=email or None,
+        phone=phone or None,
+        client_id=client_id if role == CLIENT else None,
+        must_change_password=must_change_password,
+        is_active_user=True,
+        failed_logins=0,
+        session_version=1,
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -268,8 +314,15 @@ def create_user(*, username: str, display_name: str, role: str, password: str, e
     return user
 
 
-def update_user(user: User, *, display_name: str, role: str, email: str | None = None,
-                phone: str | None = None, client_id: int | None = None) -> None:
+def update_user(
+    user: User,
+    *,
+    display_name: str,
+    role: str,
+    email: str | None = None,
+    phone: str | None = None,
+    client_id: int | None = None,
+) -> None:
     _validate_user(user.username, role, client_id, user)
     before = snapshot(user, USER_FIELDS)
     if user.role != role or user.client_id != (client_id if role == CLIENT else None):
@@ -289,8 +342,13 @@ def set_active(user: User, active: bool, *, by: User | None = None) -> None:
         return
     user.is_active_user = active
     user.session_version += 1
-    record("user.activated" if active else "user.deactivated", user, summary=user.username,
-           before={"is_active_user": not active}, after={"is_active_user": active})
+    record(
+        "user.activated" if active else "user.deactivated",
+        user,
+        summary=user.username,
+        before={"is_active_user": not active},
+        after={"is_active_user": active},
+    )
 
 
 def reset_password(user: User) -> str:

@@ -1,25 +1,21 @@
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ops.auth import services
 from ops.auth.forms import ChangePasswordForm, LoginForm, UserForm
 from ops.auth.models import User
-from ops.auth.permissions import require_roles_for_blueprint
-from ops.auth.roles import ADMIN, CLIENT, ROLE_LABELS, ROLES
+from ops.auth.permissions import home_for, require_roles_for_blueprint
+from ops.auth.roles import ADMIN, ROLE_LABELS, ROLES
 from ops.extensions import db
 from ops.forms import ConfirmForm
-from ops.urls import is_safe_next, page_arg
+from ops.urls import is_safe_next
+from ops.web import paginate, perform
 
 bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("users", __name__, url_prefix="/admin/users")
 require_roles_for_blueprint(admin_bp, ADMIN)
-
-
-def home_for(user) -> str:
-    return url_for("portal.index") if user.role == CLIENT and "portal.index" in current_app.view_functions \
-        else url_for("main.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -60,18 +56,20 @@ def logout():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            services.change_password(user, form.old_password.data, form.new_password.data)
-        except services.AccountError as exc:
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            login_user(user)  # the session id carries the new session_version
-            flash(_("密码已修改。"), "success")
-            return redirect(home_for(user))
-    return render_template("auth/change_password.html", form=form)
+    user = current_user._get_current_object()
+
+    def signed_in_again(_result):
+        login_user(user)  # the session id carries the new session_version
+        return home_for(user)
+
+    return perform(
+        lambda: services.change_password(user, form.old_password.data, form.new_password.data),
+        form=form,
+        render=lambda: render_template("auth/change_password.html", form=form),
+        success=_("密码已修改。"),
+        back=url_for("auth.change_password"),
+        done=signed_in_again,
+    )
 
 
 # --- administration of users -------------------------------------------------------------
@@ -79,10 +77,8 @@ def change_password():
 
 def client_choices() -> list[tuple[int, str]]:
     """(id, name) of the clients a client user may belong to."""
-    try:
-        from ops.clients.models import Client
-    except ImportError:  # the clients module is not installed in this build
-        return []
+    from ops.clients.models import Client
+
     return [(c.id, c.name) for c in db.session.scalars(sa.select(Client).order_by(Client.name))]
 
 
@@ -100,40 +96,55 @@ def index():
     stmt = sa.select(User).order_by(User.username)
     if q:
         like = f"%{q}%"
-        stmt = stmt.where(sa.or_(User.username.ilike(like), User.display_name.ilike(like), User.email.ilike(like)))
+        stmt = stmt.where(
+            sa.or_(User.username.ilike(like), User.display_name.ilike(like), User.email.ilike(like))
+        )
     if role in ROLES:
         stmt = stmt.where(User.role == role)
     if status == "active":
         stmt = stmt.where(User.is_active_user.is_(True))
     elif status == "inactive":
         stmt = stmt.where(User.is_active_user.is_(False))
-    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt)
     clients = dict(client_choices())
-    return render_template("auth/users.html", page=page, q=q, role=role, status=status, roles=ROLES,
-                           role_labels=ROLE_LABELS, clients=clients, confirm=ConfirmForm())
+    return render_template(
+        "auth/users.html",
+        page=page,
+        q=q,
+        role=role,
+        status=status,
+        roles=ROLES,
+        role_labels=ROLE_LABELS,
+        clients=clients,
+        confirm=ConfirmForm(),
+    )
 
 
 @admin_bp.route("/new", methods=["GET", "POST"])
 def create():
     form = _user_form()
-    if form.validate_on_submit():
+
+    def create_user():
         if not form.password.data:
-            form.password.errors.append(_("请设置初始密码。"))
-        else:
-            try:
-                user = services.create_user(
-                    username=form.username.data, display_name=form.display_name.data, role=form.role.data,
-                    password=form.password.data, email=form.email.data, phone=form.phone.data,
-                    client_id=form.client_id.data or None,
-                )
-            except services.AccountError as exc:
-                db.session.rollback()
-                flash(str(exc), "danger")
-            else:
-                db.session.commit()
-                flash(_("用户 %(u)s 已创建，首次登录需修改密码。", u=user.username), "success")
-                return redirect(url_for("users.index"))
-    return render_template("auth/user_form.html", form=form, user=None)
+            raise services.AccountError(_("请设置初始密码。"), field="password")
+        return services.create_user(
+            username=form.username.data,
+            display_name=form.display_name.data,
+            role=form.role.data,
+            password=form.password.data,
+            email=form.email.data,
+            phone=form.phone.data,
+            client_id=form.client_id.data or None,
+        )
+
+    return perform(
+        create_user,
+        form=form,
+        render=lambda: render_template("auth/user_form.html", form=form, user=None),
+        success=lambda user: _("用户 %(u)s 已创建，首次登录需修改密码。", u=user.username),
+        back=url_for("users.create"),
+        done=url_for("users.index"),
+    )
 
 
 @admin_bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
@@ -143,33 +154,34 @@ def edit(user_id: int):
     if request.method == "GET":
         form.client_id.data = user.client_id or 0
     del form.username  # the login name never changes
-    if form.validate_on_submit():
-        try:
-            services.update_user(user, display_name=form.display_name.data, role=form.role.data,
-                                 email=form.email.data, phone=form.phone.data, client_id=form.client_id.data or None)
-        except services.AccountError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("已保存。"), "success")
-            return redirect(url_for("users.index"))
-    return render_template("auth/user_form.html", form=form, user=user, confirm=ConfirmForm())
+    return perform(
+        lambda: services.update_user(
+            user,
+            display_name=form.display_name.data,
+            role=form.role.data,
+            email=form.email.data,
+            phone=form.phone.data,
+            client_id=form.client_id.data or None,
+        ),
+        form=form,
+        render=lambda: render_template("auth/user_form.html", form=form, user=user, confirm=ConfirmForm()),
+        success=_("已保存。"),
+        back=url_for("users.edit", user_id=user.id),
+        done=url_for("users.index"),
+    )
 
 
 @admin_bp.route("/<int:user_id>/<any(activate, deactivate):action>", methods=["POST"])
 def set_active(user_id: int, action: str):
     user = db.get_or_404(User, user_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.set_active(user, action == "activate", by=current_user)
-        except services.AccountError as exc:
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("用户 %(u)s 已启用。", u=user.username) if action == "activate"
-                  else _("用户 %(u)s 已停用，其登录会话已失效。", u=user.username), "success")
-    return redirect(url_for("users.index"))
+    return perform(
+        lambda: services.set_active(user, action == "activate", by=current_user),
+        form=ConfirmForm(),
+        success=_("用户 %(u)s 已启用。", u=user.username)
+        if action == "activate"
+        else _("用户 %(u)s 已停用，其登录会话已失效。", u=user.username),
+        back=url_for("users.index"),
+    )
 
 
 @admin_bp.route("/<int:user_id>/reset-password", methods=["POST"])
@@ -178,8 +190,14 @@ def reset_password(user_id: int):
     if ConfirmForm().validate_on_submit():
         temporary = services.reset_password(user)
         db.session.commit()
-        flash(_("用户 %(u)s 的临时密码：%(p)s（只显示这一次，请转告本人，登录后需修改）", u=user.username, p=temporary),
-              "warning")
+        flash(
+            _(
+                "用户 %(u)s 的临时密码：%(p)s（只显示这一次，请转告本人，登录后需修改）",
+                u=user.username,
+                p=temporary,
+            ),
+            "warning",
+        )
     return redirect(url_for("users.edit", user_id=user.id))
 
 

@@ -14,30 +14,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ops.billing import engine
+from ops.forms import YuanField, filled
 from ops.idempotency import IdempotencyKeyField
-from ops.money import format_fen, parse_yuan
 from ops.urls import db_int
 
 PAYMENT_METHODS = ("银行转账", "支付宝", "微信", "现金", "其他")
-
-
-class YuanField(StringField):
-    """An amount typed in yuan ("12,345.67", or "-500" when ``allow_negative``); ``data`` is int fen."""
-
-    def __init__(self, label=None, validators=None, allow_negative: bool = False, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.allow_negative = allow_negative
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            self.data = None
-            # ValueError carries parse_yuan's Chinese message and becomes a field error.
-            self.data = parse_yuan(valuelist[0], allow_negative=self.allow_negative)
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return format_fen(self.data, symbol=False) if isinstance(self.data, int) else ""
 
 
 class AdjustmentForm(FlaskForm):
@@ -47,7 +28,7 @@ class AdjustmentForm(FlaskForm):
         description=_l("例如：10月促销临时加派 2 人"),
     )
     amount = YuanField(
-        _l("金额（元，减免填负数）"), validators=[InputRequired(_l("请填写金额"))], allow_negative=True
+        _l("金额（元，减免填负数）"), validators=[filled(_l("请填写金额"))], allow_negative=True
     )
     reason = StringField(_l("原因"), validators=[DataRequired(_l("请填写调整原因")), Length(max=300)])
     submit = SubmitField(_l("添加调整项"))
@@ -61,7 +42,7 @@ class VoidForm(FlaskForm):
 
 class PaymentForm(FlaskForm):
     paid_on = DateField(_l("收款日期"), validators=[InputRequired(_l("请填写收款日期"))])
-    amount = YuanField(_l("收款金额（元）"), validators=[InputRequired(_l("请填写收款金额"))])
+    amount = YuanField(_l("收款金额（元）"), validators=[filled(_l("请填写收款金额"))])
     method = SelectField(_l("收款方式"), choices=[SelectChoice(m, m) for m in PAYMENT_METHODS])
     reference = StringField(_l("流水号 / 备注"), validators=[Length(max=100)])
     idempotency_key = IdempotencyKeyField()
@@ -69,7 +50,7 @@ class PaymentForm(FlaskForm):
 
 
 class CreditNoteForm(FlaskForm):
-    amount = YuanField(_l("冲销金额（元，含税）"), validators=[InputRequired(_l("请填写冲销金额"))])
+    amount = YuanField(_l("冲销金额（元，含税）"), validators=[filled(_l("请填写冲销金额"))])
     reason = TextAreaField(_l("冲销原因"), validators=[DataRequired(_l("请填写冲销原因")), Length(max=500)])
     idempotency_key = IdempotencyKeyField()
     submit = SubmitField(_l("开具红字冲销单"))

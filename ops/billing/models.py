@@ -3,76 +3,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ops.billing.states import INVOICE_STATES
+from ops.dbtypes import UTCDateTime
 from ops.extensions import db
 from ops.extensions import one_of as _in
-from ops.timeutil import UTCDateTime, utcnow
-
-INVOICE_STATES = ("draft", "issued", "paid", "void")
-PLATFORM_CODES = ("taobao", "tmall", "jd", "pdd", "kuaishou", "douyin")
-
-
-class UsageDaily(db.Model):
-    """One day's figures for a client on a platform. Rates in basis points, times in milliseconds."""
-
-    __tablename__ = "usage_daily"
-    __table_args__ = (
-        sa.UniqueConstraint("client_id", "day", "platform"),
-        sa.CheckConstraint(_in("platform", PLATFORM_CODES), name="platform_known"),
-        sa.CheckConstraint("consults >= 0 AND valid_consults >= 0 AND valid_consults <= consults", name="consults_valid"),
-        sa.CheckConstraint("served_gmv_fen >= 0 AND refunds_fen >= 0", name="money_non_negative"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id", ondelete="RESTRICT"), index=True)
-    day: Mapped[date] = mapped_column(sa.Date, index=True)
-    platform: Mapped[str] = mapped_column(sa.String(20))
-    consults: Mapped[int] = mapped_column(sa.Integer, default=0)
-    valid_consults: Mapped[int] = mapped_column(sa.Integer, default=0)  # 有效咨询 as the contract defines it
-    served_gmv_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    refunds_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    first_response_ms: Mapped[int | None] = mapped_column(sa.Integer)
-    avg_response_ms: Mapped[int | None] = mapped_column(sa.Integer)
-    reply_3min_bp: Mapped[int | None] = mapped_column(sa.Integer)
-    inquiry_conversion_bp: Mapped[int | None] = mapped_column(sa.Integer)
-    satisfaction_bp: Mapped[int | None] = mapped_column(sa.Integer)
-    dispute_refund_bp: Mapped[int | None] = mapped_column(sa.Integer)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-
-class UsageImport(db.Model):
-    """A record of one CSV or API import, with its counts."""
-
-    __tablename__ = "usage_imports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    source: Mapped[str] = mapped_column(sa.String(10))  # csv / api / cli
-    filename: Mapped[str] = mapped_column(sa.String(200), default="")
-    rows: Mapped[int] = mapped_column(sa.Integer, default=0)
-    inserted: Mapped[int] = mapped_column(sa.Integer, default=0)
-    updated: Mapped[int] = mapped_column(sa.Integer, default=0)
-    unchanged: Mapped[int] = mapped_column(sa.Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    token_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_tokens.id", ondelete="SET NULL"))
-
-
-class ApiToken(db.Model):
-    """An API token for POST /api/v1/usage. Only a SHA-256 of the secret is stored."""
-
-    __tablename__ = "api_tokens"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(100))
-    prefix: Mapped[str] = mapped_column(sa.String(12), index=True)  # shown in lists to recognise a token
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id", ondelete="CASCADE"))  # None = staff
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    client = relationship("Client")
-
+from ops.timeutil import utcnow
 
 PAID_IN_RANGE_SQL = "paid_fen >= 0 AND (paid_fen = 0 OR paid_fen <= total_fen)"
 
@@ -131,11 +66,17 @@ class Invoice(db.Model):
     payments: Mapped[list["Payment"]] = relationship(
         back_populates="invoice", cascade="all, delete-orphan", order_by="Payment.paid_on"
     )
-    credit_notes: Mapped[list["CreditNote"]] = relationship(back_populates="invoice", order_by="CreditNote.id")
+    credit_notes: Mapped[list["CreditNote"]] = relationship(
+        back_populates="invoice", order_by="CreditNote.id"
+    )
 
     @property
     def balance_fen(self) -> int:
-        return self.total_fen - self.paid_fen - sum(c.total_fen for c in self.credit_notes if c.status == "issued")
+        return (
+            self.total_fen
+            - self.paid_fen
+            - sum(c.total_fen for c in self.credit_notes if c.status == "issued")
+        )
 
 
 class InvoiceLine(db.Model):
@@ -144,7 +85,9 @@ class InvoiceLine(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(sa.Integer, default=0)
-    kind: Mapped[str] = mapped_column(sa.String(20))  # seat, base, commission, consult, minimum, extra, kpi, deposit, true_up, adjustment
+    kind: Mapped[str] = mapped_column(
+        sa.String(20)
+    )  # seat, base, commission, consult, minimum, extra, kpi, deposit, true_up, adjustment
     description: Mapped[str] = mapped_column(sa.String(300))
     quantity: Mapped[str] = mapped_column(sa.String(30), default="1")  # a decimal as text (days, consults …)
     unit: Mapped[str] = mapped_column(sa.String(20), default="")

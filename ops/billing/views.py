@@ -3,7 +3,6 @@
 import csv
 import io
 import zipfile
-from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -13,21 +12,20 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload, undefer
 from wtforms import SelectChoice
 
+from ops import hooks
 from ops.audit.models import AuditEntry
 from ops.auth.permissions import require_roles_for_blueprint
 from ops.auth.roles import ADMIN, FINANCE, MANAGER
 from ops.billing import engine, services
 from ops.billing.forms import AdjustmentForm, CreditNoteForm, PaymentForm, RunForm, VoidForm
 from ops.billing.models import INVOICE_STATES, CreditNote, Invoice
-from ops.billing.services import BillingServiceError
 from ops.clients.models import Client
 from ops.extensions import db
 from ops.forms import ConfirmForm
-from ops.idempotency import AlreadyRecorded
-from ops.portal.billing import portal_section
+from ops.periods import last_month
 from ops.timeutil import today
-from ops.urls import db_int, page_arg
-from ops.web import send_document
+from ops.urls import db_int
+from ops.web import flash_form_errors, paginate, perform, send_document
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 FINANCE_ROLES = (ADMIN, MANAGER, FINANCE)
@@ -62,7 +60,6 @@ AUDIT_LABELS = {
 @bp.app_context_processor
 def invoice_labels():
     return {
-        "invoice_status_labels": services.STATUS_LABELS,
         "invoice_badges": STATUS_BADGES,
         "invoice_status": services.status_label,
         "invoice_overdue": services.is_overdue,
@@ -74,38 +71,8 @@ def _load(invoice_id: int) -> Invoice:
     return db.get_or_404(Invoice, invoice_id)
 
 
-def _back(invoice: Invoice):
-    return redirect(url_for("billing.invoice_detail", invoice_id=invoice.id))
-
-
-def _flash_errors(form) -> None:
-    for name, errors in form.errors.items():
-        label = getattr(form, name).label.text if hasattr(form, name) else name
-        for error in errors:
-            flash(f"{label}：{error}", "danger")
-
-
-def _act(invoice: Invoice, form, action, success: str):
-    """Validate ``form``, call one service action, commit, flash, back to the invoice."""
-    if not form.validate_on_submit():
-        _flash_errors(form)
-        return _back(invoice)
-    try:
-        action()
-    except AlreadyRecorded:
-        db.session.rollback()
-        flash(_("该操作已登记，未重复记录。"), "info")
-    except BillingServiceError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return _back(invoice)
-
-
-def _last_month(on: date) -> str:
-    return f"{on.year - 1}-12" if on.month == 1 else f"{on.year}-{on.month - 1:02d}"
+def _detail_url(invoice: Invoice) -> str:
+    return url_for("billing.invoice_detail", invoice_id=invoice.id)
 
 
 def _client_choices() -> list[SelectChoice]:
@@ -163,13 +130,11 @@ def invoices():
     period = request.args.get("period", "").strip()
     q = request.args.get("q", "").strip()
     stmt = _filtered(status, client_id, period, q)
-    page = db.paginate(
+    page = paginate(
         stmt.options(joinedload(Invoice.client), selectinload(Invoice.credit_notes)).order_by(
             Invoice.period.desc(), Invoice.number.desc(), Invoice.id.desc()
         ),
-        page=page_arg(),
         per_page=25,
-        error_out=False,
     )
     periods = db.session.scalars(sa.select(Invoice.period).distinct().order_by(Invoice.period.desc())).all()
     return render_template(
@@ -268,54 +233,49 @@ def credit_note_pdf(note_id: int):
 def add_adjustment(invoice_id: int):
     invoice = _load(invoice_id)
     form = AdjustmentForm()
-    return _act(
-        invoice,
-        form,
+    return perform(
         lambda: services.add_adjustment(
             invoice, form.description.data, form.amount.data, form.reason.data, by=current_user
         ),
-        _("调整项已添加，合计已重新计算。"),
+        form=form,
+        success=_("调整项已添加，合计已重新计算。"),
+        back=_detail_url(invoice),
     )
 
 
 @bp.route("/invoices/<int:invoice_id>/adjustments/<int:line_id>/delete", methods=["POST"])
 def remove_adjustment(invoice_id: int, line_id: int):
     invoice = _load(invoice_id)
-    return _act(
-        invoice,
-        ConfirmForm(),
+    return perform(
         lambda: services.remove_adjustment(invoice, line_id, by=current_user),
-        _("调整项已删除。"),
+        form=ConfirmForm(),
+        success=_("调整项已删除。"),
+        back=_detail_url(invoice),
     )
 
 
 @bp.route("/invoices/<int:invoice_id>/issue", methods=["POST"])
 def issue(invoice_id: int):
     invoice = _load(invoice_id)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        return _back(invoice)
-    try:
-        issued = services.issue_invoice(invoice.id, by=current_user)  # its own unit of work: commits
-    except (BillingServiceError, engine.BillingError) as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        flash(_("账单已开具：%(number)s。", number=issued.number), "success")
-    return _back(invoice)
+    return perform(
+        lambda: services.issue_invoice(invoice.id, by=current_user),  # its own unit of work: commits
+        form=ConfirmForm(),
+        success=lambda issued: _("账单已开具：%(number)s。", number=issued.number),
+        back=_detail_url(invoice),
+    )
 
 
 @bp.route("/invoices/<int:invoice_id>/void", methods=["POST"])
 def void(invoice_id: int):
     invoice = _load(invoice_id)
     form = VoidForm()
-    return _act(
-        invoice,
-        form,
+    return perform(
         lambda: services.void_invoice(
             invoice, form.reason.data, by=current_user, idempotency_key=form.idempotency_key.data
         ),
-        _("账单已作废。"),
+        form=form,
+        success=_("账单已作废。"),
+        back=_detail_url(invoice),
     )
 
 
@@ -323,9 +283,7 @@ def void(invoice_id: int):
 def record_payment(invoice_id: int):
     invoice = _load(invoice_id)
     form = PaymentForm()
-    return _act(
-        invoice,
-        form,
+    return perform(
         lambda: services.record_payment(
             invoice,
             form.amount.data,
@@ -335,7 +293,9 @@ def record_payment(invoice_id: int):
             by=current_user,
             idempotency_key=form.idempotency_key.data,
         ),
-        _("收款已登记。"),
+        form=form,
+        success=_("收款已登记。"),
+        back=_detail_url(invoice),
     )
 
 
@@ -343,22 +303,18 @@ def record_payment(invoice_id: int):
 def credit_note(invoice_id: int):
     invoice = _load(invoice_id)
     form = CreditNoteForm()
-    if not form.validate_on_submit():
-        _flash_errors(form)
-        return _back(invoice)
-    try:
-        note = services.create_credit_note(
-            invoice, form.amount.data, form.reason.data, by=current_user,
+    return perform(
+        lambda: services.create_credit_note(
+            invoice,
+            form.amount.data,
+            form.reason.data,
+            by=current_user,
             idempotency_key=form.idempotency_key.data,
-        )  # commits
-    except AlreadyRecorded:
-        flash(_("该操作已登记，未重复记录。"), "info")
-    except BillingServiceError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        flash(_("红字冲销单 %(number)s 已开具。", number=note.number), "success")
-    return _back(invoice)
+        ),  # commits
+        form=form,
+        success=lambda note: _("红字冲销单 %(number)s 已开具。", number=note.number),
+        back=_detail_url(invoice),
+    )
 
 
 # --- runs, reports, exports -------------------------------------------------------------------
@@ -369,7 +325,7 @@ def runs():
     form = RunForm()
     form.client_id.choices = _client_choices()
     if request.method == "GET":
-        form.period.data = _last_month(today())
+        form.period.data = last_month(today())
     summary = None
     if form.validate_on_submit():
         summary = services.run_billing(
@@ -381,7 +337,7 @@ def runs():
             "success" if not summary.errors else "warning",
         )
     elif request.method == "POST":
-        _flash_errors(form)
+        flash_form_errors(form)
     invoices_made = []
     if summary and summary.invoice_ids:
         invoices_made = db.session.scalars(
@@ -459,8 +415,8 @@ def _dashboard_panel():
     return {"title": _l("应收账款"), "template": "billing/_panel.html", "receivables": services.receivables()}
 
 
-def register_dashboard(app) -> None:
-    """Add the receivables panel (open balance, overdue, drafts to issue) to the staff dashboard and the
-    "账单" section (open balance, latest invoices) to the client portal's overview."""
-    app.extensions.setdefault("ops_dashboard_panels", []).append(_dashboard_panel)
-    app.extensions.setdefault("ops_portal_sections", []).append(portal_section)
+@bp.record_once
+def _register_hooks(state) -> None:
+    """Add the receivables panel (open balance, overdue, drafts to issue) to the staff dashboard.
+    (The client portal's "账单" section is registered by ``ops.portal.billing``.)"""
+    hooks.register(state.app, hooks.DASHBOARD_PANELS, _dashboard_panel)

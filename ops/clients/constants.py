@@ -1,32 +1,44 @@
-"""Codes and labels for clients. Pure: no Flask app or database needed."""
+"""Codes and labels for the client pages and forms.
+
+Not pure: the labels are lazy translations (``flask_babel``) so forms and pages show them in the
+user's language; no app or database is needed to import it. Platforms, scopes and shifts are the
+shared vocabulary's (``ops.vocab``), translated here; the pure modules use ``ops.vocab`` itself.
+"""
 
 from flask_babel import lazy_gettext as _l
 
-PLATFORMS = {
-    "taobao": _l("淘宝"),
-    "tmall": _l("天猫"),
-    "jd": _l("京东"),
-    "pdd": _l("拼多多"),
-    "kuaishou": _l("快手"),
-    "douyin": _l("抖音"),
-}
+from ops import vocab
+from ops.vocab import N_
 
-# Where a client stands; later stages (contracts, go-live) move it forward.
-STAGES = {
-    "lead": _l("潜在客户"),
-    "negotiating": _l("洽谈中"),
-    "contracted": _l("已签约"),
-    "onboarding": _l("培训上线中"),
-    "live": _l("服务中"),
-    "paused": _l("暂停"),
-    "churned": _l("已流失"),
-}
+
+def _translated(labels: dict) -> dict:
+    return {code: _l(msgid) for code, msgid in labels.items()}
+
+
+PLATFORMS = _translated(vocab.PLATFORMS)
+
+# Where a client stands; later stages (contracts, go-live) move it forward. Templates read the
+# labels as ``label("client_stage", code)``.
+STAGE_MSGIDS = vocab.register(
+    "client_stage",
+    {
+        "lead": N_("潜在客户"),
+        "negotiating": N_("洽谈中"),
+        "contracted": N_("已签约"),
+        "onboarding": N_("培训上线中"),
+        "live": N_("服务中"),
+        "paused": N_("暂停"),
+        "churned": N_("已流失"),
+    },
+)
+STAGE_CODES = tuple(STAGE_MSGIDS)
+STAGES = _translated(STAGE_MSGIDS)
 STAGE_ORDER = ("lead", "negotiating", "contracted", "onboarding", "live")
 
-SCOPES = {"presales": _l("售前"), "aftersales": _l("售后"), "both": _l("售前+售后")}
-SHIFTS = {"day": _l("白班"), "evening": _l("晚班"), "night": _l("夜班"), "full": _l("24小时")}
+SCOPES = _translated(vocab.NEEDS_SCOPES)  # a client's needs may ask for both
+SHIFTS = _translated(vocab.SHIFTS)
 
-# The six phases of the pipeline (DESIGN.md section 1).
+# The six phases of the pipeline (docs/domain.md, "The pipeline with each client").
 PHASES = {
     1: _l("计划与需求"),
     2: _l("报价"),

@@ -8,12 +8,10 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
     ValidationError,
-    widgets,
 )
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -27,7 +25,7 @@ from ops.clients.constants import (
     SHIFTS,
 )
 from ops.clients.taxid import validate_credit_code
-from ops.money import parse_percent, parse_yuan
+from ops.forms import MultiCheckboxField, PercentField, YuanField
 from ops.urls import db_int
 
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("邮箱格式不正确。"))
@@ -111,29 +109,6 @@ class StageForm(FlaskForm):
     submit = SubmitField(_l("确认"))
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-
-class PercentField(StringField):
-    """A percent typed by the user ("80" or "80%"), kept as int basis points in ``bp``."""
-
-    bp: int | None = None
-
-    def post_validate(self, form, validation_stopped):
-        self.bp = None
-        if validation_stopped or not (self.data or "").strip():
-            return
-        try:
-            self.bp = parse_percent(self.data)
-        except ValueError as exc:
-            self.errors.append(str(exc))
-            return
-        if self.bp > 10_000:
-            self.errors.append(_l("百分比应在 0% 到 100% 之间。"))
-
-
 def _count(label, maximum=10_000_000, **kwargs):
     return IntegerField(
         label,
@@ -162,29 +137,21 @@ class NeedsForm(FlaskForm):
     )
     peak_daily_consults = _count(_l("高峰日咨询量"), description=_l("大促或旺季单日最高咨询量"))
     peak_hour_share = PercentField(
-        _l("高峰小时占比（%）"), description=_l("一天中咨询最多的一小时占全天的比例，如 12")
+        _l("高峰小时占比（%）"), description=_l("一天中咨询最多的一小时占全天的比例，如 12"), maximum=10_000
     )
     aht_seconds = _count(_l("平均处理时长（秒）"), 86_400)
     concurrency = _count(_l("人均同时接待数"), 50)
-    sl_target = PercentField(_l("服务水平目标（%）"), description=_l("如 80 表示 80% 的咨询在下方秒数内响应"))
+    sl_target = PercentField(
+        _l("服务水平目标（%）"), description=_l("如 80 表示 80% 的咨询在下方秒数内响应"), maximum=10_000
+    )
     sl_answer_seconds = _count(_l("应答时限（秒）"), 3_600)
-    avg_order_value = StringField(_l("客单价（元）"), description=_l("例如 259.00"))
-    inquiry_conversion = PercentField(_l("预期询单转化率（%）"))
+    avg_order_value = YuanField(_l("客单价（元）"), description=_l("例如 259.00"), optional=True)
+    inquiry_conversion = PercentField(_l("预期询单转化率（%）"), maximum=10_000)
     category = SelectField(_l("类目"), choices=_category_choices)
     complexity = SelectField(_l("商品复杂度"), coerce=db_int, choices=_choices(COMPLEXITY_LEVELS), default=3)
     sku_count = _count(_l("SKU 数量"))
     special_requirements = TextAreaField(_l("特殊要求"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("保存为新版本"))
-
-    avg_order_value_fen: int | None = None
-
-    def validate_avg_order_value(self, field):
-        self.avg_order_value_fen = None
-        if (field.data or "").strip():
-            try:
-                self.avg_order_value_fen = parse_yuan(field.data)
-            except ValueError as exc:
-                raise ValidationError(str(exc)) from exc
 
     def validate_peak_daily_consults(self, field):
         avg = self.avg_daily_consults.data
@@ -192,7 +159,7 @@ class NeedsForm(FlaskForm):
             raise ValidationError(_l("高峰日咨询量不能小于日均咨询量。"))
 
     def validate_sl_answer_seconds(self, field):
-        if (field.data is None) != (not (self.sl_target.data or "").strip()):
+        if (field.data is None) != self.sl_target.is_blank():
             raise ValidationError(_l("服务水平目标需同时填写百分比和应答秒数。"))
 
     def needs_data(self) -> dict:
@@ -203,13 +170,13 @@ class NeedsForm(FlaskForm):
             "shifts": list(self.shifts.data or []),
             "avg_daily_consults": self.avg_daily_consults.data,
             "peak_daily_consults": self.peak_daily_consults.data,
-            "peak_hour_share_bp": self.peak_hour_share.bp,
+            "peak_hour_share_bp": self.peak_hour_share.data,
             "aht_seconds": self.aht_seconds.data,
             "concurrency": self.concurrency.data,
-            "sl_target_bp": self.sl_target.bp,
+            "sl_target_bp": self.sl_target.data,
             "sl_answer_seconds": self.sl_answer_seconds.data,
-            "avg_order_value_fen": self.avg_order_value_fen,
-            "inquiry_conversion_bp": self.inquiry_conversion.bp,
+            "avg_order_value_fen": self.avg_order_value.data,
+            "inquiry_conversion_bp": self.inquiry_conversion.data,
             "category": self.category.data or "",
             "complexity": self.complexity.data,
             "sku_count": self.sku_count.data,

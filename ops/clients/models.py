@@ -3,12 +3,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ops.clients.constants import STAGE_CODES
+from ops.dbtypes import UTCDateTime
 from ops.extensions import db
 from ops.extensions import one_of as _in
-from ops.timeutil import UTCDateTime, utcnow
-
-STAGE_CODES = ("lead", "negotiating", "contracted", "onboarding", "live", "paused", "churned")
-PLATFORM_CODES = ("taobao", "tmall", "jd", "pdd", "kuaishou", "douyin")
+from ops.timeutil import utcnow
+from ops.vocab import NEEDS_SCOPE_CODES, PLATFORM_CODES
 
 
 class Client(db.Model):
@@ -28,7 +28,9 @@ class Client(db.Model):
     bank_account: Mapped[str] = mapped_column(sa.String(50), default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)  # list sort
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )  # list sort
 
     owner = relationship("User", foreign_keys=[owner_id])
     shops: Mapped[list["ClientShop"]] = relationship(
@@ -86,7 +88,7 @@ class Needs(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("client_id", "version"),
         sa.CheckConstraint("complexity BETWEEN 1 AND 5", name="complexity_range"),
-        sa.CheckConstraint("scope IN ('presales', 'aftersales', 'both')", name="scope_known"),
+        sa.CheckConstraint(_in("scope", NEEDS_SCOPE_CODES), name="scope_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,7 +99,9 @@ class Needs(db.Model):
     shifts: Mapped[list] = mapped_column(sa.JSON, default=list)  # shift codes, e.g. ["day", "evening"]
     avg_daily_consults: Mapped[int] = mapped_column(sa.Integer)
     peak_daily_consults: Mapped[int | None] = mapped_column(sa.Integer)
-    peak_hour_share_bp: Mapped[int | None] = mapped_column(sa.Integer)  # share of a day's consults in its peak hour
+    peak_hour_share_bp: Mapped[int | None] = mapped_column(
+        sa.Integer
+    )  # share of a day's consults in its peak hour
     aht_seconds: Mapped[int | None] = mapped_column(sa.Integer)  # average handle time
     concurrency: Mapped[int | None] = mapped_column(sa.Integer)  # chats one agent handles at once
     sl_target_bp: Mapped[int | None] = mapped_column(sa.Integer)  # e.g. 8000 = 80 % ...

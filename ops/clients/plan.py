@@ -4,13 +4,15 @@ changed between two versions of its needs.
 Pure: plain values in, plain values out; no Flask, no database.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 PHASE_NUMBERS = (1, 2, 3, 4, 5, 6)
 
 # The outsourcing plan (外包计划) every client starts from: for each phase its key concerns
-# (重点关注) and key work (重点工作), after the seed article and DOMAIN.md. Staff edit a client's
+# (重点关注) and key work (重点工作), after the seed article and docs/domain.md. Staff edit a client's
 # copy; this template never changes an existing plan.
 DEFAULT_PLAN: dict[int, dict[str, tuple[str, ...]]] = {
     1: {
@@ -103,10 +105,12 @@ class TemplateItem:
     due_on: date
 
 
-def plan_from_template(start_on: date, template: dict | None = None) -> list[TemplateItem]:
+def plan_from_template(
+    start_on: date, template: dict[int, dict[str, tuple[str, ...]]] | None = None
+) -> list[TemplateItem]:
     """The items of a new plan starting on ``start_on``, in phase order, concerns before work."""
     template = DEFAULT_PLAN if template is None else template
-    items = []
+    items: list[TemplateItem] = []
     for phase in PHASE_NUMBERS:
         due_on = start_on + timedelta(days=PHASE_DUE_DAYS[phase])
         position = 0
@@ -129,7 +133,7 @@ class PhaseProgress:
         return self.done * 100 // self.total if self.total else 0
 
 
-def plan_progress(items, today: date) -> dict[int, PhaseProgress]:
+def plan_progress(items: Iterable[tuple[int, bool, date | None]], today: date) -> dict[int, PhaseProgress]:
     """Progress per phase from ``items``: (phase, is_done, due_on) triples.
 
     An item is overdue when it is not done and its due date is before ``today``.
@@ -244,7 +248,7 @@ class FieldChange:
     after: object
 
 
-def _comparable(value):
+def _comparable(value: object) -> object:
     if isinstance(value, list | tuple):
         return tuple(sorted(value))
     if value == "":
@@ -252,7 +256,7 @@ def _comparable(value):
     return value
 
 
-def diff_needs(before: dict | None, after: dict) -> list[FieldChange]:
+def diff_needs(before: dict[str, Any] | None, after: dict[str, Any]) -> list[FieldChange]:
     """The fields whose values differ between two needs versions (dicts of field -> value), in
     form order. ``before`` None (the first version) gives no changes. Shift lists compare as sets;
     an empty string equals a missing value."""

@@ -4,9 +4,9 @@ import dataclasses
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
+from ops import hooks
 from ops.audit.models import AuditEntry
 from ops.audit.services import record, snapshot
 from ops.auth.models import User
@@ -15,6 +15,7 @@ from ops.clients import plan as plan_rules
 from ops.clients.constants import HALT_STAGES, SCOPES, SHIFTS, STAGE_ORDER, STAGES
 from ops.clients.models import PLATFORM_CODES, Client, ClientContact, ClientShop, Needs, PlanItem
 from ops.clients.taxid import validate_credit_code
+from ops.errors import ServiceError
 from ops.extensions import db
 from ops.timeutil import utcnow
 
@@ -37,12 +38,8 @@ PLAN_ITEM_FIELDS = ("title", "owner_id", "due_on")
 OWNER_ROLES = (SALES, MANAGER)
 
 
-class ClientError(ValueError):
+class ClientError(ServiceError):
     """A refused client action; the message is for the user. ``field`` names the form field at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -65,8 +62,8 @@ def needs_values(needs: Needs | None) -> dict | None:
 def pipeline_facts(client: Client) -> plan_rules.PipelineFacts:
     """What is known about the client's progress through the six phases.
 
-    Later modules contribute facts by appending callables ``provider(client) -> dict`` of
-    PipelineFacts fields to ``app.extensions["ops_pipeline_facts"]``.
+    Later modules contribute facts on ``hooks.PIPELINE_FACTS``: ``provider(client) -> dict`` of
+    PipelineFacts fields.
     """
     # A paused or churned client keeps the progress it had made before the halt.
     stage = stage_before_halt(client) if client.stage in HALT_STAGES else client.stage
@@ -75,7 +72,7 @@ def pipeline_facts(client: Client) -> plan_rules.PipelineFacts:
         has_needs=db.session.scalar(sa.select(sa.exists().where(Needs.client_id == client.id))),
     )
     facts = dataclasses.replace(facts, **_quote_facts(client.id))
-    for provider in current_app.extensions.get("ops_pipeline_facts", []):
+    for provider in hooks.providers(hooks.PIPELINE_FACTS):
         facts = dataclasses.replace(facts, **(provider(client) or {}))
     return facts
 

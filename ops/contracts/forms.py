@@ -12,48 +12,29 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from ops.contracts.terms import COMPARISONS, KPI_PRESETS, METRICS, RATE_METRICS
+from ops.contracts.terms import COMPARISONS, KPI_PRESETS, METRICS, RATE_METRICS, KpiTerms
+from ops.forms import MultiCheckboxField, PercentField, YuanField
 from ops.idempotency import IdempotencyKeyField
 from ops.money import format_bp, format_fen, parse_percent, parse_yuan
-from ops.quotes.ratecard import EXTRA_LABELS
+from ops.ratecards.rules import EXTRA_LABELS
 from ops.urls import db_int
 
 
-class YuanField(StringField):
-    """An amount typed in yuan ("12,345.67"); ``data`` is int fen."""
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            self.data = None
-            self.data = parse_yuan(valuelist[0])  # ValueError -> a field error with the Chinese message
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return format_fen(self.data, symbol=False) if isinstance(self.data, int) else ""
+def _yuan(label):
+    """Money in yuan, required (``.data`` int fen)."""
+    return YuanField(label, validators=[InputRequired(_l("金额不能为空"))])
 
 
-class PercentField(StringField):
-    """A percentage typed as "6" or "0.05%"; ``data`` is int basis points."""
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            self.data = None
-            self.data = parse_percent(valuelist[0])
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return format_bp(self.data).rstrip("%") if isinstance(self.data, int) else ""
+def _percent(label):
+    """A percentage, required (``.data`` int basis points)."""
+    return PercentField(label, validators=[InputRequired(_l("百分比不能为空"))])
 
 
 def _count(label, maximum=100_000):
@@ -101,7 +82,7 @@ class SeatRowForm(Form):
     """One seat group (scope × shift is fixed by the quote): seats and the monthly rate per seat."""
 
     seats = _count(_l("席位数"), 10_000)
-    monthly_rate = YuanField(_l("每席月单价（元）"))
+    monthly_rate = _yuan(_l("每席月单价（元）"))
 
 
 class ContractForm(FlaskForm):
@@ -111,8 +92,8 @@ class ContractForm(FlaskForm):
     auto_renew = BooleanField(_l("到期自动续约"))
 
     seats = FieldList(FormField(SeatRowForm), min_entries=0)
-    commission_rate = PercentField(_l("提成比例（%）"))
-    monthly_minimum = YuanField(_l("月度最低消费（元）"))
+    commission_rate = _percent(_l("提成比例（%）"))
+    monthly_minimum = _yuan(_l("月度最低消费（元）"))
     extra_subaccount_month = _count(_l("额外子账号（个/月）"))
     holiday_person_day = _count(_l("节假日补贴（人·天）"))
     temp_person_shift_day = _count(_l("临时/大促客服（人·班·天）"))
@@ -121,15 +102,15 @@ class ContractForm(FlaskForm):
     billing_timing = SelectField(_l("付费方式"), choices=TIMING_CHOICES)
     due_rule = SelectField(_l("付款期限规则"), choices=DUE_RULE_CHOICES)
     due_value = IntegerField(_l("付款日 / 账期天数"), validators=[InputRequired(_l("请填写付款日或天数"))])
-    late_fee = PercentField(_l("滞纳金（每日 %）"))
+    late_fee = _percent(_l("滞纳金（每日 %）"))
     late_fee_grace_days = _count(_l("滞纳金宽限天数"), 365)
-    tax_rate = PercentField(_l("税率（%）"))
+    tax_rate = _percent(_l("税率（%）"))
     prices_include_tax = BooleanField(_l("价格含税"))
     invoice_type = SelectField(_l("发票类型"), choices=INVOICE_CHOICES)
 
-    deposit = YuanField(_l("定金（元）"))
+    deposit = _yuan(_l("定金（元）"))
     deposit_usage = SelectField(_l("定金用途"), choices=USAGE_CHOICES)
-    kpi_cap = PercentField(_l("KPI 扣款上限（当期服务费 %）"))
+    kpi_cap = _percent(_l("KPI 扣款上限（当期服务费 %）"))
     breakin_months = _count(_l("磨合期（月，不考核）"), 24)
 
     client_legal_name = StringField(
@@ -267,7 +248,7 @@ class KpiRowForm(Form):
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
 
-    def row(self) -> dict:
+    def row(self) -> KpiTerms:
         percent = self.deduction_kind.data == "percent"
         return {
             "metric": self.metric.data,
@@ -334,11 +315,6 @@ class ClauseRowForm(Form):
     remove = BooleanField(_l("删除此条"))
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 class ClausesForm(FlaskForm):
     rows = FieldList(FormField(ClauseRowForm), min_entries=0)
     add_templates = MultiCheckboxField(_l("从条款库添加"), coerce=db_int, choices=[])
@@ -362,7 +338,7 @@ class TerminateForm(FlaskForm):
 
 
 class DepositReceiveForm(FlaskForm):
-    amount = YuanField(_l("到账金额（元）"))
+    amount = _yuan(_l("到账金额（元）"))
     received_on = DateField(_l("到账日期"), validators=[InputRequired(_l("请填写到账日期"))])
     reference = StringField(
         _l("银行流水号 / 凭证号"), validators=[DataRequired(_l("请填写流水号或凭证号")), Length(max=100)]

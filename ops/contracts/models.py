@@ -3,9 +3,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ops.contracts.terms import ContractTerms
+from ops.dbtypes import UTCDateTime
 from ops.extensions import db
 from ops.extensions import one_of as _in
-from ops.timeutil import UTCDateTime, utcnow
+from ops.timeutil import utcnow
 
 CONTRACT_STATES = ("draft", "pending_signature", "active", "expired", "terminated")
 LIVE_CONTRACT_SQL = "status <> 'terminated'"  # a terminated contract frees its quote for a new one
@@ -15,8 +17,14 @@ BILLING_CYCLES = ("monthly", "quarterly")
 BILLING_TIMINGS = ("in_advance", "in_arrears")
 DUE_RULES = ("day_of_next_month", "net_days")
 INVOICE_TYPES = ("normal", "special")
-KPI_METRICS = ("first_response_seconds", "avg_response_seconds", "reply_3min_rate", "inquiry_conversion",
-               "satisfaction", "dispute_refund_rate")
+KPI_METRICS = (
+    "first_response_seconds",
+    "avg_response_seconds",
+    "reply_3min_rate",
+    "inquiry_conversion",
+    "satisfaction",
+    "dispute_refund_rate",
+)
 KPI_COMPARISONS = ("lte", "gte")
 DEDUCTION_KINDS = ("percent", "fixed")
 
@@ -51,8 +59,13 @@ class Contract(db.Model):
         sa.Index("ix_contracts_status_end", "status", "end_on"),
         # One quote, at most one contract that is not terminated (create_from_quote locks the quote;
         # this is the database's backstop). Partial on both SQLite and PostgreSQL.
-        sa.Index("uq_contracts_quote_live", "quote_id", unique=True, sqlite_where=sa.text(LIVE_CONTRACT_SQL),
-                 postgresql_where=sa.text(LIVE_CONTRACT_SQL)),
+        sa.Index(
+            "uq_contracts_quote_live",
+            "quote_id",
+            unique=True,
+            sqlite_where=sa.text(LIVE_CONTRACT_SQL),
+            postgresql_where=sa.text(LIVE_CONTRACT_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,12 +78,10 @@ class Contract(db.Model):
     end_on: Mapped[date] = mapped_column(sa.Date)
     auto_renew: Mapped[bool] = mapped_column(sa.Boolean, default=False)
 
-    # Frozen pricing terms copied from the accepted quote (never references the quote or card):
-    # {"model", "seats": [{"scope", "shift", "seats", "monthly_rate_fen"}], "commission_rate_bp",
-    #  "commission_base", "tier_mode", "tiers", "consult_multiplier_bp", "monthly_minimum_fen",
-    #  "extras": [{"code", "label", "unit", "unit_price_fen", "quantity"}], "discount_bp"}
+    # Frozen pricing terms copied from the accepted quote (never references the quote or card);
+    # their shape is ops.contracts.terms.ContractTerms.
     model: Mapped[str] = mapped_column(sa.String(20), index=True)  # a list filter
-    terms: Mapped[dict] = mapped_column(sa.JSON)
+    terms: Mapped[ContractTerms] = mapped_column(sa.JSON)
 
     billing_cycle: Mapped[str] = mapped_column(sa.String(10), default="monthly", index=True)  # a list filter
     billing_timing: Mapped[str] = mapped_column(sa.String(12), default="in_arrears")
@@ -108,7 +119,9 @@ class Contract(db.Model):
     deposit_settled_reference: Mapped[str] = mapped_column(sa.String(200), default="")
 
     # KPI assessment (clauses in contract_kpis)
-    kpi_cap_bp: Mapped[int] = mapped_column(sa.Integer, default=2000)  # all deductions ≤ 20 % of the period's fee
+    kpi_cap_bp: Mapped[int] = mapped_column(
+        sa.Integer, default=2000
+    )  # all deductions ≤ 20 % of the period's fee
     breakin_months: Mapped[int] = mapped_column(sa.Integer, default=1)  # first month(s) not assessed
 
     # Signed copy (PDF stored outside the web root under a random name)

@@ -1,9 +1,23 @@
-"""Contract and deposit state machines. Pure: no Flask, no database."""
+"""Contract and deposit state machines. Pure: no Flask, no database.
 
-from ops.i18n import N_
+The labels are registered in ``ops.vocab`` (``label("contract_state", code)``,
+``label("deposit_state", code)`` in templates); they and the refusals are Chinese msgids.
+"""
 
-CONTRACT_LABELS = {"draft": N_("草稿"), "pending_signature": N_("待签署"), "active": N_("生效中"), "expired": N_("已到期"),
-                   "terminated": N_("已终止")}
+from ops.errors import ServiceError
+from ops.i18n import N_, _l
+from ops.vocab import register
+
+CONTRACT_LABELS = register(
+    "contract_state",
+    {
+        "draft": N_("草稿"),
+        "pending_signature": N_("待签署"),
+        "active": N_("生效中"),
+        "expired": N_("已到期"),
+        "terminated": N_("已终止"),
+    },
+)
 CONTRACT_TRANSITIONS = {
     "draft": {"pending_signature"},
     "pending_signature": {"active", "draft"},
@@ -12,8 +26,17 @@ CONTRACT_TRANSITIONS = {
     "terminated": set(),
 }
 
-DEPOSIT_LABELS = {"none": N_("无定金"), "due": N_("待收"), "received": N_("已收"), "applied": N_("已抵扣"), "refunded": N_("已退还"),
-                  "forfeited": N_("已没收")}
+DEPOSIT_LABELS = register(
+    "deposit_state",
+    {
+        "none": N_("无定金"),
+        "due": N_("待收"),
+        "received": N_("已收"),
+        "applied": N_("已抵扣"),
+        "refunded": N_("已退还"),
+        "forfeited": N_("已没收"),
+    },
+)
 DEPOSIT_TRANSITIONS = {
     "none": set(),
     "due": {"received"},
@@ -24,19 +47,36 @@ DEPOSIT_TRANSITIONS = {
 }
 
 
-class TransitionError(ValueError):
+class TransitionError(ServiceError):
     """A refused state change; the message is for the user."""
 
 
-def check_contract_transition(current: str, target: str) -> None:
-    if target not in CONTRACT_TRANSITIONS.get(current, set()):
+def _check(
+    transitions: dict[str, set[str]], labels: dict[str, str], message: str, current: str, target: str
+) -> None:
+    if target not in transitions.get(current, set()):
         raise TransitionError(
-            f"合同当前状态为“{CONTRACT_LABELS.get(current, current)}”，不能改为“{CONTRACT_LABELS.get(target, target)}”。"
+            _l(message, current=_l(labels.get(current, current)), target=_l(labels.get(target, target)))
         )
+
+
+def check_contract_transition(current: str, target: str) -> None:
+    """Raise ``TransitionError`` unless the contract may go from ``current`` to ``target``."""
+    _check(
+        CONTRACT_TRANSITIONS,
+        CONTRACT_LABELS,
+        N_("合同当前状态为“%(current)s”，不能改为“%(target)s”。"),
+        current,
+        target,
+    )
 
 
 def check_deposit_transition(current: str, target: str) -> None:
-    if target not in DEPOSIT_TRANSITIONS.get(current, set()):
-        raise TransitionError(
-            f"定金当前状态为“{DEPOSIT_LABELS.get(current, current)}”，不能改为“{DEPOSIT_LABELS.get(target, target)}”。"
-        )
+    """Raise ``TransitionError`` unless the deposit may go from ``current`` to ``target``."""
+    _check(
+        DEPOSIT_TRANSITIONS,
+        DEPOSIT_LABELS,
+        N_("定金当前状态为“%(current)s”，不能改为“%(target)s”。"),
+        current,
+        target,
+    )

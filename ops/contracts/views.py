@@ -1,15 +1,14 @@
 """Staff contract pages: list, detail, editing while draft, state actions, deposit, signed copy, PDF."""
 
-import io
-
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
+from ops import hooks
 from ops.audit.models import AuditEntry
 from ops.auth.permissions import get_scoped_or_404, require_roles_for_blueprint, roles_required
 from ops.auth.roles import ADMIN, FINANCE, MANAGER, SALES, STAFF_ROLES
@@ -28,18 +27,15 @@ from ops.contracts.forms import (
     kpi_row_data,
 )
 from ops.contracts.models import BILLING_CYCLES, CONTRACT_STATES, ClauseTemplate, Contract
-from ops.contracts.services import ContractError
-from ops.contracts.states import CONTRACT_LABELS, DEPOSIT_LABELS, TransitionError
-from ops.contracts.terms import PRESETS_BY_KEY
+from ops.contracts.terms import PRESETS_BY_KEY, kpi_from_preset
 from ops.extensions import db
 from ops.forms import ConfirmForm
-from ops.idempotency import AlreadyRecorded
 from ops.quotes.models import Quote
 from ops.timeutil import today
 from ops.transactions import write_transaction
 from ops.uploads import send_stored
-from ops.urls import db_int, page_arg
-from ops.web import send_document
+from ops.urls import db_int
+from ops.web import paginate, perform, send_document
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 require_roles_for_blueprint(bp, *STAFF_ROLES)
@@ -47,7 +43,6 @@ require_roles_for_blueprint(bp, *STAFF_ROLES)
 EDITORS = (ADMIN, MANAGER, SALES)  # draft terms, submit, signed copy
 APPROVERS = (ADMIN, MANAGER)  # activate, terminate
 CASHIERS = (ADMIN, MANAGER, FINANCE)  # deposit
-REFUSED = (ContractError, TransitionError)
 RENEWAL_DAYS = 30
 
 STATUS_BADGES = {
@@ -68,49 +63,33 @@ DEPOSIT_BADGES = {
 
 
 @bp.app_context_processor
-def contract_labels():
-    return {
-        "contract_labels": CONTRACT_LABELS,
-        "contract_badges": STATUS_BADGES,
-        "deposit_labels": DEPOSIT_LABELS,
-        "deposit_badges": DEPOSIT_BADGES,
-        "wording": wording,
-    }
+def contract_template_values():
+    # State labels come from ops.vocab: label("contract_state", code), label("deposit_state", code).
+    return {"contract_badges": STATUS_BADGES, "deposit_badges": DEPOSIT_BADGES, "wording": wording}
+
+
+@bp.record_once
+def _register_hooks(state) -> None:
+    """What contracts add to other pages: the staff dashboard's "即将到期的合同" panel and the
+    "contract signed" fact of a client's pipeline (the portal registers its own contract section)."""
+    hooks.register(state.app, hooks.DASHBOARD_PANELS, _dashboard_panel)
+    hooks.register(state.app, hooks.PIPELINE_FACTS, _pipeline_facts)
 
 
 def _load(contract_id: int) -> Contract:
     return get_scoped_or_404(Contract, contract_id)
 
 
+def _detail_url(contract: Contract) -> str:
+    return url_for("contracts.detail", contract_id=contract.id)
+
+
 def _back(contract: Contract):
-    return redirect(url_for("contracts.detail", contract_id=contract.id))
+    return redirect(_detail_url(contract))
 
 
 def _can(roles) -> bool:
     return current_user.role in roles
-
-
-def _flash_form_errors(form) -> None:
-    for field, errors in form.errors.items():
-        label = getattr(form, field).label.text if hasattr(form, field) else field
-        for error in errors:
-            flash(f"{label}：{error}", "danger")
-
-
-def _run(contract: Contract, action, success: str):
-    """Call one service action, commit on success, flash either way, back to the contract."""
-    try:
-        action()
-    except AlreadyRecorded:
-        db.session.rollback()
-        flash(_("该操作已登记，未重复记录。"), "info")
-    except REFUSED as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return _back(contract)
 
 
 def _require_draft_page(contract: Contract):
@@ -157,7 +136,7 @@ def index():
         stmt = stmt.where(Contract.model == model)
     if ending:
         stmt = stmt.where(services.contracts_ending_within(RENEWAL_DAYS).whereclause)
-    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt)
     clients = db.session.execute(sa.select(Client.id, Client.name).order_by(Client.name)).all()
     waiting = []
     if _can(EDITORS):
@@ -184,7 +163,7 @@ def index():
 @bp.route("/renewals")
 def renewals():
     stmt = services.contracts_ending_within(RENEWAL_DAYS).options(joinedload(Contract.client))
-    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt)
     return render_template("contracts/renewals.html", page=page, today=today(), days=RENEWAL_DAYS)
 
 
@@ -194,15 +173,12 @@ def create_from_quote(quote_id: int):
     quote = db.get_or_404(Quote, quote_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        contract = services.create_from_quote(quote, current_user._get_current_object())
-    except REFUSED as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("contracts.index"))
-    db.session.commit()
-    flash(_("已根据报价单 %(n)s 生成合同草稿，请核对条款后提交签署。", n=quote.label), "success")
-    return _back(contract)
+    return perform(
+        lambda: services.create_from_quote(quote, current_user._get_current_object()),
+        success=_("已根据报价单 %(n)s 生成合同草稿，请核对条款后提交签署。", n=quote.label),
+        back=url_for("contracts.index"),
+        done=_detail_url,
+    )
 
 
 # --- one contract -----------------------------------------------------------------------------
@@ -244,18 +220,21 @@ def edit(contract_id: int):
     if refused:
         return refused
     form = ContractForm.for_contract(contract, formdata=request.form if request.method == "POST" else None)
-    errors: list[str] = []
-    if form.validate_on_submit():
-        try:
-            services.update_contract(contract, form.values(contract), by=current_user)
-        except REFUSED as exc:
-            db.session.rollback()
-            errors = getattr(exc, "messages", [str(exc)])
-        else:
-            db.session.commit()
-            flash(_("合同条款已保存。"), "success")
-            return _back(contract)
-    return render_template("contracts/edit.html", contract=contract, form=form, errors=errors)
+    return perform(
+        lambda: services.update_contract(contract, form.values(contract), by=current_user),
+        form=form,
+        success=_("合同条款已保存。"),
+        back=_detail_url(contract),
+        render=lambda: render_template("contracts/edit.html", contract=contract, form=form),
+        refused=lambda exc: render_template(
+            "contracts/edit.html", contract=contract, form=form, errors=_problems(exc)
+        ),
+    )
+
+
+def _problems(exc) -> list[str]:
+    """Every problem a refused save found (a ContractError carries a list), shown above the form."""
+    return [str(m) for m in getattr(exc, "messages", None) or [exc]]
 
 
 @bp.route("/<int:contract_id>/kpis", methods=["GET", "POST"])
@@ -269,37 +248,27 @@ def kpis(contract_id: int):
         form = KpisForm()
     else:
         form = KpisForm(formdata=None, data={"rows": [kpi_row_data(k) for k in contract.kpis]})
-    errors: list[str] = []
-    if form.validate_on_submit():
+
+    def save() -> None:
         rows = [entry.form.row() for entry in form.rows if not entry.form.remove.data]
         if form.add.data:
             preset = PRESETS_BY_KEY.get(form.preset.data or "")
             if preset is None:
                 flash(_("请先选择要添加的常用条款。"), "warning")
             else:
-                rows.append(
-                    {
-                        k: preset[k]
-                        for k in (
-                            "metric",
-                            "comparison",
-                            "threshold",
-                            "deduction_kind",
-                            "deduction_bp",
-                            "deduction_fen",
-                        )
-                    }
-                )
-        try:
-            services.set_kpis(contract, rows, by=current_user)
-        except REFUSED as exc:
-            db.session.rollback()
-            errors = getattr(exc, "messages", [str(exc)])
-        else:
-            db.session.commit()
-            flash(_("KPI 条款已保存。"), "success")
-            return redirect(url_for("contracts.kpis", contract_id=contract.id))
-    return render_template("contracts/kpis.html", contract=contract, form=form, errors=errors)
+                rows.append(kpi_from_preset(preset))
+        services.set_kpis(contract, rows, by=current_user)
+
+    return perform(
+        save,
+        form=form,
+        success=_("KPI 条款已保存。"),
+        back=url_for("contracts.kpis", contract_id=contract.id),
+        render=lambda: render_template("contracts/kpis.html", contract=contract, form=form),
+        refused=lambda exc: render_template(
+            "contracts/kpis.html", contract=contract, form=form, errors=_problems(exc)
+        ),
+    )
 
 
 def _clauses_form(contract: Contract) -> ClausesForm:
@@ -333,8 +302,8 @@ def clauses(contract_id: int):
     if refused:
         return refused
     form = _clauses_form(contract)
-    errors: list[str] = []
-    if form.validate_on_submit():
+
+    def save() -> None:
         rows = [
             {
                 "title": e.form.title.data or "",
@@ -350,16 +319,18 @@ def clauses(contract_id: int):
             {"title": form.library[i].title, "body": form.library[i].body, "template_id": i}
             for i in form.add_templates.data or []
         ]
-        try:
-            services.set_clauses(contract, rows, by=current_user)
-        except REFUSED as exc:
-            db.session.rollback()
-            errors = getattr(exc, "messages", [str(exc)])
-        else:
-            db.session.commit()
-            flash(_("违约条款已保存。"), "success")
-            return redirect(url_for("contracts.clauses", contract_id=contract.id))
-    return render_template("contracts/clauses.html", contract=contract, form=form, errors=errors)
+        services.set_clauses(contract, rows, by=current_user)
+
+    return perform(
+        save,
+        form=form,
+        success=_("违约条款已保存。"),
+        back=url_for("contracts.clauses", contract_id=contract.id),
+        render=lambda: render_template("contracts/clauses.html", contract=contract, form=form),
+        refused=lambda exc: render_template(
+            "contracts/clauses.html", contract=contract, form=form, errors=_problems(exc)
+        ),
+    )
 
 
 # --- state actions ----------------------------------------------------------------------------
@@ -371,14 +342,12 @@ def submit(contract_id: int):
     contract = _load(contract_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+
+    def submit_locked() -> None:
         with write_transaction():  # the number is taken under the write lock: gapless and unique
             services.submit_for_signature(services.lock_contract(contract.id), by=current_user)
-    except REFUSED as exc:
-        flash(str(exc), "danger")
-    else:
-        flash(_("合同已提交签署，编号已生成。"), "success")
-    return _back(contract)
+
+    return perform(submit_locked, success=_("合同已提交签署，编号已生成。"), back=_detail_url(contract))
 
 
 @bp.route("/<int:contract_id>/return", methods=["POST"])
@@ -386,13 +355,11 @@ def submit(contract_id: int):
 def return_to_draft(contract_id: int):
     contract = _load(contract_id)
     form = ReasonForm()
-    if not form.validate_on_submit():
-        _flash_form_errors(form)
-        return _back(contract)
-    return _run(
-        contract,
+    return perform(
         lambda: services.return_to_draft(contract, form.reason.data, by=current_user),
-        _("合同已退回草稿，可以修改条款。"),
+        form=form,
+        success=_("合同已退回草稿，可以修改条款。"),
+        back=_detail_url(contract),
     )
 
 
@@ -401,13 +368,11 @@ def return_to_draft(contract_id: int):
 def activate(contract_id: int):
     contract = _load(contract_id)
     form = ActivateForm()
-    if not form.validate_on_submit():
-        _flash_form_errors(form)
-        return _back(contract)
-    return _run(
-        contract,
+    return perform(
         lambda: services.activate(contract, by=current_user, signed_on=form.signed_on.data),
-        _("合同已生效。"),
+        form=form,
+        success=_("合同已生效。"),
+        back=_detail_url(contract),
     )
 
 
@@ -416,13 +381,11 @@ def activate(contract_id: int):
 def terminate(contract_id: int):
     contract = _load(contract_id)
     form = TerminateForm()
-    if not form.validate_on_submit():
-        _flash_form_errors(form)
-        return _back(contract)
-    return _run(
-        contract,
+    return perform(
         lambda: services.terminate(contract, form.reason.data, form.effective_on.data, by=current_user),
-        _("合同已终止。"),
+        form=form,
+        success=_("合同已终止。"),
+        back=_detail_url(contract),
     )
 
 
@@ -431,16 +394,18 @@ def terminate(contract_id: int):
 def deposit_receive(contract_id: int):
     contract = _load(contract_id)
     form = DepositReceiveForm()
-    if not form.validate_on_submit():
-        _flash_form_errors(form)
-        return _back(contract)
-    return _run(
-        contract,
+    return perform(
         lambda: services.receive_deposit(
-            contract, form.amount.data, form.received_on.data, form.reference.data, by=current_user,
+            contract,
+            form.amount.data,
+            form.received_on.data,
+            form.reference.data,
+            by=current_user,
             idempotency_key=form.idempotency_key.data,
         ),
-        _("定金到账已登记。"),
+        form=form,
+        success=_("定金到账已登记。"),
+        back=_detail_url(contract),
     )
 
 
@@ -449,16 +414,18 @@ def deposit_receive(contract_id: int):
 def deposit_settle(contract_id: int):
     contract = _load(contract_id)
     form = DepositSettleForm()
-    if not form.validate_on_submit():
-        _flash_form_errors(form)
-        return _back(contract)
-    return _run(
-        contract,
+    return perform(
         lambda: services.settle_deposit(
-            contract, form.outcome.data, form.settled_on.data, form.reference.data or "", by=current_user,
+            contract,
+            form.outcome.data,
+            form.settled_on.data,
+            form.reference.data or "",
+            by=current_user,
             idempotency_key=form.idempotency_key.data,
         ),
-        _("定金已结清。"),
+        form=form,
+        success=_("定金已结清。"),
+        back=_detail_url(contract),
     )
 
 
@@ -470,13 +437,11 @@ def deposit_settle(contract_id: int):
 def upload_signed(contract_id: int):
     contract = _load(contract_id)
     form = SignedUploadForm()
-    if not form.validate_on_submit():
-        _flash_form_errors(form)
-        return _back(contract)
-    return _run(
-        contract,
+    return perform(
         lambda: services.upload_signed_copy(contract, form.file.data, by=current_user),
-        _("签署件已上传。"),
+        form=form,
+        success=_("签署件已上传。"),
+        back=_detail_url(contract),
     )
 
 
@@ -486,20 +451,16 @@ def download_signed(contract_id: int):
     if not contract.signed_file:
         abort(404)
     try:
-        return send_stored(contract.signed_file, signed_download_name(contract), "application/pdf")
+        return send_stored(contract.signed_file, services.signed_download_name(contract), "application/pdf")
     except FileNotFoundError:
         abort(404)
-
-
-def signed_download_name(contract: Contract) -> str:
-    return f"{contract.number or 'contract'}-签署件.pdf"
 
 
 @bp.route("/<int:contract_id>/pdf")
 def pdf(contract_id: int):
     contract = _load(contract_id)
     return send_document(
-        io.BytesIO(services.render_pdf(contract)),
+        services.render_pdf(contract),
         services.pdf_filename(contract),
         "application/pdf",
     )
@@ -523,17 +484,6 @@ def _dashboard_panel():
     }
 
 
-def _portal_section():
-    counts = dict(
-        db.session.execute(
-            sa.select(Contract.status, sa.func.count())
-            .where(Contract.client_id == current_user.client_id, Contract.status != "draft")
-            .group_by(Contract.status)
-        ).all()
-    )
-    return {"title": _l("合同"), "template": "portal/contracts_section.html", "counts": counts}
-
-
 def _pipeline_facts(client) -> dict:
     signed = db.session.scalar(
         sa.select(sa.func.count())
@@ -541,11 +491,3 @@ def _pipeline_facts(client) -> dict:
         .where(Contract.client_id == client.id, Contract.activated_at.is_not(None))
     )
     return {"contracts_signed": signed}
-
-
-def register_dashboard(app) -> None:
-    """Contribute to other modules' pages: the staff dashboard panel "即将到期的合同", the client
-    portal's contract section, and the "contract signed" fact of a client's pipeline."""
-    app.extensions.setdefault("ops_dashboard_panels", []).append(_dashboard_panel)
-    app.extensions.setdefault("ops_portal_sections", []).append(_portal_section)
-    app.extensions.setdefault("ops_pipeline_facts", []).append(_pipeline_facts)

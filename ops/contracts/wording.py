@@ -5,10 +5,10 @@ Money in fen, rates in basis points; every function returns the Chinese a client
 
 from __future__ import annotations
 
-from ops.contracts.terms import METRICS, describe_kpi
-from ops.money import format_bp, format_fen
+from ops.contracts.terms import METRICS, ContractTerms, SeatTerms, describe_kpi
+from ops.money import format_bp
 from ops.quotes import pricing
-from ops.quotes.ratecard import describe_band_tiers, describe_consult_tiers
+from ops.ratecards.rules import describe_band_tiers, describe_consult_tiers
 
 BILLING_CYCLES = {"monthly": "按月结算", "quarterly": "按季结算"}
 BILLING_TIMINGS = {"in_advance": "预付（先付费后服务）", "in_arrears": "后付（先服务后结算）"}
@@ -21,8 +21,6 @@ DEPOSIT_USAGES = {
 }
 DEPOSIT_OUTCOMES = {"applied": "已抵扣服务费", "refunded": "已退还客户", "forfeited": "因违约没收"}
 MODELS = pricing.MODELS
-SCOPES = pricing.SCOPES
-SHIFTS = pricing.SHIFTS
 TIER_MODES = pricing.TIER_MODES
 METRIC_LABELS = {code: label for code, (label, _unit, _cmp) in METRICS.items()}
 
@@ -47,12 +45,6 @@ def tax_text(rate_bp: int, include_tax: bool) -> str:
     return f"{format_bp(rate_bp)}（{'含税' if include_tax else '不含税'}）"
 
 
-def deposit_text(deposit_fen: int, usage: str) -> str:
-    if not deposit_fen:
-        return "无定金"
-    return f"{format_fen(deposit_fen)}，{DEPOSIT_USAGES.get(usage, usage)}"
-
-
 def kpi_text(kpi) -> str:
     """One KPI clause (a ContractKpi or any object with the same attributes) in words."""
     return describe_kpi(
@@ -67,7 +59,7 @@ def kpi_cap_text(cap_bp: int, breakin_months: int) -> str:
     return f"{cap}；无磨合期"
 
 
-def tier_lines(terms: dict) -> list[str]:
+def tier_lines(terms: ContractTerms) -> list[str]:
     """The per-consult price tiers in words (empty for other models)."""
     if terms.get("model") != "per_consult":
         return []
@@ -77,12 +69,12 @@ def tier_lines(terms: dict) -> list[str]:
     return describe_consult_tiers(tiers)
 
 
-def seat_total_fen(seat: dict) -> int:
+def seat_total_fen(seat: SeatTerms) -> int:
     """Seats × monthly rate per seat (fen)."""
     return seat["seats"] * seat["monthly_rate_fen"]
 
 
-def seats_total_fen(seats: list[dict]) -> int:
+def seats_total_fen(seats: list[SeatTerms]) -> int:
     """The monthly total of every seat row (fen)."""
     return sum(seat_total_fen(s) for s in seats)
 

@@ -1,7 +1,8 @@
 from flask import Blueprint, current_app, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 
-from ops.auth.views import home_for
+from ops import hooks
+from ops.auth.permissions import home_for
 from ops.extensions import db
 from ops.forms import LanguageForm
 from ops.urls import is_safe_next
@@ -22,7 +23,7 @@ def index():
 def dashboard_panels() -> list:
     """Panels later modules contribute to the staff dashboard (each a callable returning a dict)."""
     panels = []
-    for provider in current_app.extensions.get("ops_dashboard_panels", []):
+    for provider in hooks.providers(hooks.DASHBOARD_PANELS):
         panel = provider()
         if panel:
             panels.append(panel)

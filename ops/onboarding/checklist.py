@@ -1,7 +1,7 @@
 """Go-live checklist rules. Pure: plain values in, plain values out; no Flask app, no database.
 
-Item states (DESIGN.md section 6): ``todo``, ``done``, ``verified`` (checked by a second person),
-``blocked`` (with a reason) and ``na`` (不适用).
+Item states (docs/domain.md, "The pipeline with each client", go-live): ``todo``, ``done``,
+``verified`` (checked by a second person), ``blocked`` (with a reason) and ``na`` (不适用).
 
 The gate: an assignment may go live when every *required* item is ``done``, or ``verified`` where
 the item needs a second person's verification. ``na`` only ever satisfies an item that is not
@@ -13,19 +13,21 @@ Only a manager's override with a reason (audited by the service) passes a closed
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from ops import vocab
+from ops.errors import ServiceError
+from ops.i18n import N_, _l
 
 TODO, DONE, VERIFIED, BLOCKED, NA = "todo", "done", "verified", "blocked", "na"
-ITEM_STATE_LABELS = {
-    TODO: _l("待办"),
-    DONE: _l("已完成"),
-    VERIFIED: _l("已复核"),
-    BLOCKED: _l("受阻"),
-    NA: _l("不适用"),
-}
+# Shown with label("checklist_item_state", code).
+ITEM_STATE_LABELS = vocab.register(
+    "checklist_item_state",
+    {TODO: N_("待办"), DONE: N_("已完成"), VERIFIED: N_("已复核"), BLOCKED: N_("受阻"), NA: N_("不适用")},
+)
 ITEM_STATE_BADGES = {
     TODO: "bg-secondary",
     DONE: "bg-primary",
@@ -91,7 +93,7 @@ DEFAULT_TEMPLATE_ITEMS: tuple[TemplateItem, ...] = (
 )
 
 
-class ChecklistError(ValueError):
+class ChecklistError(ServiceError):
     """A refused checklist action; the message is for the user (Chinese)."""
 
 
@@ -125,8 +127,8 @@ def check_item_transition(
         raise ChecklistError(
             _l(
                 "不能从“%(a)s”改为“%(b)s”。",
-                a=ITEM_STATE_LABELS.get(state, state),
-                b=ITEM_STATE_LABELS.get(target, target),
+                a=_l(ITEM_STATE_LABELS.get(state, state)),
+                b=_l(ITEM_STATE_LABELS.get(target, target)),
             )
         )
     if target == NA and required:
@@ -140,7 +142,7 @@ def check_item_transition(
         raise ChecklistError(_l("请填写受阻原因。"))
 
 
-def is_satisfied(item) -> bool:
+def is_satisfied(item: Any) -> bool:
     """True when the item no longer holds up go-live.
 
     ``item`` is anything with ``state``, ``required`` and ``needs_verification`` attributes.
@@ -154,7 +156,7 @@ def is_satisfied(item) -> bool:
     return not item.required
 
 
-def open_reason(item) -> str:
+def open_reason(item: Any) -> str:
     """Why a required item still holds up go-live (for the refusal message)."""
     if item.state == BLOCKED:
         return str(_l("“%(t)s”受阻：%(r)s", t=item.title, r=getattr(item, "blocked_reason", "") or "—"))
@@ -165,7 +167,7 @@ def open_reason(item) -> str:
     return str(_l("“%(t)s”尚未完成", t=item.title))
 
 
-def can_go_live(items) -> tuple[bool, list[str]]:
+def can_go_live(items: Sequence[Any]) -> tuple[bool, list[str]]:
     """(may go live, reasons) — the reasons name every required item still open, in order."""
     reasons = [open_reason(item) for item in items if item.required and not is_satisfied(item)]
     if not list(items):
@@ -173,7 +175,7 @@ def can_go_live(items) -> tuple[bool, list[str]]:
     return (not reasons, reasons)
 
 
-def completion(items) -> tuple[int, int]:
+def completion(items: Iterable[Any]) -> tuple[int, int]:
     """(done, total): items done or verified, out of all items except those marked 不适用."""
     counted = [item for item in items if item.state != NA]
     return sum(1 for item in counted if item.state in (DONE, VERIFIED)), len(counted)

@@ -9,22 +9,28 @@ from wtforms import (
     PasswordField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
-    widgets,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from ops.clients.constants import PLATFORMS
+from ops.contracts.models import Contract
+from ops.extensions import db
+from ops.forms import MultiCheckboxField
 from ops.onboarding.checklist import AUTO_RULE_LABELS, CATEGORIES
-from ops.onboarding.services import AGENT_STATUS_LABELS, ALL_PLATFORMS, SCOPE_LABELS, SHIFT_LABELS
+from ops.onboarding.models import Agent
+from ops.onboarding.services.platform_rules import ALL_PLATFORMS
+from ops.onboarding.states import AGENT_STATUS_LABELS
 from ops.urls import db_int
+from ops.vocab import PLATFORMS, SCOPES, SHIFTS
 
 
 def _choices(labels: dict) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in labels.items()]
+    """Choices from a code → label dict; the labels are msgids (``N_``) or lazy strings, shown translated."""
+    return [
+        SelectChoice(value, _l(label) if isinstance(label, str) else label) for value, label in labels.items()
+    ]
 
 
 def _rule_platform_choices():
@@ -33,11 +39,6 @@ def _rule_platform_choices():
         SelectChoice(ALL_PLATFORMS, _l("通用（所有平台）")),
         *_choices(PLATFORMS),
     ]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class SkillsField(StringField):
@@ -69,12 +70,20 @@ class AgentForm(FlaskForm):
 class AssignmentForm(FlaskForm):
     agent_id = SelectField(_l("客服"), coerce=db_int, choices=[], validate_choice=False)
     contract_id = SelectField(_l("合同"), coerce=db_int, choices=[], validate_choice=False)
-    scope = SelectField(_l("服务范围"), choices=lambda: _choices(SCOPE_LABELS))
-    shift = SelectField(_l("班次"), choices=lambda: _choices(SHIFT_LABELS))
+    scope = SelectField(_l("服务范围"), choices=lambda: _choices(SCOPES))
+    shift = SelectField(_l("班次"), choices=lambda: _choices(SHIFTS))
     planned_go_live_on = DateField(
         _l("计划上线日期"), validators=[Optional()], description=_l("须在合同期内")
     )
     submit = SubmitField(_l("创建分配"))
+
+    def validate_agent_id(self, field) -> None:
+        if not field.errors and db.session.get(Agent, field.data or 0) is None:
+            raise ValidationError(_l("请选择客服。"))
+
+    def validate_contract_id(self, field) -> None:
+        if not field.errors and db.session.get(Contract, field.data or 0) is None:
+            raise ValidationError(_l("请选择合同。"))
 
 
 class PlannedDateForm(FlaskForm):

@@ -3,15 +3,16 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ops.dbtypes import UTCDateTime
 from ops.extensions import db
 from ops.extensions import one_of as _in
-from ops.timeutil import UTCDateTime, utcnow
+from ops.onboarding.states import AGENT_STATES
+from ops.timeutil import utcnow
+from ops.vocab import SCOPE_CODES as SCOPES
+from ops.vocab import SHIFT_CODES as SHIFTS
 
-AGENT_STATES = ("recruiting", "training", "ready", "live", "left")
 ITEM_STATES = ("todo", "done", "verified", "blocked", "na")
 AUTO_RULES = ("training_attended", "exam_passed")
-SCOPES = ("presales", "aftersales")
-SHIFTS = ("day", "evening", "night", "full")
 
 
 class Agent(db.Model):
@@ -43,7 +44,9 @@ class Assignment(db.Model):
     __table_args__ = (
         sa.CheckConstraint(_in("scope", SCOPES), name="scope_known"),
         sa.CheckConstraint(_in("shift", SHIFTS), name="shift_known"),
-        sa.CheckConstraint("end_on IS NULL OR go_live_on IS NULL OR end_on > go_live_on", name="end_after_go_live"),
+        sa.CheckConstraint(
+            "end_on IS NULL OR go_live_on IS NULL OR end_on > go_live_on", name="end_after_go_live"
+        ),
         sa.Index("ix_assignments_contract_dates", "contract_id", "go_live_on", "end_on"),
     )
 
@@ -57,7 +60,9 @@ class Assignment(db.Model):
     go_live_on: Mapped[date | None] = mapped_column(sa.Date, index=True)  # actual (a list filter)
     end_on: Mapped[date | None] = mapped_column(sa.Date)
     went_live_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    override_reason: Mapped[str] = mapped_column(sa.Text, default="")  # manager's reason when the gate was overridden
+    override_reason: Mapped[str] = mapped_column(
+        sa.Text, default=""
+    )  # manager's reason when the gate was overridden
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agent: Mapped[Agent] = relationship(back_populates="assignments")
@@ -66,8 +71,9 @@ class Assignment(db.Model):
     items: Mapped[list["ChecklistItem"]] = relationship(
         back_populates="assignment", cascade="all, delete-orphan", order_by="ChecklistItem.position"
     )
-    credential: Mapped["Credential | None"] = relationship(back_populates="assignment", cascade="all, delete-orphan",
-                                                           uselist=False)
+    credential: Mapped["Credential | None"] = relationship(
+        back_populates="assignment", cascade="all, delete-orphan", uselist=False
+    )
 
 
 class ChecklistTemplate(db.Model):
@@ -85,10 +91,14 @@ class ChecklistTemplate(db.Model):
 
 class ChecklistTemplateItem(db.Model):
     __tablename__ = "checklist_template_items"
-    __table_args__ = (sa.CheckConstraint(f"auto_rule IS NULL OR {_in('auto_rule', AUTO_RULES)}", name="auto_rule_known"),)
+    __table_args__ = (
+        sa.CheckConstraint(f"auto_rule IS NULL OR {_in('auto_rule', AUTO_RULES)}", name="auto_rule_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    template_id: Mapped[int] = mapped_column(sa.ForeignKey("checklist_templates.id", ondelete="CASCADE"), index=True)
+    template_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("checklist_templates.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(sa.Integer, default=0)
     title: Mapped[str] = mapped_column(sa.String(200))
     category: Mapped[str] = mapped_column(sa.String(50), default="")
@@ -110,7 +120,9 @@ class ChecklistItem(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    assignment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(sa.Integer, default=0)
     title: Mapped[str] = mapped_column(sa.String(200))
     category: Mapped[str] = mapped_column(sa.String(50), default="")
@@ -138,7 +150,9 @@ class Credential(db.Model):
     __tablename__ = "credentials"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id", ondelete="CASCADE"), unique=True)
+    assignment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("assignments.id", ondelete="CASCADE"), unique=True
+    )
     platform: Mapped[str] = mapped_column(sa.String(20), default="")
     account_name: Mapped[str] = mapped_column(sa.String(100))
     password_ciphertext: Mapped[str] = mapped_column(sa.Text)

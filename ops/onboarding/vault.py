@@ -13,9 +13,11 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 from flask_babel import gettext as _
 
+from ops.errors import ServiceError
 
-class VaultError(RuntimeError):
-    """The vault cannot encrypt or decrypt with the configured key."""
+
+class VaultError(ServiceError):
+    """The vault cannot encrypt or decrypt with the configured key (a refusal the user is shown)."""
 
 
 def key_list(value: str | bytes | None) -> list[str]:

@@ -10,10 +10,8 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     make_response,
-    redirect,
     render_template,
     request,
     url_for,
@@ -24,13 +22,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ops.auth.permissions import get_scoped_or_404, require_roles_for_blueprint, roles_required
 from ops.auth.roles import ADMIN, MANAGER, SALES, TRAINER
-from ops.clients.constants import PLATFORMS
 from ops.clients.models import Client
 from ops.contracts.models import Contract
 from ops.extensions import db
 from ops.forms import ConfirmForm
 from ops.onboarding import services
-from ops.onboarding.checklist import ITEM_STATE_BADGES, ITEM_STATE_LABELS
+from ops.onboarding.checklist import ITEM_STATE_BADGES
 from ops.onboarding.forms import (
     AgentForm,
     AssignmentForm,
@@ -42,9 +39,12 @@ from ops.onboarding.forms import (
     PlannedDateForm,
 )
 from ops.onboarding.models import AGENT_STATES, Agent, Assignment, ChecklistItem
-from ops.onboarding.vault import VaultError
+from ops.onboarding.services import NotAllowed
+from ops.onboarding.states import ASSIGNMENT_STATES
 from ops.timeutil import today
-from ops.urls import db_int, page_arg
+from ops.urls import db_int
+from ops.vocab import PLATFORM_CODES
+from ops.web import label, paginate, perform
 
 bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, TRAINER, SALES)
@@ -53,16 +53,15 @@ DASHBOARD_ROLES = (ADMIN, MANAGER, TRAINER)
 writers_only = roles_required(*services.WRITERS)
 
 
-@bp.app_context_processor
-def onboarding_labels():
+@bp.context_processor
+def onboarding_badges():
+    """Badge colours by state (labels come from the ``label`` global: agent_state, assignment_state,
+    checklist_item_state, scope, shift, platform)."""
     return {
-        "agent_status_labels": services.AGENT_STATUS_LABELS,
         "agent_status_badges": services.AGENT_STATUS_BADGES,
-        "scope_labels": services.SCOPE_LABELS,
-        "shift_labels": services.SHIFT_LABELS,
-        "item_state_labels": ITEM_STATE_LABELS,
         "item_state_badges": ITEM_STATE_BADGES,
-        "assignment_state_labels": services.ASSIGNMENT_STATE_LABELS,
+        "assignment_states": ASSIGNMENT_STATES,
+        "platform_codes": PLATFORM_CODES,
     }
 
 
@@ -92,18 +91,6 @@ def _date_arg(name: str) -> date | None:
         return None
 
 
-def _form_errors(form) -> str:
-    return "；".join(str(e) for errors in form.errors.values() for e in errors)
-
-
-def _apply_error(form, exc: services.OnboardingError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "danger")
-
-
 # --- dashboard -----------------------------------------------------------------------------
 
 
@@ -118,7 +105,7 @@ def _url(endpoint: str, filters: dict) -> str:
 @roles_required(*DASHBOARD_ROLES)
 def dashboard():
     data = services.dashboard_data()
-    funnel_labels = [str(services.AGENT_STATUS_LABELS[s]) for s in services.FUNNEL]
+    funnel_labels = [label("agent_state", s) for s in services.FUNNEL]
     chart = {
         "funnel": {
             "labels": funnel_labels,
@@ -154,7 +141,9 @@ def _agent_filters() -> dict:
     return {
         "status": request.args.get("status", ""),
         "client_id": request.args.get("client_id", type=db_int),
-        "platform": request.args.get("platform", "") if request.args.get("platform") in PLATFORMS else "",
+        "platform": request.args.get("platform", "")
+        if request.args.get("platform") in PLATFORM_CODES
+        else "",
         "q": request.args.get("q", "").strip(),
         "unassigned": request.args.get("unassigned", type=db_int),
     }
@@ -167,13 +156,12 @@ def agents():
     stmt = stmt.options(selectinload(Agent.assignments).joinedload(Assignment.client)).order_by(
         Agent.employee_no
     )
-    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt)
     return render_template(
         "onboarding/agents.html",
         page=page,
         filters=filters,
         clients=_client_choices(),
-        platforms=PLATFORMS,
         statuses=AGENT_STATES,
         on=today(),
     )
@@ -195,17 +183,14 @@ def _agent_data(form: AgentForm) -> dict:
 @writers_only
 def agent_new():
     form = AgentForm()
-    if form.validate_on_submit():
-        try:
-            agent = services.create_agent(_agent_data(form), by=_user())
-        except services.OnboardingError as exc:
-            db.session.rollback()
-            _apply_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("客服 %(n)s 已创建。", n=agent.name), "success")
-            return redirect(url_for("onboarding.agent_detail", agent_id=agent.id))
-    return render_template("onboarding/agent_form.html", form=form, agent=None)
+    return perform(
+        lambda: services.create_agent(_agent_data(form), by=_user()),
+        form=form,
+        render=lambda: render_template("onboarding/agent_form.html", form=form, agent=None),
+        success=lambda agent: _("客服 %(n)s 已创建。", n=agent.name),
+        done=lambda agent: url_for("onboarding.agent_detail", agent_id=agent.id),
+        back=url_for("onboarding.agents"),
+    )
 
 
 @bp.route("/agents/<int:agent_id>")
@@ -223,7 +208,6 @@ def agent_detail(agent_id: int):
         assignments=assignments,
         progress=services.progress_by_assignment([a.id for a in assignments]),
         training=services.training_summary(agent),
-        platforms=PLATFORMS,
         on=today(),
     )
 
@@ -235,17 +219,14 @@ def agent_edit(agent_id: int):
     form = AgentForm(obj=agent)
     if request.method == "GET":
         form.skills.data = "，".join(agent.skills or [])
-    if form.validate_on_submit():
-        try:
-            services.update_agent(agent, _agent_data(form), by=_user())
-        except services.OnboardingError as exc:
-            db.session.rollback()
-            _apply_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("已保存。"), "success")
-            return redirect(url_for("onboarding.agent_detail", agent_id=agent.id))
-    return render_template("onboarding/agent_form.html", form=form, agent=agent)
+    detail = url_for("onboarding.agent_detail", agent_id=agent.id)
+    return perform(
+        lambda: services.update_agent(agent, _agent_data(form), by=_user()),
+        form=form,
+        render=lambda: render_template("onboarding/agent_form.html", form=form, agent=agent),
+        success=_("已保存。"),
+        back=detail,
+    )
 
 
 # --- assignments ---------------------------------------------------------------------------
@@ -275,7 +256,7 @@ def assignments():
     stmt = stmt.options(
         joinedload(Assignment.agent), joinedload(Assignment.client), joinedload(Assignment.contract)
     ).order_by(Assignment.planned_go_live_on.is_(None), Assignment.planned_go_live_on, Assignment.id)
-    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt)
     return render_template(
         "onboarding/assignments.html",
         page=page,
@@ -292,7 +273,7 @@ def _assignment_form() -> AssignmentForm:
         sa.select(Agent).where(Agent.status != "left").order_by(Agent.employee_no)
     ).all()
     form.agent_id.choices = [(0, _("请选择客服"))] + [
-        (a.id, f"{a.employee_no} {a.name}（{services.AGENT_STATUS_LABELS[a.status]}）") for a in agents_
+        (a.id, f"{a.employee_no} {a.name}（{label('agent_state', a.status)}）") for a in agents_
     ]
     form.contract_id.choices = [(0, _("请选择合同"))] + [
         (c.id, f"{c.number or _('草稿')} · {c.client.name} · {c.start_on}～{c.end_on}")
@@ -308,34 +289,27 @@ def assignment_new():
     if request.method == "GET":
         form.agent_id.data = request.args.get("agent_id", 0, type=db_int)
         form.contract_id.data = request.args.get("contract_id", 0, type=db_int)
-    if form.validate_on_submit():
-        agent = db.session.get(Agent, form.agent_id.data or 0)
-        contract = db.session.get(Contract, form.contract_id.data or 0)
-        if agent is None:
-            form.agent_id.errors.append(_("请选择客服。"))
-        if contract is None:
-            form.contract_id.errors.append(_("请选择合同。"))
-        if agent is not None and contract is not None:
-            try:
-                assignment = services.create_assignment(
-                    agent,
-                    contract,
-                    scope=form.scope.data,
-                    shift=form.shift.data,
-                    planned_go_live_on=form.planned_go_live_on.data,
-                    by=_user(),
-                )
-            except services.OnboardingError as exc:
-                db.session.rollback()
-                _apply_error(form, exc)
-            else:
-                db.session.commit()
-                flash(
-                    _("已将 %(n)s 分配到 %(c)s，上线清单已生成。", n=agent.name, c=contract.client.name),
-                    "success",
-                )
-                return redirect(url_for("onboarding.assignment_detail", assignment_id=assignment.id))
-    return render_template("onboarding/assignment_form.html", form=form)
+
+    def create() -> Assignment:
+        return services.create_assignment(
+            db.session.get(Agent, form.agent_id.data),
+            db.session.get(Contract, form.contract_id.data),
+            scope=form.scope.data,
+            shift=form.shift.data,
+            planned_go_live_on=form.planned_go_live_on.data,
+            by=_user(),
+        )
+
+    return perform(
+        create,
+        form=form,
+        render=lambda: render_template("onboarding/assignment_form.html", form=form),
+        success=lambda a: _(
+            "已将 %(n)s 分配到 %(c)s，上线清单已生成。", n=a.agent.name, c=a.contract.client.name
+        ),
+        done=lambda a: url_for("onboarding.assignment_detail", assignment_id=a.id),
+        back=url_for("onboarding.assignments"),
+    )
 
 
 def _load_assignment(assignment_id: int) -> Assignment:
@@ -367,7 +341,6 @@ def _render_detail(assignment: Assignment, *, revealed: str | None = None, go_li
         credential_form=credential_form,
         revealed=revealed,
         progress=services.progress_by_assignment([assignment.id]).get(assignment.id, (0, 0)),
-        platforms=PLATFORMS,
     )
 
 
@@ -377,24 +350,20 @@ def assignment_detail(assignment_id: int):
     return _render_detail(assignment)
 
 
-def _back(assignment: Assignment):
-    return redirect(url_for("onboarding.assignment_detail", assignment_id=assignment.id))
+def _back(assignment: Assignment) -> str:
+    return url_for("onboarding.assignment_detail", assignment_id=assignment.id)
 
 
-def _run(assignment: Assignment, action, success: str):
-    """Call one service, commit once, flash the outcome, back to the assignment."""
-    try:
-        action()
-    except services.NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except services.OnboardingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return _back(assignment)
+def _or_403(action):
+    """The action, answering 403 when the service says the user's role may not do it."""
+
+    def run():
+        try:
+            return action()
+        except NotAllowed:
+            abort(403)
+
+    return run
 
 
 @bp.route("/items/<int:item_id>/<any(done, verify, block, na, reopen):action>", methods=["POST"])
@@ -403,36 +372,24 @@ def item_action(item_id: int, action: str):
     item = db.get_or_404(ChecklistItem, item_id)
     assignment = _load_assignment(item.assignment_id)
     user = _user()
+    title = item.title
     if action == "done":
         form = ItemDoneForm()
-        if not form.validate_on_submit():
-            flash(_form_errors(form) or _("提交无效，请重试。"), "danger")
-            return _back(assignment)
-        return _run(
-            assignment,
-            lambda: services.mark_item_done(item, by=user, evidence=form.evidence.data),
-            _("“%(t)s”已标记完成。", t=item.title),
-        )
-    if action == "block":
+        run = lambda: services.mark_item_done(item, by=user, evidence=form.evidence.data)  # noqa: E731
+        success = _("“%(t)s”已标记完成。", t=title)
+    elif action == "block":
         form = ItemBlockForm()
-        if not form.validate_on_submit():
-            flash(_form_errors(form) or _("请填写受阻原因。"), "danger")
-            return _back(assignment)
-        return _run(
-            assignment,
-            lambda: services.mark_item_blocked(item, by=user, reason=form.reason.data),
-            _("“%(t)s”已标记受阻。", t=item.title),
-        )
-    if not ConfirmForm().validate_on_submit():
-        flash(_("提交无效，请重试。"), "danger")
-        return _back(assignment)
-    service = services.ITEM_ACTIONS[action]
-    messages = {
-        "verify": _("“%(t)s”已复核。", t=item.title),
-        "na": _("“%(t)s”已标记为不适用。", t=item.title),
-        "reopen": _("“%(t)s”已重新打开。", t=item.title),
-    }
-    return _run(assignment, lambda: service(item, by=user), messages[action])
+        run = lambda: services.mark_item_blocked(item, by=user, reason=form.reason.data)  # noqa: E731
+        success = _("“%(t)s”已标记受阻。", t=title)
+    else:
+        form = ConfirmForm()
+        run = lambda: services.ITEM_ACTIONS[action](item, by=user)  # noqa: E731
+        success = {
+            "verify": _("“%(t)s”已复核。", t=title),
+            "na": _("“%(t)s”已标记为不适用。", t=title),
+            "reopen": _("“%(t)s”已重新打开。", t=title),
+        }[action]
+    return perform(_or_403(run), form=form, success=success, back=_back(assignment))
 
 
 @bp.route("/assignments/<int:assignment_id>/planned", methods=["POST"])
@@ -440,13 +397,13 @@ def item_action(item_id: int, action: str):
 def assignment_planned(assignment_id: int):
     assignment = _load_assignment(assignment_id)
     form = PlannedDateForm()
-    if not form.validate_on_submit():
-        flash(_form_errors(form) or _("日期格式不正确。"), "danger")
-        return _back(assignment)
-    return _run(
-        assignment,
-        lambda: services.update_planned_go_live(assignment, form.planned_go_live_on.data, by=_user()),
-        _("计划上线日期已更新。"),
+    return perform(
+        _or_403(
+            lambda: services.update_planned_go_live(assignment, form.planned_go_live_on.data, by=_user())
+        ),
+        form=form,
+        success=_("计划上线日期已更新。"),
+        back=_back(assignment),
     )
 
 
@@ -455,29 +412,31 @@ def assignment_planned(assignment_id: int):
 def go_live(assignment_id: int):
     assignment = _load_assignment(assignment_id)
     form = GoLiveForm()
-    if not form.validate_on_submit():
-        flash(_form_errors(form) or _("请填写上线日期。"), "danger")
+
+    def went_live(overridden: bool) -> str:
+        if overridden:
+            flash(_("已强制上线（清单未完成），原因已记录。"), "warning")
+        else:
+            flash(
+                _("%(n)s 已于 %(d)s 上线。", n=assignment.agent.name, d=assignment.go_live_on.isoformat()),
+                "success",
+            )
         return _back(assignment)
-    try:
-        overridden = services.go_live(
-            assignment, by=_user(), on=form.go_live_on.data, override_reason=form.override_reason.data or ""
-        )
-    except services.NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except services.OnboardingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return _back(assignment)
-    db.session.commit()
-    if overridden:
-        flash(_("已强制上线（清单未完成），原因已记录。"), "warning")
-    else:
-        flash(
-            _("%(n)s 已于 %(d)s 上线。", n=assignment.agent.name, d=assignment.go_live_on.isoformat()),
-            "success",
-        )
-    return _back(assignment)
+
+    return perform(
+        _or_403(
+            lambda: services.go_live(
+                assignment,
+                by=_user(),
+                on=form.go_live_on.data,
+                override_reason=form.override_reason.data or "",
+            )
+        ),
+        form=form,
+        success=None,
+        done=went_live,
+        back=_back(assignment),
+    )
 
 
 @bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
@@ -485,15 +444,15 @@ def go_live(assignment_id: int):
 def end_assignment(assignment_id: int):
     assignment = _load_assignment(assignment_id)
     form = EndAssignmentForm()
-    if not form.validate_on_submit():
-        flash(_form_errors(form) or _("请填写结束日期。"), "danger")
-        return _back(assignment)
-    return _run(
-        assignment,
-        lambda: services.end_assignment(
-            assignment, by=_user(), end_on=form.end_on.data, agent_left=form.agent_left.data
+    return perform(
+        _or_403(
+            lambda: services.end_assignment(
+                assignment, by=_user(), end_on=form.end_on.data, agent_left=form.agent_left.data
+            )
         ),
-        _("分配已结束。"),
+        form=form,
+        success=_("分配已结束。"),
+        back=_back(assignment),
     )
 
 
@@ -502,15 +461,15 @@ def end_assignment(assignment_id: int):
 def credential_set(assignment_id: int):
     assignment = _load_assignment(assignment_id)
     form = CredentialForm()
-    if not form.validate_on_submit():
-        flash(_form_errors(form) or _("提交无效，请重试。"), "danger")
-        return _back(assignment)
-    return _run(
-        assignment,
-        lambda: services.set_credential(
-            assignment, form.platform.data, form.account_name.data, form.password.data or "", by=_user()
+    return perform(
+        _or_403(
+            lambda: services.set_credential(
+                assignment, form.platform.data, form.account_name.data, form.password.data or "", by=_user()
+            )
         ),
-        _("子账号已保存（密码已加密）。"),
+        form=form,
+        success=_("子账号已保存（密码已加密）。"),
+        back=_back(assignment),
     )
 
 
@@ -520,20 +479,17 @@ def credential_reveal(assignment_id: int):
     assignment = _load_assignment(assignment_id)
     if current_user.role not in services.REVEALERS:
         abort(403)
-    if not ConfirmForm().validate_on_submit():
-        flash(_("提交无效，请重试。"), "danger")
-        return _back(assignment)
-    try:
-        password = services.reveal_password(assignment, by=_user())
-    except services.NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except (services.OnboardingError, VaultError) as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return _back(assignment)
-    db.session.commit()
-    response = make_response(_render_detail(assignment, revealed=password))
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
-    return response
+
+    def show(password: str):
+        response = make_response(_render_detail(assignment, revealed=password))
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+        return response
+
+    return perform(
+        _or_403(lambda: services.reveal_password(assignment, by=_user())),
+        form=ConfirmForm(),
+        success=None,
+        done=show,
+        back=_back(assignment),
+    )

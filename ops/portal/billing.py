@@ -1,4 +1,4 @@
-"""The client portal's billing pages (routes on the portal blueprint).
+"""The client portal's billing pages (routes on the portal blueprint) and its overview's "账单" section.
 
 A client user sees only their own company's invoices, and never a draft. The PDF served is exactly
 the document stored when the invoice was issued (same bytes, same SHA-256).
@@ -12,14 +12,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload, undefer
 
+from ops import hooks
 from ops.auth.permissions import get_scoped_or_404
 from ops.billing import services
 from ops.billing.models import CreditNote, Invoice
 from ops.extensions import db
 from ops.portal.views import bp
 from ops.timeutil import today
-from ops.urls import page_arg
-from ops.web import send_document
+from ops.web import paginate, send_document
 
 CLIENT_VISIBLE = ("issued", "paid", "void")
 
@@ -33,14 +33,12 @@ def _load(invoice_id: int) -> Invoice:
 
 @bp.route("/invoices")
 def invoices():
-    page = db.paginate(
+    page = paginate(
         sa.select(Invoice)
         .options(selectinload(Invoice.credit_notes))
         .where(Invoice.client_id == current_user.client_id, Invoice.status.in_(CLIENT_VISIBLE))
         .order_by(Invoice.period.desc(), Invoice.id.desc()),
-        page=page_arg(),
         per_page=25,
-        error_out=False,
     )
     summary = services.receivables(current_user.client_id)
     return render_template("portal/invoices.html", page=page, summary=summary, today=today())
@@ -103,3 +101,8 @@ def portal_section() -> dict:
         "latest": latest,
         "receivables": services.receivables(current_user.client_id),
     }
+
+
+@bp.record_once
+def _register_section(state) -> None:
+    hooks.register(state.app, hooks.PORTAL_SECTIONS, portal_section)

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
+from ops import hooks
 from ops.auth.permissions import get_scoped_or_404
 from ops.extensions import db
 from ops.onboarding import checklist
@@ -18,15 +19,19 @@ from ops.portal.views import bp
 from ops.timeutil import today
 
 
-def _agents_section() -> dict | None:
-    if not current_user.is_authenticated or current_user.client_id is None:
+def _agents_section(user=None, client=None) -> dict | None:
+    """The overview's section (``hooks.PORTAL_SECTIONS``); called with (user, client) or, as the
+    portal does today, with neither (the current user then)."""
+    user = user if user is not None else current_user
+    client_id = client.id if client is not None else getattr(user, "client_id", None)
+    if not user.is_authenticated or client_id is None:
         return None
     on = today()
     counts = dict(
         db.session.execute(
             sa.select(Assignment.go_live_on.is_not(None), sa.func.count())
             .where(
-                Assignment.client_id == current_user.client_id,
+                Assignment.client_id == client_id,
                 sa.or_(Assignment.end_on.is_(None), Assignment.end_on > on),
             )
             .group_by(Assignment.go_live_on.is_not(None))
@@ -42,18 +47,12 @@ def _agents_section() -> dict | None:
 
 @bp.record_once
 def _register_section(state) -> None:
-    state.app.extensions.setdefault("ops_portal_sections", []).append(_agents_section)
+    hooks.register(state.app, hooks.PORTAL_SECTIONS, _agents_section)
 
 
 def _labels() -> dict:
-    from ops.onboarding.services import SCOPE_LABELS, SHIFT_LABELS
-
-    return {
-        "scope_labels": SCOPE_LABELS,
-        "shift_labels": SHIFT_LABELS,
-        "item_state_labels": checklist.ITEM_STATE_LABELS,
-        "item_state_badges": checklist.ITEM_STATE_BADGES,
-    }
+    """Badge colours; the labels come from the ``label`` global (scope, shift, checklist_item_state)."""
+    return {"item_state_badges": checklist.ITEM_STATE_BADGES}
 
 
 @bp.route("/agents")

@@ -1,21 +1,52 @@
 """The client portal's training pages (routes on the portal blueprint): the client's own
-materials with every version (upload a new material or version) and their training sessions."""
+materials with every version (upload a new material or version) and their training sessions;
+and the training section of the portal's overview."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
+from ops import hooks
 from ops.auth.permissions import get_scoped_or_404
 from ops.extensions import db
 from ops.portal.views import bp
 from ops.timeutil import utcnow
 from ops.training import services
+from ops.training.downloads import download_version
 from ops.training.forms import PortalMaterialForm, VersionForm
 from ops.training.models import Material, MaterialVersion, TrainingSession
 from ops.training.services import TrainingError
-from ops.training.views import download_version
+from ops.web import perform
+
+
+def _training_section() -> dict:
+    client_id = current_user.client_id
+    upcoming = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(TrainingSession)
+        .where(
+            TrainingSession.client_id == client_id,
+            TrainingSession.status == "scheduled",
+            TrainingSession.ends_at >= utcnow(),
+        )
+    )
+    materials = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Material).where(Material.client_id == client_id)
+    )
+    return {
+        "title": _l("培训"),
+        "template": "portal/training_section.html",
+        "upcoming": upcoming,
+        "materials": materials,
+    }
+
+
+@bp.record_once
+def _register_section(state) -> None:
+    hooks.register(state.app, hooks.PORTAL_SECTIONS, _training_section)
 
 
 def _own_material(material_id: int) -> Material:
@@ -28,24 +59,24 @@ def materials():
     if current_user.client_id is None:
         abort(404)
     form = PortalMaterialForm()
-    if form.validate_on_submit():
-        try:
-            services.create_material(
-                current_user.client_id,
-                form.category.data,
-                form.title.data,
-                form.description.data,
-                form.file.data,
-                current_user._get_current_object(),
-                note=form.note.data or "",
-            )
-        except TrainingError as exc:
-            db.session.rollback()
-            form.file.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("资料已上传，我们的培训师会尽快查看。"), "success")
-            return redirect(url_for("portal.materials"))
+    return perform(
+        lambda: services.create_material(
+            current_user.client_id,
+            form.category.data,
+            form.title.data,
+            form.description.data,
+            form.file.data,
+            current_user._get_current_object(),
+            note=form.note.data or "",
+        ),
+        form=form,
+        success=_("资料已上传，我们的培训师会尽快查看。"),
+        back=url_for("portal.materials"),
+        render=lambda: _materials_page(form),
+    )
+
+
+def _materials_page(form: PortalMaterialForm):
     items = db.session.scalars(
         sa.select(Material)
         .options(selectinload(Material.versions).joinedload(MaterialVersion.uploaded_by))
@@ -65,22 +96,23 @@ def materials():
 def material_add_version(material_id: int):
     material = _own_material(material_id)
     form = VersionForm()
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "danger")
-        return redirect(url_for("portal.materials"))
-    try:
-        version = services.add_version(
-            material, form.file.data, form.note.data or "", current_user._get_current_object()
-        )
-    except TrainingError as exc:
-        db.session.rollback()
-        flash(_("“%(title)s”的新版本未上传：%(reason)s", title=material.title, reason=str(exc)), "danger")
-    else:
-        db.session.commit()
-        flash(_("“%(title)s”已更新为 v%(n)s。", title=material.title, n=version.version), "success")
-    return redirect(url_for("portal.materials"))
+
+    def add() -> MaterialVersion:
+        try:
+            return services.add_version(
+                material, form.file.data, form.note.data or "", current_user._get_current_object()
+            )
+        except TrainingError as exc:  # the refusal names the material the client tried to update
+            raise TrainingError(
+                _("“%(title)s”的新版本未上传：%(reason)s", title=material.title, reason=str(exc))
+            ) from exc
+
+    return perform(
+        add,
+        form=form,
+        success=lambda version: _("“%(title)s”已更新为 v%(n)s。", title=material.title, n=version.version),
+        back=url_for("portal.materials"),
+    )
 
 
 @bp.route("/materials/<int:material_id>/v<int:version_no>/download")

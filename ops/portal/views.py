@@ -1,13 +1,12 @@
 """The client portal: a client user sees only their own company's records."""
 
-import io
-
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ops import hooks
 from ops.auth.permissions import get_scoped_or_404, require_roles_for_blueprint
 from ops.auth.roles import CLIENT
 from ops.clients.constants import STAGES
@@ -15,10 +14,9 @@ from ops.extensions import db
 from ops.quotes import services as quote_services
 from ops.quotes.forms import DecisionForm
 from ops.quotes.models import Quote
-from ops.quotes.pricing import MODELS
-from ops.quotes.states import CLIENT_VISIBLE, STATE_BADGES, STATE_LABELS
+from ops.quotes.states import CLIENT_VISIBLE, STATE_BADGES
 from ops.timeutil import today
-from ops.web import send_document
+from ops.web import perform, send_document
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 require_roles_for_blueprint(bp, CLIENT)
@@ -26,7 +24,7 @@ require_roles_for_blueprint(bp, CLIENT)
 
 @bp.context_processor
 def quote_labels():
-    return {"state_labels": STATE_LABELS, "state_badges": STATE_BADGES, "model_labels": MODELS}
+    return {"state_badges": STATE_BADGES}
 
 
 def _quotes_section() -> dict:
@@ -42,9 +40,9 @@ def _quotes_section() -> dict:
 
 def portal_sections() -> list[dict]:
     """The overview's sections: quotes here; later modules register more (contracts, invoices)
-    as callables in ``app.extensions["ops_portal_sections"]`` returning a dict with a title and a template."""
+    on ``hooks.PORTAL_SECTIONS``, each returning a dict with a title and a template."""
     sections = [_quotes_section()]
-    for provider in current_app.extensions.get("ops_portal_sections", []):
+    for provider in hooks.providers(hooks.PORTAL_SECTIONS):
         section = provider()
         if section:
             sections.append(section)
@@ -98,30 +96,23 @@ def quote_detail(quote_id: int):
 def quote_pdf(quote_id: int):
     quote = _load_quote(quote_id)
     return send_document(
-        io.BytesIO(quote_services.render_pdf(quote)),
-        quote_services.pdf_filename(quote),
-        "application/pdf",
+        quote_services.render_pdf(quote), quote_services.pdf_filename(quote), "application/pdf"
     )
 
 
 def _answer(quote_id: int, action, success: str):
+    """The client's answer to a quote; one found expired stays marked expired (a warning)."""
     quote = _load_quote(quote_id)
+    back = url_for("portal.quote_detail", quote_id=quote.id)
     form = DecisionForm()
     if not form.validate_on_submit():
         flash(_("意见最多 1000 字。"), "danger")
-        return redirect(url_for("portal.quote_detail", quote_id=quote.id))
-    try:
-        action(quote, current_user._get_current_object(), form.comment.data)
-    except quote_services.QuoteExpiredError as exc:
-        db.session.commit()  # the quote is now marked expired
-        flash(str(exc), "warning")
-    except quote_services.QuoteError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(url_for("portal.quote_detail", quote_id=quote.id))
+        return redirect(back)
+    return perform(
+        lambda: action(quote, current_user._get_current_object(), form.comment.data),
+        success=success,
+        back=back,
+    )
 
 
 @bp.route("/quotes/<int:quote_id>/accept", methods=["POST"])

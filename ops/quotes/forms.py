@@ -10,54 +10,22 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ops.money import format_bp, format_fen, parse_percent, parse_yuan
-from ops.quotes.ratecard import EXTRA_LABELS
+from ops.forms import PercentField, YuanField, filled
+from ops.quotes.pricing import MODELS
+from ops.ratecards.rules import EXTRA_LABELS
 from ops.urls import db_int
 
-MODEL_CHOICES = [
-    ("fixed_seat", _l("专人专席")),
-    ("base_commission", _l("底薪+提成")),
-    ("per_consult", _l("按咨询量")),
-]
+MODEL_CHOICES = [(code, _l(msgid)) for code, msgid in MODELS.items()]  # the pricing models, translated
 MODEL_HELP = {
     "fixed_seat": _l("按席位包月：每个席位一个月固定价格，适合咨询量稳定、需要专人值守的店铺。"),
     "base_commission": _l("每个席位收底薪，另按客服服务带来的销售额收取提成，适合以转化为目标的售前。"),
     "per_consult": _l("按每月有效咨询量阶梯计价，量越大单价越低，设月度最低消费，适合咨询量波动大的店铺。"),
 }
-
-
-class YuanField(StringField):
-    """An amount typed in yuan ("12,345.67"); ``data`` is int fen."""
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            self.data = None
-            self.data = parse_yuan(valuelist[0])  # ValueError -> a field error with the Chinese message
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return format_fen(self.data, symbol=False) if isinstance(self.data, int) else ""
-
-
-class PercentField(StringField):
-    """A percentage typed as "2" or "1.5%"; ``data`` is int basis points."""
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            self.data = None
-            self.data = parse_percent(valuelist[0])
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return format_bp(self.data).rstrip("%") if isinstance(self.data, int) else ""
 
 
 class QuoteCreateForm(FlaskForm):
@@ -80,7 +48,7 @@ class SeatRowForm(Form):
             NumberRange(min=0, max=10_000, message=_l("席位数必须在 0 到 10000 之间")),
         ],
     )
-    monthly_rate = YuanField(_l("月单价（元）"))
+    monthly_rate = YuanField(_l("月单价（元）"), validators=[filled("金额不能为空")])
 
 
 def _count(label):
@@ -95,8 +63,8 @@ def _count(label):
 
 class QuoteEditForm(FlaskForm):
     seats = FieldList(FormField(SeatRowForm), min_entries=0)
-    commission = PercentField(_l("提成比例（%）"))
-    expected_gmv = YuanField(_l("预计月服务销售额（元）"))
+    commission = PercentField(_l("提成比例（%）"), validators=[filled("百分比不能为空")])
+    expected_gmv = YuanField(_l("预计月服务销售额（元）"), validators=[filled("金额不能为空")])
     monthly_consults = IntegerField(
         _l("每月有效咨询量（次）"),
         validators=[
@@ -104,11 +72,11 @@ class QuoteEditForm(FlaskForm):
             NumberRange(min=0, max=100_000_000, message=_l("咨询量必须在 0 到 100000000 之间")),
         ],
     )
-    minimum = YuanField(_l("月度最低消费（元）"))
+    minimum = YuanField(_l("月度最低消费（元）"), validators=[filled("金额不能为空")])
     extra_subaccount_month = _count(_l("额外子账号（个/月）"))
     holiday_person_day = _count(_l("节假日补贴（人·天）"))
     temp_person_shift_day = _count(_l("临时/大促客服（人·班·天）"))
-    discount = PercentField(_l("折扣（%）"))
+    discount = PercentField(_l("折扣（%）"), validators=[filled("百分比不能为空")])
     valid_days = IntegerField(
         _l("有效天数"),
         validators=[

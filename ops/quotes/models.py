@@ -3,9 +3,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ops.dbtypes import UTCDateTime
 from ops.extensions import db
 from ops.extensions import one_of as _in
-from ops.timeutil import UTCDateTime, utcnow
+from ops.timeutil import utcnow
 
 QUOTE_STATES = ("draft", "sent", "accepted", "rejected", "expired", "superseded")
 RATE_CARD_STATES = ("draft", "published", "archived")
@@ -15,7 +16,7 @@ MODELS = ("fixed_seat", "base_commission", "per_consult")
 class RateCard(db.Model):
     """A version of the price list (价目表). Admins edit a draft and publish it; quotes record theirs.
 
-    ``data`` holds the whole card as JSON (see ``ops.quotes.ratecard`` for its shape): money in fen,
+    ``data`` holds the whole card as JSON (see ``ops.ratecards.rules`` for its shape): money in fen,
     multipliers and rates in basis points, tier prices as decimal strings in yuan.
     """
 
@@ -72,7 +73,9 @@ class Quote(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # list sort
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     discount_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    discount_approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    discount_approved_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     valid_until: Mapped[date | None] = mapped_column(sa.Date)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

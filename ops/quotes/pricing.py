@@ -14,11 +14,14 @@ once, at the end of its own calculation.  Floats are rejected everywhere.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, TypeGuard
 
-from ops.money import apply_bp, format_bp, format_fen, format_multiplier, round_fen
+from ops.i18n import N_
+from ops.money import MAX_MULTIPLIER_BP, apply_bp, format_bp, format_fen, format_multiplier, round_fen
+from ops.vocab import SCOPES, SHIFTS, register
 
 __all__ = [
     "MODELS",
@@ -38,13 +41,15 @@ __all__ = [
     "validate_tiers",
 ]
 
-SCOPES = {"presales": "售前", "aftersales": "售后"}
-SHIFTS = {"day": "白班", "evening": "晚班", "night": "夜班", "full": "24小时"}
-MODELS = {"fixed_seat": "专人专席", "base_commission": "底薪+提成", "per_consult": "按咨询量"}
+# Seat scopes and shifts are the shared vocabulary's (Chinese labels, as documents print them).
+# Pricing models; templates read them as ``label("quote_model", code)``.
+MODELS = register(
+    "quote_model",
+    {"fixed_seat": N_("专人专席"), "base_commission": N_("底薪+提成"), "per_consult": N_("按咨询量")},
+)
 TIER_MODES = {"graduated": "累进阶梯", "volume": "总量阶梯", "band": "按档包月"}
 
 #: Largest accepted multiplier, in basis points (×10.00).  Guards against typing 130000 for ×1.30.
-MAX_MULTIPLIER_BP = 100_000
 #: Largest accepted percentage (commission, discount), in basis points (100%).
 MAX_PERCENT_BP = 10_000
 
@@ -75,7 +80,7 @@ class Tier:
     flat_fee: Decimal = Decimal(0)
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -176,7 +181,7 @@ def tiered_amount(quantity: int, tiers: Sequence[Tier], mode: str) -> Decimal:
 
 
 def _decimal_from_data(value: object, what: str, position: int) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise ValueError(f'第 {position} 档的{what}必须用字符串或整数表示（如 "0.50"），不能用浮点数')
     if isinstance(value, Decimal):
         return value
@@ -191,7 +196,7 @@ def _decimal_from_data(value: object, what: str, position: int) -> Decimal:
     raise ValueError(f"第 {position} 档的{what}不是有效金额：{value!r}")
 
 
-def tiers_from_data(data: list[dict]) -> tuple[Tier, ...]:
+def tiers_from_data(data: Sequence[Mapping[str, Any]]) -> tuple[Tier, ...]:
     """Build and validate tiers from JSON-able dicts.
 
     Each dict: ``{"up_to": int | None, "unit_price": "0.50", "flat_fee": "0"}``; prices are yuan
@@ -218,7 +223,7 @@ def tiers_from_data(data: list[dict]) -> tuple[Tier, ...]:
     return result
 
 
-def tiers_to_data(tiers: Sequence[Tier]) -> list[dict]:
+def tiers_to_data(tiers: Sequence[Tier]) -> list[dict[str, Any]]:
     """JSON-able form of ``tiers`` (prices as plain decimal strings in yuan); inverse of
     :func:`tiers_from_data`."""
     return [
@@ -336,8 +341,19 @@ def _require_multiplier(value: object, label: str) -> None:
 
 
 def _validate_terms(terms: QuoteTerms) -> None:
+    """Raise ``ValueError`` (Chinese) at the first thing wrong with ``terms``."""
     if not isinstance(terms, QuoteTerms):
         raise ValueError("报价条件格式不正确")
+    _check_terms_figures(terms)
+    for seat in terms.seats:
+        _check_seat(seat)
+    for extra in terms.extras:
+        _check_extra(extra)
+    _check_model_needs(terms)
+
+
+def _check_terms_figures(terms: QuoteTerms) -> None:
+    """The model, tier mode and every number of the terms themselves."""
     if terms.model not in MODELS:
         raise ValueError(f"未知的计价模式：{terms.model!r}")
     if terms.tier_mode not in TIER_MODES:
@@ -354,28 +370,37 @@ def _validate_terms(terms: QuoteTerms) -> None:
     _require_int(terms.monthly_minimum_fen, "月度最低消费")
     if not isinstance(terms.category, str) or not isinstance(terms.platform, str):
         raise ValueError("类目和平台名称必须是文字")
-    for seat in terms.seats:
-        if not isinstance(seat, SeatRequest):
-            raise ValueError("席位需求格式不正确")
-        if seat.scope not in SCOPES:
-            raise ValueError(f"未知的服务范围：{seat.scope!r}")
-        if seat.shift not in SHIFTS:
-            raise ValueError(f"未知的班次：{seat.shift!r}")
-        _require_int(seat.seats, "席位数")
-        _require_int(seat.monthly_rate_fen, "席位月单价")
-        _require_multiplier(seat.shift_bp, "班次")
-    for extra in terms.extras:
-        if not isinstance(extra, Extra):
-            raise ValueError("附加项格式不正确")
-        if not isinstance(extra.label, str) or not extra.label.strip():
-            raise ValueError("附加项名称不能为空")
-        if not isinstance(extra.unit, str):
-            raise ValueError("附加项单位必须是文字")
-        _require_int(extra.quantity, f"附加项“{extra.label}”的数量")
-        _require_int(extra.unit_price_fen, f"附加项“{extra.label}”的单价")
-    if terms.model in ("fixed_seat", "base_commission"):
-        if not terms.seats or sum(seat.seats for seat in terms.seats) == 0:
-            raise ValueError(f"{MODELS[terms.model]}模式至少需要一个席位")
+
+
+def _check_seat(seat: object) -> None:
+    if not isinstance(seat, SeatRequest):
+        raise ValueError("席位需求格式不正确")
+    if seat.scope not in SCOPES:
+        raise ValueError(f"未知的服务范围：{seat.scope!r}")
+    if seat.shift not in SHIFTS:
+        raise ValueError(f"未知的班次：{seat.shift!r}")
+    _require_int(seat.seats, "席位数")
+    _require_int(seat.monthly_rate_fen, "席位月单价")
+    _require_multiplier(seat.shift_bp, "班次")
+
+
+def _check_extra(extra: object) -> None:
+    if not isinstance(extra, Extra):
+        raise ValueError("附加项格式不正确")
+    if not isinstance(extra.label, str) or not extra.label.strip():
+        raise ValueError("附加项名称不能为空")
+    if not isinstance(extra.unit, str):
+        raise ValueError("附加项单位必须是文字")
+    _require_int(extra.quantity, f"附加项“{extra.label}”的数量")
+    _require_int(extra.unit_price_fen, f"附加项“{extra.label}”的单价")
+
+
+def _check_model_needs(terms: QuoteTerms) -> None:
+    """What each pricing model needs: seats, a commission rate, price tiers."""
+    if terms.model in ("fixed_seat", "base_commission") and (
+        not terms.seats or sum(seat.seats for seat in terms.seats) == 0
+    ):
+        raise ValueError(f"{MODELS[terms.model]}模式至少需要一个席位")
     if terms.model == "base_commission" and terms.commission_rate_bp <= 0:
         raise ValueError("底薪+提成模式的提成比例必须大于 0")
     if terms.model == "per_consult":

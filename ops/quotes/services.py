@@ -15,20 +15,22 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
+from ops import vocab
 from ops.audit.models import AuditEntry
 from ops.audit.services import record, snapshot
 from ops.auth.roles import ADMIN, MANAGER, SALES
 from ops.clients.models import Client, Needs
 from ops.clients.services import advance_stage, current_needs
+from ops.errors import ServiceError
 from ops.extensions import db
 from ops.money import format_bp, format_fen
 from ops.numbering import next_number
 from ops.quotes import pricing
 from ops.quotes.models import Quote
 from ops.quotes.pdf import QuotePdfData, QuotePdfLine, render_quote_pdf
-from ops.quotes.ratecard import (
+from ops.quotes.states import CLIENT_VISIBLE, REVISABLE, QuoteTransitionError, check_transition
+from ops.ratecards.rules import (
     EXTRA_LABELS,
     PLATFORM_NAMES,
     NeedsInput,
@@ -36,11 +38,11 @@ from ops.quotes.ratecard import (
     result_to_json,
     terms_to_pricing,
 )
-from ops.quotes.ratecard_services import ensure_default_rate_card, published_rate_card
-from ops.quotes.states import CLIENT_VISIBLE, REVISABLE, QuoteTransitionError, check_transition
+from ops.ratecards.services import ensure_default_rate_card, published_rate_card
 from ops.timeutil import local, utcnow
 from ops.timeutil import today as business_today
 from ops.transactions import lock_row
+from ops.vocab import N_
 
 WRITE_ROLES = (ADMIN, MANAGER, SALES)
 APPROVER_ROLES = (ADMIN, MANAGER)
@@ -59,21 +61,23 @@ AUDIT_FIELDS = (
 )
 
 # How the quote's audit entries read on its page.
-ACTION_LABELS = {
-    "quote.created": _l("创建"),
-    "quote.updated": _l("修改"),
-    "quote.discount_approved": _l("折扣审批通过"),
-    "quote.sent": _l("发送给客户"),
-    "quote.accepted": _l("客户接受"),
-    "quote.rejected": _l("客户拒绝"),
-    "quote.expired": _l("过期"),
-    "quote.superseded": _l("被新版本取代"),
-}
+# The quote history's entries; templates read them as ``label("quote_action", action)``.
+ACTION_LABELS = vocab.register(
+    "quote_action",
+    {
+        "quote.created": N_("创建"),
+        "quote.updated": N_("修改"),
+        "quote.discount_approved": N_("折扣审批通过"),
+        "quote.sent": N_("发送给客户"),
+        "quote.accepted": N_("客户接受"),
+        "quote.rejected": N_("客户拒绝"),
+        "quote.expired": N_("过期"),
+        "quote.superseded": N_("被新版本取代"),
+    },
+)
 
-SCOPE_LABELS = {"presales": "售前", "aftersales": "售后", "both": "售前+售后"}
 
-
-class QuoteError(ValueError):
+class QuoteError(ServiceError):
     """A quote action refused for a business reason (message in Chinese). Nothing was written."""
 
 
@@ -82,6 +86,9 @@ class QuoteExpiredError(QuoteError):
 
     Unlike other ``QuoteError``s this one leaves a change to commit (the expiry).
     """
+
+    category = "warning"
+    keep_changes = True
 
 
 def _lock(quote: Quote) -> Quote:
@@ -94,8 +101,10 @@ def _lock(quote: Quote) -> Quote:
 def _check(current: str, target: str) -> None:
     try:
         check_transition(current, target)
-    except QuoteTransitionError as exc:
-        raise QuoteError(str(exc)) from exc
+    except (
+        QuoteTransitionError
+    ) as exc:  # a quote action's refusals are QuoteErrors (lazy: translated when shown)
+        raise QuoteError(exc.message) from exc
 
 
 def _snap(quote: Quote) -> dict:
@@ -521,7 +530,7 @@ def needs_summary(needs: Needs | None) -> list[tuple[str, str]]:
     return [
         ("平台", PLATFORM_NAMES.get(needs.platform, needs.platform)),
         ("类目", needs.category or "—"),
-        ("服务范围", SCOPE_LABELS.get(needs.scope, needs.scope)),
+        ("服务范围", vocab.label_msgid("scope", needs.scope)),
         ("班次", shift_names or "—"),
         ("日均咨询", f"约 {needs.avg_daily_consults:,} 次"),
         ("商品复杂度", f"{needs.complexity} / 5"),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 __all__ = [
     "StaffingResult",
@@ -279,7 +280,7 @@ def recommend_seats(
 
     erlang_inputs = (peak_hour_share_bp, aht_seconds, concurrency, target_level_bp, answer_within_seconds)
     if all(v is not None and v > 0 for v in erlang_inputs):
-        return _recommend_erlang(daily, *erlang_inputs)
+        return _recommend_erlang(daily, *cast("tuple[int, int, int, int, int]", erlang_inputs))
     partial = any(v is not None and v > 0 for v in erlang_inputs)
     return _recommend_rule(daily, per_agent, partial)
 
@@ -327,10 +328,7 @@ def _recommend_rule(daily: int, per_agent: int, partial: bool) -> StaffingResult
     seats = -(-daily // per_agent)  # 整数向上取整，daily > 0 时至少 1 人
     basis = "高峰数据不完整" if partial else "未提供高峰数据"
     head = f"日均咨询 {_fmt_number(daily)} 次 ÷ 每人每天 {_fmt_number(per_agent)} 次"
-    if daily % per_agent == 0:
-        body = f"{head} = {seats} 人"
-    else:
-        body = f"{head}，向上取整为 {seats} 人"
+    body = f"{head} = {seats} 人" if daily % per_agent == 0 else f"{head}，向上取整为 {seats} 人"
     return StaffingResult(
         seats=seats,
         method="rule",

@@ -4,21 +4,28 @@
     draft | sent | rejected | expired ──revise──> superseded   (a new version takes over)
 
 ``accepted`` and ``superseded`` are final.
+
+Labels are msgids registered in ``ops.vocab`` (templates: ``label("quote_state", code)``). A refused
+change raises ``QuoteTransitionError`` with a lazy message (``ops.i18n._l``): it is translated, state
+names included, when it is shown — the idiom every state machine here uses (see contracts/states.py).
 """
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ops import vocab
+from ops.errors import ServiceError
+from ops.i18n import N_, _l
 
-STATES = ("draft", "sent", "accepted", "rejected", "expired", "superseded")
-
-STATE_LABELS = {
-    "draft": _l("草稿"),
-    "sent": _l("已发送"),
-    "accepted": _l("已接受"),
-    "rejected": _l("已拒绝"),
-    "expired": _l("已过期"),
-    "superseded": _l("已被新版本取代"),
-}
+STATE_LABELS = vocab.register(
+    "quote_state",
+    {
+        "draft": N_("草稿"),
+        "sent": N_("已发送"),
+        "accepted": N_("已接受"),
+        "rejected": N_("已拒绝"),
+        "expired": N_("已过期"),
+        "superseded": N_("已被新版本取代"),
+    },
+)
+STATES = tuple(STATE_LABELS)
 
 # Bootstrap badge colour per state.
 STATE_BADGES = {
@@ -45,8 +52,18 @@ CLIENT_VISIBLE = ("sent", "accepted", "rejected", "expired")
 REVISABLE = ("sent", "rejected", "expired")
 
 
-class QuoteTransitionError(ValueError):
-    """A change of state the quote's life cycle does not allow (message in Chinese)."""
+class QuoteTransitionError(ServiceError):
+    """A change of state the quote's life cycle does not allow (message in Chinese).
+
+    ``msgid`` is the untranslated message and ``states`` the state codes for its placeholders.
+    """
+
+    def __init__(self, msgid: str, **states: str):
+        super().__init__(
+            _l(msgid, **{name: _l(vocab.label_msgid("quote_state", code)) for name, code in states.items()})
+        )
+        self.msgid = msgid
+        self.states = states
 
 
 def can_transition(current: str, target: str) -> bool:
@@ -56,15 +73,13 @@ def can_transition(current: str, target: str) -> bool:
 def check_transition(current: str, target: str) -> None:
     """Raise ``QuoteTransitionError`` unless ``current -> target`` is allowed."""
     if current not in TRANSITIONS:
-        raise QuoteTransitionError(_("未知的报价状态：%(s)s", s=current))
+        raise QuoteTransitionError(N_("未知的报价状态：%(s)s"), s=current)
     if target not in TRANSITIONS:
-        raise QuoteTransitionError(_("未知的报价状态：%(s)s", s=target))
+        raise QuoteTransitionError(N_("未知的报价状态：%(s)s"), s=target)
     if can_transition(current, target):
         return
     if current == target:
-        raise QuoteTransitionError(_("报价单已经是“%(s)s”状态", s=STATE_LABELS[current]))
+        raise QuoteTransitionError(N_("报价单已经是“%(s)s”状态"), s=current)
     if current == "draft":
-        raise QuoteTransitionError(_("报价单还是草稿，不能直接改为%(t)s", t=STATE_LABELS[target]))
-    raise QuoteTransitionError(
-        _("报价单%(s)s，不能再改为%(t)s", s=STATE_LABELS[current], t=STATE_LABELS[target])
-    )
+        raise QuoteTransitionError(N_("报价单还是草稿，不能直接改为%(t)s"), t=target)
+    raise QuoteTransitionError(N_("报价单%(s)s，不能再改为%(t)s"), s=current, t=target)

@@ -1,5 +1,3 @@
-import io
-
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,9 +15,9 @@ from ops.quotes import services
 from ops.quotes.forms import MODEL_CHOICES, MODEL_HELP, DecisionForm, QuoteCreateForm, QuoteEditForm
 from ops.quotes.models import Quote
 from ops.quotes.pricing import MODELS
-from ops.quotes.states import STATE_BADGES, STATE_LABELS, STATES
-from ops.urls import db_int, page_arg
-from ops.web import send_document
+from ops.quotes.states import STATE_BADGES, STATES
+from ops.urls import db_int
+from ops.web import paginate, perform, send_document
 
 bp = Blueprint("quotes", __name__, url_prefix="/quotes")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, SALES, FINANCE)
@@ -29,32 +27,33 @@ WRITERS = (ADMIN, MANAGER, SALES)
 
 @bp.context_processor
 def quote_labels():
-    return {
-        "state_labels": STATE_LABELS,
-        "state_badges": STATE_BADGES,
-        "model_labels": MODELS,
-        "history_labels": services.ACTION_LABELS,
-    }
+    return {"state_badges": STATE_BADGES, "model_codes": tuple(MODELS)}
 
 
 def _load(quote_id: int) -> Quote:
     return get_scoped_or_404(Quote, quote_id)
 
 
-def _run(quote: Quote, action, success: str):
-    """Call one service, commit once, flash; a refused action changes nothing (except an expiry)."""
-    try:
-        action()
-    except services.QuoteExpiredError as exc:
-        db.session.commit()  # the quote is now marked expired
-        flash(str(exc), "warning")
-    except services.QuoteError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(url_for("quotes.detail", quote_id=quote.id))
+def _detail_url(quote: Quote) -> str:
+    return url_for("quotes.detail", quote_id=quote.id)
+
+
+def _confirmed(quote: Quote, action, success: str):
+    """A confirm-button action on a quote; a refused one changes nothing (except an expiry)."""
+    if not ConfirmForm().validate_on_submit():
+        return redirect(_detail_url(quote))
+    return perform(action, success=success, back=_detail_url(quote))
+
+
+def _decided(quote: Quote, action, success: str):
+    """Record the client's answer (the comment is at most 1000 characters)."""
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(_("意见最多 1000 字。"), "danger")
+        return redirect(_detail_url(quote))
+    return perform(
+        lambda: action(quote, current_user, form.comment.data), success=success, back=_detail_url(quote)
+    )
 
 
 @bp.route("/")
@@ -83,7 +82,7 @@ def index():
         stmt = stmt.where(
             sa.or_(Quote.number.ilike(like), Client.name.ilike(like), Client.legal_name.ilike(like))
         )
-    page = db.paginate(stmt, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt)
     owners = db.session.scalars(
         sa.select(User)
         .where(User.role.in_(WRITERS), User.is_active_user.is_(True))
@@ -122,25 +121,23 @@ def create():
     if request.method == "GET":
         form.client_id.data = request.args.get("client_id", type=db_int)
         form.model.data = "fixed_seat"
-    if form.validate_on_submit():
-        client = get_scoped_or_404(Client, form.client_id.data)
-        try:
-            quote = services.create_quote(client, form.model.data, current_user)
-        except services.QuoteError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("报价 %(n)s 已生成，请核对后发送。", n=quote.label), "success")
-            return redirect(url_for("quotes.detail", quote_id=quote.id))
     asked = request.args.get("client_id", type=db_int)
     asked_without_needs = asked and asked not in dict(with_needs)
-    return render_template(
-        "quotes/create.html",
+    return perform(
+        lambda: services.create_quote(
+            get_scoped_or_404(Client, form.client_id.data), form.model.data, current_user
+        ),
         form=form,
-        model_choices=MODEL_CHOICES,
-        model_help=MODEL_HELP,
-        asked_without_needs=asked_without_needs,
+        success=lambda quote: _("报价 %(n)s 已生成，请核对后发送。", n=quote.label),
+        back=url_for("quotes.index"),
+        done=_detail_url,
+        render=lambda: render_template(
+            "quotes/create.html",
+            form=form,
+            model_choices=MODEL_CHOICES,
+            model_help=MODEL_HELP,
+            asked_without_needs=asked_without_needs,
+        ),
     )
 
 
@@ -170,82 +167,52 @@ def edit(quote_id: int):
         flash(_("只有草稿可以修改；已发送的报价请“修订”生成新版本"), "warning")
         return redirect(url_for("quotes.detail", quote_id=quote.id))
     form = QuoteEditForm.for_quote(quote)
-    if form.validate_on_submit():
-        try:
-            services.update_quote(
-                quote,
-                form.terms_changes(),
-                form.discount.data,
-                form.valid_days.data,
-                form.notes.data,
-                current_user,
-            )
-        except services.QuoteError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("已保存，报价已重新计算。"), "success")
-            return redirect(url_for("quotes.detail", quote_id=quote.id))
-    return render_template("quotes/edit.html", form=form, quote=quote)
+    return perform(
+        lambda: services.update_quote(
+            quote,
+            form.terms_changes(),
+            form.discount.data,
+            form.valid_days.data,
+            form.notes.data,
+            current_user,
+        ),
+        form=form,
+        success=_("已保存，报价已重新计算。"),
+        back=_detail_url(quote),
+        render=lambda: render_template("quotes/edit.html", form=form, quote=quote),
+    )
 
 
 @bp.route("/<int:quote_id>/pdf")
 def pdf(quote_id: int):
     quote = _load(quote_id)
-    return send_document(
-        io.BytesIO(services.render_pdf(quote)),
-        services.pdf_filename(quote),
-        "application/pdf",
-    )
+    return send_document(services.render_pdf(quote), services.pdf_filename(quote), "application/pdf")
 
 
 @bp.route("/<int:quote_id>/approve-discount", methods=["POST"])
 @roles_required(ADMIN, MANAGER)
 def approve_discount(quote_id: int):
     quote = _load(quote_id)
-    if not ConfirmForm().validate_on_submit():
-        return redirect(url_for("quotes.detail", quote_id=quote.id))
-    return _run(quote, lambda: services.approve_discount(quote, current_user), _("折扣已审批。"))
+    return _confirmed(quote, lambda: services.approve_discount(quote, current_user), _("折扣已审批。"))
 
 
 @bp.route("/<int:quote_id>/send", methods=["POST"])
 @roles_required(*WRITERS)
 def send(quote_id: int):
     quote = _load(quote_id)
-    if not ConfirmForm().validate_on_submit():
-        return redirect(url_for("quotes.detail", quote_id=quote.id))
-    return _run(quote, lambda: services.send_quote(quote, current_user), _("报价已发送给客户。"))
+    return _confirmed(quote, lambda: services.send_quote(quote, current_user), _("报价已发送给客户。"))
 
 
 @bp.route("/<int:quote_id>/accept", methods=["POST"])
 @roles_required(*WRITERS)
 def accept(quote_id: int):
-    quote = _load(quote_id)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        flash(_("意见最多 1000 字。"), "danger")
-        return redirect(url_for("quotes.detail", quote_id=quote.id))
-    return _run(
-        quote,
-        lambda: services.accept_quote(quote, current_user, form.comment.data),
-        _("已记录：客户接受报价。"),
-    )
+    return _decided(_load(quote_id), services.accept_quote, _("已记录：客户接受报价。"))
 
 
 @bp.route("/<int:quote_id>/reject", methods=["POST"])
 @roles_required(*WRITERS)
 def reject(quote_id: int):
-    quote = _load(quote_id)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        flash(_("意见最多 1000 字。"), "danger")
-        return redirect(url_for("quotes.detail", quote_id=quote.id))
-    return _run(
-        quote,
-        lambda: services.reject_quote(quote, current_user, form.comment.data),
-        _("已记录：客户拒绝报价。"),
-    )
+    return _decided(_load(quote_id), services.reject_quote, _("已记录：客户拒绝报价。"))
 
 
 @bp.route("/<int:quote_id>/revise", methods=["POST"])
@@ -253,13 +220,10 @@ def reject(quote_id: int):
 def revise(quote_id: int):
     quote = _load(quote_id)
     if not ConfirmForm().validate_on_submit():
-        return redirect(url_for("quotes.detail", quote_id=quote.id))
-    try:
-        revision = services.revise_quote(quote, current_user)
-    except services.QuoteError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("quotes.detail", quote_id=quote.id))
-    db.session.commit()
-    flash(_("已生成新版本 %(l)s（草稿），原版本已作废。", l=revision.label), "success")
-    return redirect(url_for("quotes.edit", quote_id=revision.id))
+        return redirect(_detail_url(quote))
+    return perform(
+        lambda: services.revise_quote(quote, current_user),
+        success=lambda revision: _("已生成新版本 %(l)s（草稿），原版本已作废。", l=revision.label),
+        back=_detail_url(quote),
+        done=lambda revision: url_for("quotes.edit", quote_id=revision.id),
+    )

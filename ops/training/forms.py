@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -28,7 +29,7 @@ FILE_HELP = _l("PDF、Word、Excel、PowerPoint、图片、文本或 CSV；文�
 
 def category_choices() -> list[SelectChoice]:
     return [SelectChoice("", _l("请选择类别"))] + [
-        SelectChoice(c, label) for c, label in CATEGORY_LABELS.items()
+        SelectChoice(c, _l(label)) for c, label in CATEGORY_LABELS.items()
     ]
 
 
@@ -89,7 +90,7 @@ class SessionForm(FlaskForm):
     title = StringField(_l("培训主题"), validators=[DataRequired(_l("请输入培训主题。")), Length(max=200)])
     client_id = SelectField(_l("客户"), coerce=db_int, validate_choice=False)
     contract_id = SelectField(_l("合同（可选）"), coerce=db_int, validate_choice=False)
-    mode = SelectField(_l("培训方式"), choices=[SelectChoice(k, v) for k, v in MODE_LABELS.items()])
+    mode = SelectField(_l("培训方式"), choices=[SelectChoice(k, _l(v)) for k, v in MODE_LABELS.items()])
     trainer_id = SelectField(_l("培训师"), coerce=db_int, validate_choice=False)
     starts_at = DateTimeLocalField(
         _l("开始时间（北京时间）"),
@@ -161,7 +162,7 @@ class SessionForm(FlaskForm):
         self.material_ids.choices = [
             SelectChoice(
                 m.id,
-                f"{CATEGORY_LABELS[m.category]} · {m.title}",
+                f"{gettext(CATEGORY_LABELS[m.category])} · {m.title}",
                 optgroup=m.client.name if m.client else general,
             )
             for m in materials

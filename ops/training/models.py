@@ -3,9 +3,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ops.dbtypes import UTCDateTime
 from ops.extensions import db
 from ops.extensions import one_of as _in
-from ops.timeutil import UTCDateTime, utcnow
+from ops.timeutil import utcnow
 
 MATERIAL_CATEGORIES = (
     "product_manual",

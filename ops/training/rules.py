@@ -4,6 +4,7 @@ Pure: no Flask, no database. Values in, values out.
 """
 
 from collections.abc import Iterable
+from typing import Any
 
 # Why an exam attempt may not be recorded (the service turns these into messages).
 NO_EXAM = "no_exam"
@@ -43,12 +44,12 @@ def exam_refusal(
     return None
 
 
-def _flag(item, attribute: str) -> bool:
+def _flag(item: Any, attribute: str) -> bool:
     value = getattr(item, attribute, item)
     return value is True
 
 
-def agent_training_facts(invites: Iterable, attempts: Iterable) -> tuple[bool, bool]:
+def agent_training_facts(invites: Iterable[Any], attempts: Iterable[Any]) -> tuple[bool, bool]:
     """(attended_any, passed_exam) for one agent, from that agent's records for one client.
 
     ``invites``: the agent's ``SessionInvite`` rows of the client's sessions that were not

@@ -15,6 +15,7 @@ from ops.auth.models import User
 from ops.auth.roles import TRAINER
 from ops.clients.models import Client
 from ops.contracts.models import Contract
+from ops.errors import ServiceError
 from ops.extensions import db
 from ops.onboarding import checklist_sync
 from ops.onboarding.models import Agent
@@ -49,7 +50,7 @@ SESSION_FIELDS = (
 )
 
 
-class TrainingError(ValueError):
+class TrainingError(ServiceError):
     """A refused training action; the message is for the user."""
 
 
@@ -230,6 +231,19 @@ class SessionInput:
 
 
 def _check_session(data: SessionInput) -> tuple[list[Material], list[Agent]]:
+    """Refuse a session whose fields are wrong; return its materials and invited agents."""
+    _check_session_fields(data)
+    _check_session_people(data)
+    if data.has_exam:
+        if not 0 <= data.exam_pass_mark <= 100:
+            raise TrainingError(_("及格分须在 0 到 100 之间。"))
+        if not 1 <= data.exam_max_attempts <= MAX_ATTEMPTS_LIMIT:
+            raise TrainingError(_("考试次数须在 1 到 %(n)s 之间。", n=MAX_ATTEMPTS_LIMIT))
+    return _session_materials(data), _session_agents(data)
+
+
+def _check_session_fields(data: SessionInput) -> None:
+    """Title, mode, times, place or link."""
     if not data.title.strip():
         raise TrainingError(_("请输入培训主题。"))
     if data.mode not in SESSION_MODES:
@@ -244,6 +258,10 @@ def _check_session(data: SessionInput) -> tuple[list[Material], list[Agent]]:
         raise TrainingError(_("线上培训请填写会议链接。"))
     if data.meeting_link.strip() and not data.meeting_link.strip().startswith(("https://", "http://")):
         raise TrainingError(_("会议链接须以 http:// 或 https:// 开头。"))
+
+
+def _check_session_people(data: SessionInput) -> None:
+    """The trainer, the client and the contract exist and belong together."""
     trainer = db.session.get(User, data.trainer_id) if data.trainer_id else None
     if trainer is None or trainer.role != TRAINER or not trainer.is_active_user:
         raise TrainingError(_("请选择一位在职的培训师。"))
@@ -253,26 +271,28 @@ def _check_session(data: SessionInput) -> tuple[list[Material], list[Agent]]:
         contract = db.session.get(Contract, data.contract_id)
         if contract is None or contract.client_id != data.client_id:
             raise TrainingError(_("所选合同不属于该客户。"))
-    if data.has_exam:
-        if not 0 <= data.exam_pass_mark <= 100:
-            raise TrainingError(_("及格分须在 0 到 100 之间。"))
-        if not 1 <= data.exam_max_attempts <= MAX_ATTEMPTS_LIMIT:
-            raise TrainingError(_("考试次数须在 1 到 %(n)s 之间。", n=MAX_ATTEMPTS_LIMIT))
-    materials = []
-    if data.material_ids:
-        materials = db.session.scalars(
-            sa.select(Material).where(Material.id.in_(set(data.material_ids)))
-        ).all()
-        if len(materials) != len(set(data.material_ids)):
-            raise TrainingError(_("所选资料不存在。"))
-        if any(m.client_id is not None and m.client_id != data.client_id for m in materials):
-            raise TrainingError(_("只能选择该客户的资料或通用资料。"))
-    agents = []
-    if data.agent_ids:
-        agents = db.session.scalars(sa.select(Agent).where(Agent.id.in_(set(data.agent_ids)))).all()
-        if len(agents) != len(set(data.agent_ids)):
-            raise TrainingError(_("所选客服不存在。"))
-    return materials, agents
+
+
+def _session_materials(data: SessionInput) -> list[Material]:
+    """The chosen materials: each exists and is general or the session's client's."""
+    if not data.material_ids:
+        return []
+    materials = db.session.scalars(sa.select(Material).where(Material.id.in_(set(data.material_ids)))).all()
+    if len(materials) != len(set(data.material_ids)):
+        raise TrainingError(_("所选资料不存在。"))
+    if any(m.client_id is not None and m.client_id != data.client_id for m in materials):
+        raise TrainingError(_("只能选择该客户的资料或通用资料。"))
+    return list(materials)
+
+
+def _session_agents(data: SessionInput) -> list[Agent]:
+    """The invited agents, each of whom exists."""
+    if not data.agent_ids:
+        return []
+    agents = db.session.scalars(sa.select(Agent).where(Agent.id.in_(set(data.agent_ids)))).all()
+    if len(agents) != len(set(data.agent_ids)):
+        raise TrainingError(_("所选客服不存在。"))
+    return list(agents)
 
 
 def _session_values(data: SessionInput) -> dict:

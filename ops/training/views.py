@@ -10,10 +10,10 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
+from ops import hooks, vocab
 from ops.auth.models import User
 from ops.auth.permissions import get_scoped_or_404, require_roles_for_blueprint, roles_required
 from ops.auth.roles import ADMIN, MANAGER, SALES, TRAINER
-from ops.clients.constants import PLATFORMS
 from ops.clients.models import Client
 from ops.contracts.models import Contract
 from ops.extensions import db
@@ -21,8 +21,9 @@ from ops.forms import ConfirmForm
 from ops.onboarding.models import Agent, PlatformRule
 from ops.timeutil import utcnow
 from ops.training import rules, services
+from ops.training.downloads import download_version
 from ops.training.forms import AttendanceForm, ExamForm, MaterialForm, SessionForm, VersionForm
-from ops.training.labels import CATEGORY_LABELS, MODE_LABELS, STATUS_BADGES, STATUS_LABELS
+from ops.training.labels import CATEGORY_LABELS, STATUS_BADGES, STATUS_LABELS
 from ops.training.models import (
     MATERIAL_CATEGORIES,
     SESSION_STATES,
@@ -33,8 +34,8 @@ from ops.training.models import (
     TrainingSession,
 )
 from ops.training.services import TrainingError
-from ops.uploads import send_stored
-from ops.urls import db_int, page_arg
+from ops.urls import db_int
+from ops.web import label, paginate, perform
 
 bp = Blueprint("training", __name__, url_prefix="/training")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, TRAINER, SALES)
@@ -49,10 +50,15 @@ def _template_labels(state):
     # Globals (not a context processor) so imported macros (training/_macros.html) see them too.
     state.app.jinja_env.globals.update(
         training_categories=CATEGORY_LABELS,
-        training_modes=MODE_LABELS,
         training_statuses=STATUS_LABELS,
         training_badges=STATUS_BADGES,
     )
+
+
+@bp.record_once
+def _register_hooks(state) -> None:
+    """The staff dashboard's "客户新上传的资料" panel (the portal registers its own training section)."""
+    hooks.register(state.app, hooks.DASHBOARD_PANELS, _dashboard_panel)
 
 
 def _can_write() -> bool:
@@ -131,7 +137,7 @@ def materials():
     if category in MATERIAL_CATEGORIES:
         stmt = stmt.where(Material.category == category)
     stmt = stmt.order_by(Material.updated_at.desc(), Material.id.desc())
-    page = db.paginate(stmt, page=page_arg(), per_page=25, error_out=False)
+    page = paginate(stmt, per_page=25)
     return render_template(
         "training/materials.html",
         page=page,
@@ -149,25 +155,22 @@ def material_new():
     form = MaterialForm(clients=_clients())
     if request.method == "GET":
         form.client_id.data = request.args.get("client_id", 0, type=db_int)
-    if form.validate_on_submit():
-        try:
-            material = services.create_material(
-                form.client_id.data or None,
-                form.category.data,
-                form.title.data,
-                form.description.data,
-                form.file.data,
-                _user(),
-                note=form.note.data or "",
-            )
-        except TrainingError as exc:
-            db.session.rollback()
-            form.file.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("资料已上传（版本 1）。"), "success")
-            return redirect(url_for("training.material_detail", material_id=material.id))
-    return render_template("training/material_form.html", form=form)
+    return perform(
+        lambda: services.create_material(
+            form.client_id.data or None,
+            form.category.data,
+            form.title.data,
+            form.description.data,
+            form.file.data,
+            _user(),
+            note=form.note.data or "",
+        ),
+        form=form,
+        success=_("资料已上传（版本 1）。"),
+        back=url_for("training.materials"),
+        done=lambda material: url_for("training.material_detail", material_id=material.id),
+        render=lambda: render_template("training/material_form.html", form=form),
+    )
 
 
 @bp.route("/materials/<int:material_id>")
@@ -202,35 +205,12 @@ def material_detail(material_id: int):
 def material_add_version(material_id: int):
     material = _load_material(material_id)
     form = VersionForm()
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "danger")
-        return redirect(url_for("training.material_detail", material_id=material.id))
-    try:
-        version = services.add_version(material, form.file.data, form.note.data or "", _user())
-    except TrainingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("已上传新版本 v%(n)s，旧版本仍保留。", n=version.version), "success")
-    return redirect(url_for("training.material_detail", material_id=material.id))
-
-
-def download_version(material: Material, version_no: int):
-    """Serve one version of an already authorised material as an attachment."""
-    version = db.session.scalar(
-        sa.select(MaterialVersion).where(
-            MaterialVersion.material_id == material.id, MaterialVersion.version == version_no
-        )
+    return perform(
+        lambda: services.add_version(material, form.file.data, form.note.data or "", _user()),
+        form=form,
+        success=lambda version: _("已上传新版本 v%(n)s，旧版本仍保留。", n=version.version),
+        back=url_for("training.material_detail", material_id=material.id),
     )
-    if version is None:
-        abort(404)
-    try:
-        return send_stored(version.stored_file, version.original_name, version.mimetype)
-    except FileNotFoundError:
-        abort(404)
 
 
 @bp.route("/materials/<int:material_id>/v<int:version_no>/download")
@@ -274,7 +254,7 @@ def sessions():
         stmt = stmt.where(TrainingSession.trainer_id == trainer_id)
     if status in SESSION_STATES:
         stmt = stmt.where(TrainingSession.status == status)
-    page = db.paginate(stmt.order_by(TrainingSession.id), page=page_arg(), per_page=25, error_out=False)
+    page = paginate(stmt.order_by(TrainingSession.id), per_page=25)
     trainers = db.session.scalars(
         sa.select(User).where(User.role == TRAINER).order_by(User.display_name)
     ).all()
@@ -323,23 +303,23 @@ def _session_form(session: TrainingSession | None = None) -> SessionForm:
 
 
 def _save_session(form: SessionForm, session: TrainingSession | None, template_args: dict):
-    error = None
-    if form.validate_on_submit():
-        try:
-            if session is None:
-                session = services.schedule_session(form.to_input(), _user())
-            else:
-                services.update_session(session, form.to_input(), _user())
-        except TrainingError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
-            flash(_("培训已保存。"), "success")
-            return redirect(url_for("training.session_detail", session_id=session.id))
-    elif form.is_submitted():
-        error = _("请检查下面标红的项目。")
-    return render_template("training/session_form.html", form=form, error=error, **template_args)
+    def save() -> TrainingSession:
+        if session is None:
+            return services.schedule_session(form.to_input(), _user())
+        return services.update_session(session, form.to_input(), _user())
+
+    def page():
+        error = _("请检查下面标红的项目。") if form.errors else None
+        return render_template("training/session_form.html", form=form, error=error, **template_args)
+
+    return perform(
+        save,
+        form=form,
+        success=_("培训已保存。"),
+        back=url_for("training.sessions"),
+        done=lambda saved: url_for("training.session_detail", session_id=saved.id),
+        render=page,
+    )
 
 
 @bp.route("/sessions/new", methods=["GET", "POST"])
@@ -408,21 +388,8 @@ def session_detail(session_id: int):
     )
 
 
-def _back_to(session: TrainingSession):
-    return redirect(url_for("training.session_detail", session_id=session.id))
-
-
-def _run(session: TrainingSession, action, success: str):
-    """Call one service action; commit and flash ``success`` (or the message the action returns)."""
-    try:
-        result = action()
-    except TrainingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(result if isinstance(result, str) else success, "success")
-    return _back_to(session)
+def _session_url(session: TrainingSession) -> str:
+    return url_for("training.session_detail", session_id=session.id)
 
 
 @bp.route("/sessions/<int:session_id>/attendance", methods=["POST"])
@@ -432,10 +399,14 @@ def session_attendance(session_id: int):
     form = AttendanceForm()
     if not form.validate_on_submit():
         flash(_("出勤表单无效，请刷新页面后重试。"), "danger")
-        return _back_to(session)
+        return redirect(_session_url(session))
     present = set(form.attended.data or [])
     attended = {invite.agent_id: invite.agent_id in present for invite in session.invitations}
-    return _run(session, lambda: services.record_attendance(session, attended, _user()), _("出勤已保存。"))
+    return perform(
+        lambda: services.record_attendance(session, attended, _user()),
+        success=_("出勤已保存。"),
+        back=_session_url(session),
+    )
 
 
 @bp.route("/sessions/<int:session_id>/exam", methods=["POST"])
@@ -443,17 +414,11 @@ def session_attendance(session_id: int):
 def session_exam(session_id: int):
     session = _load_session(session_id)
     form = ExamForm()
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "danger")
-        return _back_to(session)
-    agent = db.session.get(Agent, form.agent_id.data)
-    if agent is None:
-        flash(_("请选择客服。"), "danger")
-        return _back_to(session)
 
     def record() -> str:
+        agent = db.session.get(Agent, form.agent_id.data)
+        if agent is None:
+            raise TrainingError(_("请选择客服。"))
         attempt = services.record_exam_attempt(session, agent, form.score.data, _user())
         outcome = _("通过") if attempt.passed else _("未通过")
         return _(
@@ -464,7 +429,7 @@ def session_exam(session_id: int):
             outcome=outcome,
         )
 
-    return _run(session, record, _("成绩已记录。"))
+    return perform(record, form=form, success=lambda message: message, back=_session_url(session))
 
 
 @bp.route("/sessions/<int:session_id>/complete", methods=["POST"])
@@ -473,7 +438,11 @@ def session_complete(session_id: int):
     session = _load_session(session_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    return _run(session, lambda: services.complete_session(session, _user()), _("培训已标记为完成。"))
+    return perform(
+        lambda: services.complete_session(session, _user()),
+        success=_("培训已标记为完成。"),
+        back=_session_url(session),
+    )
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
@@ -482,7 +451,11 @@ def session_cancel(session_id: int):
     session = _load_session(session_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    return _run(session, lambda: services.cancel_session(session, _user()), _("培训已取消。"))
+    return perform(
+        lambda: services.cancel_session(session, _user()),
+        success=_("培训已取消。"),
+        back=_session_url(session),
+    )
 
 
 # --- platform rules (read only here; maintained on the onboarding pages) ------------------------
@@ -494,8 +467,8 @@ def grouped_platform_rules() -> list[tuple[str, str, list[PlatformRule]]]:
     groups = defaultdict(list)
     for row in rows:
         groups[row.platform].append(row)
-    order = list(PLATFORMS) + sorted(p for p in groups if p not in PLATFORMS)
-    return [(code, str(PLATFORMS.get(code, code)), groups[code]) for code in order if groups.get(code)]
+    order = list(vocab.PLATFORM_CODES) + sorted(p for p in groups if p not in vocab.PLATFORMS)
+    return [(code, label("platform", code), groups[code]) for code in order if groups.get(code)]
 
 
 @bp.route("/platform-rules")
@@ -514,35 +487,3 @@ def _dashboard_panel():
     if not items:
         return None
     return {"title": _l("客户新上传的资料"), "template": "training/_panel.html", "items": items}
-
-
-def _portal_section():
-    client_id = current_user.client_id
-    upcoming = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(TrainingSession)
-        .where(
-            TrainingSession.client_id == client_id,
-            TrainingSession.status == "scheduled",
-            TrainingSession.ends_at >= utcnow(),
-        )
-    )
-    materials = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Material).where(Material.client_id == client_id)
-    )
-    return {
-        "title": _l("培训"),
-        "template": "portal/training_section.html",
-        "upcoming": upcoming,
-        "materials": materials,
-    }
-
-
-def register_dashboard(app) -> None:
-    """Add the "客户新上传的资料" panel to the staff dashboard and a training section to the portal."""
-    panels = app.extensions.setdefault("ops_dashboard_panels", [])
-    if _dashboard_panel not in panels:
-        panels.append(_dashboard_panel)
-    sections = app.extensions.setdefault("ops_portal_sections", [])
-    if _portal_section not in sections:
-        sections.append(_portal_section)

@@ -57,11 +57,18 @@ def test_lock_ends_after_the_lock_time(client, make_user, db):
 
 def test_next_is_followed_on_site_only(client, make_user):
     make_user("sales", username="li")
-    response = client.post("/login", data={"username": "li", "password": PASSWORD, "next": "/admin/audit/?x=1"})
+    response = client.post(
+        "/login", data={"username": "li", "password": PASSWORD, "next": "/admin/audit/?x=1"}
+    )
     assert response.headers["Location"] == "/admin/audit/?x=1"
     client.post("/logout")
-    for evil in ("https://evil.example.com/", "//evil.example.com/x", "http://evil.example.com", "\\\\evil.com",
-                 "javascript:alert(1)"):
+    for evil in (
+        "https://evil.example.com/",
+        "//evil.example.com/x",
+        "http://evil.example.com",
+        "\\\\evil.com",
+        "javascript:alert(1)",
+    ):
         response = client.post("/login", data={"username": "li", "password": PASSWORD, "next": evil})
         assert response.headers["Location"] == "/", evil
         client.post("/logout")
@@ -108,14 +115,18 @@ def test_logout_invalidates_a_copied_session_cookie(app, client, make_user):
 def test_change_password(client, make_user):
     make_user("sales", username="li")
     login(client, "li")
-    response = client.post("/password", data={"old_password": "bad", "new_password": "new-pass-123",
-                                              "confirm": "new-pass-123"})
+    response = client.post(
+        "/password", data={"old_password": "bad", "new_password": "new-pass-123", "confirm": "new-pass-123"}
+    )
     assert "当前密码不正确" in response.get_data(as_text=True)
-    response = client.post("/password", data={"old_password": PASSWORD, "new_password": "short",
-                                              "confirm": "short"})
+    response = client.post(
+        "/password", data={"old_password": PASSWORD, "new_password": "short", "confirm": "short"}
+    )
     assert "至少需要 10 个字符" in response.get_data(as_text=True)
-    response = client.post("/password", data={"old_password": PASSWORD, "new_password": "new-pass-123",
-                                              "confirm": "new-pass-123"})
+    response = client.post(
+        "/password",
+        data={"old_password": PASSWORD, "new_password": "new-pass-123", "confirm": "new-pass-123"},
+    )
     assert response.status_code == 302
     assert client.get("/").status_code == 200  # still logged in
     client.post("/logout")

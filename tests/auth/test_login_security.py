@@ -22,8 +22,9 @@ THROTTLED = "尝试次数过多，请稍后再试。"
 
 
 def post_login(client, username, password, ip="127.0.0.1", **extra):
-    return client.post("/login", data={"username": username, "password": password},
-                       environ_base={"REMOTE_ADDR": ip}, **extra)
+    return client.post(
+        "/login", data={"username": username, "password": password}, environ_base={"REMOTE_ADDR": ip}, **extra
+    )
 
 
 def text(response) -> str:
@@ -31,7 +32,9 @@ def text(response) -> str:
 
 
 def audit_count(db, action: str) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == action))
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == action)
+    )
 
 
 # --- the account lock ----------------------------------------------------------------------
@@ -113,7 +116,9 @@ def test_an_unknown_username_gets_byte_identical_answers_including_the_lock(clie
     assert LOCKED_NOW.encode() in unknown[4] and LOCKED.encode() in unknown[5]
 
 
-def test_an_unknown_username_is_checked_against_a_hash_made_with_the_configured_method(app, client, monkeypatch):
+def test_an_unknown_username_is_checked_against_a_hash_made_with_the_configured_method(
+    app, client, monkeypatch
+):
     checked = []
     real_check = services.check_password_hash
 
@@ -169,15 +174,17 @@ def test_failures_older_than_the_window_are_forgotten(client, make_user, ip_limi
     assert post_login(client, "zhao", PASSWORD, ip="10.0.0.7").status_code == 302
 
 
-def test_successful_logins_and_locked_refusals_do_not_count_against_the_address(app, client, make_user,
-                                                                                ip_limit, db):
+def test_successful_logins_and_locked_refusals_do_not_count_against_the_address(
+    app, client, make_user, ip_limit, db
+):
     make_user("sales", username="zhao")
     make_user("finance", username="liu")
     for _ in range(5):
         assert post_login(client, "zhao", PASSWORD, ip="10.0.0.7").status_code == 302
         client.post("/logout")
-    db.session.get(User, db.session.scalar(sa.select(User.id).where(User.username == "liu"))).locked_until = \
+    db.session.get(User, db.session.scalar(sa.select(User.id).where(User.username == "liu"))).locked_until = (
         utcnow() + timedelta(minutes=10)
+    )
     db.session.commit()
     for _ in range(5):
         assert "账户已锁定" in text(post_login(client, "liu", "bad-guess", ip="10.0.0.7"))
@@ -188,21 +195,29 @@ def test_x_forwarded_for_is_not_trusted_by_default(client, make_user, ip_limit):
     make_user("sales", username="zhao")
     for n in range(3):
         post_login(client, "ghost", "bad-guess", ip="10.0.0.7", headers={"X-Forwarded-For": f"203.0.113.{n}"})
-    response = post_login(client, "zhao", PASSWORD, ip="10.0.0.7", headers={"X-Forwarded-For": "203.0.113.99"})
+    response = post_login(
+        client, "zhao", PASSWORD, ip="10.0.0.7", headers={"X-Forwarded-For": "203.0.113.99"}
+    )
     assert THROTTLED in text(response)
 
 
 def test_behind_a_configured_proxy_the_forwarded_address_is_throttled(app, make_user, db):
     make_user("sales", username="zhao")
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-    config.update(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], UPLOAD_DIR=app.config["UPLOAD_DIR"],
-                  PROXIES=1, LOGIN_IP_MAX_FAILURES=3)
+    config.update(
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        UPLOAD_DIR=app.config["UPLOAD_DIR"],
+        PROXIES=1,
+        LOGIN_IP_MAX_FAILURES=3,
+    )
     proxied = create_app(config)
     try:
         browser = proxied.test_client()
         for _ in range(3):
             post_login(browser, "ghost", "bad-guess", headers={"X-Forwarded-For": "203.0.113.5"})
-        assert THROTTLED in text(post_login(browser, "zhao", PASSWORD, headers={"X-Forwarded-For": "203.0.113.5"}))
+        assert THROTTLED in text(
+            post_login(browser, "zhao", PASSWORD, headers={"X-Forwarded-For": "203.0.113.5"})
+        )
         response = post_login(browser, "zhao", PASSWORD, headers={"X-Forwarded-For": "203.0.113.6"})
         assert response.status_code == 302  # another client behind the same proxy is not blocked
     finally:
@@ -215,8 +230,14 @@ def test_behind_a_configured_proxy_the_forwarded_address_is_throttled(app, make_
 def test_day_old_counters_are_pruned(client, db):
     old = utcnow() - timedelta(days=2)
     db.session.add(LoginThrottle(key="name:forgotten", failures=2, window_started=old))
-    db.session.add(LoginThrottle(key="name:still-locked", failures=5, window_started=old,
-                                 locked_until=utcnow() + timedelta(minutes=5)))
+    db.session.add(
+        LoginThrottle(
+            key="name:still-locked",
+            failures=5,
+            window_started=old,
+            locked_until=utcnow() + timedelta(minutes=5),
+        )
+    )
     db.session.commit()
     login(client, "ghost", "bad-guess")
     db.session.expire_all()
@@ -226,13 +247,30 @@ def test_day_old_counters_are_pruned(client, db):
 
 # --- next ------------------------------------------------------------------------------------
 
-EVIL_NEXT = ["http:evil.com", "http:/evil.com", "//evil.com", "/\\evil.com", "https://evil.com", "/\r\nX: y",
-             "/\t/evil.com", "/\x00", "http://localhost.evil.com/", "javascript:alert(1)", " //evil.com", "\\\\evil.com"]
+EVIL_NEXT = [
+    "http:evil.com",
+    "http:/evil.com",
+    "//evil.com",
+    "/\\evil.com",
+    "https://evil.com",
+    "/\r\nX: y",
+    "/\t/evil.com",
+    "/\x00",
+    "http://localhost.evil.com/",
+    "javascript:alert(1)",
+    " //evil.com",
+    "\\\\evil.com",
+]
 
 
 def _stays_on_site(location: str) -> bool:
     parts = urlsplit(location)
-    return location.startswith("/") and not location.startswith("//") and not parts.netloc and "\\" not in location
+    return (
+        location.startswith("/")
+        and not location.startswith("//")
+        and not parts.netloc
+        and "\\" not in location
+    )
 
 
 @pytest.mark.parametrize("target", EVIL_NEXT)
@@ -246,14 +284,18 @@ def test_login_never_redirects_off_site(client, make_user, target):
 
 def test_encoded_cr_lf_stays_an_on_site_path(client, make_user):
     make_user("sales", username="li")
-    response = client.post("/login", data={"username": "li", "password": PASSWORD, "next": "/%0d%0aSet-Cookie:x"})
+    response = client.post(
+        "/login", data={"username": "li", "password": PASSWORD, "next": "/%0d%0aSet-Cookie:x"}
+    )
     assert response.status_code == 302 and _stays_on_site(response.headers["Location"])
     assert not [c for c in response.headers.getlist("Set-Cookie") if c.startswith("x")]
     client.post("/logout")
     # The same payload through the query string: decoded to CR/LF on the way in, so refused.
     page = client.get("/login?next=/%0d%0aSet-Cookie:x")
     assert page.status_code == 200
-    response = client.post("/login", data={"username": "li", "password": PASSWORD, "next": "/\r\nSet-Cookie:x"})
+    response = client.post(
+        "/login", data={"username": "li", "password": PASSWORD, "next": "/\r\nSet-Cookie:x"}
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/"
 
 

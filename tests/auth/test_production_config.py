@@ -13,8 +13,14 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def production(**overrides) -> dict:
-    config = {"ENV_NAME": "production", "SECRET_KEY": GOOD_SECRET, "SQLALCHEMY_DATABASE_URI": "sqlite://",
-              "VAULT_KEY": Fernet.generate_key().decode(), "UPLOAD_DIR": "/tmp/unused", "PLAIN_HTTP": False}
+    config = {
+        "ENV_NAME": "production",
+        "SECRET_KEY": GOOD_SECRET,
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "VAULT_KEY": Fernet.generate_key().decode(),
+        "UPLOAD_DIR": "/tmp/unused",
+        "PLAIN_HTTP": False,
+    }
     config.update(overrides)
     return config
 
@@ -25,12 +31,16 @@ def _no_debug_env(monkeypatch):
 
 
 def test_a_secret_key_shorter_than_32_characters_is_refused(tmp_path):
-    with pytest.raises(ConfigError, match="OPS_SECRET_KEY is too short .31 characters.: production needs at least 32"):
+    with pytest.raises(
+        ConfigError, match="OPS_SECRET_KEY is too short .31 characters.: production needs at least 32"
+    ):
         finalise(production(SECRET_KEY="s" * 31), str(tmp_path))
     finalise(production(SECRET_KEY="s" * 32), str(tmp_path))  # 32 is enough
 
 
-@pytest.mark.parametrize("vault_key", ["k", "not-a-fernet-key-but-long-enough-to-look-like-one=", " ", "密钥" * 22])
+@pytest.mark.parametrize(
+    "vault_key", ["k", "not-a-fernet-key-but-long-enough-to-look-like-one=", " ", "密钥" * 22]
+)
 def test_a_vault_key_that_is_not_a_fernet_key_is_refused(tmp_path, vault_key):
     with pytest.raises(ConfigError, match="OPS_VAULT_KEY item 1 is not a valid Fernet key"):
         finalise(production(VAULT_KEY=vault_key), str(tmp_path))
@@ -80,8 +90,14 @@ def test_development_sends_no_hsts(client):
 
 def _production_app(app, **overrides):
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-    config.update(production(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                             UPLOAD_DIR=app.config["UPLOAD_DIR"], AUTO_MIGRATE=False, **overrides))
+    config.update(
+        production(
+            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+            UPLOAD_DIR=app.config["UPLOAD_DIR"],
+            AUTO_MIGRATE=False,
+            **overrides,
+        )
+    )
     return create_app(config)
 
 
@@ -98,8 +114,9 @@ def test_a_production_server_sends_hsts_and_secure_session_cookies(app, make_use
     try:
         browser = prod.test_client()
         assert browser.get("/login").headers["Strict-Transport-Security"] == HSTS
-        response = browser.post("/login", data={"username": user.username, "password": PASSWORD},
-                                base_url="https://localhost")
+        response = browser.post(
+            "/login", data={"username": user.username, "password": PASSWORD}, base_url="https://localhost"
+        )
         assert response.status_code == 302
         assert response.headers["Strict-Transport-Security"] == HSTS
         cookies = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")]

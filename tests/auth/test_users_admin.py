@@ -7,23 +7,41 @@ from tests.conftest import login
 
 def test_admin_creates_a_user_who_must_change_the_password(client, login_as, db):
     login_as("admin")
-    response = client.post("/admin/users/new", data={
-        "username": "zhang", "display_name": "张三", "role": "trainer", "client_id": "0",
-        "email": "", "phone": "", "password": "first-pass-1"})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "zhang",
+            "display_name": "张三",
+            "role": "trainer",
+            "client_id": "0",
+            "email": "",
+            "phone": "",
+            "password": "first-pass-1",
+        },
+    )
     assert response.status_code == 302
     user = db.session.scalar(sa.select(User).where(User.username == "zhang"))
     assert user.role == "trainer" and user.must_change_password
     assert user.password_hash != "first-pass-1"
-    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "user.created",
-                                                          AuditEntry.object_id == user.id))
+    entry = db.session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.action == "user.created", AuditEntry.object_id == user.id)
+    )
     assert entry.actor != "system" and entry.after["role"] == "trainer"
     assert "password_hash" not in entry.after
 
 
 def test_duplicate_username_is_refused_and_nothing_changes(client, login_as, db):
     login_as("admin", username="boss")
-    response = client.post("/admin/users/new", data={
-        "username": "BOSS", "display_name": "x", "role": "sales", "client_id": "0", "password": "first-pass-1"})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "BOSS",
+            "display_name": "x",
+            "role": "sales",
+            "client_id": "0",
+            "password": "first-pass-1",
+        },
+    )
     assert response.status_code == 200
     assert "已被使用" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
@@ -31,24 +49,36 @@ def test_duplicate_username_is_refused_and_nothing_changes(client, login_as, db)
 
 def test_bad_input_gets_chinese_messages(client, login_as):
     login_as("admin")
-    response = client.post("/admin/users/new", data={"username": "a b", "display_name": "", "role": "sales",
-                                                     "client_id": "0", "password": "123"})
+    response = client.post(
+        "/admin/users/new",
+        data={"username": "a b", "display_name": "", "role": "sales", "client_id": "0", "password": "123"},
+    )
     html = response.get_data(as_text=True)
     assert "用户名只能包含" in html and "请输入姓名" in html and "至少需要 10 个字符" in html
 
 
 def test_client_user_needs_a_client(client, login_as):
     login_as("admin")
-    response = client.post("/admin/users/new", data={"username": "kehu", "display_name": "客户", "role": "client",
-                                                     "client_id": "0", "password": "first-pass-1"})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "kehu",
+            "display_name": "客户",
+            "role": "client",
+            "client_id": "0",
+            "password": "first-pass-1",
+        },
+    )
     assert "客户用户必须关联一个客户" in response.get_data(as_text=True)
 
 
 def test_edit_user_audits_before_and_after(client, login_as, make_user, db):
     login_as("admin")
     user = make_user("sales", username="li")
-    response = client.post(f"/admin/users/{user.id}/edit", data={
-        "username": "li", "display_name": "李四", "role": "manager", "client_id": "0"})
+    response = client.post(
+        f"/admin/users/{user.id}/edit",
+        data={"username": "li", "display_name": "李四", "role": "manager", "client_id": "0"},
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     db.session.refresh(user)
     assert user.role == "manager" and user.display_name == "李四"

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
-from ops.billing.usage_services import create_token
+from ops.auth.tokens import create_token
 from ops.contracts.models import Contract
 from ops.training import services as training
 from ops.training.models import MaterialVersion
@@ -32,10 +32,14 @@ def multipart(fields: dict, filename: str, data: bytes, content_type: str) -> tu
     boundary = "----ops" + secrets.token_hex(8)
     parts = []
     for name, value in fields.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
     parts.append(
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-        f"Content-Type: {content_type}\r\n\r\n".encode() + data + b"\r\n"
+        f"Content-Type: {content_type}\r\n\r\n".encode()
+        + data
+        + b"\r\n"
     )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
@@ -47,13 +51,20 @@ def counts(db) -> dict[str, int]:
         return {t: conn.execute(sa.text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one() for t in names}
 
 
-def test_backup_under_load_restores_every_row_and_file(app, db, make_user, live_server, runner, tmp_path,
-                                                        restore_target):
+def test_backup_under_load_restores_every_row_and_file(
+    app, db, make_user, live_server, runner, tmp_path, restore_target
+):
     boss = make_user("admin", username="boss")
     contracts = [make_contract(db) for _ in range(UPLOADERS)]
     materials = [
-        training.create_material(contracts[i].client_id, "faq", f"售后话术 {i}", "", FileStorage(
-            io.BytesIO(f"第一版 {i}".encode()), filename=f"faq-{i}.txt"), boss)
+        training.create_material(
+            contracts[i].client_id,
+            "faq",
+            f"售后话术 {i}",
+            "",
+            FileStorage(io.BytesIO(f"第一版 {i}".encode()), filename=f"faq-{i}.txt"),
+            boss,
+        )
         for i in range(VERSIONERS)
     ]
     db.session.commit()
@@ -70,38 +81,62 @@ def test_backup_under_load_restores_every_row_and_file(app, db, make_user, live_
         while done < 3 or (not stop.is_set() and done < 200):
             if i < UPLOADERS:
                 page = f"/contracts/{contract_ids[i]}"
-                body, ctype = multipart({"csrf_token": browser.csrf(page)}, "signed.pdf",
-                                        minimal_pdf(f"signed {i}-{done}"), "application/pdf")
+                body, ctype = multipart(
+                    {"csrf_token": browser.csrf(page)},
+                    "signed.pdf",
+                    minimal_pdf(f"signed {i}-{done}"),
+                    "application/pdf",
+                )
                 answer = browser.request("POST", f"{page}/signed", body, {"Content-Type": ctype})
                 assert answer.status == 302, answer.text[:300]
             elif i < UPLOADERS + VERSIONERS:
                 page = f"/training/materials/{material_ids[i - UPLOADERS]}"
-                body, ctype = multipart({"csrf_token": browser.csrf(page), "note": f"v{done}"}, "faq.txt",
-                                        f"话术 {i} 第 {done} 版".encode(), "text/plain")
+                body, ctype = multipart(
+                    {"csrf_token": browser.csrf(page), "note": f"v{done}"},
+                    "faq.txt",
+                    f"话术 {i} 第 {done} 版".encode(),
+                    "text/plain",
+                )
                 answer = browser.request("POST", f"{page}/versions", body, {"Content-Type": ctype})
                 assert answer.status == 302, answer.text[:300]
             else:
                 day = date(2026, 1, 1) + timedelta(days=(i - UPLOADERS - VERSIONERS) * 200 + done)
-                payload = {"rows": [{"client_id": client_id, "date": day.isoformat(), "platform": "tmall",
-                                     "consults": 100 + done, "valid_consults": 90, "served_gmv_fen": 123_400,
-                                     "refunds_fen": 0}]}
-                answer = browser.request("POST", "/api/v1/usage", json.dumps(payload).encode(),
-                                         {"Content-Type": "application/json",
-                                          "Authorization": f"Bearer {api_secret}"})
+                payload = {
+                    "rows": [
+                        {
+                            "client_id": client_id,
+                            "date": day.isoformat(),
+                            "platform": "tmall",
+                            "consults": 100 + done,
+                            "valid_consults": 90,
+                            "served_gmv_fen": 123_400,
+                            "refunds_fen": 0,
+                        }
+                    ]
+                }
+                answer = browser.request(
+                    "POST",
+                    "/api/v1/usage",
+                    json.dumps(payload).encode(),
+                    {"Content-Type": "application/json", "Authorization": f"Bearer {api_secret}"},
+                )
                 assert answer.status in (200, 201), answer.text[:300]
             done += 1
         return done
 
     results: dict = {}
-    load = threading.Thread(target=lambda: results.update(done=parallel(UPLOADERS + VERSIONERS + POSTERS, work)))
+    load = threading.Thread(
+        target=lambda: results.update(done=parallel(UPLOADERS + VERSIONERS + POSTERS, work))
+    )
     before = counts(db)
     load.start()
     try:
         # Take the backup once the load is well under way.
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and (
-                db.session.scalar(sa.select(sa.func.count()).select_from(MaterialVersion)) < VERSIONERS + 4
-                or db.session.scalar(sa.select(sa.func.count(Contract.signed_file))) < UPLOADERS):
+            db.session.scalar(sa.select(sa.func.count()).select_from(MaterialVersion)) < VERSIONERS + 4
+            or db.session.scalar(sa.select(sa.func.count(Contract.signed_file))) < UPLOADERS
+        ):
             time.sleep(0.1)
             db.session.remove()
         archive = tmp_path / "backups" / "ops.tar.gz"
@@ -121,12 +156,15 @@ def test_backup_under_load_restores_every_row_and_file(app, db, make_user, live_
     # The backup was taken mid-load: its rows lie between those before and after.
     for table in ("usage_daily", "material_versions", "audit_entries"):
         assert before[table] < manifest["tables"][table] <= after[table], table
-    assert manifest["tables"]["usage_daily"] < after["usage_daily"] or manifest["tables"]["material_versions"] \
-        < after["material_versions"]
+    assert (
+        manifest["tables"]["usage_daily"] < after["usage_daily"]
+        or manifest["tables"]["material_versions"] < after["material_versions"]
+    )
 
     database_url, folder = restore_target
-    restored = runner.invoke(args=["ops", "restore", str(archive), "--target-db", database_url,
-                                   "--upload-dir", str(folder)])
+    restored = runner.invoke(
+        args=["ops", "restore", str(archive), "--target-db", database_url, "--upload-dir", str(folder)]
+    )
     assert restored.exit_code == 0, restored.output
 
     # Every file of the archive is in the new folder with its SHA-256.
@@ -137,14 +175,26 @@ def test_backup_under_load_restores_every_row_and_file(app, db, make_user, live_
     try:
         with other.app_context():
             assert counts(db) == manifest["tables"]  # every row of the backup
-            signed = db.session.execute(sa.select(Contract.id, Contract.signed_file, Contract.signed_sha256)
-                                        .where(Contract.signed_file.is_not(None))).all()
-            versions = db.session.execute(sa.select(MaterialVersion.material_id, MaterialVersion.version,
-                                                    MaterialVersion.stored_file, MaterialVersion.sha256)).all()
+            signed = db.session.execute(
+                sa.select(Contract.id, Contract.signed_file, Contract.signed_sha256).where(
+                    Contract.signed_file.is_not(None)
+                )
+            ).all()
+            versions = db.session.execute(
+                sa.select(
+                    MaterialVersion.material_id,
+                    MaterialVersion.version,
+                    MaterialVersion.stored_file,
+                    MaterialVersion.sha256,
+                )
+            ).all()
             db.session.remove()
         assert len(signed) == UPLOADERS and len(versions) == manifest["tables"]["material_versions"]
         browser = other.test_client()
-        assert browser.post("/login", data={"username": "boss", "password": "correct-horse-1"}).status_code == 302
+        assert (
+            browser.post("/login", data={"username": "boss", "password": "correct-horse-1"}).status_code
+            == 302
+        )
         for contract_id, _name, digest in signed:
             with browser.get(f"/contracts/{contract_id}/signed") as answer:
                 assert answer.status_code == 200 and hashlib.sha256(answer.data).hexdigest() == digest

@@ -80,19 +80,27 @@ def test_after_rotation_the_new_key_alone_reads_every_credential(runner, db, cre
     assert len(rotated) == 1 and rotated[0].after == {"credentials": 5, "keys_configured": 2}
     assert all(p not in json.dumps(rotated[0].after, ensure_ascii=False) for p in PASSWORDS)
     # Reveal is still audited, once per reveal.
-    revealed = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
-                                 .where(AuditEntry.action == "credential.revealed"))
+    revealed = db.session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "credential.revealed")
+    )
     assert revealed == len(PASSWORDS)
 
 
 def test_one_unreadable_credential_changes_nothing(runner, db, credentials, vault_key):
-    db.session.execute(sa.update(Credential).where(Credential.id == db.session.scalar(sa.select(sa.func.max(
-        Credential.id)))).values(password_ciphertext=Fernet(Fernet.generate_key()).encrypt(b"x").decode()))
+    db.session.execute(
+        sa.update(Credential)
+        .where(Credential.id == db.session.scalar(sa.select(sa.func.max(Credential.id))))
+        .values(password_ciphertext=Fernet(Fernet.generate_key()).encrypt(b"x").decode())
+    )
     db.session.commit()
     before = ciphertexts(db)
     vault_key(f"{NEW},{OLD}")
     result = runner.invoke(args=["ops", "rotate-vault-key"])
-    assert result.exit_code != 0 and "1 个凭据无法用当前密钥解密" in result.output and "未做任何改动" in result.output
+    assert (
+        result.exit_code != 0
+        and "1 个凭据无法用当前密钥解密" in result.output
+        and "未做任何改动" in result.output
+    )
     assert ciphertexts(db) == before
     assert not db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "vault.key_rotated"))
 
@@ -121,12 +129,17 @@ KILLED_ROTATION = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_rotation_killed_half_way_leaves_every_credential_readable(app, runner, db, credentials, vault_key):
     ids, trainer = credentials
     before = ciphertexts(db)
     db.session.remove()
-    script = KILLED_ROTATION.format(root=str(ROOT), url=app.config["SQLALCHEMY_DATABASE_URI"],
-                                    uploads=app.config["UPLOAD_DIR"], keys=f"{NEW},{OLD}")
+    script = KILLED_ROTATION.format(
+        root=str(ROOT),
+        url=app.config["SQLALCHEMY_DATABASE_URI"],
+        uploads=app.config["UPLOAD_DIR"],
+        keys=f"{NEW},{OLD}",
+    )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
     # Killed inside the one transaction: nothing was committed, every credential reads with the list.
@@ -137,12 +150,14 @@ def test_a_rotation_killed_half_way_leaves_every_credential_readable(app, runner
     assert runner.invoke(args=["ops", "rotate-vault-key"]).exit_code == 0
     vault_key(NEW)
     assert reveal_all(db, ids, trainer) == PASSWORDS
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
-                             .where(AuditEntry.action == "credential.revealed")) == 2 * len(PASSWORDS)
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "credential.revealed")
+    ) == 2 * len(PASSWORDS)
 
 
-def test_new_key_in_development_is_prepended_to_the_instance_file(app, runner, db, credentials, vault_key,
-                                                                    tmp_path, monkeypatch):
+def test_new_key_in_development_is_prepended_to_the_instance_file(
+    app, runner, db, credentials, vault_key, tmp_path, monkeypatch
+):
     ids, trainer = credentials
     monkeypatch.delenv("OPS_VAULT_KEY", raising=False)
     key_file = tmp_path / "vault_key"
@@ -192,7 +207,10 @@ def test_a_session_signed_with_the_old_secret_key_survives_in_the_fallbacks(app,
     }
     try:
         browser = apps["old"].test_client()
-        assert browser.post("/login", data={"username": "boss", "password": "correct-horse-1"}).status_code == 302
+        assert (
+            browser.post("/login", data={"username": "boss", "password": "correct-horse-1"}).status_code
+            == 302
+        )
         cookie = browser.get_cookie("session").value
         assert browser.get("/").status_code == 200
 

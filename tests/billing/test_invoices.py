@@ -236,7 +236,6 @@ def test_in_advance_contract_taken_over_mid_term_starts_without_a_true_up(db):
     assert invoice.contract_id == contract.id
 
 
-
 def test_a_negative_total_cannot_be_issued(db):
     contract = make_contract(db)
     invoice = draft_for(db, contract)  # ¥10,000.00 (see the first test)

@@ -110,7 +110,11 @@ def test_two_billing_runs_at_once_make_one_invoice_per_contract(app, db):
     for i in range(CONTRACTS):
         client = make_billing_client(db, name=f"并发店铺{i}", legal_name=f"并发商贸有限公司{i}", tax_id=None)
         # Every other contract has a deposit to apply: issuing then writes the contract row too.
-        deposit = dict(deposit_fen=100_000, deposit_usage="first_invoice", deposit_status="received") if i % 2 else {}
+        deposit = (
+            dict(deposit_fen=100_000, deposit_usage="first_invoice", deposit_status="received")
+            if i % 2
+            else {}
+        )
         make_contract(db, client, seats=1, **deposit)
     db.session.commit()
     db.session.remove()

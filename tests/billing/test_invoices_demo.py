@@ -2,14 +2,16 @@
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from ops.billing import services
-from ops.billing.demo import load_billing_demo
 from ops.billing.models import CreditNote, Invoice
+from ops.demo.billing import load_billing_demo
 from tests.billing.helpers import make_billing_client, make_contract
 
 
+@pytest.mark.slow
 def test_demo_bills_the_closed_months(db, make_user):
     make_contract(db)
     make_contract(db, make_billing_client(db, "上海优品数码", "上海优品科技有限公司", "91330106MA2B2QXY3M"))

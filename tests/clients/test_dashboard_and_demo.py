@@ -37,7 +37,7 @@ def test_manager_sees_counts_of_all_clients(only_clients_panel, client, login_as
 
 
 def test_demo_clients(app, db, make_user):
-    from ops.clients.demo import load_clients_demo
+    from ops.demo.clients import load_clients_demo
 
     users = {
         name: make_user(role, username=name)

@@ -49,7 +49,9 @@ def test_a_crafted_owner_who_is_not_sales_or_manager_is_refused(client, login_as
     assert _client_count(db) == 1  # only the one made above
 
 
-@pytest.mark.parametrize(("owner_id", "message"), [(MISSING, "负责人必须是在职的销售或经理。"), (HUGE, COERCE_ERROR)])
+@pytest.mark.parametrize(
+    ("owner_id", "message"), [(MISSING, "负责人必须是在职的销售或经理。"), (HUGE, COERCE_ERROR)]
+)
 def test_an_owner_id_naming_no_user_is_a_form_error(client, login_as, db, owner_id, message):
     login_as("sales")
     response = _create(client, owner_id)
@@ -69,7 +71,9 @@ def test_a_manager_may_own_a_client_and_an_inactive_sales_user_may_not_become_ow
     gone = make_user("sales")
     gone.is_active_user = False
     db.session.commit()
-    response = client.post("/clients/new", data={**GOOD, "tax_id": "", "name": "另一家", "owner_id": str(gone.id)})
+    response = client.post(
+        "/clients/new", data={**GOOD, "tax_id": "", "name": "另一家", "owner_id": str(gone.id)}
+    )
     assert "负责人必须是在职的销售或经理。" in response.get_data(as_text=True)
 
 
@@ -84,7 +88,9 @@ def test_editing_refuses_a_client_user_as_owner_and_keeps_the_owner(client, logi
     assert db.session.get(Client, target.id).owner_id == me.id
 
 
-@pytest.mark.parametrize(("owner_id", "message"), [(MISSING, "负责人必须是本公司员工。"), (HUGE, COERCE_ERROR)])
+@pytest.mark.parametrize(
+    ("owner_id", "message"), [(MISSING, "负责人必须是本公司员工。"), (HUGE, COERCE_ERROR)]
+)
 def test_a_plan_item_owner_naming_no_user_adds_nothing(client, login_as, db, owner_id, message):
     login_as("sales")
     target = make_client(db)
@@ -106,8 +112,13 @@ def test_creating_a_client_user_for_a_missing_client_is_refused(client, login_as
     login_as("admin")
     response = client.post(
         "/admin/users/new",
-        data={"username": "ghost", "display_name": "幽灵", "role": "client", "client_id": str(client_id),
-              "password": "a-long-password-2026"},
+        data={
+            "username": "ghost",
+            "display_name": "幽灵",
+            "role": "client",
+            "client_id": str(client_id),
+            "password": "a-long-password-2026",
+        },
         follow_redirects=True,
     )
     assert response.status_code == 200

@@ -16,7 +16,9 @@ ALREADY = "该操作已登记，未重复记录。"
 
 
 def _keys(html: str) -> list[str]:
-    return re.findall(r'name="idempotency_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="idempotency_key"', html)
+    return re.findall(
+        r'name="idempotency_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="idempotency_key"', html
+    )
 
 
 def _key(client, path: str, index: int) -> str:
@@ -39,8 +41,13 @@ def test_payment_double_submit_records_once(client, login_as, db):
     login_as("finance")
     invoice = issued_for(db, make_billed_contract(db, seats=1))  # ¥5,000.00
     page = f"/billing/invoices/{invoice.id}"
-    form = {"paid_on": "2026-10-20", "amount": "1000.00", "method": "银行转账", "reference": "T1",
-            "idempotency_key": _key(client, page, 0)}
+    form = {
+        "paid_on": "2026-10-20",
+        "amount": "1000.00",
+        "method": "银行转账",
+        "reference": "T1",
+        "idempotency_key": _key(client, page, 0),
+    }
     first = client.post(f"{page}/payments", data=form, follow_redirects=True).get_data(as_text=True)
     second = client.post(f"{page}/payments", data=form, follow_redirects=True).get_data(as_text=True)
     assert "收款已登记" in first and ALREADY not in first
@@ -59,7 +66,12 @@ def test_refused_payment_leaves_its_key_free(client, login_as, db):
     login_as("finance")
     invoice = issued_for(db, make_billed_contract(db, seats=1))  # ¥5,000.00
     page = f"/billing/invoices/{invoice.id}"
-    form = {"paid_on": "2026-10-20", "amount": "6000.00", "method": "银行转账", "idempotency_key": _key(client, page, 0)}
+    form = {
+        "paid_on": "2026-10-20",
+        "amount": "6000.00",
+        "method": "银行转账",
+        "idempotency_key": _key(client, page, 0),
+    }
     html = client.post(f"{page}/payments", data=form, follow_redirects=True).get_data(as_text=True)
     assert "收款金额超过未付余额" in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(IdempotencyKey)) == 0
@@ -74,7 +86,11 @@ def test_credit_note_and_void_double_submits_act_once(client, login_as, db):
     shop = make_billing_client(db)
     credited = issued_for(db, make_billed_contract(db, shop, seats=1))
     voided = issued_for(db, make_billed_contract(db, shop, seats=1))
-    form = {"amount": "100.00", "reason": "服务中断一天", "idempotency_key": _key(client, f"/billing/invoices/{credited.id}", 1)}
+    form = {
+        "amount": "100.00",
+        "reason": "服务中断一天",
+        "idempotency_key": _key(client, f"/billing/invoices/{credited.id}", 1),
+    }
     for _ in range(2):
         html = client.post(f"/billing/invoices/{credited.id}/credit-notes", data=form, follow_redirects=True)
     assert ALREADY in html.get_data(as_text=True)
@@ -93,8 +109,12 @@ def test_deposit_double_submit_records_once(client, login_as, db):
     submit_for_signature(contract)
     db.session.commit()
     page = f"/contracts/{contract.id}"
-    form = {"amount": "21000.00", "received_on": "2026-11-20", "reference": "DEP1",
-            "idempotency_key": _key(client, page, 0)}
+    form = {
+        "amount": "21000.00",
+        "received_on": "2026-11-20",
+        "reference": "DEP1",
+        "idempotency_key": _key(client, page, 0),
+    }
     first = client.post(f"{page}/deposit/receive", data=form, follow_redirects=True).get_data(as_text=True)
     second = client.post(f"{page}/deposit/receive", data=form, follow_redirects=True).get_data(as_text=True)
     assert "定金到账已登记" in first
@@ -106,9 +126,16 @@ def test_deposit_double_submit_records_once(client, login_as, db):
 def test_a_malformed_key_is_a_form_error_not_a_500(client, login_as, db):
     login_as("finance")
     invoice = issued_for(db, make_billed_contract(db, seats=1))
-    response = client.post(f"/billing/invoices/{invoice.id}/payments", data={
-        "paid_on": "2026-10-20", "amount": "1000.00", "method": "银行转账", "idempotency_key": "x" * 500},
-        follow_redirects=True)
+    response = client.post(
+        f"/billing/invoices/{invoice.id}/payments",
+        data={
+            "paid_on": "2026-10-20",
+            "amount": "1000.00",
+            "method": "银行转账",
+            "idempotency_key": "x" * 500,
+        },
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     assert "表单已失效，请刷新页面后重新提交" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0

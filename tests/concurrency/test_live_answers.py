@@ -14,8 +14,11 @@ from tests.onboarding.helpers import make_assignment
 
 
 def _audits(db, actions: tuple[str, ...], object_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
-        AuditEntry.action.in_(actions), AuditEntry.object_id == object_id))
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.action.in_(actions), AuditEntry.object_id == object_id)
+    )
 
 
 def test_parallel_portal_answers_decide_a_quote_once(db, make_user, live_server):
@@ -32,8 +35,13 @@ def test_parallel_portal_answers_decide_a_quote_once(db, make_user, live_server)
 
     def answer(i):
         action = "accept" if i % 2 else "reject"
-        return clients[i].post_form(f"/portal/quotes/{quote_id}/{action}",
-                                    {"csrf_token": tokens[i], "comment": f"答复 {i}"}).status
+        return (
+            clients[i]
+            .post_form(
+                f"/portal/quotes/{quote_id}/{action}", {"csrf_token": tokens[i], "comment": f"答复 {i}"}
+            )
+            .status
+        )
 
     assert parallel(6, answer) == [302] * 6
     quote = db.session.get(Quote, quote_id)
@@ -51,8 +59,18 @@ def test_parallel_go_live_goes_live_once(db, make_user, live_server):
     tokens = [c.csrf(f"/onboarding/assignments/{assignment_id}") for c in clients]
 
     def go_live(i):
-        return clients[i].post_form(f"/onboarding/assignments/{assignment_id}/go-live", {
-            "csrf_token": tokens[i], "go_live_on": today().isoformat(), "override_reason": f"客户要求提前上线 {i}"}).status
+        return (
+            clients[i]
+            .post_form(
+                f"/onboarding/assignments/{assignment_id}/go-live",
+                {
+                    "csrf_token": tokens[i],
+                    "go_live_on": today().isoformat(),
+                    "override_reason": f"客户要求提前上线 {i}",
+                },
+            )
+            .status
+        )
 
     assert parallel(6, go_live) == [302] * 6
     assert db.session.get(Assignment, assignment_id).go_live_on == today()

@@ -11,8 +11,11 @@ from tests.live import parallel
 
 
 def _audits(db, action: str, object_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == action, AuditEntry.object_id == object_id))
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.action == action, AuditEntry.object_id == object_id)
+    )
 
 
 def test_parallel_contract_from_quote_makes_exactly_one_contract(db, make_user, live_server):
@@ -50,9 +53,19 @@ def test_parallel_deposit_receipts_record_one(db, make_user, live_server):
     tokens = [c.csrf(f"/contracts/{contract_id}") for c in clients]
 
     def receive(i):
-        return clients[i].post_form(f"/contracts/{contract_id}/deposit/receive", {
-            "csrf_token": tokens[i], "amount": str(to_yuan(deposit)), "received_on": "2026-11-20",
-            "reference": f"DEP{i}"}).status
+        return (
+            clients[i]
+            .post_form(
+                f"/contracts/{contract_id}/deposit/receive",
+                {
+                    "csrf_token": tokens[i],
+                    "amount": str(to_yuan(deposit)),
+                    "received_on": "2026-11-20",
+                    "reference": f"DEP{i}",
+                },
+            )
+            .status
+        )
 
     assert parallel(6, receive) == [302] * 6
     contract = db.session.get(Contract, contract_id)

@@ -20,9 +20,20 @@ def test_parallel_partial_payments_all_count_in_paid_fen(db, make_user, live_ser
     tokens = [c.csrf(f"/billing/invoices/{invoice_id}") for c in clients]
 
     def pay(i):
-        return clients[i].post_form(f"/billing/invoices/{invoice_id}/payments", {
-            "csrf_token": tokens[i], "paid_on": "2026-10-20", "amount": "500.00", "method": "银行转账",
-            "reference": f"P{i}"}).status
+        return (
+            clients[i]
+            .post_form(
+                f"/billing/invoices/{invoice_id}/payments",
+                {
+                    "csrf_token": tokens[i],
+                    "paid_on": "2026-10-20",
+                    "amount": "500.00",
+                    "method": "银行转账",
+                    "reference": f"P{i}",
+                },
+            )
+            .status
+        )
 
     assert parallel(6, pay) == [302] * 6
     payments = db.session.scalars(sa.select(Payment).where(Payment.invoice_id == invoice_id)).all()
@@ -48,7 +59,11 @@ def test_void_racing_payments_never_voids_a_paid_invoice(db, make_user, live_ser
             path, fields = "void", {"reason": "开票信息有误"}
         else:
             path, fields = "payments", {"paid_on": "2026-10-20", "amount": "1000.00", "method": "银行转账"}
-        return clients[i].post_form(f"/billing/invoices/{invoice_id}/{path}", {"csrf_token": tokens[i], **fields}).status
+        return (
+            clients[i]
+            .post_form(f"/billing/invoices/{invoice_id}/{path}", {"csrf_token": tokens[i], **fields})
+            .status
+        )
 
     assert parallel(6, act) == [302] * 6
     invoice = db.session.get(Invoice, invoice_id)

@@ -16,8 +16,12 @@ def _fire(live_server, usernames: list[str]) -> list:
     """One POST /login per username, all at once; each client has fetched its CSRF token before."""
     clients = [live_server.client() for _ in usernames]
     tokens = [c.csrf("/login") for c in clients]
-    return parallel(len(usernames), lambda i: clients[i].post_form(
-        "/login", {"csrf_token": tokens[i], "username": usernames[i], "password": f"wrong-guess-{i}"}))
+    return parallel(
+        len(usernames),
+        lambda i: clients[i].post_form(
+            "/login", {"csrf_token": tokens[i], "username": usernames[i], "password": f"wrong-guess-{i}"}
+        ),
+    )
 
 
 def _failures_checked(db, **where) -> int:
@@ -28,8 +32,9 @@ def _failures_checked(db, **where) -> int:
     return db.session.scalar(stmt)
 
 
-def test_parallel_wrong_passwords_get_at_most_five_checks_then_the_account_is_locked(app, db, make_user,
-                                                                                   live_server):
+def test_parallel_wrong_passwords_get_at_most_five_checks_then_the_account_is_locked(
+    app, db, make_user, live_server
+):
     user_id = make_user("finance", username="liu").id
     limit = app.config["LOGIN_MAX_FAILURES"]
     assert limit == 5
@@ -49,8 +54,9 @@ def test_parallel_wrong_passwords_get_at_most_five_checks_then_the_account_is_lo
 
     # The right password is refused while the account is locked, and no session is opened.
     browser = live_server.client()
-    answer = browser.post_form("/login", {"csrf_token": browser.csrf("/login"), "username": "liu",
-                                          "password": PASSWORD})
+    answer = browser.post_form(
+        "/login", {"csrf_token": browser.csrf("/login"), "username": "liu", "password": PASSWORD}
+    )
     assert answer.status == 200 and "账户已锁定，请 15 分钟后再试" in answer.text
     assert browser.get("/").status == 302
     assert _failures_checked(db, object_id=user_id, object_type="users") == limit
@@ -69,6 +75,7 @@ def test_parallel_guesses_across_usernames_are_capped_per_address(app, db, make_
     assert _failures_checked(db) == limit
     assert sum("尝试次数过多，请稍后再试" in a.text for a in answers) == N - limit
     browser = live_server.client()
-    answer = browser.post_form("/login", {"csrf_token": browser.csrf("/login"), "username": "zhao",
-                                          "password": PASSWORD})
+    answer = browser.post_form(
+        "/login", {"csrf_token": browser.csrf("/login"), "username": "zhao", "password": PASSWORD}
+    )
     assert answer.status == 200 and "尝试次数过多，请稍后再试" in answer.text

@@ -20,11 +20,20 @@ def test_parallel_full_balance_payments_record_once(db, make_user, live_server):
     tokens = [c.csrf(f"/billing/invoices/{invoice_id}") for c in clients]
 
     def pay(i):
-        return clients[i].post_form(
-            f"/billing/invoices/{invoice_id}/payments",
-            {"csrf_token": tokens[i], "paid_on": "2026-10-20", "amount": str(to_yuan(balance)),
-             "method": "银行转账", "reference": f"T{i}"},
-        ).status
+        return (
+            clients[i]
+            .post_form(
+                f"/billing/invoices/{invoice_id}/payments",
+                {
+                    "csrf_token": tokens[i],
+                    "paid_on": "2026-10-20",
+                    "amount": str(to_yuan(balance)),
+                    "method": "银行转账",
+                    "reference": f"T{i}",
+                },
+            )
+            .status
+        )
 
     statuses = parallel(8, pay)
     assert all(s in (302, 200, 409) for s in statuses), statuses

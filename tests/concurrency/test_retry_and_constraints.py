@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ops.billing import services
 from ops.billing.models import Invoice
+from ops.billing.services import drafts, runs
 from ops.contracts.models import Contract
 from ops.contracts.services import ContractError, create_from_quote
 from ops.transactions import is_retryable
@@ -45,7 +46,7 @@ def test_a_run_retries_the_contract_that_lost_a_lock_race(db, monkeypatch):
             raise _lost_race()
         return real(contract, period_code, by=by)
 
-    monkeypatch.setattr(services, "refresh_draft", flaky)
+    monkeypatch.setattr(drafts, "refresh_draft", flaky)  # what the run's locked step calls
     summary = services.run_billing("2026-09", issue=True)
     assert summary.errors == []
     assert (summary.created, summary.issued) == (2, 2)
@@ -64,7 +65,7 @@ def test_a_contract_that_keeps_losing_is_listed_and_the_run_goes_on(db, monkeypa
             raise _lost_race("40001", "could not serialize access")
         return real(invoice_id, **kwargs)
 
-    monkeypatch.setattr(services, "issue_invoice", always_locked)
+    monkeypatch.setattr(runs, "issue_invoice", always_locked)  # what the run calls
     summary = services.run_billing("2026-09", issue=True)
     assert [number for number, _ in summary.errors] == [stuck_number]
     statuses = dict(db.session.execute(sa.select(Invoice.contract_id, Invoice.status)).all())
@@ -79,7 +80,11 @@ def test_one_live_contract_per_quote_is_a_database_rule(db):
         create_from_quote(quote, None)
     db.session.rollback()
     # Written past the service, the second contract is refused by the unique partial index.
-    values = {c.name: getattr(contract, c.name) for c in Contract.__table__.columns if c.name not in ("id", "number")}
+    values = {
+        c.name: getattr(contract, c.name)
+        for c in Contract.__table__.columns
+        if c.name not in ("id", "number")
+    }
     with pytest.raises(IntegrityError):
         db.session.execute(sa.insert(Contract.__table__).values(**values))
     db.session.rollback()
@@ -95,6 +100,8 @@ def test_paid_fen_cannot_go_negative_or_above_the_total(db):
     invoice = issued_for(db, make_contract(db, seats=1))  # ¥5,000.00
     for paid in (-1, 500_001):
         with pytest.raises(IntegrityError):
-            db.session.execute(sa.update(Invoice.__table__).where(Invoice.id == invoice.id).values(paid_fen=paid))
+            db.session.execute(
+                sa.update(Invoice.__table__).where(Invoice.id == invoice.id).values(paid_fen=paid)
+            )
             db.session.flush()
         db.session.rollback()

@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 
 from ops.auth import services as auth_services
-from ops.contracts.demo import load_contracts_demo
 from ops.contracts.models import Contract
+from ops.demo.contracts import load_contracts_demo
 from tests.factories import make_client
 
 

@@ -387,3 +387,17 @@ def test_renewals_list_contracts_ending_within_30_days_and_the_dashboard_shows_t
     assert "即将到期的合同" in html and soon.number in html and later.number not in html
     html = client.get("/contracts/?ending=30").get_data(as_text=True)
     assert soon.number in html and later.number not in html
+
+
+def test_a_refused_edit_lists_every_problem_above_the_form(client, login_as, db, contract):
+    # Two service-level problems at once: each is its own list item, not one joined flash.
+    login_as("manager")
+    response = client.post(
+        f"/contracts/{contract.id}/edit",
+        data=edit_data(contract, end_on="2026-01-01", invoice_type="special"),
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "未保存，请修改以下问题：" in html
+    assert "<li>合同结束日期必须晚于开始日期" in html
+    assert "<li>开具增值税专用发票需要客户的统一社会信用代码" in html

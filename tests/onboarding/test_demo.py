@@ -2,14 +2,16 @@
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
-from ops.onboarding.demo import load_onboarding_demo
+from ops.demo.onboarding import load_onboarding_demo
 from ops.onboarding.models import Assignment, ChecklistItem, Credential, PlatformRule
 from ops.timeutil import today
 from tests.onboarding.helpers import make_contract
 
 
+@pytest.mark.slow
 def test_demo_covers_every_state(db, make_user):
     users = {"trainer": make_user("trainer"), "manager": make_user("manager")}
     contracts = [make_contract(db, start_on=today() - timedelta(days=90)) for _ in range(2)]

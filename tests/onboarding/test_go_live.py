@@ -74,6 +74,18 @@ def test_planned_go_live_before_contract_start_is_refused(client, login_as, db):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
 
 
+def test_an_assignment_without_agent_or_contract_names_both_and_creates_nothing(client, login_as, db):
+    login_as("trainer")
+    response = client.post(
+        "/onboarding/assignments/new",
+        data={"agent_id": "0", "contract_id": "999999", "scope": "presales", "shift": "day"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "请选择客服。" in html and "请选择合同。" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
+
+
 def test_go_live_refused_with_open_items_listed(client, login_as, db):
     user = login_as("trainer")
     assignment = make_assignment(db, by=user)

@@ -145,3 +145,23 @@ def test_admin_edits_the_checklist_template(client, login_as, db):
     assert db.session.scalar(
         sa.select(AuditEntry).where(AuditEntry.action == "checklist_template.item_removed")
     )
+
+
+def test_state_scope_and_shift_labels_follow_the_language(client, login_as, make_user, db):
+    trainer = make_user("trainer")
+    contract = make_contract(db, make_client(db, name="北京晨光家居旗舰店"))
+    assignment = make_assignment(db, contract, make_agent(db, name="张晓雯"), by=trainer)
+    services.mark_item_done(assignment.items[0], by=trainer)
+    db.session.commit()
+
+    login_as("trainer")
+    html = client.get(f"/onboarding/assignments/{assignment.id}").get_data(as_text=True)
+    assert "售前 · 白班" in html and "已完成" in html and "待办" in html
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    html = client.get(f"/onboarding/assignments/{assignment.id}").get_data(as_text=True)
+    assert "Pre-sales · Day shift" in html and "To do" in html and "售前" not in html
+    agents = client.get("/onboarding/agents").get_data(as_text=True)
+    assert "In training" in agents and "培训中" not in agents  # a recruiting agent moves to training
+    form = client.get("/onboarding/assignments/new").get_data(as_text=True)
+    assert "After-sales" in form and "Night shift" in form

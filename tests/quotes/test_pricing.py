@@ -798,7 +798,8 @@ def test_full_discount_is_allowed():
 
 
 def test_module_is_pure():
-    """pricing.py itself imports only the standard library and ops.money (no Flask, no database)."""
+    """pricing.py itself imports only the standard library and the pure ops.money, ops.i18n and ops.vocab (no Flask,
+    no database)."""
     import ast
     import inspect
 
@@ -811,4 +812,13 @@ def test_module_is_pure():
             imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             imported.add(node.module)
-    assert imported == {"__future__", "decimal", "collections.abc", "dataclasses", "ops.money"}
+    assert imported == {
+        "__future__",
+        "decimal",
+        "collections.abc",
+        "dataclasses",
+        "typing",
+        "ops.i18n",
+        "ops.money",
+        "ops.vocab",
+    }

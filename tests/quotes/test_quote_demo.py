@@ -2,8 +2,8 @@
 
 import sqlalchemy as sa
 
+from ops.demo.quotes import load_quotes_demo
 from ops.quotes import services
-from ops.quotes.demo import load_quotes_demo
 from ops.quotes.models import Quote
 from tests.quotes.quote_factories import client_with_needs
 

@@ -280,7 +280,7 @@ def test_revise_makes_v2_and_leaves_v1_unchanged(db, make_user):
 def test_revise_uses_the_old_rate_card(db):
     v1 = send(db, make_quote(db))
     from ops.quotes.models import RateCard
-    from ops.quotes.ratecard import default_rate_card
+    from ops.ratecards.rules import default_rate_card
 
     newer = default_rate_card()
     newer["seat_rates_fen"]["presales"]["day"] = 900_000

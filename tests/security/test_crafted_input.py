@@ -30,7 +30,11 @@ def _get(client, url):
 
 def _int_rules(app):
     return sorted(
-        (rule for rule in routes(app).values() if any(isinstance(c, IntegerConverter) for c in rule._converters.values())),
+        (
+            rule
+            for rule in routes(app).values()
+            if any(isinstance(c, IntegerConverter) for c in rule._converters.values())
+        ),
         key=lambda r: r.endpoint,
     )
 
@@ -64,8 +68,19 @@ def test_every_route_with_an_id_answers_404_for_an_id_beyond_64_bits(app, client
 
 def test_a_page_number_beyond_any_list_is_404_and_a_bad_one_is_the_first_page(app, client, world):
     login(client, world.usernames["admin"])
-    lists = ["/clients/", "/quotes/", "/contracts/", "/billing/invoices", "/usage/", "/admin/audit/",
-             "/admin/users/", "/training/materials", "/training/sessions", "/admin/rate-cards/", "/admin/api-tokens/"]
+    lists = [
+        "/clients/",
+        "/quotes/",
+        "/contracts/",
+        "/billing/invoices",
+        "/usage/",
+        "/admin/audit/",
+        "/admin/users/",
+        "/training/materials",
+        "/training/sessions",
+        "/admin/rate-cards/",
+        "/admin/api-tokens/",
+    ]
     for path in lists:
         assert _get(client, path)[0] == 200, path
         for huge in (str(HUGE), "9" * 5000, "99999999999"):
@@ -97,7 +112,11 @@ def test_integer_filters_beyond_64_bits_are_ignored(app, client, world):
 
 def _post_targets(app):
     for endpoint, rule in sorted(routes(app).items()):
-        if "POST" not in rule.methods or endpoint.startswith("api.") or endpoint in {"auth.logout", "auth.login"}:
+        if (
+            "POST" not in rule.methods
+            or endpoint.startswith("api.")
+            or endpoint in {"auth.logout", "auth.login"}
+        ):
             continue
         for role in ROLES_THAT_POST:
             if MATRIX[endpoint][1 + ROLES_THAT_POST.index(role)] == OK:
@@ -130,19 +149,45 @@ def test_ids_beyond_64_bits_in_select_fields_are_form_errors(app, client, world)
     login(client, world.usernames["admin"])
     a = world.a
     posts = [
-        ("/onboarding/assignments/new", {"agent_id": HUGE, "contract_id": HUGE, "scope": "presales", "shift": "day"}),
-        ("/onboarding/assignments/new", {"agent_id": a.agent_id, "contract_id": HUGE, "scope": "presales",
-                                         "shift": "day"}),
-        ("/training/sessions/new", {"title": "培训", "client_id": HUGE, "contract_id": HUGE, "mode": "online",
-                                    "trainer_id": HUGE, "starts_at": "2030-01-01T09:00", "ends_at": "2030-01-01T11:00",
-                                    "meeting_link": "https://m.example.cn/1", "material_ids": HUGE,
-                                    "agent_ids": HUGE, "exam_pass_mark": "80", "exam_max_attempts": "3"}),
+        (
+            "/onboarding/assignments/new",
+            {"agent_id": HUGE, "contract_id": HUGE, "scope": "presales", "shift": "day"},
+        ),
+        (
+            "/onboarding/assignments/new",
+            {"agent_id": a.agent_id, "contract_id": HUGE, "scope": "presales", "shift": "day"},
+        ),
+        (
+            "/training/sessions/new",
+            {
+                "title": "培训",
+                "client_id": HUGE,
+                "contract_id": HUGE,
+                "mode": "online",
+                "trainer_id": HUGE,
+                "starts_at": "2030-01-01T09:00",
+                "ends_at": "2030-01-01T11:00",
+                "meeting_link": "https://m.example.cn/1",
+                "material_ids": HUGE,
+                "agent_ids": HUGE,
+                "exam_pass_mark": "80",
+                "exam_max_attempts": "3",
+            },
+        ),
         (f"/training/sessions/{a.session_id}/attendance", {"attended": HUGE}),
         ("/training/materials/new", {"title": "资料", "category": "faq", "client_id": HUGE}),
         ("/quotes/new", {"client_id": HUGE}),
         ("/admin/api-tokens/new", {"name": "令牌", "client_id": HUGE}),
-        ("/admin/users/new", {"username": "huge", "display_name": "大", "role": "client", "client_id": HUGE,
-                              "password": "a-long-password-2026"}),
+        (
+            "/admin/users/new",
+            {
+                "username": "huge",
+                "display_name": "大",
+                "role": "client",
+                "client_id": HUGE,
+                "password": "a-long-password-2026",
+            },
+        ),
     ]
     failures = []
     for url, data in posts:

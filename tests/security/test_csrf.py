@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import url_for
 
-from ops.billing.usage_services import create_token
+from ops.auth.tokens import create_token
 from ops.extensions import db
 from tests.conftest import login
 from tests.security.test_matrix import routes, url_values

@@ -13,13 +13,13 @@ import pytest
 import sqlalchemy as sa
 
 from ops.audit.models import AuditEntry
-from ops.billing.models import UsageDaily, UsageImport
 from ops.contracts.models import Contract
 from ops.extensions import db
 from ops.training.models import Material, MaterialVersion
-from tests.billing.usage_helpers import zh_csv
+from ops.usage.models import UsageDaily, UsageImport
 from tests.conftest import login
 from tests.training.helpers import pdf_bytes
+from tests.usage.usage_helpers import zh_csv
 
 # route -> (who posts, form fields besides the file, accepted kinds)
 ROUTES = {
@@ -55,7 +55,11 @@ def listing(app) -> dict[str, set[str]]:
     """The files in the upload folder and in the two folders above it."""
     folder = Path(app.config["UPLOAD_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
-    return {str(p): {f.name for f in p.iterdir()} for p in (folder, folder.parent, folder.parent.parent)}
+    # pytest's own session folders (pytest-N, garbage-…) come and go with other test runs on the machine
+    return {
+        str(p): {f.name for f in p.iterdir() if not f.name.startswith(("pytest-", "garbage-"))}
+        for p in (folder, folder.parent, folder.parent.parent)
+    }
 
 
 def state(app, world) -> dict:

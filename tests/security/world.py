@@ -14,9 +14,9 @@ import sqlalchemy as sa
 
 from ops.auth import services as auth_services
 from ops.auth.models import User
+from ops.auth.tokens import create_token
 from ops.billing import services as billing_services
 from ops.billing.models import CreditNote, Invoice, InvoiceLine
-from ops.billing.usage_services import create_token
 from ops.clients import services as client_services
 from ops.clients.models import Client, PlanItem
 from ops.contracts.models import ClauseTemplate, Contract

@@ -8,9 +8,9 @@ from pathlib import Path
 from reportlab.pdfgen.canvas import Canvas
 from werkzeug.datastructures import FileStorage
 
+from ops.demo.training import demo_png
 from ops.onboarding.models import Agent
 from ops.training import services
-from ops.training.demo import demo_png
 from ops.training.services import SessionInput
 
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from ops.demo.training import load_training_demo
 from ops.onboarding import checklist_sync
-from ops.training.demo import load_training_demo
 from ops.training.models import ExamAttempt, Material, MaterialVersion, SessionInvite, TrainingSession
 from ops.uploads import detect_matches
 from tests.factories import make_client

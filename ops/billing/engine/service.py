@@ -1,0 +1,280 @@
+"""The service lines: seats, base and commission, consults and minimum, extras, in-advance and true-up.
+
+Pure: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from ops.billing.engine.dates import days_served
+from ops.billing.engine.inputs import (
+    CONSULT_KINDS,
+    REASON_MAX,
+    SEAT_KINDS,
+    AssignmentInput,
+    BillingError,
+    ContractInput,
+    EngineLine,
+    UsageInput,
+)
+from ops.money import apply_bp, format_bp, format_fen, format_multiplier, round_fen
+from ops.periods import Period, month_bounds, month_code
+from ops.quotes.pricing import SCOPES, SHIFTS, tiered_amount
+
+
+def _service_end(contract: ContractInput) -> date:
+    end = contract.end_on
+    if contract.terminated_on is not None:
+        end = min(end, contract.terminated_on - timedelta(days=1))
+    return end
+
+
+def term_window(contract: ContractInput, start: date, end: date) -> tuple[date, date] | None:
+    """The days of [start, end] inside the contract's term, or None when there are none."""
+    first = max(start, contract.start_on)
+    last = min(end, _service_end(contract))
+    return (first, last) if first <= last else None
+
+
+def _days(window: tuple[date, date] | None) -> int:
+    return 0 if window is None else (window[1] - window[0]).days + 1
+
+
+def in_window(day: date, window: tuple[date, date] | None) -> bool:
+    return window is not None and window[0] <= day <= window[1]
+
+
+def _seat_label(scope: str, shift: str) -> str:
+    return f"{SCOPES.get(scope, scope)}{SHIFTS.get(shift, shift)}"
+
+
+def _kind_label(contract: ContractInput) -> tuple[str, str]:
+    """(line kind, printed word) of the seat lines: 席位 for fixed seats, 底薪 for base + commission."""
+    return ("base", "底薪") if contract.model == "base_commission" else ("seat", "席位")
+
+
+def _seat_rate(contract: ContractInput, assignment: AssignmentInput) -> int:
+    for row in contract.seats:
+        if row.scope == assignment.scope and row.shift == assignment.shift:
+            return row.monthly_rate_fen
+    raise BillingError(
+        f"坐席 {assignment.agent_name} 的岗位（{_seat_label(assignment.scope, assignment.shift)}）"
+        "在合同中没有对应的席位价格"
+    )
+
+
+def _prorate(amount_fen: int, days: int, days_in_month: int) -> Decimal:
+    return Decimal(amount_fen) * days / days_in_month
+
+
+@dataclass
+class _Actual:
+    """What an in-arrears invoice of a period bills as service (extras excluded)."""
+
+    lines: list[EngineLine]
+    month_fees: dict[str, Decimal]  # month code → service fee for KPI percentages
+
+
+def actual_service(
+    contract: ContractInput,
+    period: Period,
+    assignments: Sequence[AssignmentInput],
+    usage: Sequence[UsageInput],
+) -> _Actual:
+    kind, word = _kind_label(contract)
+    lines: list[EngineLine] = []
+    month_fees: dict[str, Decimal] = {}
+    gmv_by_month: dict[str, int] = {}
+    for year, month in period.months:
+        code = month_code(year, month)
+        month_start, month_end = month_bounds(year, month)
+        dim = (month_end - month_start).days + 1
+        window = term_window(contract, month_start, month_end)
+        if window is None:
+            continue
+        month_lines: list[EngineLine] = []
+        rows = [u for u in usage if in_window(u.day, window)]
+        gmv_by_month[code] = sum(u.served_gmv_fen for u in rows)
+        if contract.model in ("fixed_seat", "base_commission"):
+            for a in assignments:
+                days = days_served(a.go_live_on, a.end_on, window[0], window[1])
+                if days == 0:
+                    continue
+                rate = _seat_rate(contract, a)
+                amount = round_fen(_prorate(rate, days, dim))
+                month_lines.append(
+                    EngineLine(
+                        kind,
+                        f"{_seat_label(a.scope, a.shift)}{word} · {a.agent_name} · {code} 服务 {days}/{dim} 天",
+                        Decimal(days),
+                        "天",
+                        rate,
+                        amount,
+                        month=code,
+                    )
+                )
+        else:
+            month_lines.extend(_consult_lines(contract, code, rows, _days(window), dim))
+        lines.extend(month_lines)
+        month_fees[code] = Decimal(sum(line.amount_fen for line in month_lines))
+    if contract.model == "base_commission" and month_fees:
+        window = term_window(contract, period.start, period.end)
+        rows = [u for u in usage if in_window(u.day, window)]
+        gmv = sum(u.served_gmv_fen for u in rows)
+        refunds = sum(u.refunds_fen for u in rows)
+        base = max(0, gmv - refunds)
+        amount = round_fen(apply_bp(base, contract.commission_rate_bp))
+        shown = format_fen(base) if gmv >= refunds else f"{format_fen(0)}（退款超过销售额，按 0 计）"
+        lines.append(
+            EngineLine(
+                "commission",
+                f"提成 {period.code}：服务销售额 {format_fen(gmv)} − 退款 {format_fen(refunds)} = {shown}"
+                f" × {format_bp(contract.commission_rate_bp)}",
+                Decimal(base) / 100,
+                "元",
+                None,
+                amount,
+            )
+        )
+        if amount:  # gmv > 0 here, so every month's share is defined
+            for code in month_fees:
+                month_fees[code] += Decimal(amount) * gmv_by_month[code] / gmv
+    return _Actual(lines, month_fees)
+
+
+def _consult_lines(
+    contract: ContractInput, code: str, rows: Sequence[UsageInput], contract_days: int, dim: int
+) -> list[EngineLine]:
+    valid = sum(u.valid_consults for u in rows)
+    multiplier = contract.consult_multiplier_bp
+    factor = "" if multiplier == 10_000 else f" × {format_multiplier(multiplier)}"
+    if contract.tier_mode == "band":
+        average = valid // contract_days
+        yuan = tiered_amount(average, contract.tiers, "band") * contract_days / dim
+        description = f"咨询服务费 {code}：有效咨询 {valid:,} 次，日均 {average:,} 次（按档包月"
+        description += "）" if contract_days == dim else f"，服务 {contract_days}/{dim} 天）"
+    else:
+        yuan = tiered_amount(valid, contract.tiers, contract.tier_mode)
+        description = f"咨询服务费 {code}：有效咨询 {valid:,} 次"
+    amount = round_fen(apply_bp(yuan * 100, multiplier))
+    lines = [EngineLine("consult", description + factor, Decimal(valid), "次", None, amount, month=code)]
+    minimum = round_fen(_prorate(contract.monthly_minimum_fen, contract_days, dim))
+    if amount < minimum:
+        shortfall = minimum - amount
+        prorated = "" if contract_days == dim else f" × {contract_days}/{dim} 天 = {format_fen(minimum)}"
+        lines.append(
+            EngineLine(
+                "minimum",
+                f"最低消费补足 {code}：月度最低消费 {format_fen(contract.monthly_minimum_fen)}{prorated}，"
+                f"补足 {format_fen(shortfall)}",
+                Decimal(1),
+                "项",
+                None,
+                shortfall,
+                month=code,
+            )
+        )
+    return lines
+
+
+def advance_service(contract: ContractInput, period: Period) -> list[EngineLine]:
+    """Lines billed in advance for ``period``: contracted seats, or the prorated monthly minimum."""
+    kind, word = _kind_label(contract)
+    lines: list[EngineLine] = []
+    for year, month in period.months:
+        code = month_code(year, month)
+        month_start, month_end = month_bounds(year, month)
+        dim = (month_end - month_start).days + 1
+        days = _days(term_window(contract, month_start, month_end))
+        if days == 0:
+            continue
+        if contract.model == "per_consult":
+            amount = round_fen(_prorate(contract.monthly_minimum_fen, days, dim))
+            if amount:
+                lines.append(
+                    EngineLine(
+                        "consult",
+                        f"咨询服务费 {code} 预收（月度最低消费 {format_fen(contract.monthly_minimum_fen)}"
+                        f" × {days}/{dim} 天）",
+                        Decimal(days),
+                        "天",
+                        contract.monthly_minimum_fen,
+                        amount,
+                        month=code,
+                    )
+                )
+            continue
+        for row in contract.seats:
+            if row.seats <= 0:
+                continue
+            amount = round_fen(_prorate(row.seats * row.monthly_rate_fen, days, dim))
+            lines.append(
+                EngineLine(
+                    kind,
+                    f"{_seat_label(row.scope, row.shift)}{word} × {row.seats} 席 · {code} 预收 {days}/{dim} 天",
+                    Decimal(row.seats),
+                    "席",
+                    row.monthly_rate_fen,
+                    amount,
+                    month=code,
+                )
+            )
+    return lines
+
+
+def extra_lines(contract: ContractInput, period: Period) -> list[EngineLine]:
+    lines: list[EngineLine] = []
+    for year, month in period.months:
+        code = month_code(year, month)
+        if term_window(contract, *month_bounds(year, month)) is None:
+            continue
+        for extra in contract.extras:
+            amount = extra.quantity * extra.unit_price_fen
+            lines.append(
+                EngineLine(
+                    "extra",
+                    f"{extra.label} {code}：{extra.quantity:,} {extra.unit} × {format_fen(extra.unit_price_fen)}",
+                    Decimal(extra.quantity),
+                    extra.unit,
+                    extra.unit_price_fen,
+                    amount,
+                    month=code,
+                )
+            )
+    return lines
+
+
+def true_up_lines(
+    contract: ContractInput, previous: Period, actual: list[EngineLine], advance: list[EngineLine]
+) -> list[EngineLine]:
+    _, word = _kind_label(contract)
+    if contract.model == "fixed_seat":
+        groups: list[tuple[str, tuple[str, ...]]] = [(word, SEAT_KINDS)]
+    elif contract.model == "base_commission":
+        groups = [(word, SEAT_KINDS), ("提成", ("commission",))]
+    else:
+        groups = [("咨询费", CONSULT_KINDS)]
+    lines = []
+    for label, kinds in groups:
+        done = [line for line in actual if line.kind in kinds]
+        actual_fen = sum(line.amount_fen for line in done)
+        advance_fen = sum(line.amount_fen for line in advance if line.kind in kinds)
+        reason = "；".join(f"{line.description} {format_fen(line.amount_fen)}" for line in done)
+        if len(reason) > REASON_MAX:
+            reason = f"实际明细共 {len(done)} 行，合计 {format_fen(actual_fen)}"
+        lines.append(
+            EngineLine(
+                "true_up",
+                f"上期（{previous.code}）{label}多退少补：实际 {format_fen(actual_fen)} − 预收 {format_fen(advance_fen)}",
+                Decimal(1),
+                "项",
+                None,
+                actual_fen - advance_fen,
+                reason=reason or "上期无实际服务",
+            )
+        )
+    return lines

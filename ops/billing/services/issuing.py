@@ -1,0 +1,244 @@
+"""Issuing an invoice (gapless number, PDF stored once) and the manual adjustments of a draft."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from ops.audit.services import record
+from ops.billing import engine
+from ops.billing.models import CreditNote, Invoice
+from ops.billing.pdf import InvoicePdfData, InvoicePdfLine, Party, render_invoice_pdf
+from ops.billing.services.base import INVOICE_TYPE_LABELS, BillingServiceError, lock_invoice
+from ops.billing.services.drafts import compute, manual_adjustments, write_draft
+from ops.contracts.models import Contract
+from ops.contracts.services import lock_contract
+from ops.extensions import db
+from ops.money import format_bp
+from ops.numbering import next_number
+from ops.timeutil import today, utcnow
+from ops.transactions import lock_row, write_transaction
+
+# --- issuing -------------------------------------------------------------------------------
+
+
+def payment_terms_text(contract: Contract) -> str:
+    due = (
+        f"请于账期结束次月 {contract.due_value} 日前付款"
+        if contract.due_rule == "day_of_next_month"
+        else f"请于开具之日起 {contract.due_value} 天内付款"
+    )
+    late = ""
+    if contract.late_fee_bp_per_day:
+        late = f"；逾期超过 {contract.late_fee_grace_days} 天按未付金额每日 {format_bp(contract.late_fee_bp_per_day)} 计收滞纳金"
+    return due + late + "。"
+
+
+def invoice_pdf_data(
+    invoice: Invoice, *, kind: str = "invoice", credit: CreditNote | None = None
+) -> InvoicePdfData:
+    c = invoice.contract
+    vendor = Party(
+        c.vendor_name,
+        c.vendor_tax_id,
+        c.vendor_address,
+        c.vendor_phone,
+        c.vendor_bank_name,
+        c.vendor_bank_account,
+    )
+    client = Party(
+        c.client_legal_name or invoice.client.name,
+        c.client_tax_id,
+        c.client_address,
+        c.client_phone,
+        c.client_bank_name,
+        c.client_bank_account,
+    )
+    if credit is not None:
+        lines = (
+            InvoicePdfLine(
+                f"冲销 {invoice.number}：{credit.reason}"[:300], "1", "项", None, -credit.total_fen
+            ),
+        )
+        return InvoicePdfData(
+            kind="credit_note",
+            number=credit.number,
+            vendor=vendor,
+            client=client,
+            period_code=invoice.period,
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+            issued_on=credit.issued_on,
+            due_on=None,
+            invoice_type=INVOICE_TYPE_LABELS[c.invoice_type],
+            lines=lines,
+            service_fen=-credit.total_fen,
+            deductions_fen=0,
+            adjustments_fen=0,
+            net_fen=-credit.net_fen,
+            tax_rate_bp=invoice.tax_rate_bp,
+            tax_fen=-credit.tax_fen,
+            prices_include_tax=True,
+            deposit_offset_fen=0,
+            total_fen=-credit.total_fen,
+            reference=invoice.number or "",
+        )
+    lines = tuple(
+        InvoicePdfLine(
+            line.description, line.quantity, line.unit, line.unit_price_fen, line.amount_fen, line.reason
+        )
+        for line in invoice.lines
+    )
+    return InvoicePdfData(
+        kind=kind,
+        number=invoice.number or "",
+        vendor=vendor,
+        client=client,
+        period_code=invoice.period,
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+        issued_on=invoice.issued_on,
+        due_on=invoice.due_on,
+        invoice_type=INVOICE_TYPE_LABELS[c.invoice_type],
+        lines=lines,
+        service_fen=invoice.subtotal_fen,
+        deductions_fen=invoice.deductions_fen,
+        adjustments_fen=invoice.adjustments_fen,
+        net_fen=invoice.net_fen,
+        tax_rate_bp=invoice.tax_rate_bp,
+        tax_fen=invoice.tax_fen,
+        prices_include_tax=invoice.prices_include_tax,
+        deposit_offset_fen=invoice.deposit_offset_fen,
+        total_fen=invoice.total_fen,
+        payment_terms=payment_terms_text(c),
+    )
+
+
+def closing_period_end(invoice: Invoice, contract: Contract) -> date:
+    # In arrears the invoice's own period has just closed; in advance the one before it.
+    return (
+        invoice.period_end
+        if contract.billing_timing == "in_arrears"
+        else invoice.period_start - timedelta(days=1)
+    )
+
+
+def issue_invoice(invoice_id: int, *, by=None, issued_on: date | None = None) -> Invoice:
+    """Issue a draft: next gapless number, due date, PDF rendered once with its SHA-256. Commits.
+
+    Safe when two runs issue at once: the invoice row is locked (PostgreSQL) or the whole
+    transaction is immediate (SQLite), and an invoice already issued is returned unchanged.
+    """
+    with write_transaction():
+        # Lock order contract → invoice → number counter (issuing may apply the contract's deposit).
+        contract_id = db.session.scalar(sa.select(Invoice.contract_id).where(Invoice.id == invoice_id))
+        if contract_id is None:
+            raise BillingServiceError("账单不存在。")
+        lock_contract(contract_id)
+        invoice = lock_invoice(invoice_id)
+        if invoice.status != "draft":
+            return invoice
+        if not invoice.lines:
+            raise BillingServiceError("账单没有任何明细，不能开具。")
+        if invoice.total_fen < 0:
+            # A statement that owes the client money is settled by a credit note, not an invoice.
+            raise BillingServiceError(
+                "账单应付总额为负数，不能开具；请添加调整项或对上期账单开具红字冲销单。"
+            )
+        contract = invoice.contract
+        issued_on = issued_on or today()
+        invoice.number = next_number("INV", issued_on.year, 5)
+        invoice.issued_on = issued_on
+        invoice.due_on = engine.due_date(
+            contract.due_rule, contract.due_value, closing_period_end(invoice, contract), issued_on
+        )
+        pdf = render_invoice_pdf(invoice_pdf_data(invoice), ttf_path=current_app.config.get("PDF_FONT"))
+        invoice.pdf = pdf
+        invoice.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+        invoice.status = "issued"
+        invoice.issued_at = utcnow()
+        invoice.issued_by_id = getattr(by, "id", None)
+        if invoice.deposit_offset_fen and contract.deposit_status == "received":
+            contract.deposit_status = "applied"
+            contract.deposit_settled_on = issued_on
+            contract.deposit_settled_reference = f"抵扣账单 {invoice.number}"
+            record(
+                "contract.deposit_applied",
+                contract,
+                summary=invoice.number,
+                before={"deposit_status": "received"},
+                after={"deposit_status": "applied"},
+                actor=by,
+            )
+        record(
+            "invoice.issued",
+            invoice,
+            summary=invoice.number,
+            before={"status": "draft"},
+            after={
+                "status": "issued",
+                "number": invoice.number,
+                "total_fen": invoice.total_fen,
+                "pdf_sha256": invoice.pdf_sha256,
+            },
+            actor=by,
+        )
+    return invoice
+
+
+def _require_draft(invoice: Invoice) -> None:
+    if invoice.status != "draft":
+        raise BillingServiceError("账单已开具，不能再修改；如需更正请开具红字冲销单。")
+
+
+def _lock_draft(invoice: Invoice) -> Invoice:
+    """Lock the contract, then the invoice (the run's order), and check it is still a draft."""
+    lock_contract(invoice.contract_id)
+    invoice = lock_row(Invoice, invoice.id, selectinload(Invoice.lines))
+    _require_draft(invoice)
+    return invoice
+
+
+def add_adjustment(invoice: Invoice, description: str, amount_fen: int, reason: str, by=None) -> None:
+    """A manual line on a draft (kept when the run refreshes the draft)."""
+    invoice = _lock_draft(invoice)
+    if not description.strip() or not reason.strip():
+        raise BillingServiceError("调整项需要填写说明和原因。")
+    if amount_fen == 0:
+        raise BillingServiceError("调整金额不能为 0。")
+    adjustments = manual_adjustments(invoice) + [
+        engine.AdjustmentInput(description.strip(), amount_fen, reason.strip())
+    ]
+    result = compute(invoice.contract, engine.parse_period(invoice.period), adjustments)
+    write_draft(invoice, invoice.contract, result)
+    record(
+        "invoice.adjustment_added",
+        invoice,
+        summary=reason.strip()[:300],
+        after={"description": description, "amount_fen": amount_fen},
+        actor=by,
+    )
+
+
+def remove_adjustment(invoice: Invoice, line_id: int, by=None) -> None:
+    invoice = _lock_draft(invoice)
+    keep = [
+        engine.AdjustmentInput(line.description, line.amount_fen, line.reason)
+        for line in invoice.lines
+        if line.manual and line.id != line_id
+    ]
+    removed = next((line for line in invoice.lines if line.id == line_id and line.manual), None)
+    if removed is None:
+        raise BillingServiceError("找不到该调整项。")
+    result = compute(invoice.contract, engine.parse_period(invoice.period), keep)
+    write_draft(invoice, invoice.contract, result)
+    record(
+        "invoice.adjustment_removed",
+        invoice,
+        before={"description": removed.description, "amount_fen": removed.amount_fen},
+        actor=by,
+    )

@@ -1,0 +1,202 @@
+"""After issuing: payments, voids, credit notes, balances and ageing."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ops.audit.services import record
+from ops.billing.models import CreditNote, Invoice, Payment
+from ops.billing.pdf import render_invoice_pdf
+from ops.billing.services.base import BillingServiceError, lock_invoice
+from ops.billing.services.issuing import invoice_pdf_data
+from ops.contracts.services import lock_contract
+from ops.extensions import db
+from ops.idempotency import claim
+from ops.money import format_fen, round_fen
+from ops.numbering import next_number
+from ops.timeutil import today, utcnow
+from ops.transactions import write_transaction
+
+# --- after issuing -------------------------------------------------------------------------
+
+
+def credited_fen(invoice: Invoice) -> int:
+    return sum(c.total_fen for c in invoice.credit_notes if c.status == "issued")
+
+
+def balance_fen(invoice: Invoice) -> int:
+    return invoice.total_fen - invoice.paid_fen - credited_fen(invoice)
+
+
+def is_overdue(invoice: Invoice, on: date | None = None) -> bool:
+    return (
+        invoice.status == "issued"
+        and invoice.due_on is not None
+        and invoice.due_on < (on or today())
+        and balance_fen(invoice) > 0
+    )
+
+
+def record_payment(
+    invoice: Invoice,
+    amount_fen: int,
+    paid_on: date,
+    method: str,
+    reference: str,
+    by=None,
+    *,
+    idempotency_key: str | None = None,
+) -> Payment:
+    """A (partial) payment of an issued invoice; fully paid invoices become ``paid``.
+
+    Checked under the invoice's row lock, so two payments at once cannot pay more than the balance;
+    ``paid_fen`` is set to the sum of the invoice's payments in the same transaction. A form's
+    ``idempotency_key`` used before raises ``AlreadyRecorded`` (nothing recorded twice).
+    """
+    invoice = lock_invoice(invoice.id)
+    claim(idempotency_key, "invoice.payment", object_id=invoice.id, by=by)
+    if invoice.status != "issued":
+        raise BillingServiceError("只能为已开具、未结清的账单登记收款。")
+    if amount_fen <= 0:
+        raise BillingServiceError("收款金额必须大于 0。")
+    if amount_fen > balance_fen(invoice):
+        raise BillingServiceError(f"收款金额超过未付余额（{format_fen(balance_fen(invoice))}）。")
+    if paid_on > today():
+        raise BillingServiceError("收款日期不能晚于今天。")
+    if not method.strip():
+        raise BillingServiceError("请选择收款方式。")
+    payment = Payment(
+        invoice_id=invoice.id,
+        amount_fen=amount_fen,
+        paid_on=paid_on,
+        method=method.strip(),
+        reference=reference.strip(),
+        recorded_by_id=getattr(by, "id", None),
+    )
+    db.session.add(payment)
+    before = {"status": invoice.status, "paid_fen": invoice.paid_fen}
+    db.session.flush()
+    invoice.paid_fen = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_fen), 0)).where(
+            Payment.invoice_id == invoice.id
+        )
+    )
+    if balance_fen(invoice) == 0:
+        invoice.status = "paid"
+        invoice.paid_at = utcnow()
+    db.session.flush()
+    record(
+        "invoice.payment_recorded",
+        invoice,
+        summary=f"{invoice.number} {reference}".strip(),
+        before=before,
+        after={"status": invoice.status, "paid_fen": invoice.paid_fen, "amount_fen": amount_fen},
+        actor=by,
+    )
+    return payment
+
+
+def void_invoice(invoice: Invoice, reason: str, by=None, *, idempotency_key: str | None = None) -> None:
+    """Void a draft or an unpaid issued invoice (its number stays used, so numbers keep no gaps).
+
+    Checked under the row locks (contract, then invoice: a run may be refreshing the draft), so a
+    payment recorded at the same moment either comes first (and the void is refused) or waits.
+    """
+    lock_contract(invoice.contract_id)
+    invoice = lock_invoice(invoice.id)
+    claim(idempotency_key, "invoice.void", object_id=invoice.id, by=by)
+    if invoice.status not in ("draft", "issued"):
+        raise BillingServiceError("已结清或已作废的账单不能作废。")
+    if invoice.paid_fen:
+        raise BillingServiceError("账单已有收款，不能作废；请开具红字冲销单。")
+    if not reason.strip():
+        raise BillingServiceError("作废需要填写原因。")
+    before = invoice.status
+    invoice.status = "void"
+    invoice.void_reason = reason.strip()
+    invoice.voided_at = utcnow()
+    record(
+        "invoice.voided",
+        invoice,
+        summary=reason.strip()[:300],
+        before={"status": before},
+        after={"status": "void"},
+        actor=by,
+    )
+
+
+def create_credit_note(
+    invoice: Invoice, total_fen: int, reason: str, by=None, *, idempotency_key: str | None = None
+) -> CreditNote:
+    """A credit note (红字冲销) correcting an issued invoice by reference. Commits (numbered).
+
+    ``total_fen`` is the amount credited including tax; its tax is total × r / (1 + r).
+    """
+    invoice_id = invoice.id
+    with write_transaction():
+        # Checked under the row lock, so two credit notes at once cannot credit more than the invoice.
+        # Lock order invoice → number counter (the contract row is not written).
+        invoice = lock_invoice(invoice_id)
+        claim(idempotency_key, "invoice.credit_note", object_id=invoice.id, by=by)
+        if invoice.status not in ("issued", "paid"):
+            raise BillingServiceError("只能为已开具的账单开具红字冲销单。")
+        if not reason.strip():
+            raise BillingServiceError("请填写冲销原因。")
+        if total_fen <= 0 or total_fen > invoice.total_fen - credited_fen(invoice):
+            raise BillingServiceError(
+                f"冲销金额必须大于 0，且不超过账单尚未冲销的金额（{format_fen(invoice.total_fen - credited_fen(invoice))}）。"
+            )
+        issued_on = today()
+        rate = invoice.tax_rate_bp
+        tax = round_fen(Decimal(total_fen) * rate / (10_000 + rate))
+        note = CreditNote(
+            invoice_id=invoice.id,
+            number=next_number("CN", issued_on.year, 5),
+            issued_on=issued_on,
+            reason=reason.strip(),
+            net_fen=total_fen - tax,
+            tax_fen=tax,
+            total_fen=total_fen,
+            created_by_id=getattr(by, "id", None),
+        )
+        db.session.add(note)
+        db.session.flush()
+        pdf = render_invoice_pdf(
+            invoice_pdf_data(invoice, credit=note), ttf_path=current_app.config.get("PDF_FONT")
+        )
+        note.pdf = pdf
+        note.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+        db.session.refresh(invoice, ["credit_notes"])
+        if invoice.status == "issued" and balance_fen(invoice) <= 0:
+            invoice.status = "paid"
+            invoice.paid_at = utcnow()
+        record(
+            "invoice.credit_note_issued",
+            invoice,
+            summary=f"{note.number}: {reason.strip()}"[:300],
+            after={"credit_note": note.number, "total_fen": total_fen, "pdf_sha256": note.pdf_sha256},
+            actor=by,
+        )
+    return note
+
+
+AGEING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
+
+
+def ageing_bucket(due_on: date | None, on: date) -> str:
+    """Accounts-receivable ageing bucket of an open invoice by days past its due date."""
+    if due_on is None or due_on >= on:
+        return "current"
+    days = (on - due_on).days
+    if days <= 30:
+        return "1-30"
+    if days <= 60:
+        return "31-60"
+    if days <= 90:
+        return "61-90"
+    return "90+"

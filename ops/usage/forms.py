@@ -1,0 +1,16 @@
+"""The usage upload form."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SubmitField
+
+MAX_CSV_BYTES = 20 * 1024 * 1024
+
+
+class UsageUploadForm(FlaskForm):
+    file = FileField(
+        _l("用量 CSV 文件（UTF-8 或 GB18030 编码，不超过 20 MB）"),
+        validators=[FileRequired(_l("请选择要上传的 CSV 文件"))],
+    )
+    submit = SubmitField(_l("校验并导入"))
