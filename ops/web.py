@@ -114,16 +114,15 @@ def perform(
 ):
     """Run one service action as the request's unit of work and answer.
 
-    ``form`` (optional) is validated first. ``action()`` calls the service; on success the session
-    is committed, ``success`` flashed (a string, or a function of the action's result) and the user
-    redirected to ``done`` (a URL, or a function of the result returning a URL or a response; default
-    ``back``). On a
-    ``ServiceError`` the session is rolled back (committed instead when the error says its changes
-    stand, e.g. a quote found expired), and the message goes on the form field it names — the form
-    re-rendered by ``render`` — or is flashed and the user sent ``back`` (a URL, or a function returning one). Invalid forms answer the
-    same way: ``render()`` when given, else their errors are flashed. ``refused(error)``, when given,
-    answers a refusal itself (after the rollback), for pages that show more than one message (a list of
-    the problems in a file or a form).
+    ``form`` (optional) is validated first; an invalid one answers ``render()`` when given, else its
+    errors are flashed and the user sent ``back`` (a URL, or a zero-argument function returning one).
+    ``action()`` calls the service. On success the session is committed, ``success`` flashed (a string,
+    or a function of the action's result) and the user redirected to ``done`` (a URL, or a function of
+    the result returning a URL or a response; default ``back``). On a ``ServiceError`` the session is
+    rolled back (committed instead when the error says its changes stand, e.g. a quote found expired);
+    then ``refused(error)`` answers when given (pages that list several problems), else the message goes
+    on the form field it names and the form is re-rendered, or it is flashed and the user gets
+    ``render()`` or ``back``.
     """
     if form is not None and not form.validate_on_submit():
         if render is not None:
