@@ -1,7 +1,7 @@
 """Permission helpers every blueprint uses: a role decorator and user-scoped loading.
 
-Rule (docs/architecture.md, "Security rules"): load scoped to the user, then authorise, then act. A client user
-asking for another client's object gets 404, never a hint that it exists.
+Rule (docs/architecture.md, "Security rules"): load scoped to the user, then authorise, then act.
+A client user asking for another client's object gets 404, never a hint that it exists.
 """
 
 from functools import wraps
