@@ -59,6 +59,18 @@ class LiveServer:
         return self.server.log_problems()
 
 
+def browsers(live_server, make_user, role: str, prefix: str, n: int, form_page: str, **fields):
+    """``n`` users of ``role`` (``prefix0``, ``prefix1`` …), each logged in with its own browser, and the
+    CSRF token each read from ``form_page``: ``(clients, tokens)``, ready to fire in ``parallel``."""
+    from ops.extensions import db
+
+    for i in range(n):
+        make_user(role, username=f"{prefix}{i}", **fields)
+    db.session.remove()
+    clients = [live_server.client().login(f"{prefix}{i}") for i in range(n)]
+    return clients, [c.csrf(form_page) for c in clients]
+
+
 def parallel(n: int, action: Callable[[int], object], timeout: float = 120) -> list:
     """Run ``action(i)`` for i in 0..n-1 on n threads released together; their results (or exceptions)."""
     barrier = threading.Barrier(n)
@@ -104,4 +116,4 @@ def live_server(app, tmp_path):
         assert not problems, "the server logged errors:\n" + server.log_tail()
 
 
-__all__ = ["LiveClient", "LiveServer", "live_server", "parallel", "Path"]
+__all__ = ["LiveClient", "LiveServer", "browsers", "live_server", "parallel", "Path"]

@@ -9,7 +9,7 @@ from ops.onboarding.models import Assignment
 from ops.quotes.models import Quote
 from ops.timeutil import today
 from tests.contracts.helpers import make_accepted_quote
-from tests.live import parallel
+from tests.live import browsers, parallel
 from tests.onboarding.helpers import make_assignment
 
 
@@ -26,12 +26,9 @@ def test_parallel_portal_answers_decide_a_quote_once(db, make_user, live_server)
     quote.status, quote.decided_at, quote.valid_until = "sent", None, today() + timedelta(days=30)
     db.session.commit()
     quote_id, client_id = quote.id, quote.client_id
-    for i in range(6):
-        make_user("client", username=f"shop{i}", client_id=client_id)
-    db.session.remove()
-
-    clients = [live_server.client().login(f"shop{i}") for i in range(6)]
-    tokens = [c.csrf(f"/portal/quotes/{quote_id}") for c in clients]
+    clients, tokens = browsers(
+        live_server, make_user, "client", "shop", 6, f"/portal/quotes/{quote_id}", client_id=client_id
+    )
 
     def answer(i):
         action = "accept" if i % 2 else "reject"
@@ -51,12 +48,9 @@ def test_parallel_portal_answers_decide_a_quote_once(db, make_user, live_server)
 
 def test_parallel_go_live_goes_live_once(db, make_user, live_server):
     assignment_id = make_assignment(db).id
-    for i in range(6):
-        make_user("manager", username=f"mgr{i}")
-    db.session.remove()
-
-    clients = [live_server.client().login(f"mgr{i}") for i in range(6)]
-    tokens = [c.csrf(f"/onboarding/assignments/{assignment_id}") for c in clients]
+    clients, tokens = browsers(
+        live_server, make_user, "manager", "mgr", 6, f"/onboarding/assignments/{assignment_id}"
+    )
 
     def go_live(i):
         return (

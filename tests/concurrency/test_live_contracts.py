@@ -7,7 +7,7 @@ from ops.contracts.models import Contract
 from ops.contracts.services import submit_for_signature
 from ops.money import to_yuan
 from tests.contracts.helpers import make_accepted_quote, make_contract
-from tests.live import parallel
+from tests.live import browsers, parallel
 
 
 def _audits(db, action: str, object_id: int) -> int:
@@ -20,12 +20,7 @@ def _audits(db, action: str, object_id: int) -> int:
 
 def test_parallel_contract_from_quote_makes_exactly_one_contract(db, make_user, live_server):
     quote_id = make_accepted_quote(db).id
-    for i in range(6):
-        make_user("manager", username=f"mgr{i}")
-    db.session.remove()
-
-    clients = [live_server.client().login(f"mgr{i}") for i in range(6)]
-    tokens = [c.csrf("/contracts/") for c in clients]
+    clients, tokens = browsers(live_server, make_user, "manager", "mgr", 6, "/contracts/")
 
     def create(i):
         return clients[i].post_form(f"/contracts/from-quote/{quote_id}", {"csrf_token": tokens[i]}).status
@@ -45,12 +40,7 @@ def test_parallel_deposit_receipts_record_one(db, make_user, live_server):
     submit_for_signature(contract)
     db.session.commit()
     contract_id, deposit = contract.id, contract.deposit_fen
-    for i in range(6):
-        make_user("finance", username=f"fin{i}")
-    db.session.remove()
-
-    clients = [live_server.client().login(f"fin{i}") for i in range(6)]
-    tokens = [c.csrf(f"/contracts/{contract_id}") for c in clients]
+    clients, tokens = browsers(live_server, make_user, "finance", "fin", 6, f"/contracts/{contract_id}")
 
     def receive(i):
         return (

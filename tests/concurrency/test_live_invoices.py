@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from ops.billing.models import Invoice, Payment
 from tests.billing.helpers import issued_for, make_contract
-from tests.live import parallel
+from tests.live import browsers, parallel
 
 
 def test_parallel_partial_payments_all_count_in_paid_fen(db, make_user, live_server):
@@ -12,12 +12,7 @@ def test_parallel_partial_payments_all_count_in_paid_fen(db, make_user, live_ser
     # 1 seat × ¥5,000.00 for September, 6 % VAT included: ¥5,000.00 to pay.
     assert invoice.total_fen == 500_000
     invoice_id = invoice.id
-    for i in range(6):
-        make_user("finance", username=f"fin{i}")
-    db.session.remove()
-
-    clients = [live_server.client().login(f"fin{i}") for i in range(6)]
-    tokens = [c.csrf(f"/billing/invoices/{invoice_id}") for c in clients]
+    clients, tokens = browsers(live_server, make_user, "finance", "fin", 6, f"/billing/invoices/{invoice_id}")
 
     def pay(i):
         return (
@@ -47,12 +42,7 @@ def test_parallel_partial_payments_all_count_in_paid_fen(db, make_user, live_ser
 def test_void_racing_payments_never_voids_a_paid_invoice(db, make_user, live_server):
     invoice = issued_for(db, make_contract(db, seats=1))  # ¥5,000.00
     invoice_id = invoice.id
-    for i in range(6):
-        make_user("finance", username=f"fin{i}")
-    db.session.remove()
-
-    clients = [live_server.client().login(f"fin{i}") for i in range(6)]
-    tokens = [c.csrf(f"/billing/invoices/{invoice_id}") for c in clients]
+    clients, tokens = browsers(live_server, make_user, "finance", "fin", 6, f"/billing/invoices/{invoice_id}")
 
     def act(i):
         if i % 2:

@@ -5,19 +5,14 @@ import sqlalchemy as sa
 from ops.billing.models import Invoice, Payment
 from ops.money import to_yuan
 from tests.billing.helpers import issued_for, make_contract
-from tests.live import parallel
+from tests.live import browsers, parallel
 
 
 def test_parallel_full_balance_payments_record_once(db, make_user, live_server):
     invoice = issued_for(db, make_contract(db, seats=1))
     balance = invoice.total_fen - invoice.paid_fen
     invoice_id = invoice.id
-    for i in range(8):
-        make_user("finance", username=f"fin{i}")
-    db.session.remove()
-
-    clients = [live_server.client().login(f"fin{i}") for i in range(8)]
-    tokens = [c.csrf(f"/billing/invoices/{invoice_id}") for c in clients]
+    clients, tokens = browsers(live_server, make_user, "finance", "fin", 8, f"/billing/invoices/{invoice_id}")
 
     def pay(i):
         return (
