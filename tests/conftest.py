@@ -63,6 +63,30 @@ def app(tmp_path_factory):
         _db.engine.dispose()
 
 
+def _clean_postgresql(conn, tables: list[str]) -> None:
+    """Empty the tables a test wrote to and restart the id sequences it moved.
+
+    TRUNCATE … CASCADE costs tens of milliseconds to a second a test on PostgreSQL (it replaces every
+    table's files, and nearly every table refers to users or clients); deleting the few rows a test
+    left and restarting the moved sequences gives the same clean state in a few milliseconds.
+    """
+    exists = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+    used = {name for (name,) in conn.execute(sa.text(exists))}
+    if "users" in used:
+        conn.execute(sa.text("UPDATE users SET client_id = NULL"))  # users <-> clients refer to each other
+    for t in tables:  # children first
+        if t in used:
+            conn.execute(sa.text(f'DELETE FROM "{t}"'))
+    moved = conn.execute(
+        sa.text(
+            "SELECT sequencename FROM pg_sequences "
+            "WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+        )
+    ).scalars()
+    for sequence in list(moved):
+        conn.execute(sa.text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+
+
 @pytest.fixture(autouse=True)
 def _clean_tables(request):
     yield
@@ -74,9 +98,7 @@ def _clean_tables(request):
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
         with _db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(
-                    sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
-                )
+                _clean_postgresql(conn, tables)
             else:
                 conn.execute(
                     sa.text("UPDATE users SET client_id = NULL")
