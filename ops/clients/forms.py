@@ -103,6 +103,11 @@ class ContactForm(FlaskForm):
     submit = SubmitField(_l("保存联系人"))
 
 
+class ArchiveForm(FlaskForm):
+    reason = StringField(_l("归档原因"), validators=[DataRequired(_l("请填写原因。")), Length(max=300)])
+    submit = SubmitField(_l("归档"))
+
+
 class StageForm(FlaskForm):
     stage = SelectField(_l("设为"), choices=[], validate_choice=False)
     reason = StringField(_l("原因"), validators=[DataRequired(_l("请填写原因。")), Length(max=300)])

@@ -31,6 +31,9 @@ class Client(db.Model):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, index=True
     )  # list sort
+    # Archived clients are hidden from the client list (unless asked for) and from new quotes; every
+    # record stays. Set and cleared by services.archive_client / restore_client.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     owner = relationship("User", foreign_keys=[owner_id])
     shops: Mapped[list["ClientShop"]] = relationship(

@@ -18,6 +18,7 @@ from ops.clients.taxid import validate_credit_code
 from ops.errors import ServiceError
 from ops.extensions import db
 from ops.timeutil import utcnow
+from ops.transactions import lock_row
 
 CLIENT_FIELDS = (
     "name",
@@ -575,3 +576,44 @@ def toggle_plan_item(item: PlanItem, *, by) -> bool:
         actor=by,
     )
     return item.done_at is not None
+
+
+# --- archiving ----------------------------------------------------------------------------
+
+LIVE_CONTRACT_STATES = ("draft", "pending_signature", "active")
+
+
+def archive_client(client: Client, reason: str, *, by) -> None:
+    """Hide a client from the client list and from new quotes, keeping every record.
+
+    Refused while the client has a contract that is not over (draft, awaiting signature or
+    active): end or cancel it first. Checked under the client's row lock; audited with the reason.
+    """
+    from ops.contracts.models import Contract  # clients never import contracts at module level
+
+    client = lock_row(Client, client.id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ClientError(_("请填写原因。"), "reason")
+    if client.archived_at is not None:
+        raise ClientError(_("该客户已归档。"))
+    live = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Contract)
+        .where(Contract.client_id == client.id, Contract.status.in_(LIVE_CONTRACT_STATES))
+    )
+    if live:
+        raise ClientError(
+            _("该客户还有 %(n)d 份未结束的合同（草稿、待签署或生效中），请先处理合同再归档。", n=live)
+        )
+    client.archived_at = utcnow()
+    record("client.archived", client, summary=reason[:300], after={"reason": reason}, actor=by)
+
+
+def restore_client(client: Client, *, by) -> None:
+    """Bring an archived client back into the lists; audited."""
+    client = lock_row(Client, client.id)
+    if client.archived_at is None:
+        raise ClientError(_("该客户未归档。"))
+    client.archived_at = None
+    record("client.restored", client, summary=client.name, actor=by)

@@ -108,7 +108,11 @@ def _clients_with_needs() -> list[tuple[int, str]]:
     has_needs = sa.exists().where(Needs.client_id == Client.id)
     return [
         (c.id, c.name)
-        for c in db.session.execute(sa.select(Client.id, Client.name).where(has_needs).order_by(Client.name))
+        for c in db.session.execute(
+            sa.select(Client.id, Client.name)
+            .where(has_needs, Client.archived_at.is_(None))  # no new quotes for an archived client
+            .order_by(Client.name)
+        )
     ]
 
 

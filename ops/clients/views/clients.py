@@ -11,7 +11,7 @@ from ops.auth.permissions import roles_required
 from ops.auth.roles import ADMIN, MANAGER, SALES
 from ops.clients import services
 from ops.clients.constants import CATEGORIES, HALT_STAGES, STAGE_ORDER, STAGES
-from ops.clients.forms import ClientForm, ContactForm, PlanCreateForm, ShopForm, StageForm
+from ops.clients.forms import ArchiveForm, ClientForm, ContactForm, PlanCreateForm, ShopForm, StageForm
 from ops.clients.models import Client, ClientContact, ClientShop, PlanItem
 from ops.clients.plan import pipeline_phases, plan_progress
 from ops.clients.views.common import (
@@ -70,8 +70,11 @@ def index():
     platform = request.args.get("platform", "")
     category = request.args.get("category", "")
     owner = request.args.get("owner", type=db_int)
+    archived = request.args.get("archived") == "1"
     sort = request.args.get("sort", "-updated")
     stmt = sa.select(Client).options(joinedload(Client.owner), selectinload(Client.shops))
+    # Archived clients are listed only when asked for (and then only they are).
+    stmt = stmt.where(Client.archived_at.is_not(None) if archived else Client.archived_at.is_(None))
     if q:
         stmt = _search(stmt, q)
     if stage in STAGES:
@@ -91,6 +94,7 @@ def index():
         platform=platform,
         category=category,
         owner=owner,
+        archived=archived,
         sort=sort,
         categories=CATEGORIES,
         owners=user_choices(EDITORS)[1:],
@@ -155,6 +159,7 @@ def detail(client_id: int):
         contact_form=ContactForm(),
         plan_form=PlanCreateForm(start_date=today()),
         confirm=ConfirmForm(),
+        archive_form=ArchiveForm(),
         quotes_enabled=quotes_enabled,
     )
 
@@ -179,6 +184,31 @@ def set_stage(client_id: int):
         form=form,
         success=lambda _result: _("客户阶段已改为“%(stage)s”。", stage=STAGES[client.stage]),
         back=_detail_url(client),
+    )
+
+
+@bp.route("/<int:client_id>/archive", methods=["POST"])
+@roles_required(MANAGER, ADMIN)
+def archive(client_id: int):
+    client = load_client(client_id)
+    form = ArchiveForm()
+    return perform(
+        lambda: services.archive_client(client, form.reason.data, by=current_user),
+        form=form,
+        success=_("客户已归档：客户列表默认不再显示，所有记录均保留。"),
+        back=_detail_url(client),
+    )
+
+
+@bp.route("/<int:client_id>/restore", methods=["POST"])
+@roles_required(MANAGER, ADMIN)
+def restore(client_id: int):
+    client = load_client(client_id)
+    back = _detail_url(client)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(back)
+    return perform(
+        lambda: services.restore_client(client, by=current_user), success=_("客户已恢复。"), back=back
     )
 
 
