@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
@@ -147,6 +148,15 @@ def check_upload(filename: str | None, data: bytes, kinds: frozenset[str] | set[
     return extension
 
 
+def upload_limit_bytes() -> int:
+    """The one upload limit (``OPS_MAX_UPLOAD_MB``, 20 MB by default) every upload form states and checks."""
+    return int(current_app.config["MAX_CONTENT_LENGTH"])
+
+
+# A form field's help text stating the limit, read when the form is shown (so it follows the setting).
+LIMIT_HELP = LazyString(lambda: _("文件不超过 %(mb)s MB。", mb=f"{upload_limit_bytes() / 1048576:g}"))
+
+
 def upload_dir() -> Path:
     path = Path(current_app.config["UPLOAD_DIR"])
     path.mkdir(parents=True, exist_ok=True)
@@ -157,7 +167,7 @@ def store_upload(file_storage, kinds, max_bytes: int | None = None) -> StoredFil
     """Check and store an uploaded file (werkzeug FileStorage). Nothing is written when refused."""
     if file_storage is None:
         raise UploadError(_("请选择要上传的文件。"))
-    limit = max_bytes or current_app.config["MAX_CONTENT_LENGTH"]
+    limit = max_bytes or upload_limit_bytes()
     data = file_storage.read(limit + 1)
     return store_bytes(file_storage.filename, data, kinds, limit)
 

@@ -24,6 +24,7 @@ from ops.forms import MultiCheckboxField, PercentField, YuanField
 from ops.idempotency import IdempotencyKeyField
 from ops.money import format_bp, format_fen, parse_percent, parse_yuan
 from ops.ratecards.rules import EXTRA_LABELS
+from ops.uploads import LIMIT_HELP
 from ops.urls import db_int
 
 
@@ -357,8 +358,9 @@ class DepositSettleForm(FlaskForm):
 
 class SignedUploadForm(FlaskForm):
     file = FileField(
-        _l("双方盖章的合同扫描件（PDF，不超过 10 MB）"),
+        _l("双方盖章的合同扫描件（PDF）"),
         validators=[FileRequired(_l("请选择要上传的 PDF 文件"))],
+        description=LIMIT_HELP,
     )
     submit = SubmitField(_l("上传签署件"))
 

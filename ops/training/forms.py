@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from flask_babel import gettext
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -22,9 +22,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ops.timeutil import SHANGHAI, local
 from ops.training.labels import CATEGORY_LABELS, MODE_LABELS
 from ops.training.services import SessionInput
+from ops.uploads import LIMIT_HELP
 from ops.urls import db_int
 
-FILE_HELP = _l("PDF、Word、Excel、PowerPoint、图片、文本或 CSV；文件内容会被检查。")
+FILE_HELP = LazyString(
+    lambda: f"{gettext('PDF、Word、Excel、PowerPoint、图片、文本或 CSV；文件内容会被检查。')} {LIMIT_HELP}"
+)
 
 
 def category_choices() -> list[SelectChoice]:

@@ -5,12 +5,13 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField
 
-MAX_CSV_BYTES = 20 * 1024 * 1024
+from ops.uploads import LIMIT_HELP
 
 
 class UsageUploadForm(FlaskForm):
     file = FileField(
-        _l("用量 CSV 文件（UTF-8 或 GB18030 编码，不超过 20 MB）"),
+        _l("用量 CSV 文件（UTF-8 或 GB18030 编码）"),
         validators=[FileRequired(_l("请选择要上传的 CSV 文件"))],
+        description=LIMIT_HELP,
     )
     submit = SubmitField(_l("校验并导入"))

@@ -15,11 +15,11 @@ from ops.clients.models import Client
 from ops.extensions import db
 from ops.periods import days_in_month, month_of, parse_month
 from ops.timeutil import today
-from ops.uploads import safe_display_name
+from ops.uploads import safe_display_name, upload_limit_bytes
 from ops.urls import db_int
 from ops.usage import summary
 from ops.usage.fields import CSV_TEMPLATE_HEADERS
-from ops.usage.forms import MAX_CSV_BYTES, UsageUploadForm
+from ops.usage.forms import UsageUploadForm
 from ops.usage.models import UsageDaily, UsageImport
 from ops.usage.services import UsageImportError, import_usage_file
 from ops.vocab import PLATFORMS
@@ -102,8 +102,10 @@ def import_form():
     if not filename.lower().endswith(".csv"):
         form.file.errors.append(_("请上传 .csv 文件（在 Excel 中“另存为”CSV）。"))
         return page()
-    if size > MAX_CSV_BYTES:
-        form.file.errors.append(_("文件太大，上限为 20 MB，请分批导入。"))
+    if size > upload_limit_bytes():
+        form.file.errors.append(
+            _("文件太大，上限为 %(mb)s MB，请分批导入。", mb=f"{upload_limit_bytes() / 1048576:g}")
+        )
         return page()
 
     def refused(exc):

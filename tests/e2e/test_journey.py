@@ -233,7 +233,7 @@ def manager_and_finance_make_the_contract_active(journey: Journey) -> None:
         journey.tmp_path / "签署件.pdf",
         [f"合同编号 {journey.contract_number}", f"甲方：{LEGAL_NAME}", "双方已盖章"],
     )
-    manager.get_by_label("双方盖章的合同扫描件（PDF，不超过 10 MB）").set_input_files(signed)
+    manager.get_by_label("双方盖章的合同扫描件（PDF）").set_input_files(signed)
     manager.get_by_role("button", name="上传签署件").click()
     expect(manager.locator(FLASH_OK)).to_contain_text("签署件已上传。")
 

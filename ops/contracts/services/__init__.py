@@ -35,14 +35,13 @@ from ops.contracts.services.contracts import (
 )
 from ops.contracts.services.deposits import receive_deposit, settle_deposit
 from ops.contracts.services.documents import contract_pdf_data, pdf_filename, render_pdf
-from ops.contracts.services.signed import SIGNED_MAX_BYTES, signed_download_name, upload_signed_copy
+from ops.contracts.services.signed import signed_download_name, upload_signed_copy
 from ops.contracts.services.vendor import VENDOR_FIELDS, update_vendor_profile, vendor_profile
 from ops.contracts.states import check_contract_transition, check_deposit_transition
 
 __all__ = [
     "CLAUSE_FIELDS",
     "DEFAULT_CLAUSES",
-    "SIGNED_MAX_BYTES",
     "TERMS_FIELDS",
     "VENDOR_FIELDS",
     "ContractError",

@@ -8,15 +8,13 @@ from ops.contracts.services.common import ContractError
 from ops.timeutil import utcnow
 from ops.uploads import remove_after_commit, store_upload
 
-SIGNED_MAX_BYTES = 10 * 1024 * 1024
-
 
 def upload_signed_copy(contract: Contract, file_storage, by=None) -> None:
     """Store the signed PDF (checked by content, size-limited, random name). Refused uploads store nothing."""
     if contract.status not in ("pending_signature", "active"):
         raise ContractError("只有待签署或生效中的合同可以上传签署件。")
     try:
-        stored = store_upload(file_storage, {"pdf"}, SIGNED_MAX_BYTES)
+        stored = store_upload(file_storage, {"pdf"})
     except ValueError as exc:
         raise ContractError(str(exc)) from exc
     previous = contract.signed_file
