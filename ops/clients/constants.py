@@ -85,6 +85,18 @@ COMPLEXITY_LEVELS = {
 
 # Plan items: a key concern (关注点) or a key work item (工作项) of a phase.
 PLAN_KINDS = {"concern": _l("重点关注"), "work": _l("重点工作")}
+# What ticked a plan item by itself (ops.clients.plan.PLAN_EVENTS).
+PLAN_EVENT_LABELS = {
+    "needs_recorded": _l("已记录需求"),
+    "quote_sent": _l("报价已发送"),
+    "quote_accepted": _l("客户已接受报价"),
+    "contract_signed": _l("合同已签署生效"),
+    "deposit_received": _l("定金已到账"),
+    "materials_uploaded": _l("已收到培训资料"),
+    "training_done": _l("客服已完成培训"),
+    "agents_live": _l("客服已上线"),
+    "invoice_issued": _l("已开具账单"),
+}
 
 # Labels of the needs fields, in form order (used by the needs history diff).
 NEEDS_FIELDS = {

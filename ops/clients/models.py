@@ -138,6 +138,10 @@ class PlanItem(db.Model):
     position: Mapped[int] = mapped_column(sa.Integer, default=0)
     title: Mapped[str] = mapped_column(sa.String(300))
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The role that looks after it (sales / trainer / finance / manager) and the event that ticks it
+    # by itself (ops.clients.plan.PLAN_EVENTS, "" = by hand or when its phase is done).
+    owner_role: Mapped[str] = mapped_column(sa.String(20), default="")
+    tick_event: Mapped[str] = mapped_column(sa.String(30), default="")
     due_on: Mapped[date | None] = mapped_column(sa.Date)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

@@ -96,6 +96,53 @@ DEFAULT_PLAN: dict[int, dict[str, tuple[str, ...]]] = {
 PHASE_DUE_DAYS = {1: 3, 2: 7, 3: 14, 4: 21, 5: 28, 6: 65}
 
 
+# Who looks after each phase's items by default (a concern, or a work item the table below does not name).
+PHASE_ROLES = {1: "sales", 2: "sales", 3: "sales", 4: "trainer", 5: "trainer", 6: "finance"}
+
+# What ticks a plan item by itself: the event, and the PipelineFacts test that says it happened.
+PLAN_EVENTS = (
+    "needs_recorded",
+    "quote_sent",
+    "quote_accepted",
+    "contract_signed",
+    "deposit_received",
+    "materials_uploaded",
+    "training_done",
+    "agents_live",
+    "invoice_issued",
+)
+
+# The template's work items: the role that owns each, and the event that ticks it ("" = by hand, or
+# when its whole phase is done).
+WORK_RULES: dict[str, tuple[str, str]] = {
+    "与店铺负责人沟通并确认外包需求": ("sales", "needs_recorded"),
+    "收集近 30 天咨询量、询单转化率与客单价数据": ("sales", "needs_recorded"),
+    "制定外包计划：各阶段重点关注问题与重点工作": ("sales", ""),
+    "根据需求测算坐席数并出具报价单": ("sales", "quote_sent"),
+    "与客户洽谈价格并确认报价": ("sales", "quote_accepted"),
+    "起草合同并约定考核指标": ("sales", "contract_signed"),
+    "完成合同签署并归档签字版": ("sales", "contract_signed"),
+    "确认定金到账": ("finance", "deposit_received"),
+    "向客户发送培训材料清单并收齐材料": ("trainer", "materials_uploaded"),
+    "安排培训场次并完成培训（一般 3–5 天）": ("trainer", "training_done"),
+    "组织产品知识考试": ("trainer", "training_done"),
+    "子账号与密码准备并完成认证": ("trainer", "agents_live"),
+    "快捷短语导入": ("trainer", "agents_live"),
+    "分流设置与跟岗实习": ("trainer", "agents_live"),
+    "客服正式上线接待": ("manager", "agents_live"),
+    "核对当期咨询量与业绩数据": ("finance", "invoice_issued"),
+    "出具结算单与发票": ("finance", "invoice_issued"),
+    "跟进回款": ("finance", ""),
+}
+
+
+def item_rule(phase: int, kind: str, title: str) -> tuple[str, str]:
+    """(owner role, ticking event) of a template item; a concern belongs to its phase's role."""
+    if kind == "work" and title in WORK_RULES:
+        return WORK_RULES[title]
+    return PHASE_ROLES.get(phase, "sales"), ""
+
+
 @dataclass(frozen=True)
 class TemplateItem:
     phase: int
@@ -103,6 +150,8 @@ class TemplateItem:
     position: int
     title: str
     due_on: date
+    owner_role: str = "sales"  # sales / trainer / finance / manager
+    event: str = ""  # a PLAN_EVENTS code that ticks it, or ""
 
 
 def plan_from_template(
@@ -116,7 +165,9 @@ def plan_from_template(
         position = 0
         for kind in ("concern", "work"):
             for title in template.get(phase, {}).get(kind, ()):
-                items.append(TemplateItem(phase, kind, position, title, due_on))
+                items.append(
+                    TemplateItem(phase, kind, position, title, due_on, *item_rule(phase, kind, title))
+                )
                 position += 1
     return items
 
@@ -131,6 +182,39 @@ class PhaseProgress:
     @property
     def percent(self) -> int:
         return self.done * 100 // self.total if self.total else 0
+
+
+def events_happened(facts: "PipelineFacts") -> set[str]:
+    """The PLAN_EVENTS that the client's facts show have happened."""
+    happened = {
+        "needs_recorded": facts.has_needs,
+        "quote_sent": facts.quotes_sent > 0 or facts.quotes_accepted > 0,
+        "quote_accepted": facts.quotes_accepted > 0,
+        "contract_signed": facts.contracts_signed > 0,
+        "deposit_received": facts.deposit_received,
+        "materials_uploaded": facts.materials_uploaded > 0,
+        "training_done": facts.training_done,
+        "agents_live": facts.agents_live > 0,
+        "invoice_issued": facts.invoices_issued > 0,
+    }
+    return {event for event, yes in happened.items() if yes}
+
+
+def item_done_by(
+    done_by_hand: bool, event: str, phase: int, happened: set[str], phases_done: set[int]
+) -> str:
+    """Why a plan item counts as done: "hand" (ticked by someone), "event" (what it waits for has
+    happened), "phase" (the pipeline is past its phase), or "" (not done).
+
+    So a client that is live shows no stale overdue items, and nobody ticks what the system knows.
+    """
+    if done_by_hand:
+        return "hand"
+    if event and event in happened:
+        return "event"
+    if phase in phases_done:
+        return "phase"
+    return ""
 
 
 def plan_progress(items: Iterable[tuple[int, bool, date | None]], today: date) -> dict[int, PhaseProgress]:
@@ -167,6 +251,8 @@ class PipelineFacts:
     training_done: bool = False  # agents trained and passed the exam
     agents_live: int = 0  # assignments gone live
     invoices_issued: int = 0
+    deposit_received: bool = False  # a signed contract's deposit is in (or none was due)
+    materials_uploaded: int = 0  # the client's training materials
 
 
 # A client's stage vouches for the phases behind it even before later modules record their facts

@@ -72,7 +72,7 @@ def pipeline_facts(client: Client) -> plan_rules.PipelineFacts:
         stage=stage,
         has_needs=db.session.scalar(sa.select(sa.exists().where(Needs.client_id == client.id))),
     )
-    facts = dataclasses.replace(facts, **_quote_facts(client.id))
+    facts = dataclasses.replace(facts, **_quote_facts(client.id), **_later_facts(client.id))
     for provider in hooks.providers(hooks.PIPELINE_FACTS):
         facts = dataclasses.replace(facts, **(provider(client) or {}))
     return facts
@@ -88,6 +88,62 @@ def _quote_facts(client_id: int) -> dict:
         ).where(Quote.client_id == client_id)
     ).one()
     return {"quotes_sent": sent, "quotes_accepted": accepted}
+
+
+def _later_facts(client_id: int) -> dict:
+    """Deposit, materials, training, go-live and invoicing facts, read straight from their tables
+    (like the quote facts: one query each, the client's own rows)."""
+    from ops.billing.models import Invoice
+    from ops.contracts.models import Contract
+    from ops.onboarding.models import Agent, Assignment
+    from ops.training.models import Material
+
+    def count(stmt) -> int:
+        return db.session.scalar(stmt) or 0
+
+    signed = Contract.status.in_(("active", "expired", "terminated"))
+    deposit_in = count(
+        sa.select(sa.func.count())
+        .select_from(Contract)
+        .where(Contract.client_id == client_id, signed, Contract.deposit_status != "due")
+    )
+    trained = count(
+        sa.select(sa.func.count())
+        .select_from(Assignment)
+        .join(Agent, Agent.id == Assignment.agent_id)
+        .where(Assignment.client_id == client_id, Agent.status.in_(("ready", "live")))
+    )
+    live = count(
+        sa.select(sa.func.count())
+        .select_from(Assignment)
+        .where(Assignment.client_id == client_id, Assignment.go_live_on.is_not(None))
+    )
+    return {
+        "deposit_received": deposit_in > 0,
+        "materials_uploaded": count(
+            sa.select(sa.func.count()).select_from(Material).where(Material.client_id == client_id)
+        ),
+        "training_done": trained > 0 or live > 0,
+        "agents_live": live,
+        "invoices_issued": count(
+            sa.select(sa.func.count())
+            .select_from(Invoice)
+            .where(Invoice.client_id == client_id, Invoice.status.in_(("issued", "paid")))
+        ),
+    }
+
+
+def plan_item_states(client: Client, items) -> dict[int, str]:
+    """Why each plan item counts as done — "hand", "event", "phase" — or "" (ops.clients.plan)."""
+    facts = pipeline_facts(client)
+    happened = plan_rules.events_happened(facts)
+    phases_done = {p.phase for p in plan_rules.pipeline_phases(facts) if p.state == "done"}
+    return {
+        item.id: plan_rules.item_done_by(
+            item.done_at is not None, item.tick_event, item.phase, happened, phases_done
+        )
+        for item in items
+    }
 
 
 def stage_counts(owner_id: int | None = None) -> dict[str, int]:
@@ -469,7 +525,9 @@ def has_plan(client: Client) -> bool:
 def create_plan_from_template(client: Client, *, by=None, start_date: date) -> list[PlanItem]:
     """Give the client the default plan (DEFAULT_PLAN), due dates counted from ``start_date``.
 
-    Work items are owned by the client's owner. Refuses when the client already has a plan.
+    Each item is owned by a role (PHASE_ROLES, WORK_RULES); the sales work items by the client's
+    owner. Items tick themselves from what happened (``plan_item_states``). Refuses when the client
+    already has a plan.
     """
     if has_plan(client):
         raise ClientError(_("该客户已有外包计划，不能重复创建。"))
@@ -481,7 +539,11 @@ def create_plan_from_template(client: Client, *, by=None, start_date: date) -> l
             position=t.position,
             title=t.title,
             due_on=t.due_on,
-            owner_id=client.owner_id if t.kind == "work" else None,
+            # The client's owner (a salesperson) takes the sales items; the others wait for the
+            # trainer, finance or the manager named by role.
+            owner_role=t.owner_role,
+            tick_event=t.event,
+            owner_id=client.owner_id if t.kind == "work" and t.owner_role == "sales" else None,
         )
         for t in plan_rules.plan_from_template(start_date)
     ]

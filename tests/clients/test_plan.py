@@ -25,8 +25,16 @@ def test_plan_from_template_with_due_dates_and_owner(client, login_as, db):
     plan = items(db, target)
     assert len(plan) == TEMPLATE_SIZE
     assert {i.due_on for i in plan if i.phase == 3} == {date(2026, 3, 15)}  # 14 days after the start
-    assert {i.owner_id for i in plan if i.kind == "work"} == {me.id}
+    # The salesperson owning the client takes the sales work; the rest is owned by role.
+    assert {i.owner_id for i in plan if i.kind == "work" and i.owner_role == "sales"} == {me.id}
+    assert {i.owner_id for i in plan if i.kind == "work" and i.owner_role != "sales"} == {None}
     assert {i.owner_id for i in plan if i.kind == "concern"} == {None}
+    owners = {i.title: (i.owner_role, i.tick_event) for i in plan if i.kind == "work"}
+    assert owners["确认定金到账"] == ("finance", "deposit_received")
+    assert owners["安排培训场次并完成培训（一般 3–5 天）"] == ("trainer", "training_done")
+    assert owners["客服正式上线接待"] == ("manager", "agents_live")
+    assert owners["出具结算单与发票"] == ("finance", "invoice_issued")
+    assert {i.owner_role for i in plan if i.phase == 4 and i.kind == "concern"} == {"trainer"}
     assert "违约条款" in {i.title for i in plan if i.phase == 3}
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "client.plan_created"))
     assert entry.object_id == target.id and entry.after["items"] == TEMPLATE_SIZE

@@ -139,7 +139,8 @@ def detail(client_id: int):
     client = load_client(client_id)
     needs = services.current_needs(client.id)
     items = db.session.scalars(sa.select(PlanItem).where(PlanItem.client_id == client.id)).all()
-    progress = plan_progress([(i.phase, i.done_at is not None, i.due_on) for i in items], today())
+    states = services.plan_item_states(client, items)
+    progress = plan_progress([(i.phase, bool(states[i.id]), i.due_on) for i in items], today())
     stage_form = StageForm()
     stage_form.stage.choices = select(_stage_choices(client))
     if client.stage in HALT_STAGES:

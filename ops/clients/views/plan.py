@@ -7,9 +7,9 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from ops.auth.permissions import roles_required
-from ops.auth.roles import STAFF_ROLES
+from ops.auth.roles import ROLE_LABELS, STAFF_ROLES
 from ops.clients import services
-from ops.clients.constants import PHASES, PLAN_KINDS
+from ops.clients.constants import PHASES, PLAN_EVENT_LABELS, PLAN_KINDS
 from ops.clients.forms import PlanCreateForm, PlanItemForm
 from ops.clients.models import PlanItem
 from ops.clients.plan import plan_progress
@@ -44,10 +44,14 @@ def plan(client_id: int):
     by_phase = {phase: {"concern": [], "work": []} for phase in PHASES}
     for item in items:
         by_phase[item.phase][item.kind].append(item)
-    progress = plan_progress([(i.phase, i.done_at is not None, i.due_on) for i in items], on)
+    states = services.plan_item_states(client, items)
+    progress = plan_progress([(i.phase, bool(states[i.id]), i.due_on) for i in items], on)
     return render_template(
         "clients/plan.html",
         client=client,
+        states=states,
+        role_labels=ROLE_LABELS,
+        event_labels=PLAN_EVENT_LABELS,
         by_phase=by_phase,
         progress=progress,
         today=on,
