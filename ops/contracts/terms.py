@@ -385,7 +385,7 @@ def validate_kpi(metric: str, comparison: str, deduction_kind: str, bands: list[
         errors += [f"第 {i} 档：{e}" for e in _band_errors(metric, deduction_kind, band)]
     if errors:
         return errors
-    key = "deduction_bp" if deduction_kind == "percent" else "deduction_fen"
+    percent = deduction_kind == "percent"
     for i, (before, after) in enumerate(itertools.pairwise(bands), 2):
         worse = after["threshold"] > before["threshold"]
         if after["threshold"] == before["threshold"] or worse != (comparison == "lte"):
@@ -393,9 +393,13 @@ def validate_kpi(metric: str, comparison: str, deduction_kind: str, bands: list[
             errors.append(
                 f"第 {i} 档的目标值必须比第 {i - 1} 档更{direction}（各档从达标线往更差的方向排列）"
             )
-        if after.get(key, 0) <= before.get(key, 0):
+        if _deduction(after, percent) <= _deduction(before, percent):
             errors.append(f"第 {i} 档的扣款必须大于第 {i - 1} 档")
     return errors
+
+
+def _deduction(band: BandTerms, percent: bool) -> int:
+    return band.get("deduction_bp", 0) if percent else band.get("deduction_fen", 0)
 
 
 def _band_errors(metric: str, deduction_kind: str, band: BandTerms) -> list[str]:
