@@ -241,7 +241,9 @@ def refresh_draft(contract: Contract, period_code: str, by=None) -> tuple[Invoic
     """Create or refresh the draft invoice of one contract and period.
 
     Returns (invoice, outcome) with outcome "created", "refreshed", "unchanged" (issued, paid or
-    void: never touched) or "not_due" (the contract does not serve in that period). The caller holds
+    void: never touched) or "not_due" (the contract does not serve in that period). An in-advance
+    contract is still due once after its term: the period right after the last service period bills
+    that period's final true-up (see ``final_true_up``). The caller holds
     the contract's lock (``lock_contract`` inside ``write_transaction``, as the run does); the
     invoice is locked here, after it — the billing lock order.
     """
