@@ -4,7 +4,14 @@ from ops.audit.models import AuditEntry  # noqa: F401
 from ops.auth.models import ApiToken, LoginThrottle, User  # noqa: F401
 from ops.billing.models import CreditNote, Invoice, InvoiceLine, Payment  # noqa: F401
 from ops.clients.models import Client, ClientContact, ClientShop, Needs, PlanItem  # noqa: F401
-from ops.contracts.models import ClauseTemplate, Contract, ContractClause, ContractKpi, VendorProfile  # noqa: F401
+from ops.contracts.models import (  # noqa: F401
+    ClauseTemplate,
+    Contract,
+    ContractClause,
+    ContractKpi,
+    ContractKpiBand,
+    VendorProfile,
+)
 from ops.idempotency import IdempotencyKey  # noqa: F401
 from ops.numbering import NumberSequence  # noqa: F401
 from ops.onboarding.models import (  # noqa: F401

@@ -48,6 +48,11 @@ class Invoice(db.Model):
     tax_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     total_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # what the client pays
     paid_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # What the engine said when the draft was written: notes (break-in, first advance, deposit
+    # remainder, final true-up, ...) and every assessed KPI clause per month (dicts, see
+    # ops.billing.engine.kpi.KpiResult.as_dict).
+    notes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    kpi_results: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
     pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     void_reason: Mapped[str] = mapped_column(sa.Text, default="")

@@ -56,6 +56,19 @@ class InvoicePdfLine:
 
 
 @dataclass(frozen=True)
+class KpiResultRow:
+    """One KPI clause in one month as the "考核结果" table prints it (met clauses too)."""
+
+    month: str
+    label: str
+    measured: str
+    target: str
+    outcome: str  # 达标, the band reached, 磨合期，不考核, 无数据，未考核
+    deduction_fen: int  # ≥ 0
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class InvoicePdfData:
     kind: str  # "invoice" (结算单/发票) or "credit_note" (红字冲销单)
     number: str
@@ -80,6 +93,7 @@ class InvoicePdfData:
     payment_terms: str = ""  # due rule and late fee in words
     notes: tuple[str, ...] = field(default_factory=tuple)
     reference: str = ""  # for a credit note: the invoice it corrects
+    kpi_results: tuple[KpiResultRow, ...] = field(default_factory=tuple)
 
 
 def checksum(number: str, client_tax_id: str, total_fen: int, issued_on: date) -> str:
@@ -226,6 +240,36 @@ def _line_rows(data: InvoicePdfData, st, fix) -> list[list]:
     return rows
 
 
+KPI_HEADER = ("月份", "考核指标", "实际", "目标", "结果", "扣款")
+KPI_WIDTHS = (
+    18 * mm,
+    30 * mm,
+    24 * mm,
+    30 * mm,
+    CONTENT_WIDTH - 18 * mm - 30 * mm - 24 * mm - 30 * mm - 26 * mm,
+    26 * mm,
+)
+
+
+def _kpi_rows(data: InvoicePdfData, st, fix) -> list[list]:
+    rows = []
+    for r in data.kpi_results:
+        outcome = esc(fix(r.outcome))
+        if r.note:
+            outcome += f'<br/><font size="8" color="#616e7c">{esc(fix(r.note))}</font>'
+        rows.append(
+            [
+                r.month,
+                fix(r.label),
+                fix(r.measured),
+                fix(r.target),
+                Paragraph(outcome, st["td"]),
+                format_fen(-r.deduction_fen if r.deduction_fen else 0),
+            ]
+        )
+    return rows
+
+
 def _totals(data: InvoicePdfData, font: str) -> Table:
     st = styles(font)
     included = "含税" if data.prices_include_tax else "不含税"
@@ -346,6 +390,14 @@ def render_invoice_pdf(data: InvoicePdfData, *, ttf_path: str | None = None) -> 
         Spacer(1, 2 * mm),
         KeepTogether([_totals(data, font)]),
         Spacer(1, 3 * mm),
+    ]
+    if data.kpi_results:
+        story += [
+            para("考核结果", st["h2"]),
+            data_table(KPI_HEADER, _kpi_rows(data, st, fix), KPI_WIDTHS, font_name=font, numeric_cols=(2, 5)),
+            Spacer(1, 3 * mm),
+        ]
+    story += [
         KeepTogether([_boxed(_closing(data, font, number, fix))]),
     ]
     return build_pdf(

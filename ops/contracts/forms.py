@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ops.contracts.terms import COMPARISONS, KPI_PRESETS, METRICS, RATE_METRICS, KpiTerms
+from ops.contracts.terms import COMPARISONS, KPI_PRESETS, METRICS, RATE_METRICS, BandTerms, KpiTerms
 from ops.forms import MultiCheckboxField, PercentField, YuanField
 from ops.idempotency import IdempotencyKeyField
 from ops.money import format_bp, format_fen, parse_percent, parse_yuan
@@ -218,62 +218,93 @@ class ContractForm(FlaskForm):
         return values
 
 
+class BandRowForm(Form):
+    """One band of a clause's scale; a row left blank is ignored (the blank row adds a band)."""
+
+    threshold = StringField(_l("目标值（秒或 %）"))
+    deduction = StringField(_l("扣款（% 或 元）"))
+    remove = BooleanField(_l("删除"))
+
+    def blank(self) -> bool:
+        return not (self.threshold.data or "").strip() and not (self.deduction.data or "").strip()
+
+
 class KpiRowForm(Form):
-    """One KPI clause. Threshold: seconds for time metrics, % for rates; deduction: % or yuan."""
+    """One KPI clause and its bands. Threshold: seconds for time metrics, % for rates; deduction:
+    % of the month's fee or yuan (the clause's kind, for every band)."""
 
     metric = SelectField(_l("考核指标"), choices=METRIC_CHOICES)
     comparison = SelectField(_l("要求"), choices=COMPARISON_CHOICES)
-    threshold = StringField(_l("目标值（秒或 %）"))
     deduction_kind = SelectField(_l("扣款方式"), choices=DEDUCTION_CHOICES)
-    deduction = StringField(_l("扣款（% 或 元）"))
+    bands = FieldList(FormField(BandRowForm), min_entries=1)
     note = StringField(_l("备注"), validators=[Length(max=300)])
     remove = BooleanField(_l("删除"))
 
-    def validate_threshold(self, field):
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        self._bands: list[BandTerms] = []
         if self.remove.data:
-            return
-        try:
-            self._threshold = (
-                parse_percent(field.data) if self.metric.data in RATE_METRICS else _seconds(field.data)
-            )
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from exc
-
-    def validate_deduction(self, field):
-        if self.remove.data:
-            return
-        try:
-            self._deduction = (
-                parse_percent(field.data) if self.deduction_kind.data == "percent" else parse_yuan(field.data)
-            )
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from exc
+            return ok
+        percent = self.deduction_kind.data == "percent"
+        for entry in self.bands:
+            band = entry.form
+            if band.remove.data or band.blank():
+                continue
+            try:
+                threshold = (
+                    parse_percent(band.threshold.data)
+                    if self.metric.data in RATE_METRICS
+                    else _seconds(band.threshold.data)
+                )
+            except ValueError as exc:
+                band.threshold.errors.append(str(exc))
+                ok = False
+            try:
+                deduction = parse_percent(band.deduction.data) if percent else parse_yuan(band.deduction.data)
+            except ValueError as exc:
+                band.deduction.errors.append(str(exc))
+                ok = False
+            if ok:
+                self._bands.append(
+                    BandTerms(
+                        threshold=threshold,
+                        deduction_bp=deduction if percent else 0,
+                        deduction_fen=0 if percent else deduction,
+                    )
+                )
+        if ok and not self._bands:
+            self.bands.entries[0].form.threshold.errors.append(str(_l("请至少填写一档目标值和扣款")))
+            ok = False
+        return ok
 
     def row(self) -> KpiTerms:
-        percent = self.deduction_kind.data == "percent"
         return {
             "metric": self.metric.data,
             "comparison": self.comparison.data,
-            "threshold": self._threshold,
             "deduction_kind": self.deduction_kind.data,
-            "deduction_bp": self._deduction if percent else 0,
-            "deduction_fen": 0 if percent else self._deduction,
+            "bands": self._bands,
             "note": (self.note.data or "").strip(),
         }
 
 
 def kpi_row_data(kpi) -> dict:
-    """A KPI clause (a ContractKpi) as the text its row shows."""
+    """A KPI clause (a ContractKpi) as the text its row shows, with a blank band row to add one."""
     rate = kpi.metric in RATE_METRICS
     percent = kpi.deduction_kind == "percent"
     return {
         "metric": kpi.metric,
         "comparison": kpi.comparison,
-        "threshold": format_bp(kpi.threshold).rstrip("%") if rate else str(kpi.threshold),
         "deduction_kind": kpi.deduction_kind,
-        "deduction": format_bp(kpi.deduction_bp).rstrip("%")
-        if percent
-        else format_fen(kpi.deduction_fen, False),
+        "bands": [
+            {
+                "threshold": format_bp(b.threshold).rstrip("%") if rate else str(b.threshold),
+                "deduction": format_bp(b.deduction_bp).rstrip("%")
+                if percent
+                else format_fen(b.deduction_fen, False),
+            }
+            for b in kpi.bands
+        ]
+        + [{"threshold": "", "deduction": ""}],
         "note": kpi.note or "",
     }
 

@@ -24,6 +24,7 @@ KPI_METRICS = (
     "inquiry_conversion",
     "satisfaction",
     "dispute_refund_rate",
+    "response_delay_rate",
 )
 KPI_COMPARISONS = ("lte", "gte")
 DEDUCTION_KINDS = ("percent", "fixed")
@@ -154,9 +155,10 @@ class Contract(db.Model):
 
 
 class ContractKpi(db.Model):
-    """A KPI clause billing evaluates: metric, comparison, threshold and the deduction on a breach.
+    """A KPI clause billing evaluates: metric, direction (comparison), and its scale of bands.
 
-    Thresholds: seconds for the *_seconds metrics, basis points for rates (80 % = 8000).
+    comparison "lte" = lower is better (the target is a ceiling), "gte" = higher is better. The
+    bands (``ContractKpiBand``) go from the target towards worse; the worst band reached applies.
     """
 
     __tablename__ = "contract_kpis"
@@ -164,7 +166,6 @@ class ContractKpi(db.Model):
         sa.CheckConstraint(_in("metric", KPI_METRICS), name="metric_known"),
         sa.CheckConstraint(_in("comparison", KPI_COMPARISONS), name="comparison_known"),
         sa.CheckConstraint(_in("deduction_kind", DEDUCTION_KINDS), name="deduction_kind_known"),
-        sa.CheckConstraint("deduction_bp >= 0 AND deduction_fen >= 0", name="deduction_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -172,13 +173,39 @@ class ContractKpi(db.Model):
     position: Mapped[int] = mapped_column(sa.Integer, default=0)
     metric: Mapped[str] = mapped_column(sa.String(30))
     comparison: Mapped[str] = mapped_column(sa.String(3))  # the target: lte = at most, gte = at least
-    threshold: Mapped[int] = mapped_column(sa.Integer)
-    deduction_kind: Mapped[str] = mapped_column(sa.String(10), default="percent")
-    deduction_bp: Mapped[int] = mapped_column(sa.Integer, default=0)  # % of the period's service fee
-    deduction_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # or a fixed amount
+    deduction_kind: Mapped[str] = mapped_column(sa.String(10), default="percent")  # every band's kind
     note: Mapped[str] = mapped_column(sa.String(300), default="")
 
     contract: Mapped[Contract] = relationship(back_populates="kpis")
+    bands: Mapped[list["ContractKpiBand"]] = relationship(
+        back_populates="kpi", cascade="all, delete-orphan", order_by="ContractKpiBand.position"
+    )
+
+
+class ContractKpiBand(db.Model):
+    """One band of a KPI clause: past ``threshold`` (strictly), the deduction applies.
+
+    Thresholds: seconds for the *_seconds metrics, basis points for rates (80 % = 8000).
+    Deduction: ``deduction_bp`` of the month's fee (percent clauses) or ``deduction_fen`` (fixed).
+    """
+
+    __tablename__ = "contract_kpi_bands"
+    __table_args__ = (
+        sa.UniqueConstraint("kpi_id", "position"),
+        sa.CheckConstraint("threshold >= 0", name="threshold_non_negative"),
+        sa.CheckConstraint(
+            "deduction_bp >= 0 AND deduction_bp <= 10000 AND deduction_fen >= 0", name="deduction_in_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kpi_id: Mapped[int] = mapped_column(sa.ForeignKey("contract_kpis.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(sa.Integer, default=0)
+    threshold: Mapped[int] = mapped_column(sa.Integer)
+    deduction_bp: Mapped[int] = mapped_column(sa.Integer, default=0)
+    deduction_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+    kpi: Mapped[ContractKpi] = relationship(back_populates="bands")
 
 
 class ClauseTemplate(db.Model):

@@ -9,6 +9,7 @@ readers use ``.get`` with the defaults below; only ``model`` is always there.
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from typing import Any, Required, TypedDict
 
@@ -67,15 +68,25 @@ class ContractTerms(TypedDict, total=False):
     extras_catalogue: dict[str, CatalogueExtra]
 
 
+class BandTerms(TypedDict, total=False):
+    """One band of a KPI scale: beyond ``threshold`` the deduction applies (percent or fixed)."""
+
+    threshold: Required[int]  # seconds, or basis points for RATE_METRICS
+    deduction_bp: int  # percent clauses: basis points of the month's fee
+    deduction_fen: int  # fixed clauses: an amount
+
+
 class KpiTerms(TypedDict, total=False):
-    """One KPI clause as a row (a preset, a form row, ``services.set_kpis``'s input)."""
+    """One KPI clause as a row (a preset, a form row, ``services.set_kpis``'s input).
+
+    ``comparison`` is the direction: "lte" = lower is better (the target is a ceiling), "gte" =
+    higher is better. ``bands`` go from the target towards worse; the worst band reached applies.
+    """
 
     metric: Required[str]  # METRICS
     comparison: Required[str]  # COMPARISONS
-    threshold: Required[int]  # seconds, or basis points for RATE_METRICS
-    deduction_kind: Required[str]  # percent | fixed
-    deduction_bp: int
-    deduction_fen: int
+    deduction_kind: Required[str]  # percent | fixed (every band of the clause)
+    bands: Required[list[BandTerms]]
     note: str
 
 
@@ -84,18 +95,20 @@ class KpiPreset(KpiTerms):
     label: str
 
 
-KPI_FIELDS = ("metric", "comparison", "threshold", "deduction_kind", "deduction_bp", "deduction_fen")
-
-
 def kpi_from_preset(preset: KpiPreset) -> KpiTerms:
     """A preset's clause without its key and label."""
     return KpiTerms(
         metric=preset["metric"],
         comparison=preset["comparison"],
-        threshold=preset["threshold"],
         deduction_kind=preset["deduction_kind"],
-        deduction_bp=preset.get("deduction_bp", 0),
-        deduction_fen=preset.get("deduction_fen", 0),
+        bands=[
+            BandTerms(
+                threshold=b["threshold"],
+                deduction_bp=b.get("deduction_bp", 0),
+                deduction_fen=b.get("deduction_fen", 0),
+            )
+            for b in preset["bands"]
+        ],
     )
 
 
@@ -109,8 +122,25 @@ METRICS = {
     "inquiry_conversion": ("询单转化率", "%", "gte"),
     "satisfaction": ("客户满意度", "%", "gte"),
     "dispute_refund_rate": ("纠纷退款率", "%", "lte"),
+    "response_delay_rate": ("响应延迟率", "%", "lte"),
 }
-RATE_METRICS = {"reply_3min_rate", "inquiry_conversion", "satisfaction", "dispute_refund_rate"}
+RATE_METRICS = {
+    "reply_3min_rate",
+    "inquiry_conversion",
+    "satisfaction",
+    "dispute_refund_rate",
+    "response_delay_rate",
+}
+# How a metric is measured from the daily usage, as printed next to the clause.
+MEASUREMENT_RULES = {
+    "first_response_seconds": "按咨询量加权的月平均首次响应时间",
+    "avg_response_seconds": "按咨询量加权的月平均响应时间",
+    "reply_3min_rate": "按咨询量加权的月 3 分钟回复率",
+    "inquiry_conversion": "按咨询量加权的月询单转化率",
+    "satisfaction": "按咨询量加权的月满意度",
+    "dispute_refund_rate": "按咨询量加权的月纠纷退款率",
+    "response_delay_rate": "100% 减去按咨询量加权的月 3 分钟回复率（3 分钟内未回复的咨询占比）",
+}
 COMPARISONS = {"lte": "不高于", "gte": "不低于"}
 
 # Presets from docs/domain.md ("Contract terms seen"); staff pick them and edit the figures.
@@ -120,80 +150,59 @@ KPI_PRESETS: list[KpiPreset] = [
         "label": "首次响应 ≤ 30 秒，未达标扣当月服务费 5%",
         "metric": "first_response_seconds",
         "comparison": "lte",
-        "threshold": 30,
         "deduction_kind": "percent",
-        "deduction_bp": 500,
-        "deduction_fen": 0,
+        "bands": [{"threshold": 30, "deduction_bp": 500, "deduction_fen": 0}],
     },
     {
         "key": "art60",
         "label": "平均响应 ≤ 60 秒，未达标扣当月服务费 5%",
         "metric": "avg_response_seconds",
         "comparison": "lte",
-        "threshold": 60,
         "deduction_kind": "percent",
-        "deduction_bp": 500,
-        "deduction_fen": 0,
+        "bands": [{"threshold": 60, "deduction_bp": 500, "deduction_fen": 0}],
     },
     {
-        "key": "reply90",
-        "label": "3分钟回复率 ≥ 90%（延迟率超 10%），未达标扣 5%",
-        "metric": "reply_3min_rate",
-        "comparison": "gte",
-        "threshold": 9000,
+        "key": "delay",
+        "label": "响应延迟率超 10% 扣当月服务费 5%，超 20% 扣 15%",
+        "metric": "response_delay_rate",
+        "comparison": "lte",
         "deduction_kind": "percent",
-        "deduction_bp": 500,
-        "deduction_fen": 0,
-    },
-    {
-        "key": "reply80",
-        "label": "3分钟回复率 ≥ 80%（延迟率超 20%），未达标扣 15%",
-        "metric": "reply_3min_rate",
-        "comparison": "gte",
-        "threshold": 8000,
-        "deduction_kind": "percent",
-        "deduction_bp": 1500,
-        "deduction_fen": 0,
+        "bands": [
+            {"threshold": 1000, "deduction_bp": 500, "deduction_fen": 0},
+            {"threshold": 2000, "deduction_bp": 1500, "deduction_fen": 0},
+        ],
     },
     {
         "key": "conv15",
         "label": "询单转化率 ≥ 15%，未达标扣 5%",
         "metric": "inquiry_conversion",
         "comparison": "gte",
-        "threshold": 1500,
         "deduction_kind": "percent",
-        "deduction_bp": 500,
-        "deduction_fen": 0,
+        "bands": [{"threshold": 1500, "deduction_bp": 500, "deduction_fen": 0}],
     },
     {
         "key": "sat90",
         "label": "好评率/满意度 ≥ 90%，未达标扣 ¥1,000",
         "metric": "satisfaction",
         "comparison": "gte",
-        "threshold": 9000,
         "deduction_kind": "fixed",
-        "deduction_bp": 0,
-        "deduction_fen": 100_000,
+        "bands": [{"threshold": 9000, "deduction_bp": 0, "deduction_fen": 100_000}],
     },
     {
         "key": "jdsat80",
         "label": "京东：月满意度 ≥ 80%，未达标扣 5%",
         "metric": "satisfaction",
         "comparison": "gte",
-        "threshold": 8000,
         "deduction_kind": "percent",
-        "deduction_bp": 500,
-        "deduction_fen": 0,
+        "bands": [{"threshold": 8000, "deduction_bp": 500, "deduction_fen": 0}],
     },
     {
         "key": "dispute",
         "label": "纠纷退款率 ≤ 1%，未达标扣 5%",
         "metric": "dispute_refund_rate",
         "comparison": "lte",
-        "threshold": 100,
         "deduction_kind": "percent",
-        "deduction_bp": 500,
-        "deduction_fen": 0,
+        "bands": [{"threshold": 100, "deduction_bp": 500, "deduction_fen": 0}],
     },
 ]
 PRESETS_BY_KEY = {p["key"]: p for p in KPI_PRESETS}
@@ -203,17 +212,31 @@ def format_threshold(metric: str, threshold: int) -> str:
     return format_bp(threshold) if metric in RATE_METRICS else f"{threshold} 秒"
 
 
-def describe_kpi(
-    metric: str, comparison: str, threshold: int, deduction_kind: str, deduction_bp: int, deduction_fen: int
-) -> str:
-    """One line a client reads, e.g. "首次响应时间不高于 30 秒；未达标扣当期服务费 5%"."""
+def _deduction_text(deduction_kind: str, band: BandTerms) -> str:
+    if deduction_kind == "percent":
+        return f"扣当期服务费 {format_bp(band.get('deduction_bp', 0))}"
+    return f"扣 {format_fen(band.get('deduction_fen', 0))}"
+
+
+def band_label(metric: str, comparison: str, threshold: int) -> str:
+    """A band's trigger in words, e.g. "高于 10%" (strict: at exactly the threshold it is met)."""
+    return f"{'高于' if comparison == 'lte' else '低于'} {format_threshold(metric, threshold)}"
+
+
+def describe_kpi(metric: str, comparison: str, deduction_kind: str, bands: list[BandTerms]) -> str:
+    """One line a client reads, e.g. "首次响应时间不高于 30 秒；未达标扣当期服务费 5%", or for a scale
+    "响应延迟率不高于 10%；高于 10% 扣当期服务费 5%，高于 20% 扣当期服务费 15%（按达到的最高一档扣款，不累加）"."""
     label = METRICS[metric][0]
-    deduction = (
-        f"扣当期服务费 {format_bp(deduction_bp)}"
-        if deduction_kind == "percent"
-        else f"扣 {format_fen(deduction_fen)}"
+    if not bands:
+        return label
+    target = f"{label}{COMPARISONS[comparison]} {format_threshold(metric, bands[0]['threshold'])}"
+    if len(bands) == 1:
+        return f"{target}；未达标{_deduction_text(deduction_kind, bands[0])}"
+    scale = "，".join(
+        f"{band_label(metric, comparison, b['threshold'])} {_deduction_text(deduction_kind, b)}"
+        for b in bands
     )
-    return f"{label}{COMPARISONS[comparison]} {format_threshold(metric, threshold)}；未达标{deduction}"
+    return f"{target}；{scale}（按达到的最高一档扣款，不累加）"
 
 
 def _discounted(amount: int, discount_bp: int) -> int:
@@ -346,22 +369,50 @@ def _extra_errors(extras: list[ExtraTerms]) -> list[str]:
     ]
 
 
-def validate_kpi(
-    metric: str, comparison: str, threshold: int, deduction_kind: str, deduction_bp: int, deduction_fen: int
-) -> list[str]:
+def validate_kpi(metric: str, comparison: str, deduction_kind: str, bands: list[BandTerms]) -> list[str]:
+    """Every problem in one clause (empty list = valid): thresholds strictly increasing towards worse
+    (up for "lower is better", down for "higher is better"), deductions strictly increasing."""
     errors = []
     if metric not in METRICS:
         errors.append("考核指标无效")
     if comparison not in COMPARISONS:
         errors.append("比较方式无效")
+    if deduction_kind not in ("percent", "fixed"):
+        errors.append("扣款方式无效")
+    if not bands:
+        errors.append("至少需要一档扣款")
+    for i, band in enumerate(bands, 1):
+        errors += [f"第 {i} 档：{e}" for e in _band_errors(metric, deduction_kind, band)]
+    if errors:
+        return errors
+    percent = deduction_kind == "percent"
+    for i, (before, after) in enumerate(itertools.pairwise(bands), 2):
+        worse = after["threshold"] > before["threshold"]
+        if after["threshold"] == before["threshold"] or worse != (comparison == "lte"):
+            direction = "高" if comparison == "lte" else "低"
+            errors.append(
+                f"第 {i} 档的目标值必须比第 {i - 1} 档更{direction}（各档从达标线往更差的方向排列）"
+            )
+        if _deduction(after, percent) <= _deduction(before, percent):
+            errors.append(f"第 {i} 档的扣款必须大于第 {i - 1} 档")
+    return errors
+
+
+def _deduction(band: BandTerms, percent: bool) -> int:
+    return band.get("deduction_bp", 0) if percent else band.get("deduction_fen", 0)
+
+
+def _band_errors(metric: str, deduction_kind: str, band: BandTerms) -> list[str]:
+    errors = []
+    threshold = band.get("threshold")
+    if not isinstance(threshold, int):
+        return ["目标值无效"]
     if metric in RATE_METRICS and not 0 <= threshold <= 10_000:
         errors.append("比率类指标的目标必须在 0% 到 100% 之间")
     if metric not in RATE_METRICS and threshold <= 0:
         errors.append("时间类指标的目标必须大于 0 秒")
-    if deduction_kind == "percent" and not 0 < deduction_bp <= 10_000:
+    if deduction_kind == "percent" and not 0 < band.get("deduction_bp", 0) <= 10_000:
         errors.append("按比例扣款必须在 0% 到 100% 之间且大于 0")
-    if deduction_kind == "fixed" and deduction_fen <= 0:
+    if deduction_kind == "fixed" and band.get("deduction_fen", 0) <= 0:
         errors.append("固定扣款金额必须大于 0")
-    if deduction_kind not in ("percent", "fixed"):
-        errors.append("扣款方式无效")
     return errors

@@ -5,7 +5,7 @@ Money in fen, rates in basis points; every function returns the Chinese a client
 
 from __future__ import annotations
 
-from ops.contracts.terms import METRICS, ContractTerms, SeatTerms, describe_kpi
+from ops.contracts.terms import METRICS, BandTerms, ContractTerms, SeatTerms, describe_kpi
 from ops.money import format_bp
 from ops.quotes import pricing
 from ops.ratecards.rules import describe_band_tiers, describe_consult_tiers
@@ -47,9 +47,11 @@ def tax_text(rate_bp: int, include_tax: bool) -> str:
 
 def kpi_text(kpi) -> str:
     """One KPI clause (a ContractKpi or any object with the same attributes) in words."""
-    return describe_kpi(
-        kpi.metric, kpi.comparison, kpi.threshold, kpi.deduction_kind, kpi.deduction_bp, kpi.deduction_fen
-    )
+    bands: list[BandTerms] = [
+        {"threshold": b.threshold, "deduction_bp": b.deduction_bp, "deduction_fen": b.deduction_fen}
+        for b in kpi.bands
+    ]
+    return describe_kpi(kpi.metric, kpi.comparison, kpi.deduction_kind, bands)
 
 
 def kpi_cap_text(cap_bp: int, breakin_months: int) -> str:

@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 
 from ops.contracts import services
 from ops.contracts.models import Contract
-from ops.contracts.terms import PRESETS_BY_KEY
+from ops.contracts.terms import PRESETS_BY_KEY, kpi_from_preset
 from ops.extensions import db
 from ops.numbering import next_number
 from ops.quotes.models import Quote
@@ -39,9 +39,9 @@ PLAN = [
     ("per_consult", "quarterly", "in_advance", "terminated", "kuaishou"),
 ]
 KPI_SETS = {
-    "fixed_seat": ("frt30", "art60", "reply90", "sat90"),
+    "fixed_seat": ("frt30", "art60", "delay", "sat90"),
     "base_commission": ("frt30", "conv15", "jdsat80"),
-    "per_consult": ("reply80", "dispute"),
+    "per_consult": ("delay", "dispute"),
 }
 
 
@@ -190,20 +190,7 @@ def load_contracts_demo(quotes: list, users: dict) -> list[Contract]:
             },
             by=sales,
         )
-        kpis = [
-            {
-                k: PRESETS_BY_KEY[key][k]
-                for k in (
-                    "metric",
-                    "comparison",
-                    "threshold",
-                    "deduction_kind",
-                    "deduction_bp",
-                    "deduction_fen",
-                )
-            }
-            for key in KPI_SETS[model]
-        ]
+        kpis = [kpi_from_preset(PRESETS_BY_KEY[key]) for key in KPI_SETS[model]]
         services.set_kpis(contract, kpis, by=sales)
         made.append(contract)
         if scenario == "draft":

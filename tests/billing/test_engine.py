@@ -406,7 +406,7 @@ def test_validation_errors_are_chinese():
     # previous_usage is checked too.
     assert "有效咨询" in raises_chinese(bill, contract(), nov, previous_usage=(use(date(2026, 10, 2), 5, 6),))
     assert "考核指标" in raises_chinese(
-        bill, contract(kpis=(KpiInput("speed", "lte", 30, "percent", 500),)), nov
+        bill, contract(kpis=(KpiInput.single("speed", "lte", 30, "percent", 500),)), nov
     )
     assert "结算周期" in raises_chinese(bill, contract(billing_cycle="weekly"), nov)
     assert "结算时点" in raises_chinese(bill, contract(billing_timing="now"), nov)

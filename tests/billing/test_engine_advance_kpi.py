@@ -188,7 +188,7 @@ def test_quarterly_advance_with_extras():
 def test_advance_kpis_assess_the_previous_month_on_its_actual_fee():
     # As in the December test: November actual 1,500,000. First response ≤ 30 s, 5%:
     # November 45.0 s → breach → 1,500,000 × 5% = 75,000. December's own (slow) usage is not assessed.
-    kpi = KpiInput("first_response_seconds", "lte", 30, "percent", 500)
+    kpi = KpiInput.single("first_response_seconds", "lte", 30, "percent", 500)
     result = bill(
         advance(kpis=(kpi,)),
         parse_period("2026-12"),
@@ -207,9 +207,9 @@ def test_advance_kpis_assess_the_previous_month_on_its_actual_fee():
 # Two agents the whole of October: 2 × 600,000 × 31/31 = 1,200,000 = the month's service fee.
 OCT_TEAM = (agent("张三", date(2026, 9, 1)), agent("李四", date(2026, 9, 1)))
 OCT = parse_period("2026-10")
-FRT = KpiInput("first_response_seconds", "lte", 30, "percent", 500)
-REPLY = KpiInput("reply_3min_rate", "gte", 9000, "percent", 1500)
-SAT = KpiInput("satisfaction", "gte", 9000, "fixed", deduction_fen=100_000)
+FRT = KpiInput.single("first_response_seconds", "lte", 30, "percent", 500)
+REPLY = KpiInput.single("reply_3min_rate", "gte", 9000, "percent", 1500)
+SAT = KpiInput.single("satisfaction", "gte", 9000, "fixed", deduction_fen=100_000)
 
 
 def test_breach_deducts_a_percent_of_the_month_fee():
@@ -325,7 +325,7 @@ def test_quarter_kpis_per_month_with_commission_allocated_by_gmv():
     # GMV Oct ¥100,000.00, Nov ¥100,000.00, Dec ¥200,000.00 → ¥400,000.00 × 2% = ¥8,000.00 commission,
     # allocated by GMV share: Oct ¥2,000.00, Nov ¥2,000.00, Dec ¥4,000.00.
     # Only December is slow (40 s): fee ¥3,100.00 + ¥4,000.00 = ¥7,100.00 × 10% = ¥710.00.
-    kpi = KpiInput("first_response_seconds", "lte", 30, "percent", 1000)
+    kpi = KpiInput.single("first_response_seconds", "lte", 30, "percent", 1000)
     c = arrears(
         model="base_commission",
         billing_cycle="quarterly",

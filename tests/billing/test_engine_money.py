@@ -136,7 +136,7 @@ def test_adjustments_and_deductions_are_taxed():
     # Taxable 1,000,000 − 50,000 − 10,000 = 940,000.
     # Inclusive: tax 940,000 × 600 / 10,600 = 53,207.54… → 53,208; net 886,792; total 940,000.
     # Exclusive: tax 56,400; total 996,400.
-    kpi = KpiInput("first_response_seconds", "lte", 30, "percent", 500)
+    kpi = KpiInput.single("first_response_seconds", "lte", 30, "percent", 500)
     adj = AdjustmentInput("系统故障补偿", -10_000, "11 月 3 日平台故障 2 小时，经双方确认补偿")
     usage = (UsageInput(date(2026, 11, 2), "taobao", 100, 100, 0, 0, first_response_ms=50_000),)
     c = replace(TEN_K, kpis=(kpi,))
@@ -232,8 +232,10 @@ def contracts(draw):
         consult_multiplier_bp=draw(st.integers(1, 30_000)),
         monthly_minimum_fen=draw(st.integers(0, 3_000_000)),
         kpis=(
-            KpiInput("first_response_seconds", "lte", 30, "percent", draw(st.integers(1, 3_000))),
-            KpiInput("satisfaction", "gte", 9_000, "fixed", deduction_fen=draw(st.integers(1, 500_000))),
+            KpiInput.single("first_response_seconds", "lte", 30, "percent", draw(st.integers(1, 3_000))),
+            KpiInput.single(
+                "satisfaction", "gte", 9_000, "fixed", deduction_fen=draw(st.integers(1, 500_000))
+            ),
         ),
         kpi_cap_bp=draw(st.integers(0, 10_000)),
         breakin_months=draw(st.integers(0, 2)),

@@ -172,39 +172,105 @@ def test_kpis_add_from_preset_edit_and_remove(client, login_as, db, contract):
     rows = {
         "rows-0-metric": "first_response_seconds",
         "rows-0-comparison": "lte",
-        "rows-0-threshold": "20",
+        "rows-0-bands-0-threshold": "20",
+        "rows-0-bands-0-deduction": "500",
+        "rows-0-bands-1-threshold": "",
+        "rows-0-bands-1-deduction": "",
         "rows-0-deduction_kind": "fixed",
-        "rows-0-deduction": "500",
         "rows-0-note": "",
-        "rows-1-metric": "reply_3min_rate",
-        "rows-1-comparison": "gte",
-        "rows-1-threshold": "90",
+        "rows-1-metric": "response_delay_rate",
+        "rows-1-comparison": "lte",
+        "rows-1-bands-0-threshold": "10",
+        "rows-1-bands-0-deduction": "5",
         "rows-1-deduction_kind": "percent",
-        "rows-1-deduction": "5",
         "rows-1-remove": "y",
     }
     response = client.post(f"/contracts/{contract.id}/kpis", data={**rows, "preset": "conv15", "add": "1"})
     assert response.status_code == 302, response.get_data(as_text=True)
     db.session.expire_all()
     kpis = db.session.get(Contract, contract.id).kpis
-    assert [(k.metric, k.threshold, k.deduction_kind, k.deduction_bp, k.deduction_fen) for k in kpis] == [
-        ("first_response_seconds", 20, "fixed", 0, 50_000),
-        ("inquiry_conversion", 1500, "percent", 500, 0),
+    assert [
+        (k.metric, k.deduction_kind, [(b.threshold, b.deduction_bp, b.deduction_fen) for b in k.bands])
+        for k in kpis
+    ] == [
+        ("first_response_seconds", "fixed", [(20, 0, 50_000)]),
+        ("inquiry_conversion", "percent", [(1500, 500, 0)]),
     ]
     html = client.get(f"/contracts/{contract.id}/kpis").get_data(as_text=True)
     assert "询单转化率" in html
     bad = {
         "rows-0-metric": "satisfaction",
         "rows-0-comparison": "gte",
-        "rows-0-threshold": "abc",
+        "rows-0-bands-0-threshold": "abc",
+        "rows-0-bands-0-deduction": "5",
         "rows-0-deduction_kind": "percent",
-        "rows-0-deduction": "5",
         "save": "1",
     }
     response = client.post(f"/contracts/{contract.id}/kpis", data=bad)
     assert response.status_code == 200 and "百分比格式不正确" in response.get_data(as_text=True)
     db.session.expire_all()
     assert len(db.session.get(Contract, contract.id).kpis) == 2
+
+
+def _delay_rows(*bands, remove_band=None):
+    """The form of one response-delay clause with the given (threshold %, deduction %) bands."""
+    data = {
+        "rows-0-metric": "response_delay_rate",
+        "rows-0-comparison": "lte",
+        "rows-0-deduction_kind": "percent",
+        "rows-0-note": "",
+        "save": "1",
+    }
+    for i, (threshold, deduction) in enumerate(bands):
+        data[f"rows-0-bands-{i}-threshold"] = threshold
+        data[f"rows-0-bands-{i}-deduction"] = deduction
+    if remove_band is not None:
+        data[f"rows-0-bands-{remove_band}-remove"] = "y"
+    return data
+
+
+def test_kpi_bands_added_removed_and_checked(client, login_as, db, contract):
+    login_as("sales")
+    url = f"/contracts/{contract.id}/kpis"
+    # The shipped default: the delay scale is ONE clause with two bands.
+    html = client.get(url).get_data(as_text=True)
+    assert 'name="rows-1-bands-1-threshold" type="text" value="20"' in html
+    assert 'name="rows-1-bands-2-threshold" type="text" value=""' in html  # the blank row adds a band
+
+    # Adding a third band in the blank row, then removing the second.
+    response = client.post(url, data=_delay_rows(("10", "5"), ("20", "15"), ("30", "20")))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    (kpi,) = db.session.get(Contract, contract.id).kpis
+    assert [(b.position, b.threshold, b.deduction_bp) for b in kpi.bands] == [
+        (0, 1000, 500),
+        (1, 2000, 1500),
+        (2, 3000, 2000),
+    ]
+    response = client.post(url, data=_delay_rows(("10", "5"), ("20", "15"), ("30", "20"), remove_band=1))
+    assert response.status_code == 302
+    db.session.expire_all()
+    (kpi,) = db.session.get(Contract, contract.id).kpis
+    assert [(b.threshold, b.deduction_bp) for b in kpi.bands] == [(1000, 500), (3000, 2000)]
+
+    # Lower is better: thresholds must go up band by band, and so must deductions.
+    for bands, message in (
+        ((("20", "5"), ("10", "15")), "第 2 档的目标值必须比第 1 档更高"),
+        ((("10", "5"), ("10", "15")), "第 2 档的目标值必须比第 1 档更高"),
+        ((("10", "15"), ("20", "5")), "第 2 档的扣款必须大于第 1 档"),
+    ):
+        response = client.post(url, data=_delay_rows(*bands))
+        assert response.status_code == 200 and message in response.get_data(as_text=True)
+    # Higher is better (a reply rate): thresholds go down.
+    data = _delay_rows(("90", "5"), ("95", "15"))
+    data["rows-0-metric"], data["rows-0-comparison"] = "reply_3min_rate", "gte"
+    response = client.post(url, data=data)
+    assert response.status_code == 200 and "第 2 档的目标值必须比第 1 档更低" in response.get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    (kpi,) = db.session.get(Contract, contract.id).kpis
+    assert [(b.threshold, b.deduction_bp) for b in kpi.bands] == [(1000, 500), (3000, 2000)]
 
 
 def test_clauses_picked_from_the_library_and_edited(client, login_as, db, contract):

@@ -13,8 +13,11 @@ Rules (docs/domain.md, "Settlement lines a client expects"), in order:
    consult multiplier, topped up to the monthly minimum (prorated by contract days in the month);
 4. extras: recurring extras per month (quantity × unit price);
 5. KPI deductions per assessed month (months within the break-in are skipped): the month's metric
-   weighted by consults, compared with the clause; deduction = % of the month's service fee or a
-   fixed amount; all deductions of a month capped at kpi_cap_bp of its service fee;
+   weighted by consults (the response-delay rate is 100% − the weighted 3-minute reply rate),
+   compared with the clause's bands strictly ("over 10%": exactly 10% is met); the worst band
+   reached applies (bands do not add up); deduction = % of the month's service fee or a fixed
+   amount; all deductions of a month capped at kpi_cap_bp of its service fee. Every clause
+   assessed is returned in EngineResult.kpi_results (met ones too) for the invoice to print;
 6. deposit offset (first or last invoice, when the deposit was received);
 7. manual adjustments (given by finance, reason kept).
 Tax: prices including tax give tax = taxable × r / (1 + r); excluding tax give tax = taxable × r;
@@ -83,12 +86,14 @@ from ops.billing.engine.inputs import (
     TIMINGS,
     AdjustmentInput,
     AssignmentInput,
+    BandInput,
     BillingError,
     ContractInput,
     EngineLine,
     EngineResult,
     ExtraInput,
     KpiInput,
+    KpiResult,
     SeatInput,
     UsageInput,
 )
@@ -104,12 +109,14 @@ __all__ = [
     "TIMINGS",
     "AdjustmentInput",
     "AssignmentInput",
+    "BandInput",
     "BillingError",
     "ContractInput",
     "EngineLine",
     "EngineResult",
     "ExtraInput",
     "KpiInput",
+    "KpiResult",
     "Period",
     "SeatInput",
     "UsageInput",

@@ -36,13 +36,31 @@ class ExtraInput:
 
 
 @dataclass(frozen=True)
+class BandInput:
+    threshold: int  # seconds, or basis points for rates; the band applies strictly past it
+    deduction_bp: int = 0  # percent clauses: of the month's service fee
+    deduction_fen: int = 0  # fixed clauses
+
+
+@dataclass(frozen=True)
 class KpiInput:
-    metric: str  # first_response_seconds, avg_response_seconds, reply_3min_rate, inquiry_conversion, satisfaction, dispute_refund_rate
-    comparison: str  # lte (at most) / gte (at least)
-    threshold: int  # seconds, or basis points for rates
+    metric: str  # ops.contracts.terms.METRICS
+    comparison: str  # lte (lower is better: at most) / gte (higher is better: at least)
     deduction_kind: str  # percent / fixed
-    deduction_bp: int = 0
-    deduction_fen: int = 0
+    bands: tuple[BandInput, ...]  # from the target towards worse; the worst band reached applies
+
+    @classmethod
+    def single(
+        cls,
+        metric: str,
+        comparison: str,
+        threshold: int,
+        deduction_kind: str,
+        deduction_bp: int = 0,
+        deduction_fen: int = 0,
+    ) -> KpiInput:
+        """A clause with one band (one target, one deduction)."""
+        return cls(metric, comparison, deduction_kind, (BandInput(threshold, deduction_bp, deduction_fen),))
 
 
 @dataclass(frozen=True)
@@ -128,6 +146,33 @@ class EngineResult:
     deposit_offset_fen: int  # ≤ 0
     total_fen: int  # what the client pays
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. "2026-10 为磨合期，不考核 KPI"
+    kpi_results: tuple[KpiResult, ...] = field(default_factory=tuple)  # every clause assessed, per month
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    """One clause in one month, as the invoice prints it ("考核结果")."""
+
+    month: str  # 2026-10
+    metric: str
+    label: str  # 首次响应时间
+    measured: str  # "35.2 秒", "12.5%", or "—" (not assessed)
+    target: str  # "不高于 30 秒"
+    outcome: str  # "达标", the band reached ("高于 20%"), "磨合期，不考核" or "无数据，未考核"
+    deduction_fen: int  # what the month's line deducts for it (≥ 0; 0 when met or capped)
+    note: str = ""  # e.g. the cap reached
+
+    def as_dict(self) -> dict[str, str | int]:
+        return {
+            "month": self.month,
+            "metric": self.metric,
+            "label": self.label,
+            "measured": self.measured,
+            "target": self.target,
+            "outcome": self.outcome,
+            "deduction_fen": self.deduction_fen,
+            "note": self.note,
+        }
 
 
 MSG_PERIOD = "账期格式应为 2026-10 或 2026-Q4"
@@ -166,11 +211,25 @@ METRIC_FIELDS = {
     "inquiry_conversion": ("inquiry_conversion_bp", 1),
     "satisfaction": ("satisfaction_bp", 1),
     "dispute_refund_rate": ("dispute_refund_bp", 1),
+    "response_delay_rate": ("reply_3min_bp", 1),  # 100% − the reply rate (see COMPLEMENT_METRICS)
 }
+# Metrics measured as 100% − a usage rate, weighted by consults like the rate itself.
+COMPLEMENT_METRICS = {"response_delay_rate"}
 SEAT_KINDS = ("seat", "base")
 CONSULT_KINDS = ("consult", "minimum")
 MONTH_FEE_KINDS = ("seat", "base", "consult", "minimum")
 SERVICE_KINDS = ("seat", "base", "commission", "consult", "minimum", "extra", "true_up")
+
+
+def _validate_kpi(kpi: KpiInput) -> None:
+    if kpi.metric not in METRIC_FIELDS:
+        raise BillingError(f"未知的考核指标：{kpi.metric!r}")
+    if kpi.comparison not in ("lte", "gte"):
+        raise BillingError(f"考核比较方式无效：{kpi.comparison!r}")
+    if kpi.deduction_kind not in ("percent", "fixed"):
+        raise BillingError(f"扣款方式无效：{kpi.deduction_kind!r}")
+    if not kpi.bands:
+        raise BillingError(f"考核条款没有扣款档位：{kpi.metric!r}")
 
 
 def validate(contract: ContractInput, usages: Iterable[UsageInput]) -> None:
@@ -189,12 +248,7 @@ def validate(contract: ContractInput, usages: Iterable[UsageInput]) -> None:
     if contract.deposit_usage not in DEPOSIT_USAGES:
         raise BillingError(f"定金用途无效：{contract.deposit_usage!r}")
     for kpi in contract.kpis:
-        if kpi.metric not in METRIC_FIELDS:
-            raise BillingError(f"未知的考核指标：{kpi.metric!r}")
-        if kpi.comparison not in ("lte", "gte"):
-            raise BillingError(f"考核比较方式无效：{kpi.comparison!r}")
-        if kpi.deduction_kind not in ("percent", "fixed"):
-            raise BillingError(f"扣款方式无效：{kpi.deduction_kind!r}")
+        _validate_kpi(kpi)
     for u in usages:
         where = f"{u.day.isoformat()} {u.platform}"
         for name, label in _USAGE_FIELDS.items():

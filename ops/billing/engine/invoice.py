@@ -42,6 +42,7 @@ def bill(
     adjustments: Sequence[AdjustmentInput] = (),
     first_invoice: bool = False,
     last_invoice: bool = False,
+    previous_advance: Sequence[EngineLine] | None = None,
 ) -> EngineResult:
     """The lines and totals of ONE invoice of ``period`` for ``contract`` (see the module docstring).
 
@@ -49,6 +50,12 @@ def bill(
     ``usage`` are those of ``period``. In advance, ``period`` is billed at contracted seats and
     ``previous_assignments`` / ``previous_usage`` are those of the period just before it (trued up
     and assessed for KPIs); ``assignments`` and ``usage`` are then not needed.
+    ``previous_advance``: the advance lines the previous period's invoice actually billed (so a
+    termination recorded after that invoice is trued up against what the client paid); when None,
+    the advance is recomputed from the terms.
+
+    After the term (the period right after the last service period), an in-advance contract is
+    billed its final true-up only: ``advance_service`` has no days left to bill.
     """
     validate(contract, (*usage, *previous_usage))
     with localcontext(prec=PREC, rounding=ROUND_HALF_UP):
@@ -56,18 +63,27 @@ def bill(
         if contract.billing_timing == "in_arrears":
             actual = actual_service(contract, period, assignments, usage)
             lines = actual.lines + extra_lines(contract, period)
-            kpi, kpi_notes = kpi_lines(contract, period, usage, actual.month_fees)
+            kpi, kpi_notes, kpi_results = kpi_lines(contract, period, usage, actual.month_fees)
         else:
             lines = advance_service(contract, period) + extra_lines(contract, period)
             previous = previous_period(period)
             if term_window(contract, previous.start, previous.end) is None:
-                kpi, kpi_notes = [], []
+                kpi, kpi_notes, kpi_results = [], [], []
                 if previous.end < contract.start_on:
                     notes.append(f"首期预收，无上期（{previous.code}）多退少补")
             else:
                 actual = actual_service(contract, previous, previous_assignments, previous_usage)
-                lines += true_up_lines(contract, previous, actual.lines, advance_service(contract, previous))
-                kpi, kpi_notes = kpi_lines(contract, previous, previous_usage, actual.month_fees)
+                advance = (
+                    advance_service(contract, previous)
+                    if previous_advance is None
+                    else list(previous_advance)
+                )
+                lines += true_up_lines(contract, previous, actual.lines, advance)
+                if term_window(contract, period.start, period.end) is None:
+                    notes.append(
+                        f"合同服务已于上期（{previous.code}）结束：本期只做最后一期多退少补，不再预收"
+                    )
+                kpi, kpi_notes, kpi_results = kpi_lines(contract, previous, previous_usage, actual.month_fees)
         lines += kpi
         notes += kpi_notes
         for adj in adjustments:
@@ -122,4 +138,5 @@ def bill(
             deposit_offset_fen=-deposit,
             total_fen=net + tax - deposit,
             notes=tuple(notes),
+            kpi_results=tuple(kpi_results),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -51,7 +52,10 @@ def contract_input(contract: Contract) -> engine.ContractInput:
         ),
         kpis=tuple(
             engine.KpiInput(
-                k.metric, k.comparison, k.threshold, k.deduction_kind, k.deduction_bp, k.deduction_fen
+                k.metric,
+                k.comparison,
+                k.deduction_kind,
+                tuple(engine.BandInput(b.threshold, b.deduction_bp, b.deduction_fen) for b in k.bands),
             )
             for k in contract.kpis
         ),
@@ -97,6 +101,43 @@ def _overlaps(contract: Contract, period: engine.Period) -> bool:
     return contract.start_on <= period.end and service_end(contract) >= period.start
 
 
+def final_true_up(contract: Contract, period: engine.Period) -> bool:
+    """Whether ``period`` is the one right after an in-advance contract's last service period: it
+    bills that period's true-up (and KPI) only, and every later period is not due."""
+    return (
+        contract.billing_timing == "in_advance"
+        and period.start > service_end(contract)
+        and _overlaps(contract, previous_period(period))
+    )
+
+
+# Lines an in-advance invoice bills for its own period (true-ups and KPI are of the period before).
+_ADVANCE_KINDS = ("seat", "base", "consult", "minimum")
+
+
+def _advance_billed(contract: Contract, period: engine.Period) -> tuple[engine.EngineLine, ...] | None:
+    """The advance lines of the contract's (not void) invoice for ``period``, or None without one."""
+    invoice = db.session.scalar(
+        sa.select(Invoice)
+        .options(selectinload(Invoice.lines))
+        .where(Invoice.contract_id == contract.id, Invoice.period == period.code, Invoice.status != "void")
+    )
+    if invoice is None:
+        return None
+    return tuple(
+        engine.EngineLine(
+            line.kind,
+            line.description,
+            Decimal(line.quantity),
+            line.unit,
+            line.unit_price_fen,
+            line.amount_fen,
+        )
+        for line in invoice.lines
+        if line.kind in _ADVANCE_KINDS
+    )
+
+
 def compute(contract: Contract, period: engine.Period, adjustments=()) -> engine.EngineResult:
     """The engine's lines for one contract and invoice period, from what the database holds."""
     earlier = db.session.scalar(
@@ -121,6 +162,7 @@ def compute(contract: Contract, period: engine.Period, adjustments=()) -> engine
             )
         terms = replace(terms, start_on=period.start)
     assignments = _assignments(contract)
+    advance = _advance_billed(contract, previous) if in_advance else None
     return engine.bill(
         terms,
         period,
@@ -131,6 +173,7 @@ def compute(contract: Contract, period: engine.Period, adjustments=()) -> engine
         adjustments=tuple(adjustments),
         first_invoice=not earlier,
         last_invoice=period.start <= service_end(contract) <= period.end,
+        previous_advance=advance,
     )
 
 
@@ -180,6 +223,8 @@ def write_draft(invoice: Invoice, contract: Contract, result: engine.EngineResul
     invoice.net_fen = result.net_fen
     invoice.tax_fen = result.tax_fen
     invoice.total_fen = result.total_fen
+    invoice.notes = list(result.notes)
+    invoice.kpi_results = [r.as_dict() for r in result.kpi_results]
 
 
 def manual_adjustments(invoice: Invoice | None) -> list[engine.AdjustmentInput]:
@@ -196,7 +241,9 @@ def refresh_draft(contract: Contract, period_code: str, by=None) -> tuple[Invoic
     """Create or refresh the draft invoice of one contract and period.
 
     Returns (invoice, outcome) with outcome "created", "refreshed", "unchanged" (issued, paid or
-    void: never touched) or "not_due" (the contract does not serve in that period). The caller holds
+    void: never touched) or "not_due" (the contract does not serve in that period). An in-advance
+    contract is still due once after its term: the period right after the last service period bills
+    that period's final true-up (see ``final_true_up``). The caller holds
     the contract's lock (``lock_contract`` inside ``write_transaction``, as the run does); the
     invoice is locked here, after it — the billing lock order.
     """
@@ -209,7 +256,7 @@ def refresh_draft(contract: Contract, period_code: str, by=None) -> tuple[Invoic
     )
     if invoice is not None and invoice.status != "draft":
         return invoice, "unchanged"
-    if not _overlaps(contract, period):
+    if not _overlaps(contract, period) and not final_true_up(contract, period):
         return invoice, "not_due"
     result = compute(contract, period, manual_adjustments(invoice))
     outcome = "refreshed"

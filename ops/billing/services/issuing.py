@@ -12,13 +12,13 @@ from sqlalchemy.orm import selectinload
 from ops.audit.services import record
 from ops.billing import engine
 from ops.billing.models import CreditNote, Invoice
-from ops.billing.pdf import InvoicePdfData, InvoicePdfLine, Party, render_invoice_pdf
+from ops.billing.pdf import InvoicePdfData, InvoicePdfLine, KpiResultRow, Party, render_invoice_pdf
 from ops.billing.services.base import INVOICE_TYPE_LABELS, BillingServiceError, lock_invoice
 from ops.billing.services.drafts import compute, manual_adjustments, write_draft
 from ops.contracts.models import Contract
 from ops.contracts.services import lock_contract
 from ops.extensions import db
-from ops.money import format_bp
+from ops.money import format_bp, format_fen
 from ops.numbering import next_number
 from ops.timeutil import today, utcnow
 from ops.transactions import lock_row, write_transaction
@@ -115,6 +115,19 @@ def invoice_pdf_data(
         deposit_offset_fen=invoice.deposit_offset_fen,
         total_fen=invoice.total_fen,
         payment_terms=payment_terms_text(c),
+        notes=tuple(invoice.notes or ()),
+        kpi_results=tuple(
+            KpiResultRow(
+                r["month"],
+                r["label"],
+                r["measured"],
+                r["target"],
+                r["outcome"],
+                r["deduction_fen"],
+                r["note"],
+            )
+            for r in invoice.kpi_results or ()
+        ),
     )
 
 
@@ -145,9 +158,12 @@ def issue_invoice(invoice_id: int, *, by=None, issued_on: date | None = None) ->
         if not invoice.lines:
             raise BillingServiceError("账单没有任何明细，不能开具。")
         if invoice.total_fen < 0:
-            # A statement that owes the client money is settled by a credit note, not an invoice.
+            # A statement that owes the client money is settled by a credit note, not an invoice
+            # (e.g. a final true-up where the advance exceeded the actual service).
             raise BillingServiceError(
-                "账单应付总额为负数，不能开具；请添加调整项或对上期账单开具红字冲销单。"
+                f"账单应付总额为负数（{format_fen(invoice.total_fen)}），不能开具：应退客户 "
+                f"{format_fen(-invoice.total_fen)}。请对上期已开具的账单开具该金额的红字冲销单（或添加调整项），"
+                "再作废本草稿。"
             )
         contract = invoice.contract
         issued_on = issued_on or today()

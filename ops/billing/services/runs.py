@@ -13,7 +13,7 @@ from ops.billing import engine
 from ops.billing.services.base import BILLABLE_STATES, BillingServiceError
 from ops.billing.services.drafts import refresh_locked
 from ops.billing.services.issuing import issue_invoice
-from ops.contracts.models import Contract
+from ops.contracts.models import Contract, ContractKpi
 from ops.extensions import db
 from ops.transactions import is_retryable, retrying
 
@@ -35,7 +35,7 @@ class RunSummary:
 def billable_contracts(client_id: int | None = None) -> list[Contract]:
     stmt = (
         sa.select(Contract)
-        .options(selectinload(Contract.kpis), selectinload(Contract.client))
+        .options(selectinload(Contract.kpis).selectinload(ContractKpi.bands), selectinload(Contract.client))
         .where(Contract.status.in_(BILLABLE_STATES))
         .order_by(Contract.id)
     )
@@ -64,7 +64,9 @@ def run_billing(
     db.session.commit()
     for index, contract_id in enumerate(contract_ids, 1):
         contract = db.session.scalar(
-            sa.select(Contract).options(selectinload(Contract.kpis)).where(Contract.id == contract_id)
+            sa.select(Contract)
+            .options(selectinload(Contract.kpis).selectinload(ContractKpi.bands))
+            .where(Contract.id == contract_id)
         )
         summary.contracts += 1
         number = contract.number or f"#{contract.id}"

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ops.audit.services import record, snapshot
 from ops.clients.services import advance_stage
 from ops.contracts import terms as contract_terms
-from ops.contracts.models import ClauseTemplate, Contract, ContractClause, ContractKpi
+from ops.contracts.models import ClauseTemplate, Contract, ContractClause, ContractKpi, ContractKpiBand
 from ops.contracts.services.common import ContractError, lock_contract, require_draft
 from ops.contracts.services.vendor import vendor_profile
 from ops.contracts.states import check_contract_transition
@@ -123,9 +123,9 @@ def create_from_quote(quote, by, *, start_on: date | None = None, months: int = 
         created_by_id=getattr(by, "id", None),
     )
     db.session.add(contract)
-    for position, key in enumerate(("frt30", "reply90")):
+    for position, key in enumerate(("frt30", "delay")):
         preset = contract_terms.PRESETS_BY_KEY[key]
-        contract.kpis.append(ContractKpi(position=position, **contract_terms.kpi_from_preset(preset)))
+        contract.kpis.append(_new_kpi(position, contract_terms.kpi_from_preset(preset)))
     for position, template in enumerate(
         db.session.scalars(
             sa.select(ClauseTemplate)
@@ -215,12 +215,7 @@ def set_kpis(contract: Contract, rows: list[KpiTerms], by=None) -> None:
         errors += [
             f"第 {i} 条 KPI：{e}"
             for e in contract_terms.validate_kpi(
-                row["metric"],
-                row["comparison"],
-                row["threshold"],
-                row["deduction_kind"],
-                row.get("deduction_bp", 0),
-                row.get("deduction_fen", 0),
+                row["metric"], row["comparison"], row["deduction_kind"], row.get("bands") or []
             )
         ]
     if errors:
@@ -229,18 +224,7 @@ def set_kpis(contract: Contract, rows: list[KpiTerms], by=None) -> None:
     contract.kpis.clear()
     db.session.flush()
     for position, row in enumerate(rows):
-        contract.kpis.append(
-            ContractKpi(
-                position=position,
-                metric=row["metric"],
-                comparison=row["comparison"],
-                threshold=row["threshold"],
-                deduction_kind=row["deduction_kind"],
-                deduction_bp=row.get("deduction_bp", 0),
-                deduction_fen=row.get("deduction_fen", 0),
-                note=row.get("note", ""),
-            )
-        )
+        contract.kpis.append(_new_kpi(position, row))
     db.session.flush()
     record(
         "contract.kpis_set",
@@ -250,14 +234,36 @@ def set_kpis(contract: Contract, rows: list[KpiTerms], by=None) -> None:
     )
 
 
+def _new_kpi(position: int, row: KpiTerms) -> ContractKpi:
+    """A ContractKpi with its bands; a percent clause keeps only percentages, a fixed one amounts."""
+    percent = row["deduction_kind"] == "percent"
+    return ContractKpi(
+        position=position,
+        metric=row["metric"],
+        comparison=row["comparison"],
+        deduction_kind=row["deduction_kind"],
+        note=row.get("note", ""),
+        bands=[
+            ContractKpiBand(
+                position=i,
+                threshold=b["threshold"],
+                deduction_bp=b.get("deduction_bp", 0) if percent else 0,
+                deduction_fen=0 if percent else b.get("deduction_fen", 0),
+            )
+            for i, b in enumerate(row["bands"])
+        ],
+    )
+
+
 def _kpi_dict(k: ContractKpi) -> KpiTerms:
     return {
         "metric": k.metric,
         "comparison": k.comparison,
-        "threshold": k.threshold,
         "deduction_kind": k.deduction_kind,
-        "deduction_bp": k.deduction_bp,
-        "deduction_fen": k.deduction_fen,
+        "bands": [
+            {"threshold": b.threshold, "deduction_bp": b.deduction_bp, "deduction_fen": b.deduction_fen}
+            for b in k.bands
+        ],
     }
 
 
