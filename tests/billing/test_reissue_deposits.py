@@ -187,6 +187,7 @@ def test_voiding_the_invoice_that_offset_the_deposit_gives_it_back_for_the_reiss
     db.session.commit()
     contract = db.session.get(Contract, contract.id)
     assert (contract.deposit_status, contract.deposit_applied_fen) == ("received", 0)
+    assert services.invoice_deposit_remainder_fen(first) == 0
     draft = services.reissue_invoice(first.id)
     # Offset again on the corrected invoice: ¥6,000.00 − ¥6,000.00 = ¥0.00, remainder ¥4,000.00
     assert (draft.deposit_offset_fen, draft.total_fen) == (-600_000, 0)

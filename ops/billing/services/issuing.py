@@ -121,8 +121,9 @@ def invoice_pdf_data(
 
 
 def invoice_deposit_remainder_fen(invoice: Invoice) -> int:
-    """The part of the contract's deposit this invoice's offset leaves over (owed back), or 0."""
-    if not invoice.deposit_offset_fen:
+    """The part of the contract's deposit this invoice's offset leaves over (owed back), or 0 (also
+    for a void invoice: its offset was given back)."""
+    if not invoice.deposit_offset_fen or invoice.status == "void":
         return 0
     c = invoice.contract
     return max(0, (c.deposit_received_fen or c.deposit_fen) + invoice.deposit_offset_fen)
