@@ -10,17 +10,27 @@ from ops.extensions import one_of as _in
 from ops.timeutil import utcnow
 
 PAID_IN_RANGE_SQL = "paid_fen >= 0 AND (paid_fen = 0 OR paid_fen <= total_fen)"
+LIVE_INVOICE_SQL = "status <> 'void'"  # a voided invoice frees its (contract, period) for a re-issue
 
 
 class Invoice(db.Model):
-    """At most one invoice per contract and service period (YYYY-MM or YYYY-Qn).
+    """At most one invoice that is not void per contract and service period (YYYY-MM or YYYY-Qn).
 
-    Issued invoices never change: the PDF bytes and their SHA-256 are stored at issue.
+    Issued invoices never change: the PDF bytes and their SHA-256 are stored at issue. A voided
+    invoice is kept for the record; the corrected one of its period points to it (``replaces_id``).
     """
 
     __tablename__ = "invoices"
     __table_args__ = (
-        sa.UniqueConstraint("contract_id", "period"),
+        # The re-issue locks the contract first; this partial unique index is the database's backstop.
+        sa.Index(
+            "uq_invoices_contract_period_live",
+            "contract_id",
+            "period",
+            unique=True,
+            sqlite_where=sa.text(LIVE_INVOICE_SQL),
+            postgresql_where=sa.text(LIVE_INVOICE_SQL),
+        ),
         sa.CheckConstraint(_in("status", INVOICE_STATES), name="status_known"),
         # paid_fen is the sum of the invoice's payments (record_payment keeps it so under the row lock).
         sa.CheckConstraint(PAID_IN_RANGE_SQL, name="paid_in_range"),
@@ -62,8 +72,18 @@ class Invoice(db.Model):
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The void invoice of the same contract and period this one corrects (重新出账).
+    replaces_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("invoices.id", ondelete="SET NULL"), index=True
+    )
 
     contract = relationship("Contract")
+    replaces: Mapped["Invoice | None"] = relationship(
+        remote_side=[id], foreign_keys=[replaces_id], back_populates="replaced_by"
+    )
+    replaced_by: Mapped["Invoice | None"] = relationship(
+        foreign_keys=[replaces_id], back_populates="replaces", uselist=False
+    )
     client = relationship("Client")
     lines: Mapped[list["InvoiceLine"]] = relationship(
         back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.position"

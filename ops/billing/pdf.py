@@ -94,6 +94,8 @@ class InvoicePdfData:
     notes: tuple[str, ...] = field(default_factory=tuple)
     reference: str = ""  # for a credit note: the invoice it corrects
     kpi_results: tuple[KpiResultRow, ...] = field(default_factory=tuple)
+    replaces: str = ""  # for a re-issued invoice: the number of the void invoice it replaces
+    deposit_remainder_fen: int = 0  # a deposit larger than its offset here: the part owed back
 
 
 def checksum(number: str, client_tax_id: str, total_fen: int, issued_on: date) -> str:
@@ -328,6 +330,8 @@ def _head(data: InvoicePdfData, font: str, title: str, number: str) -> Table:
         facts += [("冲销原账单", data.reference or "—"), ("原服务期间", period)]
     else:
         facts += [("服务期间", period), ("到期日", cn_date(data.due_on))]
+        if data.replaces:
+            facts.append(("替代账单", f"替代 {data.replaces}（已作废）"))
     facts.append(("发票类型", data.invoice_type))
     left_w = CONTENT_WIDTH - (QR_MM + 2) * mm
     facts_table = kv_table(facts, font_name=font, col_widths=(19 * mm, left_w / 2 - 19 * mm), columns=2)
@@ -360,6 +364,15 @@ def _closing(data: InvoicePdfData, font: str, number: str, fix) -> list:
         ]
         if data.payment_terms:
             body += [para("付款条款", st["th"]), para(fix(data.payment_terms), st["small"])]
+        if data.deposit_remainder_fen:
+            body += [
+                para("定金", st["th"]),
+                para(
+                    f"本单抵扣定金 {format_fen(-data.deposit_offset_fen)}，"
+                    f"定金余额 {format_fen(data.deposit_remainder_fen)} 待退还。",
+                    st["small"],
+                ),
+            ]
     if data.notes:
         body += [para("说明", st["th"]), *(para(fix(note), st["small"]) for note in data.notes)]
     return body

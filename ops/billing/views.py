@@ -53,6 +53,7 @@ AUDIT_LABELS = {
     "invoice.adjustment_removed": _l("删除调整项"),
     "invoice.payment_recorded": _l("登记收款"),
     "invoice.voided": _l("作废"),
+    "invoice.reissue_started": _l("重新出账"),
     "invoice.credit_note_issued": _l("开具红字冲销单"),
 }
 
@@ -131,9 +132,12 @@ def invoices():
     q = request.args.get("q", "").strip()
     stmt = _filtered(status, client_id, period, q)
     page = paginate(
-        stmt.options(joinedload(Invoice.client), selectinload(Invoice.credit_notes)).order_by(
-            Invoice.period.desc(), Invoice.number.desc(), Invoice.id.desc()
-        ),
+        stmt.options(
+            joinedload(Invoice.client),
+            selectinload(Invoice.credit_notes),
+            selectinload(Invoice.replaces),
+            selectinload(Invoice.replaced_by),
+        ).order_by(Invoice.period.desc(), Invoice.number.desc(), Invoice.id.desc()),
         per_page=25,
     )
     periods = db.session.scalars(sa.select(Invoice.period).distinct().order_by(Invoice.period.desc())).all()
@@ -166,6 +170,8 @@ def invoice_detail(invoice_id: int):
             selectinload(Invoice.credit_notes),
             joinedload(Invoice.client),
             joinedload(Invoice.contract),
+            joinedload(Invoice.replaces),
+            joinedload(Invoice.replaced_by),
         )
     )
     if invoice is None:
@@ -191,6 +197,7 @@ def invoice_detail(invoice_id: int):
         credit_form=CreditNoteForm(formdata=None),
         confirm=ConfirmForm(),
         payment_terms=services.payment_terms_text(invoice.contract),
+        deposit_remainder=services.invoice_deposit_remainder_fen(invoice),
         today=today(),
     )
 
@@ -276,6 +283,18 @@ def void(invoice_id: int):
         form=form,
         success=_("账单已作废。"),
         back=_detail_url(invoice),
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>/reissue", methods=["POST"])
+def reissue(invoice_id: int):
+    invoice = _load(invoice_id)
+    return perform(
+        lambda: services.reissue_invoice(invoice.id, by=current_user),  # its own unit of work: commits
+        form=ConfirmForm(),
+        success=_("已生成更正后的账单草稿，开具时分配新编号。"),
+        back=_detail_url(invoice),
+        done=_detail_url,
     )
 
 

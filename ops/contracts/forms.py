@@ -366,6 +366,7 @@ class ActivateForm(FlaskForm):
 class TerminateForm(FlaskForm):
     reason = TextAreaField(_l("终止原因"), validators=[DataRequired(_l("请填写终止原因")), Length(max=1000)])
     effective_on = DateField(_l("终止生效日期"), validators=[InputRequired(_l("请填写终止生效日期"))])
+    for_breach = BooleanField(_l("客户违约终止（定金不抵扣，保留待没收）"))
     submit = SubmitField(_l("终止合同"))
 
 

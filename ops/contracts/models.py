@@ -11,7 +11,7 @@ from ops.timeutil import utcnow
 
 CONTRACT_STATES = ("draft", "pending_signature", "active", "expired", "terminated")
 LIVE_CONTRACT_SQL = "status <> 'terminated'"  # a terminated contract frees its quote for a new one
-DEPOSIT_STATES = ("none", "due", "received", "applied", "refunded", "forfeited")
+DEPOSIT_STATES = ("none", "due", "received", "partly_applied", "applied", "refunded", "forfeited")
 DEPOSIT_USAGES = ("first_invoice", "last_invoice", "refund_at_end")
 BILLING_CYCLES = ("monthly", "quarterly")
 BILLING_TIMINGS = ("in_advance", "in_arrears")
@@ -118,6 +118,8 @@ class Contract(db.Model):
     deposit_reference: Mapped[str] = mapped_column(sa.String(100), default="")  # bank slip / transfer ref
     deposit_settled_on: Mapped[date | None] = mapped_column(sa.Date)  # applied / refunded / forfeited
     deposit_settled_reference: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The part of the deposit offset on issued invoices (partly_applied: the rest is owed back).
+    deposit_applied_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
     # KPI assessment (clauses in contract_kpis)
     kpi_cap_bp: Mapped[int] = mapped_column(
@@ -137,6 +139,8 @@ class Contract(db.Model):
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     terminated_on: Mapped[date | None] = mapped_column(sa.Date)
     termination_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # 违约终止: the client broke the contract; its deposit is kept for forfeiture, never offset.
+    terminated_for_breach: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # list sort
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

@@ -32,6 +32,7 @@ DEPOSIT_LABELS = register(
         "none": N_("无定金"),
         "due": N_("待收"),
         "received": N_("已收"),
+        "partly_applied": N_("部分抵扣"),
         "applied": N_("已抵扣"),
         "refunded": N_("已退还"),
         "forfeited": N_("已没收"),
@@ -40,7 +41,9 @@ DEPOSIT_LABELS = register(
 DEPOSIT_TRANSITIONS = {
     "none": set(),
     "due": {"received"},
-    "received": {"applied", "refunded", "forfeited"},
+    "received": {"applied", "partly_applied", "refunded", "forfeited"},
+    # Offset on an invoice smaller than the deposit: the remainder is refunded (-> refunded).
+    "partly_applied": {"refunded"},
     "applied": set(),
     "refunded": set(),
     "forfeited": set(),

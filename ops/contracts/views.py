@@ -56,6 +56,7 @@ DEPOSIT_BADGES = {
     "none": "bg-light text-dark",
     "due": "bg-warning text-dark",
     "received": "bg-success",
+    "partly_applied": "bg-info text-dark",
     "applied": "bg-info text-dark",
     "refunded": "bg-secondary",
     "forfeited": "bg-danger",
@@ -205,6 +206,7 @@ def detail(contract_id: int):
         terminate_form=TerminateForm(formdata=None, effective_on=today()),
         receive_form=receive_form,
         settle_form=DepositSettleForm(formdata=None, settled_on=today()),
+        deposit_remainder=services.deposit_remainder_fen(contract),
         upload_form=SignedUploadForm(formdata=None),
         can_edit=_can(EDITORS),
         can_approve=_can(APPROVERS),
@@ -382,7 +384,13 @@ def terminate(contract_id: int):
     contract = _load(contract_id)
     form = TerminateForm()
     return perform(
-        lambda: services.terminate(contract, form.reason.data, form.effective_on.data, by=current_user),
+        lambda: services.terminate(
+            contract,
+            form.reason.data,
+            form.effective_on.data,
+            by=current_user,
+            for_breach=bool(form.for_breach.data),
+        ),
         form=form,
         success=_("合同已终止。"),
         back=_detail_url(contract),

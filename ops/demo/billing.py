@@ -68,8 +68,13 @@ def load_billing_demo(users: dict, today: date | None = None) -> dict:
     unpaid = issued.pop() if issued else None
     partly = issued.pop() if len(issued) > 1 else None
     if voided is not None:
-        services.void_invoice(voided, "客户开票信息（公司名称）有误，作废后线下重开", by=finance)
+        services.void_invoice(voided, "客户开票信息（公司名称）有误，作废后重新出账", by=finance)
+        db.session.commit()
         counts["作废账单"] = 1
+        # 重新出账: the corrected invoice of the same period, with a new number, linked to the void one.
+        replacement = services.reissue_invoice(voided.id, by=finance)
+        issued.append(services.issue_invoice(replacement.id, by=finance, issued_on=voided.issued_on))
+        issued_count += 1
     for invoice in issued:
         if services.balance_fen(invoice) > 0:
             paid_on = min(on, max(invoice.issued_on, (invoice.due_on or on) - timedelta(days=2)))

@@ -35,7 +35,11 @@ def _load(invoice_id: int) -> Invoice:
 def invoices():
     page = paginate(
         sa.select(Invoice)
-        .options(selectinload(Invoice.credit_notes))
+        .options(
+            selectinload(Invoice.credit_notes),
+            selectinload(Invoice.replaces),
+            selectinload(Invoice.replaced_by),
+        )
         .where(Invoice.client_id == current_user.client_id, Invoice.status.in_(CLIENT_VISIBLE))
         .order_by(Invoice.period.desc(), Invoice.id.desc()),
         per_page=25,
@@ -53,6 +57,7 @@ def invoice_detail(invoice_id: int):
         balance=services.balance_fen(invoice),
         overdue=services.is_overdue(invoice),
         payment_terms=services.payment_terms_text(invoice.contract),
+        deposit_remainder=services.invoice_deposit_remainder_fen(invoice),
         today=today(),
     )
 

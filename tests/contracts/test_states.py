@@ -19,6 +19,8 @@ DEPOSIT_LEGAL = {
     ("received", "applied"),
     ("received", "refunded"),
     ("received", "forfeited"),
+    ("received", "partly_applied"),  # an offset smaller than the deposit
+    ("partly_applied", "refunded"),  # the remainder refunded
 }
 
 

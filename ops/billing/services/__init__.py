@@ -34,6 +34,7 @@ from ops.billing.services.drafts import (
 from ops.billing.services.issuing import (
     add_adjustment,
     closing_period_end,
+    invoice_deposit_remainder_fen,
     invoice_pdf_data,
     issue_invoice,
     payment_terms_text,
@@ -49,6 +50,7 @@ from ops.billing.services.payments import (
     record_payment,
     void_invoice,
 )
+from ops.billing.services.reissue import live_invoice, reissue_invoice
 from ops.billing.services.reports import (
     EXPORT_HEADER,
     STATUS_LABELS,
@@ -94,10 +96,13 @@ __all__ = [
     "credited_fen",
     "draft_preview_pdf",
     "export_rows",
+    "invoice_deposit_remainder_fen",
     "invoice_filename",
     "invoice_pdf_data",
     "is_overdue",
     "issue_invoice",
+    "live_invoice",
+    "reissue_invoice",
     "lock_invoice",
     "manual_adjustments",
     "open_invoices",

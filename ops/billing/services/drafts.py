@@ -63,7 +63,8 @@ def contract_input(contract: Contract) -> engine.ContractInput:
         breakin_months=contract.breakin_months,
         deposit_fen=contract.deposit_fen,
         deposit_usage=contract.deposit_usage,
-        deposit_received=contract.deposit_status == "received",
+        # A contract terminated for breach (违约终止) keeps its deposit for forfeiture: never offset.
+        deposit_received=contract.deposit_status == "received" and not contract.terminated_for_breach,
         terminated_on=contract.terminated_on,
     )
 
@@ -190,6 +191,21 @@ def _billed(contract: Contract, period: engine.Period) -> bool:
     )
 
 
+def _voided(contract: Contract, period: engine.Period) -> int | None:
+    """The last voided, numbered invoice of the contract's ``period`` (a new draft replaces it)."""
+    return db.session.scalar(
+        sa.select(Invoice.id)
+        .where(
+            Invoice.contract_id == contract.id,
+            Invoice.period == period.code,
+            Invoice.status == "void",
+            Invoice.number.is_not(None),
+        )
+        .order_by(Invoice.id.desc())
+        .limit(1)
+    )
+
+
 def write_draft(invoice: Invoice, contract: Contract, result: engine.EngineResult) -> None:
     invoice.lines.clear()
     db.session.flush()
@@ -240,18 +256,20 @@ def manual_adjustments(invoice: Invoice | None) -> list[engine.AdjustmentInput]:
 def refresh_draft(contract: Contract, period_code: str, by=None) -> tuple[Invoice | None, str]:
     """Create or refresh the draft invoice of one contract and period.
 
-    Returns (invoice, outcome) with outcome "created", "refreshed", "unchanged" (issued, paid or
-    void: never touched) or "not_due" (the contract does not serve in that period). An in-advance
-    contract is still due once after its term: the period right after the last service period bills
-    that period's final true-up (see ``final_true_up``). The caller holds
-    the contract's lock (``lock_contract`` inside ``write_transaction``, as the run does); the
-    invoice is locked here, after it — the billing lock order.
+    Returns (invoice, outcome) with outcome "created", "refreshed", "unchanged" (issued or paid:
+    never touched) or "not_due" (the contract does not serve in that period). Void invoices are
+    ignored (kept for the record): a period whose invoice was voided gets a new draft, linked to the
+    last voided, numbered one (``replaces_id``). An in-advance contract is still due once after its
+    term: the period right after the last service period bills that period's final true-up (see
+    ``final_true_up``). The caller holds the contract's lock (``lock_contract`` inside
+    ``write_transaction``, as the run does); the invoice is locked here, after it — the billing lock
+    order.
     """
     period = engine.parse_period(period_code)
     invoice = db.session.scalar(
         sa.select(Invoice)
         .options(selectinload(Invoice.lines))
-        .where(Invoice.contract_id == contract.id, Invoice.period == period.code)
+        .where(Invoice.contract_id == contract.id, Invoice.period == period.code, Invoice.status != "void")
         .with_for_update()
     )
     if invoice is not None and invoice.status != "draft":
@@ -268,6 +286,7 @@ def refresh_draft(contract: Contract, period_code: str, by=None) -> tuple[Invoic
             period_start=period.start,
             period_end=period.end,
             status="draft",
+            replaces_id=_voided(contract, period),
         )
         db.session.add(invoice)
         outcome = "created"

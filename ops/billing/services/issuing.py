@@ -16,7 +16,7 @@ from ops.billing.pdf import InvoicePdfData, InvoicePdfLine, KpiResultRow, Party,
 from ops.billing.services.base import INVOICE_TYPE_LABELS, BillingServiceError, lock_invoice
 from ops.billing.services.drafts import compute, manual_adjustments, write_draft
 from ops.contracts.models import Contract
-from ops.contracts.services import lock_contract
+from ops.contracts.services import apply_deposit_offset, lock_contract
 from ops.extensions import db
 from ops.money import format_bp, format_fen
 from ops.numbering import next_number
@@ -128,7 +128,18 @@ def invoice_pdf_data(
             )
             for r in invoice.kpi_results or ()
         ),
+        replaces=(invoice.replaces.number or "") if invoice.replaces is not None else "",
+        deposit_remainder_fen=invoice_deposit_remainder_fen(invoice),
     )
+
+
+def invoice_deposit_remainder_fen(invoice: Invoice) -> int:
+    """The part of the contract's deposit this invoice's offset leaves over (owed back), or 0 (also
+    for a void invoice: its offset was given back)."""
+    if not invoice.deposit_offset_fen or invoice.status == "void":
+        return 0
+    c = invoice.contract
+    return max(0, (c.deposit_received_fen or c.deposit_fen) + invoice.deposit_offset_fen)
 
 
 def closing_period_end(invoice: Invoice, contract: Contract) -> date:
@@ -178,18 +189,8 @@ def issue_invoice(invoice_id: int, *, by=None, issued_on: date | None = None) ->
         invoice.status = "issued"
         invoice.issued_at = utcnow()
         invoice.issued_by_id = getattr(by, "id", None)
-        if invoice.deposit_offset_fen and contract.deposit_status == "received":
-            contract.deposit_status = "applied"
-            contract.deposit_settled_on = issued_on
-            contract.deposit_settled_reference = f"抵扣账单 {invoice.number}"
-            record(
-                "contract.deposit_applied",
-                contract,
-                summary=invoice.number,
-                before={"deposit_status": "received"},
-                after={"deposit_status": "applied"},
-                actor=by,
-            )
+        if invoice.deposit_offset_fen:
+            apply_deposit_offset(contract, -invoice.deposit_offset_fen, invoice.number, issued_on, by=by)
         record(
             "invoice.issued",
             invoice,

@@ -14,7 +14,7 @@ from ops.billing.models import CreditNote, Invoice, Payment
 from ops.billing.pdf import render_invoice_pdf
 from ops.billing.services.base import BillingServiceError, lock_invoice
 from ops.billing.services.issuing import invoice_pdf_data
-from ops.contracts.services import lock_contract
+from ops.contracts.services import lock_contract, release_deposit_offset
 from ops.extensions import db
 from ops.idempotency import claim
 from ops.money import format_fen, round_fen
@@ -106,8 +106,10 @@ def void_invoice(invoice: Invoice, reason: str, by=None, *, idempotency_key: str
 
     Checked under the row locks (contract, then invoice: a run may be refreshing the draft), so a
     payment recorded at the same moment either comes first (and the void is refused) or waits.
+    The void invoice frees its (contract, period): the next run, or 重新出账 (``reissue_invoice``),
+    makes a corrected draft. A deposit its issue offset is received again (the new one offsets it).
     """
-    lock_contract(invoice.contract_id)
+    contract = lock_contract(invoice.contract_id)
     invoice = lock_invoice(invoice.id)
     claim(idempotency_key, "invoice.void", object_id=invoice.id, by=by)
     if invoice.status not in ("draft", "issued"):
@@ -120,6 +122,8 @@ def void_invoice(invoice: Invoice, reason: str, by=None, *, idempotency_key: str
     invoice.status = "void"
     invoice.void_reason = reason.strip()
     invoice.voided_at = utcnow()
+    if before == "issued" and invoice.deposit_offset_fen:
+        release_deposit_offset(contract, -invoice.deposit_offset_fen, invoice.number or "", by=by)
     record(
         "invoice.voided",
         invoice,

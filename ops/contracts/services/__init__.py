@@ -33,7 +33,13 @@ from ops.contracts.services.contracts import (
     update_contract,
     validate_contract,
 )
-from ops.contracts.services.deposits import receive_deposit, settle_deposit
+from ops.contracts.services.deposits import (
+    apply_deposit_offset,
+    deposit_remainder_fen,
+    receive_deposit,
+    release_deposit_offset,
+    settle_deposit,
+)
 from ops.contracts.services.documents import contract_pdf_data, pdf_filename, render_pdf
 from ops.contracts.services.signed import signed_download_name, upload_signed_copy
 from ops.contracts.services.vendor import VENDOR_FIELDS, update_vendor_profile, vendor_profile
@@ -68,6 +74,9 @@ __all__ = [
     "set_clauses",
     "set_kpis",
     "settle_deposit",
+    "apply_deposit_offset",
+    "deposit_remainder_fen",
+    "release_deposit_offset",
     "signed_download_name",
     "submit_for_signature",
     "terminate",

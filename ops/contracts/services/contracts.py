@@ -324,7 +324,11 @@ def activate(contract: Contract, by=None, *, signed_on: date | None = None) -> N
     advance_stage(contract.client, "contracted", reason=f"合同 {contract.number} 生效")
 
 
-def terminate(contract: Contract, reason: str, effective_on: date | None, by=None) -> None:
+def terminate(
+    contract: Contract, reason: str, effective_on: date | None, by=None, *, for_breach: bool = False
+) -> None:
+    """active -> terminated. ``for_breach`` (违约终止): the client's default; the deposit is kept
+    for forfeiture (the final run does not offset it; finance forfeits it)."""
     contract = lock_contract(contract.id)
     check_contract_transition(contract.status, "terminated")
     if not reason or not reason.strip():
@@ -336,12 +340,13 @@ def terminate(contract: Contract, reason: str, effective_on: date | None, by=Non
     contract.status = "terminated"
     contract.terminated_on = effective_on
     contract.termination_reason = reason.strip()
+    contract.terminated_for_breach = for_breach
     record(
         "contract.terminated",
         contract,
         summary=reason.strip()[:300],
         before={"status": "active"},
-        after={"status": "terminated", "terminated_on": effective_on},
+        after={"status": "terminated", "terminated_on": effective_on, "for_breach": for_breach},
     )
 
 

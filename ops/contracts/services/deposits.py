@@ -52,7 +52,11 @@ def settle_deposit(
     *,
     idempotency_key: str | None = None,
 ) -> None:
-    """received -> applied | refunded | forfeited, with the date and a reference or reason."""
+    """received -> applied | refunded | forfeited, with the date and a reference or reason.
+
+    A deposit partly applied to an invoice can only have its remainder refunded (-> refunded; the
+    applied part stays in ``deposit_applied_fen``).
+    """
     contract = lock_contract(contract.id)
     claim(idempotency_key, "contract.deposit_settled", object_id=contract.id, by=by)
     check_deposit_transition(contract.deposit_status, outcome)
@@ -61,15 +65,76 @@ def settle_deposit(
     if outcome == "forfeited" and not reference.strip():
         raise ContractError("没收定金需要写明原因（如客户违约）。")
     before = contract.deposit_status
+    after: dict = {"deposit_status": outcome, "settled_on": settled_on}
+    if before == "partly_applied":
+        after["refunded_fen"] = deposit_remainder_fen(contract)
+        reference = f"退还定金余额 {format_fen(deposit_remainder_fen(contract))}：{reference.strip()}"
     contract.deposit_status = outcome
     contract.deposit_settled_on = settled_on
-    contract.deposit_settled_reference = reference.strip()
+    contract.deposit_settled_reference = reference.strip()[:200]
     record(
         f"contract.deposit_{outcome}",
         contract,
         summary=reference.strip()[:300],
         before={"deposit_status": before},
-        after={"deposit_status": outcome, "settled_on": settled_on},
+        after=after,
+        actor=by,
+    )
+
+
+def deposit_remainder_fen(contract: Contract) -> int:
+    """What is left of a received deposit once its offsets on invoices are taken off."""
+    received = contract.deposit_received_fen or contract.deposit_fen
+    return max(0, received - contract.deposit_applied_fen)
+
+
+def apply_deposit_offset(contract: Contract, amount_fen: int, invoice_number: str, on: date, by=None) -> None:
+    """received -> applied (the whole deposit offset) or partly_applied (a remainder is owed back).
+
+    Called by ``issue_invoice`` under the contract's lock, with the invoice's offset (positive).
+    """
+    if contract.deposit_status != "received" or amount_fen <= 0:
+        return
+    contract.deposit_applied_fen = amount_fen
+    outcome = "applied" if deposit_remainder_fen(contract) == 0 else "partly_applied"
+    check_deposit_transition("received", outcome)
+    contract.deposit_status = outcome
+    contract.deposit_settled_on = on
+    contract.deposit_settled_reference = f"抵扣账单 {invoice_number}"
+    record(
+        "contract.deposit_applied",
+        contract,
+        summary=invoice_number,
+        before={"deposit_status": "received"},
+        after={
+            "deposit_status": outcome,
+            "applied_fen": amount_fen,
+            "remainder_fen": deposit_remainder_fen(contract),
+        },
+        actor=by,
+    )
+
+
+def release_deposit_offset(contract: Contract, amount_fen: int, invoice_number: str, by=None) -> None:
+    """The invoice that offset the deposit is voided: the deposit is received again, whole.
+
+    Called by ``void_invoice`` under the contract's lock; a deposit already refunded or forfeited
+    since is left alone.
+    """
+    if contract.deposit_status not in ("applied", "partly_applied") or amount_fen <= 0:
+        return
+    before = contract.deposit_status
+    contract.deposit_applied_fen = max(0, contract.deposit_applied_fen - amount_fen)
+    contract.deposit_status = "received"
+    contract.deposit_settled_on = None
+    contract.deposit_settled_reference = ""
+    record(
+        "contract.deposit_released",
+        contract,
+        summary=f"作废账单 {invoice_number}",
+        before={"deposit_status": before},
+        after={"deposit_status": "received", "released_fen": amount_fen},
+        actor=by,
     )
 
 
