@@ -11,7 +11,7 @@ from ops.timeutil import utcnow
 
 CONTRACT_STATES = ("draft", "pending_signature", "active", "expired", "terminated")
 LIVE_CONTRACT_SQL = "status <> 'terminated'"  # a terminated contract frees its quote for a new one
-DEPOSIT_STATES = ("none", "due", "received", "partly_applied", "applied", "refunded", "forfeited")
+DEPOSIT_STATES = ("none", "due", "partial", "received", "partly_applied", "applied", "refunded", "forfeited")
 DEPOSIT_USAGES = ("first_invoice", "last_invoice", "refund_at_end")
 BILLING_CYCLES = ("monthly", "quarterly")
 BILLING_TIMINGS = ("in_advance", "in_arrears")
@@ -114,7 +114,8 @@ class Contract(db.Model):
     deposit_status: Mapped[str] = mapped_column(sa.String(20), default="none")
     deposit_due_on: Mapped[date | None] = mapped_column(sa.Date)
     deposit_received_on: Mapped[date | None] = mapped_column(sa.Date)
-    deposit_received_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    deposit_received_fen: Mapped[int | None] = mapped_column(sa.BigInteger)  # the sum of the receipts
+    deposit_waived_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # a remainder a manager waived
     deposit_reference: Mapped[str] = mapped_column(sa.String(100), default="")  # bank slip / transfer ref
     deposit_settled_on: Mapped[date | None] = mapped_column(sa.Date)  # applied / refunded / forfeited
     deposit_settled_reference: Mapped[str] = mapped_column(sa.String(200), default="")

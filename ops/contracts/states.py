@@ -31,6 +31,7 @@ DEPOSIT_LABELS = register(
     {
         "none": N_("无定金"),
         "due": N_("待收"),
+        "partial": N_("部分到账"),
         "received": N_("已收"),
         "partly_applied": N_("部分抵扣"),
         "applied": N_("已抵扣"),
@@ -40,7 +41,10 @@ DEPOSIT_LABELS = register(
 )
 DEPOSIT_TRANSITIONS = {
     "none": set(),
-    "due": {"received"},
+    "due": {"received", "partial"},
+    # Received in several amounts: each receipt adds to the sum; the last one (or a manager's waiver
+    # of the rest) completes it.
+    "partial": {"partial", "received", "refunded"},
     "received": {"applied", "partly_applied", "refunded", "forfeited"},
     # Offset on an invoice smaller than the deposit: the remainder is refunded (-> refunded).
     "partly_applied": {"refunded"},

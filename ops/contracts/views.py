@@ -193,7 +193,10 @@ def detail(contract_id: int):
         .where(AuditEntry.object_type == Contract.__tablename__, AuditEntry.object_id == contract.id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     ).all()
-    receive_form = DepositReceiveForm(formdata=None, amount=contract.deposit_fen, received_on=today())
+    still_owed = contract.deposit_fen - (
+        (contract.deposit_received_fen or 0) if contract.deposit_status == "partial" else 0
+    )
+    receive_form = DepositReceiveForm(formdata=None, amount=still_owed, received_on=today())
     return render_template(
         "contracts/detail.html",
         contract=contract,
@@ -205,6 +208,8 @@ def detail(contract_id: int):
         activate_form=ActivateForm(formdata=None),
         terminate_form=TerminateForm(formdata=None, effective_on=today()),
         receive_form=receive_form,
+        deposit_owed=still_owed,
+        waive_form=ReasonForm(formdata=None),
         settle_form=DepositSettleForm(formdata=None, settled_on=today()),
         deposit_remainder=services.deposit_remainder_fen(contract),
         upload_form=SignedUploadForm(formdata=None),
@@ -413,6 +418,19 @@ def deposit_receive(contract_id: int):
         ),
         form=form,
         success=_("定金到账已登记。"),
+        back=_detail_url(contract),
+    )
+
+
+@bp.route("/<int:contract_id>/deposit/waive", methods=["POST"])
+@roles_required(MANAGER, ADMIN)
+def deposit_waive(contract_id: int):
+    contract = _load(contract_id)
+    form = ReasonForm()
+    return perform(
+        lambda: services.waive_deposit_rest(contract, form.reason.data, by=current_user),
+        form=form,
+        success=_("定金余额已免收，定金按已收金额计。"),
         back=_detail_url(contract),
     )
 

@@ -94,6 +94,7 @@ AUDIT_ACTIONS = {
     "contract.deposit_received": "定金到账",
     "contract.deposit_applied": "定金抵扣",
     "contract.deposit_released": "作废账单，定金恢复为已收",
+    "contract.deposit_rest_waived": "免收定金余额",
     "contract.deposit_refunded": "定金退还",
     "contract.deposit_forfeited": "定金没收",
     "contract.signed_copy_uploaded": "上传签署件",

@@ -64,6 +64,7 @@ def test_a_client_with_a_contract_not_over_cannot_be_archived(client, login_as, 
 def test_only_managers_and_admins_archive(client, login_as, db):
     target = make_client(db)
     for role in ("sales", "trainer", "finance"):
+        client.post("/logout")
         login_as(role)
         assert client.post(f"/clients/{target.id}/archive", data={"reason": "x"}).status_code == 403
         assert client.post(f"/clients/{target.id}/restore", data={}).status_code == 403

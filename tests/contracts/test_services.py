@@ -162,8 +162,9 @@ def test_terms_are_frozen_outside_draft_and_bad_edits_change_nothing(db):
 
 def test_deposit_receipt_and_settlement(db):
     contract = make_contract(db)
+    # Less than the deposit is a partial receipt (tests/contracts/test_partial_deposits.py); more is refused.
     with pytest.raises(ContractError, match="¥21,000.00"):
-        services.receive_deposit(contract, 2_000_000, date(2026, 11, 20), "x")
+        services.receive_deposit(contract, 2_100_001, date(2026, 11, 20), "x")
     with pytest.raises(ContractError, match="晚于今天"):
         services.receive_deposit(contract, 2_100_000, date(2099, 1, 1), "x")
     with pytest.raises(TransitionError):

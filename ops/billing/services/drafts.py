@@ -61,7 +61,8 @@ def contract_input(contract: Contract) -> engine.ContractInput:
         ),
         kpi_cap_bp=contract.kpi_cap_bp,
         breakin_months=contract.breakin_months,
-        deposit_fen=contract.deposit_fen,
+        # What was received (a manager may have waived part of the agreed deposit).
+        deposit_fen=contract.deposit_received_fen or contract.deposit_fen,
         deposit_usage=contract.deposit_usage,
         # A contract terminated for breach (违约终止) keeps its deposit for forfeiture: never offset.
         deposit_received=contract.deposit_status == "received" and not contract.terminated_for_breach,

@@ -39,6 +39,7 @@ from ops.contracts.services.deposits import (
     receive_deposit,
     release_deposit_offset,
     settle_deposit,
+    waive_deposit_rest,
 )
 from ops.contracts.services.documents import contract_pdf_data, pdf_filename, render_pdf
 from ops.contracts.services.signed import signed_download_name, upload_signed_copy
@@ -74,6 +75,7 @@ __all__ = [
     "set_clauses",
     "set_kpis",
     "settle_deposit",
+    "waive_deposit_rest",
     "apply_deposit_offset",
     "deposit_remainder_fen",
     "release_deposit_offset",

@@ -307,6 +307,8 @@ def activate(contract: Contract, by=None, *, signed_on: date | None = None) -> N
     """pending_signature -> active. Needs the signed copy and, when there is a deposit, its receipt."""
     contract = lock_contract(contract.id)
     check_contract_transition(contract.status, "active")
+    if contract.deposit_status == "partial":
+        raise ContractError("定金尚未全额到账，合同不能生效：请登记其余款项，或由经理写明原因免收余额。")
     if contract.deposit_fen and contract.deposit_status not in ("received", "applied"):
         raise ContractError("定金尚未到账，合同不能生效。请先登记定金收款。")
     if not contract.signed_file:

@@ -22,24 +22,78 @@ def receive_deposit(
     *,
     idempotency_key: str | None = None,
 ) -> None:
-    """due -> received, checked under the contract's lock (a second receipt at once is refused)."""
+    """A receipt of the deposit, whole or in part: due/partial -> partial (less than the agreed sum
+    so far) or received (the sum reached). Refuses more than what is still owed. Checked under the
+    contract's lock, so two receipts at once cannot over-collect."""
     contract = lock_contract(contract.id)
     claim(idempotency_key, "contract.deposit_received", object_id=contract.id, by=by)
-    check_deposit_transition(contract.deposit_status, "received")
-    if amount_fen != contract.deposit_fen:
-        raise ContractError(f"到账金额与合同约定的定金不一致（约定 {format_fen(contract.deposit_fen)}）。")
+    if contract.deposit_status not in ("due", "partial"):
+        check_deposit_transition(contract.deposit_status, "received")  # says why not
+    so_far = (contract.deposit_received_fen or 0) if contract.deposit_status == "partial" else 0
+    owed = contract.deposit_fen - so_far
+    if amount_fen <= 0:
+        raise ContractError("到账金额必须大于 0。", "amount")
+    if amount_fen > owed:
+        raise ContractError(
+            f"到账金额超过尚未收取的定金（约定 {format_fen(contract.deposit_fen)}，"
+            f"已收 {format_fen(so_far)}，尚欠 {format_fen(owed)}）。",
+            "amount",
+        )
     if received_on > today():
-        raise ContractError("到账日期不能晚于今天。")
-    contract.deposit_status = "received"
-    contract.deposit_received_fen = amount_fen
-    contract.deposit_received_on = received_on
-    contract.deposit_reference = reference.strip()
+        raise ContractError("到账日期不能晚于今天。", "received_on")
+    if not reference.strip():
+        raise ContractError("请填写流水号或凭证号。", "reference")
+    before = {"deposit_status": contract.deposit_status, "received_fen": so_far}
+    total = so_far + amount_fen
+    state = "received" if total == contract.deposit_fen else "partial"
+    check_deposit_transition(contract.deposit_status, state)
+    contract.deposit_status = state
+    contract.deposit_received_fen = total
+    contract.deposit_received_on = received_on  # the latest receipt (agents go live days after it)
+    references = [r for r in (contract.deposit_reference, reference.strip()) if r]
+    contract.deposit_reference = "；".join(references)[:100]
     record(
         "contract.deposit_received",
         contract,
         summary=reference.strip()[:300],
-        before={"deposit_status": "due"},
-        after={"deposit_status": "received", "amount_fen": amount_fen, "received_on": received_on},
+        before=before,
+        after={
+            "deposit_status": state,
+            "amount_fen": amount_fen,
+            "received_fen": total,
+            "received_on": received_on,
+        },
+        actor=by,
+    )
+
+
+def waive_deposit_rest(contract: Contract, reason: str, by=None) -> None:
+    """A manager accepts a partly paid deposit as complete (partial -> received), with a reason.
+
+    The waived rest is kept (``deposit_waived_fen``); what was received is what later offsets an
+    invoice or is refunded."""
+    contract = lock_contract(contract.id)
+    if by is None or by.role not in ("manager", "admin"):
+        raise ContractError("只有经理或管理员可以免收定金余额。")
+    if contract.deposit_status != "partial":
+        raise ContractError("只有部分到账的定金可以免收余额。")
+    if not (reason or "").strip():
+        raise ContractError("请填写免收原因。", "reason")
+    check_deposit_transition("partial", "received")
+    waived = contract.deposit_fen - (contract.deposit_received_fen or 0)
+    contract.deposit_status = "received"
+    contract.deposit_waived_fen = waived
+    record(
+        "contract.deposit_rest_waived",
+        contract,
+        summary=reason.strip()[:300],
+        before={"deposit_status": "partial"},
+        after={
+            "deposit_status": "received",
+            "waived_fen": waived,
+            "received_fen": contract.deposit_received_fen,
+        },
+        actor=by,
     )
 
 
