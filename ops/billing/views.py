@@ -109,18 +109,12 @@ def _totals(stmt) -> dict:
             sa.func.count(Invoice.id),
         ).where(live)
     ).one()
-    open_ids = sa.select(Invoice.id).where(live, Invoice.status == "issued")
     owed = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Invoice.total_fen - Invoice.paid_fen), 0)).where(
-            Invoice.id.in_(open_ids)
-        )
+        sa.select(
+            sa.func.coalesce(sa.func.sum(Invoice.total_fen - Invoice.paid_fen - Invoice.allocated_fen), 0)
+        ).where(live, Invoice.status == "issued")
     )
-    credited = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(CreditNote.total_fen), 0)).where(
-            CreditNote.invoice_id.in_(open_ids), CreditNote.status == "issued"
-        )
-    )
-    return {"billed": int(billed), "paid": int(paid), "count": count, "open": int(owed) - int(credited)}
+    return {"billed": int(billed), "paid": int(paid), "count": count, "open": int(owed)}
 
 
 @bp.route("/invoices")
