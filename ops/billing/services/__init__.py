@@ -32,7 +32,9 @@ from ops.billing.services.credits import (
     lock_client,
     record_refund,
     restore_deposit,
+    statement_csv,
     statement_entries,
+    statement_pdf,
 )
 from ops.billing.services.drafts import (
     compute,
@@ -94,7 +96,9 @@ __all__ = [
     "lock_client",
     "record_refund",
     "restore_deposit",
+    "statement_csv",
     "statement_entries",
+    "statement_pdf",
     "AGEING_BUCKETS",
     "AgeingRow",
     "BILLABLE_STATES",

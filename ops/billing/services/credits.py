@@ -10,15 +10,20 @@ so no outstanding amount and no credit remainder is ever negative.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ops.audit.services import record
 from ops.billing.engine.credits import Entry, Statement, allocate_oldest_first, build_statement
 from ops.billing.models import Allocation, CreditNote, Invoice, Payment, Refund
 from ops.billing.services.base import BillingServiceError, lock_invoice
+from ops.billing.statement_pdf import render_statement_pdf
 from ops.clients.models import Client
+from ops.contracts.models import Contract
 from ops.extensions import db
 from ops.idempotency import claim
 from ops.money import format_fen
@@ -302,3 +307,63 @@ def client_statement(client_id: int, start: date, end: date) -> Statement:
     """The 对账单 of [start, end]. Its closing balance is what the ageing report shows as the client's
     outstanding, minus the client's credit balance (when ``end`` is today or later)."""
     return build_statement(statement_entries(client_id), start, end)
+
+
+STATEMENT_HEADER = ("日期", "项目", "单号", "说明", "应收（借）", "已收/冲销（贷）", "余额")
+STATEMENT_KINDS = {"invoice": "账单", "payment": "收款", "credit_note": "红字冲销", "refund": "退款"}
+
+
+def _csv_yuan(fen: int) -> str:
+    return format_fen(fen, symbol=False).replace(",", "")
+
+
+def statement_csv(statement: Statement) -> bytes:
+    """The statement as a UTF-8 CSV with a BOM (Excel), yuan with 2 decimals."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(STATEMENT_HEADER)
+    writer.writerow(
+        [statement.start.isoformat(), "期初余额", "", "", "", "", _csv_yuan(statement.opening_fen)]
+    )
+    for line in statement.lines:
+        e = line.entry
+        text = "'" + e.description if e.description[:1] in ("=", "+", "-", "@") else e.description
+        writer.writerow(
+            [
+                e.on.isoformat(),
+                STATEMENT_KINDS.get(e.kind, e.kind),
+                e.reference,
+                text,
+                _csv_yuan(e.debit_fen) if e.debit_fen else "",
+                _csv_yuan(e.credit_fen) if e.credit_fen else "",
+                _csv_yuan(line.balance_fen),
+            ]
+        )
+    writer.writerow(
+        ["", "本期合计", "", "", _csv_yuan(statement.debits_fen), _csv_yuan(statement.credits_fen), ""]
+    )
+    writer.writerow([statement.end.isoformat(), "期末余额", "", "", "", "", _csv_yuan(statement.closing_fen)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _vendor_name(client_id: int) -> str:
+    """The vendor as named on the client's latest contract (the statement's issuer)."""
+    name = db.session.scalar(
+        sa.select(Contract.vendor_name)
+        .where(Contract.client_id == client_id)
+        .order_by(Contract.id.desc())
+        .limit(1)
+    )
+    return name or ""
+
+
+def statement_pdf(client: Client, statement: Statement) -> bytes:
+    """The statement as an A4 PDF (not stored: it is a view of the rows at the time it is asked for)."""
+    return render_statement_pdf(
+        statement,
+        vendor_name=_vendor_name(client.id),
+        client_name=client.legal_name or client.name,
+        credit_balance_fen=credit_balance_fen(client.id),
+        generated_on=today(),
+        ttf_path=current_app.config.get("PDF_FONT"),
+    )
