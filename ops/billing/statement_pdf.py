@@ -63,7 +63,7 @@ def render_statement_pdf(
         )
     rows.append(["", "本期合计", "", format_fen(statement.debits_fen), format_fen(statement.credits_fen), ""])
     rows.append(["", "期末余额", "", "", "", format_fen(statement.closing_fen)])
-    widths = [22 * mm, 34 * mm, CONTENT_WIDTH - 128 * mm, 24 * mm, 24 * mm, 24 * mm]
+    widths = [22 * mm, 42 * mm, CONTENT_WIDTH - 142 * mm, 26 * mm, 26 * mm, 26 * mm]
     story.append(
         data_table(
             ["日期", "项目", "说明", "应收（借）", "已收 / 冲销（贷）", "余额"],

@@ -119,7 +119,9 @@ def test_credit_balance_is_refunded(db, make_user):
 
 
 def test_full_credit_note_of_an_invoice_with_a_deposit_offset(db):
-    contract = make_contract(db, deposit_fen=300_000, deposit_usage="first_invoice", deposit_status="received")
+    contract = make_contract(
+        db, deposit_fen=300_000, deposit_usage="first_invoice", deposit_status="received"
+    )
     invoice = issued_for(db, contract, "2026-09", issued_on=date(2026, 10, 1))
     # 2 seats × 5,000.00 = 10,000.00 gross, VAT 10,000 × 6/106 = 566.04, deposit −3,000.00 → 7,000.00
     assert (invoice.tax_fen, invoice.deposit_offset_fen, invoice.total_fen) == (56_604, -300_000, 700_000)
@@ -135,7 +137,9 @@ def test_full_credit_note_of_an_invoice_with_a_deposit_offset(db):
     assert invoice.allocated_fen == 700_000 and services.balance_fen(invoice) == 0
     assert services.credit_balance_fen(invoice.client_id) == 0
     assert db.session.get(Contract, contract.id).deposit_status == "received"
-    restored = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "contract.deposit_restored"))
+    restored = db.session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.action == "contract.deposit_restored")
+    )
     assert restored.object_id == contract.id and restored.after["amount_fen"] == 300_000
 
 

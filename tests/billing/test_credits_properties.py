@@ -89,7 +89,9 @@ def _check(db, client_id: int) -> None:
     # Σ credit-balance movements: + each note's excess over what it settled on its own invoice,
     # − balance applied to invoices, − refunds
     excess = sum(n.total_fen - n.deposit_fen - _own(db, n) for n in notes)
-    applied = _sum(db, Allocation.amount_fen, Allocation.client_id == client_id, Allocation.kind == "credit_balance")
+    applied = _sum(
+        db, Allocation.amount_fen, Allocation.client_id == client_id, Allocation.kind == "credit_balance"
+    )
     refunded = _sum(db, Refund.amount_fen, Refund.client_id == client_id)
     assert credit_balance == excess - applied - refunded >= 0
     # the statement's closing balance = the ageing outstanding − the credit balance
@@ -98,7 +100,9 @@ def _check(db, client_id: int) -> None:
 
 
 def _own(db, note: CreditNote) -> int:
-    return _sum(db, Allocation.amount_fen, Allocation.credit_note_id == note.id, Allocation.kind == "credit_note")
+    return _sum(
+        db, Allocation.amount_fen, Allocation.credit_note_id == note.id, Allocation.kind == "credit_note"
+    )
 
 
 @settings(

@@ -17,7 +17,9 @@ from tests.billing.helpers import issued_for, make_billing_client, make_contract
 def _credit_case(db):
     """¥30,428.07 invoiced, ¥20,000 paid, ¥20,000 credited → ¥9,571.93 credit balance."""
     client = make_billing_client(db)
-    invoice = issued_for(db, make_contract(db, client, seats=1, rate_fen=3_042_807), "2026-09", date(2026, 10, 1))
+    invoice = issued_for(
+        db, make_contract(db, client, seats=1, rate_fen=3_042_807), "2026-09", date(2026, 10, 1)
+    )
     services.record_payment(invoice, 2_000_000, date(2026, 10, 10), "银行转账", "B1")
     db.session.commit()
     services.create_credit_note(invoice, 2_000_000, "协商减免")
@@ -26,7 +28,9 @@ def _credit_case(db):
 
 def _other(db):
     other = make_billing_client(db, "上海优品数码", "上海优品科技有限公司", "91330106MA2B2QXY3M")
-    invoice = issued_for(db, make_contract(db, other, seats=1, rate_fen=123_456), "2026-09", date(2026, 10, 1))
+    invoice = issued_for(
+        db, make_contract(db, other, seats=1, rate_fen=123_456), "2026-09", date(2026, 10, 1)
+    )
     return other, invoice
 
 
@@ -50,11 +54,18 @@ def test_finance_sees_the_balance_applies_it_and_refunds(client, login_as, db, r
     assert _db.session.query(Refund).count() == 0
     response = client.post(
         f"/billing/clients/{customer.id}/refunds",
-        data={"refunded_on": date(2026, 11, 2).isoformat(), "amount": "5000", "method": "银行转账", "reference": "R1"},
+        data={
+            "refunded_on": date(2026, 11, 2).isoformat(),
+            "amount": "5000",
+            "method": "银行转账",
+            "reference": "R1",
+        },
     )
     assert response.status_code == 302
     # 9,571.93 − 5,000.00 = 4,571.93 left, applied to the next invoice of ¥1,234.56 → 3,337.37 left
-    second = issued_for(db, make_contract(db, customer, seats=1, rate_fen=123_456), "2026-10", date(2026, 11, 1))
+    second = issued_for(
+        db, make_contract(db, customer, seats=1, rate_fen=123_456), "2026-10", date(2026, 11, 1)
+    )
     assert client.post(f"/billing/invoices/{second.id}/apply-credit", data={"amount": ""}).status_code == 302
     assert services.credit_balance_fen(customer.id) == 333_737
     assert services.balance_fen(_db.session.get(type(second), second.id)) == 0
@@ -62,7 +73,9 @@ def test_finance_sees_the_balance_applies_it_and_refunds(client, login_as, db, r
 
 def test_statement_csv_pdf_and_the_ageing_identity(client, login_as, db):
     customer, invoice = _credit_case(db)
-    second = issued_for(db, make_contract(db, customer, seats=1, rate_fen=123_456), "2026-10", date(2026, 11, 1))
+    second = issued_for(
+        db, make_contract(db, customer, seats=1, rate_fen=123_456), "2026-10", date(2026, 11, 1)
+    )
     login_as("finance")
     url = f"/billing/clients/{customer.id}/statement.csv?start=2026-10-01&end=2099-12-31"
     response = client.get(url)
@@ -79,7 +92,9 @@ def test_statement_csv_pdf_and_the_ageing_identity(client, login_as, db):
     assert rows[4][2] == second.number
     pdf = client.get(f"/billing/clients/{customer.id}/statement.pdf?start=2026-10-01&end=2099-12-31")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True
+    ).stdout.decode()
     assert "对账单" in text and "-¥8,337.37" in text.replace("−", "-")
 
 

@@ -37,7 +37,9 @@ def test_every_billing_route_needs_login(app, client):
             "portal.statement_csv",
         }
     ]
-    assert len(rules) == 26  # 18 + apply-credit, client account, refunds, statement PDF/CSV (staff and portal)
+    assert (
+        len(rules) == 26
+    )  # 18 + apply-credit, client account, refunds, statement PDF/CSV (staff and portal)
     for rule in rules:
         url = rule.build({name: 1 for name in rule.arguments})[1]
         method = "GET" if "GET" in rule.methods else "POST"
