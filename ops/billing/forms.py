@@ -71,3 +71,20 @@ class RunForm(FlaskForm):
             field.data = engine.parse_period(field.data).code
         except engine.BillingError as exc:
             raise ValidationError(str(exc)) from None
+
+
+class ApplyCreditForm(FlaskForm):
+    """上期余额抵扣: the client's credit balance applied to this invoice (blank: as much as possible)."""
+
+    amount = YuanField(_l("抵扣金额（元，留空则尽量抵扣）"))
+    idempotency_key = IdempotencyKeyField()
+    submit = SubmitField(_l("用客户余额抵扣"))
+
+
+class RefundForm(FlaskForm):
+    refunded_on = DateField(_l("退款日期"), validators=[InputRequired(_l("请填写退款日期"))])
+    amount = YuanField(_l("退款金额（元）"), validators=[filled(_l("请填写退款金额"))])
+    method = SelectField(_l("退款方式"), choices=[SelectChoice(m, m) for m in PAYMENT_METHODS])
+    reference = StringField(_l("流水号 / 备注"), validators=[Length(max=100)])
+    idempotency_key = IdempotencyKeyField()
+    submit = SubmitField(_l("登记退款"))

@@ -11,6 +11,11 @@ from ops.timeutil import utcnow
 
 PAID_IN_RANGE_SQL = "paid_fen >= 0 AND (paid_fen = 0 OR paid_fen <= total_fen)"
 LIVE_INVOICE_SQL = "status <> 'void'"  # a voided invoice frees its (contract, period) for a re-issue
+# Payments and credit allocated to an invoice never exceed its total: its outstanding is never negative.
+ALLOCATED_IN_RANGE_SQL = "allocated_fen >= 0 AND (allocated_fen = 0 OR paid_fen + allocated_fen <= total_fen)"
+# A credit note's deposit part and what it settled never exceed it: its remainder is never negative.
+CREDIT_IN_RANGE_SQL = "deposit_fen >= 0 AND allocated_fen >= 0 AND deposit_fen + allocated_fen <= total_fen"
+ALLOCATION_KINDS = ("credit_note", "credit_balance", "refund")
 
 
 class Invoice(db.Model):
@@ -34,6 +39,7 @@ class Invoice(db.Model):
         sa.CheckConstraint(_in("status", INVOICE_STATES), name="status_known"),
         # paid_fen is the sum of the invoice's payments (record_payment keeps it so under the row lock).
         sa.CheckConstraint(PAID_IN_RANGE_SQL, name="paid_in_range"),
+        sa.CheckConstraint(ALLOCATED_IN_RANGE_SQL, name="allocated_in_range"),
         sa.Index("ix_invoices_client_status", "client_id", "status"),
         sa.Index("ix_invoices_status_due", "status", "due_on"),
     )
@@ -63,6 +69,8 @@ class Invoice(db.Model):
     # ops.billing.engine.kpi.KpiResult.as_dict).
     notes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     kpi_results: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    # The sum of the allocations (credit notes, applied credit balance) to this invoice, kept with them.
+    allocated_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     void_reason: Mapped[str] = mapped_column(sa.Text, default="")
@@ -97,11 +105,8 @@ class Invoice(db.Model):
 
     @property
     def balance_fen(self) -> int:
-        return (
-            self.total_fen
-            - self.paid_fen
-            - sum(c.total_fen for c in self.credit_notes if c.status == "issued")
-        )
+        """Outstanding (fen, never negative): total − payments − credit allocated to it."""
+        return self.total_fen - self.paid_fen - self.allocated_fen
 
 
 class InvoiceLine(db.Model):
@@ -144,7 +149,10 @@ class CreditNote(db.Model):
     """A correction of an issued invoice (红字), by reference; issued ones never change."""
 
     __tablename__ = "credit_notes"
-    __table_args__ = (sa.CheckConstraint("status IN ('issued', 'void')", name="status_known"),)
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('issued', 'void')", name="status_known"),
+        sa.CheckConstraint(CREDIT_IN_RANGE_SQL, name="credit_in_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id", ondelete="RESTRICT"), index=True)
@@ -155,9 +163,73 @@ class CreditNote(db.Model):
     net_fen: Mapped[int] = mapped_column(sa.BigInteger)  # positive: the amount credited
     tax_fen: Mapped[int] = mapped_column(sa.BigInteger)
     total_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    # The part of total_fen that reversed the invoice's deposit offset (returned to the deposit).
+    deposit_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    # The sum of this note's allocations (to invoices and refunds), kept with them.
+    allocated_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     invoice: Mapped[Invoice] = relationship(back_populates="credit_notes")
+
+    @property
+    def remainder_fen(self) -> int:
+        """What is left of the credit for the client's credit balance (fen, never negative)."""
+        return self.total_fen - self.deposit_fen - self.allocated_fen
+
+
+class Refund(db.Model):
+    """Money paid back to a client out of its credit balance (退款); allocated from credit notes."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (sa.CheckConstraint("amount_fen > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id", ondelete="RESTRICT"), index=True)
+    refunded_on: Mapped[date] = mapped_column(sa.Date)
+    amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    method: Mapped[str] = mapped_column(sa.String(30))
+    reference: Mapped[str] = mapped_column(sa.String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Allocation(db.Model):
+    """A credit (a credit note) settling a debit: an invoice, or a refund paid to the client.
+
+    ``credit_note``: the note settles the invoice it corrects; ``credit_balance``: the client's credit
+    balance applied to another invoice (上期余额抵扣); ``refund``: the balance paid back (退款).
+    """
+
+    __tablename__ = "allocations"
+    __table_args__ = (
+        sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
+        sa.CheckConstraint(_in("kind", ALLOCATION_KINDS), name="kind_known"),
+        sa.CheckConstraint(
+            "(kind = 'refund' AND refund_id IS NOT NULL AND invoice_id IS NULL)"
+            " OR (kind <> 'refund' AND invoice_id IS NOT NULL AND refund_id IS NULL)",
+            name="one_target",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    credit_note_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("credit_notes.id", ondelete="RESTRICT"), index=True
+    )
+    invoice_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
+    )
+    refund_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("refunds.id", ondelete="RESTRICT"), index=True
+    )
+    amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    credit_note: Mapped[CreditNote] = relationship()
+    invoice: Mapped[Invoice | None] = relationship()
+    refund: Mapped[Refund | None] = relationship()

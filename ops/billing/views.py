@@ -3,6 +3,7 @@
 import csv
 import io
 import zipfile
+from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -17,7 +18,15 @@ from ops.audit.models import AuditEntry
 from ops.auth.permissions import require_roles_for_blueprint
 from ops.auth.roles import ADMIN, FINANCE, MANAGER
 from ops.billing import engine, services
-from ops.billing.forms import AdjustmentForm, CreditNoteForm, PaymentForm, RunForm, VoidForm
+from ops.billing.forms import (
+    AdjustmentForm,
+    ApplyCreditForm,
+    CreditNoteForm,
+    PaymentForm,
+    RefundForm,
+    RunForm,
+    VoidForm,
+)
 from ops.billing.models import INVOICE_STATES, CreditNote, Invoice
 from ops.clients.models import Client
 from ops.extensions import db
@@ -55,6 +64,14 @@ AUDIT_LABELS = {
     "invoice.voided": _l("作废"),
     "invoice.reissue_started": _l("重新出账"),
     "invoice.credit_note_issued": _l("开具红字冲销单"),
+    "invoice.credit_balance_applied": _l("上期余额抵扣"),
+}
+
+STATEMENT_KIND_LABELS = {
+    "invoice": _l("账单"),
+    "payment": _l("收款"),
+    "credit_note": _l("红字冲销"),
+    "refund": _l("退款"),
 }
 
 
@@ -65,6 +82,8 @@ def invoice_labels():
         "invoice_status": services.status_label,
         "invoice_overdue": services.is_overdue,
         "invoice_balance": services.balance_fen,
+        "client_credit_balance": services.credit_balance_fen,
+        "statement_kinds": STATEMENT_KIND_LABELS,
     }
 
 
@@ -110,18 +129,12 @@ def _totals(stmt) -> dict:
             sa.func.count(Invoice.id),
         ).where(live)
     ).one()
-    open_ids = sa.select(Invoice.id).where(live, Invoice.status == "issued")
     owed = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Invoice.total_fen - Invoice.paid_fen), 0)).where(
-            Invoice.id.in_(open_ids)
-        )
+        sa.select(
+            sa.func.coalesce(sa.func.sum(Invoice.total_fen - Invoice.paid_fen - Invoice.allocated_fen), 0)
+        ).where(live, Invoice.status == "issued")
     )
-    credited = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(CreditNote.total_fen), 0)).where(
-            CreditNote.invoice_id.in_(open_ids), CreditNote.status == "issued"
-        )
-    )
-    return {"billed": int(billed), "paid": int(paid), "count": count, "open": int(owed) - int(credited)}
+    return {"billed": int(billed), "paid": int(paid), "count": count, "open": int(owed)}
 
 
 @bp.route("/invoices")
@@ -195,6 +208,9 @@ def invoice_detail(invoice_id: int):
         void_form=VoidForm(formdata=None),
         payment_form=payment_form,
         credit_form=CreditNoteForm(formdata=None),
+        apply_form=ApplyCreditForm(formdata=None),
+        allocations=services.invoice_allocations(invoice.id),
+        credit_balance=services.credit_balance_fen(invoice.client_id),
         confirm=ConfirmForm(),
         payment_terms=services.payment_terms_text(invoice.contract),
         deposit_remainder=services.invoice_deposit_remainder_fen(invoice),
@@ -333,6 +349,113 @@ def credit_note(invoice_id: int):
         form=form,
         success=lambda note: _("红字冲销单 %(number)s 已开具。", number=note.number),
         back=_detail_url(invoice),
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>/apply-credit", methods=["POST"])
+def apply_credit(invoice_id: int):
+    invoice = _load(invoice_id)
+    form = ApplyCreditForm()
+    return perform(
+        lambda: services.apply_credit_balance(
+            invoice, form.amount.data, by=current_user, idempotency_key=form.idempotency_key.data
+        ),
+        form=form,
+        success=_("已用客户余额抵扣。"),
+        back=_detail_url(invoice),
+    )
+
+
+# --- a client's account: credit balance, refunds, statement -----------------------------------
+
+
+def statement_range() -> tuple[date, date]:
+    """The statement's [start, end] from ``?start=&end=`` (ISO dates); default: this year to today."""
+    end = _iso_date(request.args.get("end")) or today()
+    start = _iso_date(request.args.get("start")) or date(end.year, 1, 1)
+    return (start, end) if start <= end else (end, start)
+
+
+def _iso_date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+def _account_url(client_id: int) -> str:
+    return url_for("billing.client_account", client_id=client_id)
+
+
+def _render_account(client: Client, refund_form: RefundForm):
+    start, end = statement_range()
+    return render_template(
+        "billing/client_account.html",
+        client=client,
+        credit_balance=services.credit_balance_fen(client.id),
+        refunds=services.client_refunds(client.id),
+        refund_form=refund_form,
+        statement=services.client_statement(client.id, start, end),
+        receivables=services.receivables(client.id),
+        pdf_url=url_for("billing.client_statement_pdf", client_id=client.id, start=start, end=end),
+        csv_url=url_for("billing.client_statement_csv", client_id=client.id, start=start, end=end),
+    )
+
+
+@bp.route("/clients/<int:client_id>/account")
+def client_account(client_id: int):
+    client = db.get_or_404(Client, client_id)
+    return _render_account(client, RefundForm(formdata=None, refunded_on=today()))
+
+
+@bp.route("/clients/<int:client_id>/refunds", methods=["POST"])
+def record_refund(client_id: int):
+    client = db.get_or_404(Client, client_id)
+    form = RefundForm()
+    return perform(
+        lambda: services.record_refund(
+            client,
+            form.amount.data,
+            form.refunded_on.data,
+            form.method.data,
+            form.reference.data or "",
+            by=current_user,
+            idempotency_key=form.idempotency_key.data,
+        ),
+        form=form,
+        success=_("退款已登记。"),
+        back=_account_url(client.id),
+        render=lambda: _render_account(client, form),
+    )
+
+
+def statement_filename(client: Client, start: date, end: date, ext: str) -> str:
+    return f"对账单_{services.safe_filename(client.name)}_{start.isoformat()}_{end.isoformat()}.{ext}"
+
+
+@bp.route("/clients/<int:client_id>/statement.pdf")
+def client_statement_pdf(client_id: int):
+    client = db.get_or_404(Client, client_id)
+    start, end = statement_range()
+    data = services.statement_pdf(client, services.client_statement(client.id, start, end))
+    return send_document(
+        io.BytesIO(data),
+        statement_filename(client, start, end, "pdf"),
+        "application/pdf",
+        ascii_name="statement.pdf",
+    )
+
+
+@bp.route("/clients/<int:client_id>/statement.csv")
+def client_statement_csv(client_id: int):
+    client = db.get_or_404(Client, client_id)
+    start, end = statement_range()
+    body = services.statement_csv(services.client_statement(client.id, start, end))
+    return send_document(
+        body,
+        statement_filename(client, start, end, "csv"),
+        "text/csv; charset=utf-8",
+        ascii_name="statement.csv",
     )
 
 

@@ -5,9 +5,10 @@ the document stored when the invoice was issued (same bytes, same SHA-256).
 """
 
 import io
+from datetime import date
 
 import sqlalchemy as sa
-from flask import abort, render_template
+from flask import abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload, undefer
@@ -16,6 +17,7 @@ from ops import hooks
 from ops.auth.permissions import get_scoped_or_404
 from ops.billing import services
 from ops.billing.models import CreditNote, Invoice
+from ops.clients.models import Client
 from ops.extensions import db
 from ops.portal.views import bp
 from ops.timeutil import today
@@ -45,7 +47,13 @@ def invoices():
         per_page=25,
     )
     summary = services.receivables(current_user.client_id)
-    return render_template("portal/invoices.html", page=page, summary=summary, today=today())
+    return render_template(
+        "portal/invoices.html",
+        page=page,
+        summary=summary,
+        credit_balance=services.credit_balance_fen(current_user.client_id),
+        today=today(),
+    )
 
 
 @bp.route("/invoices/<int:invoice_id>")
@@ -55,6 +63,8 @@ def invoice_detail(invoice_id: int):
         "portal/invoice_detail.html",
         invoice=invoice,
         balance=services.balance_fen(invoice),
+        allocations=services.invoice_allocations(invoice.id),
+        credit_balance=services.credit_balance_fen(invoice.client_id),
         overdue=services.is_overdue(invoice),
         payment_terms=services.payment_terms_text(invoice.contract),
         deposit_remainder=services.invoice_deposit_remainder_fen(invoice),
@@ -91,6 +101,61 @@ def credit_note_pdf(note_id: int):
     )
 
 
+# --- the client's statement (对账单): its own company only -------------------------------------
+
+
+def _statement_range() -> tuple[date, date]:
+    """[start, end] from ``?start=&end=`` (ISO dates); default: this year to today."""
+    end = _iso(request.args.get("end")) or today()
+    start = _iso(request.args.get("start")) or date(end.year, 1, 1)
+    return (start, end) if start <= end else (end, start)
+
+
+def _iso(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+@bp.route("/statement")
+def statement():
+    client_id = current_user.client_id
+    start, end = _statement_range()
+    return render_template(
+        "portal/statement.html",
+        statement=services.client_statement(client_id, start, end),
+        credit_balance=services.credit_balance_fen(client_id),
+        refunds=services.client_refunds(client_id),
+        form_url=url_for("portal.statement"),
+        pdf_url=url_for("portal.statement_pdf", start=start, end=end),
+        csv_url=url_for("portal.statement_csv", start=start, end=end),
+    )
+
+
+def _statement_name(start: date, end: date, ext: str) -> str:
+    return f"对账单_{start.isoformat()}_{end.isoformat()}.{ext}"
+
+
+@bp.route("/statement.pdf")
+def statement_pdf():
+    client = db.get_or_404(Client, current_user.client_id)
+    start, end = _statement_range()
+    data = services.statement_pdf(client, services.client_statement(client.id, start, end))
+    return send_document(
+        io.BytesIO(data), _statement_name(start, end, "pdf"), "application/pdf", ascii_name="statement.pdf"
+    )
+
+
+@bp.route("/statement.csv")
+def statement_csv():
+    start, end = _statement_range()
+    body = services.statement_csv(services.client_statement(current_user.client_id, start, end))
+    return send_document(
+        body, _statement_name(start, end, "csv"), "text/csv; charset=utf-8", ascii_name="statement.csv"
+    )
+
+
 def portal_section() -> dict:
     """The portal overview's "账单" section: open balance and the latest invoices."""
     latest = db.session.scalars(
@@ -105,6 +170,7 @@ def portal_section() -> dict:
         "template": "portal/invoices_section.html",
         "latest": latest,
         "receivables": services.receivables(current_user.client_id),
+        "credit_balance": services.credit_balance_fen(current_user.client_id),
     }
 
 

@@ -27,9 +27,19 @@ def test_every_billing_route_needs_login(app, client):
         for r in app.url_map.iter_rules()
         if r.endpoint.startswith("billing.")
         or r.endpoint
-        in {"portal.invoices", "portal.invoice_detail", "portal.invoice_pdf", "portal.credit_note_pdf"}
+        in {
+            "portal.invoices",
+            "portal.invoice_detail",
+            "portal.invoice_pdf",
+            "portal.credit_note_pdf",
+            "portal.statement",
+            "portal.statement_pdf",
+            "portal.statement_csv",
+        }
     ]
-    assert len(rules) == 19  # + billing.reissue
+    assert (
+        len(rules) == 27
+    )  # 18 + reissue + apply-credit, client account, refunds, statement PDF/CSV (staff, portal)
     for rule in rules:
         url = rule.build({name: 1 for name in rule.arguments})[1]
         method = "GET" if "GET" in rule.methods else "POST"

@@ -11,7 +11,8 @@ payment, or two finance users never deadlock on each other; a run that still los
 (deadlock, serialization failure, "database is locked") retries that contract.
 
 The package: ``base`` (error, invoice lock), ``drafts`` (database → engine → draft), ``runs``,
-``issuing`` (with draft adjustments), ``payments`` (with voids and credit notes), ``reports``.
+``issuing`` (with draft adjustments), ``payments`` (with voids and credit notes), ``credits`` (allocations, credit balance, refunds,
+statement), ``reports``.
 Every public name is re-exported here.
 """
 
@@ -20,6 +21,20 @@ from ops.billing.services.base import (
     INVOICE_TYPE_LABELS,
     BillingServiceError,
     lock_invoice,
+)
+from ops.billing.services.credits import (
+    allocate,
+    apply_credit_balance,
+    client_refunds,
+    client_statement,
+    credit_balance_fen,
+    invoice_allocations,
+    lock_client,
+    record_refund,
+    restore_deposit,
+    statement_csv,
+    statement_entries,
+    statement_pdf,
 )
 from ops.billing.services.drafts import (
     compute,
@@ -74,6 +89,18 @@ from ops.billing.services.runs import (
 )
 
 __all__ = [
+    "allocate",
+    "apply_credit_balance",
+    "client_refunds",
+    "client_statement",
+    "credit_balance_fen",
+    "invoice_allocations",
+    "lock_client",
+    "record_refund",
+    "restore_deposit",
+    "statement_csv",
+    "statement_entries",
+    "statement_pdf",
     "AGEING_BUCKETS",
     "AgeingRow",
     "BILLABLE_STATES",

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
 
 from ops.audit.services import record
+from ops.billing.engine import credits as engine_credits
 from ops.billing.models import CreditNote, Invoice, Payment
 from ops.billing.pdf import render_invoice_pdf
 from ops.billing.services.base import BillingServiceError, lock_invoice
+from ops.billing.services.credits import allocate, restore_deposit
 from ops.billing.services.issuing import invoice_pdf_data
 from ops.contracts.services import lock_contract, release_deposit_offset
 from ops.extensions import db
 from ops.idempotency import claim
-from ops.money import format_fen, round_fen
+from ops.money import format_fen
 from ops.numbering import next_number
 from ops.timeutil import today, utcnow
 from ops.transactions import write_transaction
@@ -26,11 +27,15 @@ from ops.transactions import write_transaction
 
 
 def credited_fen(invoice: Invoice) -> int:
+    """Everything the invoice's credit notes credited (tax included, deposit part included)."""
     return sum(c.total_fen for c in invoice.credit_notes if c.status == "issued")
 
 
 def balance_fen(invoice: Invoice) -> int:
-    return invoice.total_fen - invoice.paid_fen - credited_fen(invoice)
+    """Outstanding (fen, never negative): total − payments − credit allocated to the invoice.
+
+    Credit beyond the outstanding goes to the client's credit balance (``credits``), not below zero."""
+    return invoice.total_fen - invoice.paid_fen - invoice.allocated_fen
 
 
 def is_overdue(invoice: Invoice, on: date | None = None) -> bool:
@@ -116,6 +121,8 @@ def void_invoice(invoice: Invoice, reason: str, by=None, *, idempotency_key: str
         raise BillingServiceError("已结清或已作废的账单不能作废。")
     if invoice.paid_fen:
         raise BillingServiceError("账单已有收款，不能作废；请开具红字冲销单。")
+    if invoice.allocated_fen or credited_fen(invoice):
+        raise BillingServiceError("账单已有红字冲销或余额抵扣，不能作废。")
     if not reason.strip():
         raise BillingServiceError("作废需要填写原因。")
     before = invoice.status
@@ -139,33 +146,50 @@ def create_credit_note(
 ) -> CreditNote:
     """A credit note (红字冲销) correcting an issued invoice by reference. Commits (numbered).
 
-    ``total_fen`` is the amount credited including tax; its tax is total × r / (1 + r).
+    ``total_fen`` (tax included) may go up to the invoice's gross (net + tax = total + |deposit offset|)
+    less what was credited before: a full reversal reverses the service, the VAT (exactly the invoice's)
+    and the deposit offset, which returns to the deposit (``restore_deposit``). The note settles the
+    invoice's outstanding first; what the client had already paid beyond that becomes its credit
+    balance (客户余额), which finance applies to another invoice or refunds.
     """
-    invoice_id = invoice.id
+    invoice_id, contract_id = invoice.id, invoice.contract_id
     with write_transaction():
-        # Checked under the row lock, so two credit notes at once cannot credit more than the invoice.
-        # Lock order invoice → number counter (the contract row is not written).
+        # Checked under the row locks, so two credit notes at once cannot credit more than the invoice.
+        # Lock order contract → invoice → number counter (restoring the deposit writes the contract).
+        contract = lock_contract(contract_id)
         invoice = lock_invoice(invoice_id)
         claim(idempotency_key, "invoice.credit_note", object_id=invoice.id, by=by)
         if invoice.status not in ("issued", "paid"):
             raise BillingServiceError("只能为已开具的账单开具红字冲销单。")
         if not reason.strip():
-            raise BillingServiceError("请填写冲销原因。")
-        if total_fen <= 0 or total_fen > invoice.total_fen - credited_fen(invoice):
+            raise BillingServiceError("请填写冲销原因。", field="reason")
+        gross = invoice.total_fen - invoice.deposit_offset_fen
+        credited = credited_fen(invoice)
+        if total_fen <= 0 or total_fen > gross - credited:
             raise BillingServiceError(
-                f"冲销金额必须大于 0，且不超过账单尚未冲销的金额（{format_fen(invoice.total_fen - credited_fen(invoice))}）。"
+                f"冲销金额必须大于 0，且不超过账单尚未冲销的金额（{format_fen(gross - credited)}，"
+                "含定金抵扣部分）。",
+                field="amount",
             )
+        split = engine_credits.split_credit(
+            amount_fen=total_fen,
+            invoice_total_fen=invoice.total_fen,
+            invoice_gross_fen=gross,
+            invoice_tax_fen=invoice.tax_fen,
+            credited_fen=credited,
+            credited_tax_fen=sum(c.tax_fen for c in invoice.credit_notes if c.status == "issued"),
+            rate_bp=invoice.tax_rate_bp,
+        )
         issued_on = today()
-        rate = invoice.tax_rate_bp
-        tax = round_fen(Decimal(total_fen) * rate / (10_000 + rate))
         note = CreditNote(
             invoice_id=invoice.id,
             number=next_number("CN", issued_on.year, 5),
             issued_on=issued_on,
             reason=reason.strip(),
-            net_fen=total_fen - tax,
-            tax_fen=tax,
+            net_fen=total_fen - split.tax_fen,
+            tax_fen=split.tax_fen,
             total_fen=total_fen,
+            deposit_fen=split.deposit_fen,
             created_by_id=getattr(by, "id", None),
         )
         db.session.add(note)
@@ -176,14 +200,26 @@ def create_credit_note(
         note.pdf = pdf
         note.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
         db.session.refresh(invoice, ["credit_notes"])
-        if invoice.status == "issued" and balance_fen(invoice) <= 0:
+        settles = min(total_fen - split.deposit_fen, balance_fen(invoice))
+        if settles > 0:
+            allocate(note, settles, kind="credit_note", client_id=invoice.client_id, invoice=invoice, by=by)
+        restore_deposit(contract, split.deposit_fen, by=by)
+        if invoice.status == "issued" and balance_fen(invoice) == 0:
             invoice.status = "paid"
             invoice.paid_at = utcnow()
         record(
             "invoice.credit_note_issued",
             invoice,
             summary=f"{note.number}: {reason.strip()}"[:300],
-            after={"credit_note": note.number, "total_fen": total_fen, "pdf_sha256": note.pdf_sha256},
+            after={
+                "credit_note": note.number,
+                "total_fen": total_fen,
+                "tax_fen": split.tax_fen,
+                "settled_fen": max(settles, 0),
+                "deposit_fen": split.deposit_fen,
+                "to_credit_balance_fen": note.remainder_fen,
+                "pdf_sha256": note.pdf_sha256,
+            },
             actor=by,
         )
     return note

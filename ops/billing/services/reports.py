@@ -76,21 +76,13 @@ def receivables(client_id: int | None = None, on: date | None = None) -> Receiva
     result = Receivables()
     # Plain rows, not invoices: the dashboard and the portal ask for this on every page, and a large
     # vendor has a month or two of invoices open (the arithmetic stays here, in Python).
-    credited = (
-        sa.select(CreditNote.invoice_id, sa.func.sum(CreditNote.total_fen).label("fen"))
-        .where(CreditNote.status == "issued")
-        .group_by(CreditNote.invoice_id)
-        .subquery()
-    )
-    stmt = (
-        sa.select(Invoice.total_fen, Invoice.paid_fen, Invoice.due_on, sa.func.coalesce(credited.c.fen, 0))
-        .outerjoin(credited, credited.c.invoice_id == Invoice.id)
-        .where(Invoice.status == "issued")
+    stmt = sa.select(Invoice.total_fen, Invoice.paid_fen, Invoice.allocated_fen, Invoice.due_on).where(
+        Invoice.status == "issued"
     )
     if client_id is not None:
         stmt = stmt.where(Invoice.client_id == client_id)
-    for total_fen, paid_fen, due_on, credited_fen_ in db.session.execute(stmt):
-        balance = total_fen - paid_fen - int(credited_fen_)
+    for total_fen, paid_fen, allocated_fen, due_on in db.session.execute(stmt):
+        balance = total_fen - paid_fen - allocated_fen  # as balance_fen(): never negative
         result.open_fen += balance
         result.open_count += 1
         if due_on is not None and due_on < on and balance > 0:  # as is_overdue()
