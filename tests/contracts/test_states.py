@@ -21,6 +21,10 @@ DEPOSIT_LEGAL = {
     ("received", "forfeited"),
     ("received", "partly_applied"),  # an offset smaller than the deposit
     ("partly_applied", "refunded"),  # the remainder refunded
+    ("due", "partial"),  # a first receipt below the agreed deposit
+    ("partial", "partial"),  # another receipt, still short
+    ("partial", "received"),  # the last receipt, or a manager waives the rest
+    ("partial", "refunded"),  # a cancelled contract gives back what was received
 }
 
 
