@@ -191,6 +191,7 @@ def invoice_detail(invoice_id: int):
         credit_form=CreditNoteForm(formdata=None),
         confirm=ConfirmForm(),
         payment_terms=services.payment_terms_text(invoice.contract),
+        late_fee=services.accrued_late_fee(invoice),
         today=today(),
     )
 

@@ -53,6 +53,7 @@ def invoice_detail(invoice_id: int):
         balance=services.balance_fen(invoice),
         overdue=services.is_overdue(invoice),
         payment_terms=services.payment_terms_text(invoice.contract),
+        late_fee=services.accrued_late_fee(invoice),
         today=today(),
     )
 

@@ -39,6 +39,7 @@ from ops.billing.services.issuing import (
     payment_terms_text,
     remove_adjustment,
 )
+from ops.billing.services.late_fees import accrued_late_fee
 from ops.billing.services.payments import (
     AGEING_BUCKETS,
     ageing_bucket,
@@ -72,6 +73,7 @@ from ops.billing.services.runs import (
 )
 
 __all__ = [
+    "accrued_late_fee",
     "AGEING_BUCKETS",
     "AgeingRow",
     "BILLABLE_STATES",
