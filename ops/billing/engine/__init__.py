@@ -69,6 +69,11 @@ Details a client's finance clerk can check by hand:
 * Tax is computed on taxable = service + deductions + adjustments (it may be negative after a
   large negative true-up; rounding is half away from zero). The deposit offset is
   −min(deposit, max(0, net + tax)); an unused remainder is noted (not carried anywhere).
+* Presentation: a line's quantity × unit price equals its amount, or the unit price is None and
+  the description carries the formula. Seat/base lines (in arrears and in advance) and the per-consult
+  advance are prorated monthly amounts, so they print "服务 20/30 天 × ¥6,000.00/月" (quantity the days
+  or seats, no unit price); extras print quantity × unit price; consult, commission, minimum,
+  true-up, KPI, adjustment, deposit and late-fee lines have no unit price.
 * Lines carry no tax: Σ line amounts == taxable_fen + deposit_offset_fen, and
   total_fen == net_fen + tax_fen + deposit_offset_fen.
 * due_date "day_of_next_month" uses the last day of the month when `value` exceeds it (31 → Nov 30).

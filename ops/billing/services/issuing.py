@@ -89,7 +89,13 @@ def invoice_pdf_data(
         )
     lines = tuple(
         InvoicePdfLine(
-            line.description, line.quantity, line.unit, line.unit_price_fen, line.amount_fen, line.reason
+            line.description,
+            line.quantity,
+            line.unit,
+            line.unit_price_fen,
+            line.amount_fen,
+            line.reason,
+            line.kind,
         )
         for line in invoice.lines
     )
