@@ -81,6 +81,7 @@ class InvoicePdfData:
     payment_terms: str = ""  # due rule and late fee in words
     notes: tuple[str, ...] = field(default_factory=tuple)
     reference: str = ""  # for a credit note: the invoice it corrects
+    verify_url: str = ""  # the public verification page the QR code points to (a draft has none)
 
 
 def checksum(number: str, client_tax_id: str, total_fen: int, issued_on: date) -> str:
@@ -300,7 +301,7 @@ def _head(data: InvoicePdfData, font: str, title: str, number: str) -> Table:
     left_w = CONTENT_WIDTH - (QR_MM + 2) * mm
     facts_table = kv_table(facts, font_name=font, col_widths=(19 * mm, left_w / 2 - 19 * mm), columns=2)
     left = [para(title, st["title"]), facts_table]
-    right = [qr_flowable(qr_payload(data), QR_MM), para("扫码核验", st["muted"])]
+    right = [qr_flowable(data.verify_url or qr_payload(data), QR_MM), para("扫码核验", st["muted"])]
     table = Table([[left, right]], colWidths=[left_w, (QR_MM + 2) * mm], hAlign="LEFT")
     table.setStyle(HEAD_STYLE)
     return table

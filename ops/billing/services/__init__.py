@@ -71,8 +71,13 @@ from ops.billing.services.runs import (
     billable_contracts,
     run_billing,
 )
+from ops.billing.services.verification import Verified, verification_code, verify, verify_url
 
 __all__ = [
+    "Verified",
+    "verification_code",
+    "verify",
+    "verify_url",
     "accrued_late_fee",
     "AGEING_BUCKETS",
     "AgeingRow",

@@ -15,6 +15,7 @@ from ops.billing.models import CreditNote, Invoice
 from ops.billing.pdf import InvoicePdfData, InvoicePdfLine, Party, render_invoice_pdf
 from ops.billing.services.base import INVOICE_TYPE_LABELS, BillingServiceError, lock_invoice
 from ops.billing.services.drafts import compute, manual_adjustments, write_draft
+from ops.billing.services.verification import verify_url
 from ops.contracts.models import Contract
 from ops.contracts.services import lock_contract
 from ops.extensions import db
@@ -86,6 +87,7 @@ def invoice_pdf_data(
             deposit_offset_fen=0,
             total_fen=-credit.total_fen,
             reference=invoice.number or "",
+            verify_url=verify_url(credit.number, credit.total_fen),
         )
     lines = tuple(
         InvoicePdfLine(
@@ -121,6 +123,9 @@ def invoice_pdf_data(
         deposit_offset_fen=invoice.deposit_offset_fen,
         total_fen=invoice.total_fen,
         payment_terms=payment_terms_text(c),
+        verify_url=verify_url(invoice.number, invoice.total_fen)
+        if invoice.number and kind == "invoice"
+        else "",
     )
 
 
