@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ops.billing.engine import ContractInput, LateFeeInput, SeatInput, bill, parse_period
 from ops.billing.engine.late_fees import Reduction, accrue, description
 
 TOTAL = 3_000_000  # ¥30,000.00
@@ -67,3 +68,39 @@ def test_fully_paid_stops_accruing_and_since_skips_what_was_billed():
 
 def test_no_rate_no_fee():
     assert accrue(TOTAL, DUE, 5, 0, (), date(2026, 12, 31)).amount_fen == 0
+
+
+def _contract(include_tax: bool) -> ContractInput:
+    return ContractInput(
+        contract_id=1,
+        model="fixed_seat",
+        start_on=date(2026, 1, 1),
+        end_on=date(2026, 12, 31),
+        billing_cycle="monthly",
+        billing_timing="in_arrears",
+        tax_rate_bp=600,
+        prices_include_tax=include_tax,
+        seats=(SeatInput("presales", "day", 1, 600_000),),
+    )
+
+
+def test_a_billed_late_fee_is_a_taxable_line_of_the_next_invoice():
+    fee = LateFeeInput("滞纳金 INV-2026-00012 逾期 17 天（宽限 5 天后）× ¥30,000.00 × 0.05%/天", 25_500)
+    # No agents: the late fee is the only line. Tax included 6 %: 25,500 × 6 / 106 = 1,443.4 → 1,443.
+    result = bill(_contract(True), parse_period("2026-02"), late_fees=[fee])
+    (line,) = result.lines
+    assert (line.kind, line.description, line.unit_price_fen, line.amount_fen) == (
+        "late_fee",
+        fee.description,
+        None,
+        25_500,
+    )
+    assert (result.service_fen, result.taxable_fen, result.tax_fen, result.total_fen) == (
+        25_500,
+        25_500,
+        1_443,
+        25_500,
+    )
+    # Tax excluded: 25,500 × 6 % = 1,530; total 27,030.
+    result = bill(_contract(False), parse_period("2026-02"), late_fees=[fee])
+    assert (result.tax_fen, result.total_fen) == (1_530, 27_030)

@@ -16,7 +16,9 @@ Rules (docs/domain.md, "Settlement lines a client expects"), in order:
    weighted by consults, compared with the clause; deduction = % of the month's service fee or a
    fixed amount; all deductions of a month capped at kpi_cap_bp of its service fee;
 6. deposit offset (first or last invoice, when the deposit was received);
-7. manual adjustments (given by finance, reason kept).
+7. manual adjustments (given by finance, reason kept);
+8. late fees of earlier invoices that finance billed (or the contract bills automatically): one
+   "late_fee" line each, taxable with the service (a 价外费用), engine.late_fees states the accrual.
 Tax: prices including tax give tax = taxable × r / (1 + r); excluding tax give tax = taxable × r;
 rounded once. The deposit offset applies after tax (it is money already paid).
 
@@ -94,6 +96,7 @@ from ops.billing.engine.inputs import (
     EngineResult,
     ExtraInput,
     KpiInput,
+    LateFeeInput,
     SeatInput,
     UsageInput,
 )
@@ -115,6 +118,7 @@ __all__ = [
     "EngineResult",
     "ExtraInput",
     "KpiInput",
+    "LateFeeInput",
     "Period",
     "SeatInput",
     "UsageInput",

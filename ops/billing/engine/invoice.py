@@ -16,6 +16,7 @@ from ops.billing.engine.inputs import (
     ContractInput,
     EngineLine,
     EngineResult,
+    LateFeeInput,
     UsageInput,
     validate,
 )
@@ -40,6 +41,7 @@ def bill(
     previous_usage: Sequence[UsageInput] = (),
     previous_assignments: Sequence[AssignmentInput] = (),
     adjustments: Sequence[AdjustmentInput] = (),
+    late_fees: Sequence[LateFeeInput] = (),
     first_invoice: bool = False,
     last_invoice: bool = False,
 ) -> EngineResult:
@@ -48,7 +50,8 @@ def bill(
     ``period`` is the invoice period (invoice_period_for_run). In arrears, ``assignments`` and
     ``usage`` are those of ``period``. In advance, ``period`` is billed at contracted seats and
     ``previous_assignments`` / ``previous_usage`` are those of the period just before it (trued up
-    and assessed for KPIs); ``assignments`` and ``usage`` are then not needed.
+    and assessed for KPIs); ``assignments`` and ``usage`` are then not needed. ``late_fees`` are
+    billed late fees of earlier invoices (engine.late_fees): one taxable "late_fee" line each.
     """
     validate(contract, (*usage, *previous_usage))
     with localcontext(prec=PREC, rounding=ROUND_HALF_UP):
@@ -68,6 +71,10 @@ def bill(
                 actual = actual_service(contract, previous, previous_assignments, previous_usage)
                 lines += true_up_lines(contract, previous, actual.lines, advance_service(contract, previous))
                 kpi, kpi_notes = kpi_lines(contract, previous, previous_usage, actual.month_fees)
+        lines += [
+            EngineLine("late_fee", fee.description, Decimal(1), "项", None, fee.amount_fen)
+            for fee in late_fees
+        ]
         lines += kpi
         notes += kpi_notes
         for adj in adjustments:
