@@ -71,3 +71,8 @@ class RunForm(FlaskForm):
             field.data = engine.parse_period(field.data).code
         except engine.BillingError as exc:
             raise ValidationError(str(exc)) from None
+
+
+class LateFeeWaiveForm(FlaskForm):
+    reason = TextAreaField(_l("减免原因"), validators=[DataRequired(_l("请填写减免原因")), Length(max=500)])
+    submit = SubmitField(_l("减免滞纳金"))

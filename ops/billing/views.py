@@ -17,11 +17,12 @@ from ops.audit.models import AuditEntry
 from ops.auth.permissions import require_roles_for_blueprint
 from ops.auth.roles import ADMIN, FINANCE, MANAGER
 from ops.billing import engine, services
-from ops.billing.forms import AdjustmentForm, CreditNoteForm, PaymentForm, RunForm, VoidForm
+from ops.billing.forms import AdjustmentForm, CreditNoteForm, LateFeeWaiveForm, PaymentForm, RunForm, VoidForm
 from ops.billing.models import INVOICE_STATES, CreditNote, Invoice
 from ops.clients.models import Client
 from ops.extensions import db
 from ops.forms import ConfirmForm
+from ops.money import format_fen
 from ops.periods import last_month
 from ops.timeutil import today
 from ops.urls import db_int
@@ -54,6 +55,8 @@ AUDIT_LABELS = {
     "invoice.payment_recorded": _l("登记收款"),
     "invoice.voided": _l("作废"),
     "invoice.credit_note_issued": _l("开具红字冲销单"),
+    "invoice.late_fee_billed": _l("计收滞纳金"),
+    "invoice.late_fee_waived": _l("减免滞纳金"),
 }
 
 
@@ -192,6 +195,8 @@ def invoice_detail(invoice_id: int):
         confirm=ConfirmForm(),
         payment_terms=services.payment_terms_text(invoice.contract),
         late_fee=services.accrued_late_fee(invoice),
+        late_fee_charges=services.charges_of(invoice),
+        waive_form=LateFeeWaiveForm(formdata=None),
         today=today(),
     )
 
@@ -276,6 +281,29 @@ def void(invoice_id: int):
         ),
         form=form,
         success=_("账单已作废。"),
+        back=_detail_url(invoice),
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>/late-fees/bill", methods=["POST"])
+def bill_late_fee(invoice_id: int):
+    invoice = _load(invoice_id)
+    return perform(
+        lambda: services.bill_late_fee(invoice, by=current_user),
+        form=ConfirmForm(),
+        success=lambda charge: _("滞纳金 %(amount)s 已计入下期账单。", amount=format_fen(charge.amount_fen)),
+        back=_detail_url(invoice),
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>/late-fees/waive", methods=["POST"])
+def waive_late_fee(invoice_id: int):
+    invoice = _load(invoice_id)
+    form = LateFeeWaiveForm()
+    return perform(
+        lambda: services.waive_late_fee(invoice, form.reason.data, by=current_user),
+        form=form,
+        success=lambda charge: _("滞纳金 %(amount)s 已减免。", amount=format_fen(charge.amount_fen)),
         back=_detail_url(invoice),
     )
 

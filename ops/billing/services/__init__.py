@@ -39,7 +39,13 @@ from ops.billing.services.issuing import (
     payment_terms_text,
     remove_adjustment,
 )
-from ops.billing.services.late_fees import accrued_late_fee
+from ops.billing.services.late_fees import (
+    accrued_late_fee,
+    bill_late_fee,
+    charged_until,
+    charges_of,
+    waive_late_fee,
+)
 from ops.billing.services.payments import (
     AGEING_BUCKETS,
     ageing_bucket,
@@ -74,6 +80,10 @@ from ops.billing.services.runs import (
 from ops.billing.services.verification import Verified, verification_code, verify, verify_url
 
 __all__ = [
+    "bill_late_fee",
+    "charges_of",
+    "charged_until",
+    "waive_late_fee",
     "Verified",
     "verification_code",
     "verify",

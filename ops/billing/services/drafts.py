@@ -12,6 +12,7 @@ from ops.audit.services import record
 from ops.billing import engine
 from ops.billing.models import Invoice, InvoiceLine
 from ops.billing.services.base import BillingServiceError
+from ops.billing.services.late_fees import late_fee_inputs, late_fees_for_draft
 from ops.contracts.models import Contract
 from ops.contracts.services import lock_contract
 from ops.extensions import db
@@ -97,7 +98,7 @@ def _overlaps(contract: Contract, period: engine.Period) -> bool:
     return contract.start_on <= period.end and service_end(contract) >= period.start
 
 
-def compute(contract: Contract, period: engine.Period, adjustments=()) -> engine.EngineResult:
+def compute(contract: Contract, period: engine.Period, adjustments=(), late_fees=()) -> engine.EngineResult:
     """The engine's lines for one contract and invoice period, from what the database holds."""
     earlier = db.session.scalar(
         sa.select(sa.func.count())
@@ -129,6 +130,7 @@ def compute(contract: Contract, period: engine.Period, adjustments=()) -> engine
         previous_usage=_usage(contract.client_id, previous.start, previous.end) if in_advance else (),
         previous_assignments=assignments if in_advance else (),
         adjustments=tuple(adjustments),
+        late_fees=tuple(late_fees),
         first_invoice=not earlier,
         last_invoice=period.start <= service_end(contract) <= period.end,
     )
@@ -211,7 +213,8 @@ def refresh_draft(contract: Contract, period_code: str, by=None) -> tuple[Invoic
         return invoice, "unchanged"
     if not _overlaps(contract, period):
         return invoice, "not_due"
-    result = compute(contract, period, manual_adjustments(invoice))
+    charges = late_fees_for_draft(contract, invoice, by=by)
+    result = compute(contract, period, manual_adjustments(invoice), late_fee_inputs(charges))
     outcome = "refreshed"
     if invoice is None:
         invoice = Invoice(
@@ -226,6 +229,8 @@ def refresh_draft(contract: Contract, period_code: str, by=None) -> tuple[Invoic
         outcome = "created"
     write_draft(invoice, contract, result)
     db.session.flush()
+    for charge in charges:  # a charge waiting for a draft now belongs to this one
+        charge.billed_on_invoice_id = invoice.id
     record(
         f"invoice.draft_{outcome}",
         invoice,
