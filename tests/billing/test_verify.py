@@ -82,3 +82,14 @@ def test_void_credited_and_credit_notes(client, db):
     note_code = services.verification_code(note.number, 106_000)
     html = client.get(f"/verify/{note.number}?c={note_code}").get_data(as_text=True)
     assert note.number in html and "¥1,060.00" in html and "有效" in html
+
+
+def test_the_qr_code_encodes_the_verify_url(db, monkeypatch):
+    from ops.billing import pdf
+
+    seen = []
+    real = pdf.qr_flowable
+    monkeypatch.setattr(pdf, "qr_flowable", lambda text, size: seen.append(text) or real(text, size))
+    invoice = _issued(db)
+    code = services.verification_code(invoice.number, invoice.total_fen)
+    assert seen[-1] == f"http://127.0.0.1:5000/verify/{invoice.number}?c={code}"
