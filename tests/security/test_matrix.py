@@ -42,6 +42,7 @@ MATRIX = {
     "auth.logout":                           (LOGIN,    LOGOUT, LOGOUT, LOGOUT, LOGOUT, LOGOUT, LOGOUT),
     "billing.add_adjustment":                (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.ageing":                        (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
+    "billing.bill_late_fee":                 (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.credit_note":                   (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.credit_note_pdf":               (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.export":                        (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
@@ -53,6 +54,7 @@ MATRIX = {
     "billing.remove_adjustment":             (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.runs":                          (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.void":                          (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
+    "billing.waive_late_fee":                (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.zip":                           (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "clients.contact_add":                   (LOGIN,    OK,    OK,     OK,    NO,     NO,     NO),
     "clients.contact_edit":                  (LOGIN,    OK,    OK,     OK,    NO,     NO,     NO),
@@ -183,6 +185,8 @@ MATRIX = {
     "users.reset_password":                  (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
     "users.set_active":                      (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
     "users.unlock":                          (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
+    # Public, but without the printed code it answers 无法验证 (404) to everyone, like an unknown number.
+    "verify.verify":                         (NOTFOUND, NOTFOUND, NOTFOUND, NOTFOUND, NOTFOUND, NOTFOUND, NOTFOUND),
 }
 # fmt: on
 
@@ -200,6 +204,7 @@ RENAMED = {
     ("onboarding_admin", "item_id"): "template_item_id",
     ("billing", "note_id"): "credit_note_id",
     ("portal", "note_id"): "credit_note_id",
+    ("verify", "number"): "invoice_number",
 }
 # Removal routes get one target per role: an empty POST is a confirmed removal while CSRF is off.
 PER_ROLE = {
