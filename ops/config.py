@@ -70,6 +70,8 @@ class Config:
     HSTS = None  # set by finalise() in production
     PAGE_SIZE = 25
     VENDOR_NAME = os.environ.get("OPS_VENDOR_NAME", "杭州云帆客服外包有限公司")
+    # The address printed in invoice QR codes (/verify/<number>); default: the request's, else 127.0.0.1:5000.
+    PUBLIC_URL = os.environ.get("OPS_PUBLIC_URL")
     TESTING = False
 
 

@@ -88,3 +88,8 @@ class RefundForm(FlaskForm):
     reference = StringField(_l("流水号 / 备注"), validators=[Length(max=100)])
     idempotency_key = IdempotencyKeyField()
     submit = SubmitField(_l("登记退款"))
+
+
+class LateFeeWaiveForm(FlaskForm):
+    reason = TextAreaField(_l("减免原因"), validators=[DataRequired(_l("请填写减免原因")), Length(max=500)])
+    submit = SubmitField(_l("减免滞纳金"))

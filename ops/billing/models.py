@@ -233,3 +233,36 @@ class Allocation(db.Model):
     credit_note: Mapped[CreditNote] = relationship()
     invoice: Mapped[Invoice | None] = relationship()
     refund: Mapped[Refund | None] = relationship()
+
+
+class LateFeeCharge(db.Model):
+    """A late fee of ``invoice`` for the days [from_on, to_on], billed on a later invoice or waived.
+
+    The next charge of the same invoice starts the day after the latest to_on, so no day is charged
+    (or waived) twice. ``billed_on_invoice_id`` is the draft the 滞纳金 line went on (None: waiting
+    for the contract's next draft).
+    """
+
+    __tablename__ = "late_fee_charges"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('billed', 'waived')", name="status_known"),
+        sa.CheckConstraint("amount_fen >= 0", name="amount_not_negative"),
+        sa.CheckConstraint("to_on >= from_on", name="dates_in_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id", ondelete="RESTRICT"), index=True)
+    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id", ondelete="RESTRICT"), index=True)
+    from_on: Mapped[date] = mapped_column(sa.Date)
+    to_on: Mapped[date] = mapped_column(sa.Date)  # inclusive
+    amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    description: Mapped[str] = mapped_column(sa.String(300))  # the formula, as printed
+    status: Mapped[str] = mapped_column(sa.String(10))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    billed_on_invoice_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("invoices.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    invoice: Mapped[Invoice] = relationship(foreign_keys=[invoice_id])

@@ -53,6 +53,7 @@ class InvoicePdfLine:
     unit_price_fen: int | None
     amount_fen: int
     reason: str = ""
+    kind: str = ""  # the engine's line kind; a "deposit" line is printed in the totals, not the lines
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class InvoicePdfData:
     kpi_results: tuple[KpiResultRow, ...] = field(default_factory=tuple)
     replaces: str = ""  # for a re-issued invoice: the number of the void invoice it replaces
     deposit_remainder_fen: int = 0  # a deposit larger than its offset here: the part owed back
+    verify_url: str = ""  # the public verification page the QR code points to (a draft has none)
 
 
 def checksum(number: str, client_tax_id: str, total_fen: int, issued_on: date) -> str:
@@ -226,6 +228,8 @@ def format_quantity(text: str, unit: str = "") -> str:
 def _line_rows(data: InvoicePdfData, st, fix) -> list[list]:
     rows = []
     for line in data.lines:
+        if line.kind == "deposit":
+            continue
         description = esc(fix(line.description))
         if line.reason:  # why a KPI deduction or an adjustment was made, printed under it
             description += f'<br/><font size="8" color="#616e7c">原因：{esc(fix(line.reason))}</font>'
@@ -272,17 +276,26 @@ def _kpi_rows(data: InvoicePdfData, st, fix) -> list[list]:
     return rows
 
 
+def _total_rows(data: InvoicePdfData) -> list[tuple[str, int]]:
+    """The printed lines (all but the deposit) add up to 明细合计; then tax, the deposit, the total."""
+    rate = format_bp(data.tax_rate_bp)
+    rows = [("明细合计", data.service_fen + data.deductions_fen + data.adjustments_fen)]
+    if data.prices_include_tax:
+        rows += [("其中：不含税金额", data.net_fen), (f"其中：税额（税率 {rate}，价格含税）", data.tax_fen)]
+    else:
+        rows += [
+            (f"税额（税率 {rate}，价格不含税）", data.tax_fen),
+            ("价税合计", data.net_fen + data.tax_fen),
+        ]
+    if data.deposit_offset_fen:
+        deposit = next((line.description for line in data.lines if line.kind == "deposit"), "定金抵扣")
+        rows.append((deposit, data.deposit_offset_fen))
+    return rows
+
+
 def _totals(data: InvoicePdfData, font: str) -> Table:
     st = styles(font)
-    included = "含税" if data.prices_include_tax else "不含税"
-    rows = [
-        ("服务费小计", data.service_fen),
-        ("考核扣款", data.deductions_fen),
-        ("调整", data.adjustments_fen),
-        ("不含税金额", data.net_fen),
-        (f"税额（税率 {format_bp(data.tax_rate_bp)}，价格{included}）", data.tax_fen),
-        ("定金抵扣", data.deposit_offset_fen),
-    ]
+    rows = _total_rows(data)
     label_w, value_w = 66 * mm, 34 * mm
     cells = [
         [
@@ -336,7 +349,7 @@ def _head(data: InvoicePdfData, font: str, title: str, number: str) -> Table:
     left_w = CONTENT_WIDTH - (QR_MM + 2) * mm
     facts_table = kv_table(facts, font_name=font, col_widths=(19 * mm, left_w / 2 - 19 * mm), columns=2)
     left = [para(title, st["title"]), facts_table]
-    right = [qr_flowable(qr_payload(data), QR_MM), para("扫码核验", st["muted"])]
+    right = [qr_flowable(data.verify_url or qr_payload(data), QR_MM), para("扫码核验", st["muted"])]
     table = Table([[left, right]], colWidths=[left_w, (QR_MM + 2) * mm], hAlign="LEFT")
     table.setStyle(HEAD_STYLE)
     return table

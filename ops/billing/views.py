@@ -22,6 +22,7 @@ from ops.billing.forms import (
     AdjustmentForm,
     ApplyCreditForm,
     CreditNoteForm,
+    LateFeeWaiveForm,
     PaymentForm,
     RefundForm,
     RunForm,
@@ -31,6 +32,7 @@ from ops.billing.models import INVOICE_STATES, CreditNote, Invoice
 from ops.clients.models import Client
 from ops.extensions import db
 from ops.forms import ConfirmForm
+from ops.money import format_fen
 from ops.periods import last_month
 from ops.timeutil import today
 from ops.urls import db_int
@@ -64,6 +66,8 @@ AUDIT_LABELS = {
     "invoice.voided": _l("作废"),
     "invoice.reissue_started": _l("重新出账"),
     "invoice.credit_note_issued": _l("开具红字冲销单"),
+    "invoice.late_fee_billed": _l("计收滞纳金"),
+    "invoice.late_fee_waived": _l("减免滞纳金"),
     "invoice.credit_balance_applied": _l("上期余额抵扣"),
 }
 
@@ -214,6 +218,9 @@ def invoice_detail(invoice_id: int):
         confirm=ConfirmForm(),
         payment_terms=services.payment_terms_text(invoice.contract),
         deposit_remainder=services.invoice_deposit_remainder_fen(invoice),
+        late_fee=services.accrued_late_fee(invoice),
+        late_fee_charges=services.charges_of(invoice),
+        waive_form=LateFeeWaiveForm(formdata=None),
         today=today(),
     )
 
@@ -311,6 +318,29 @@ def reissue(invoice_id: int):
         success=_("已生成更正后的账单草稿，开具时分配新编号。"),
         back=_detail_url(invoice),
         done=_detail_url,
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>/late-fees/bill", methods=["POST"])
+def bill_late_fee(invoice_id: int):
+    invoice = _load(invoice_id)
+    return perform(
+        lambda: services.bill_late_fee(invoice, by=current_user),
+        form=ConfirmForm(),
+        success=lambda charge: _("滞纳金 %(amount)s 已计入下期账单。", amount=format_fen(charge.amount_fen)),
+        back=_detail_url(invoice),
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>/late-fees/waive", methods=["POST"])
+def waive_late_fee(invoice_id: int):
+    invoice = _load(invoice_id)
+    form = LateFeeWaiveForm()
+    return perform(
+        lambda: services.waive_late_fee(invoice, form.reason.data, by=current_user),
+        form=form,
+        success=lambda charge: _("滞纳金 %(amount)s 已减免。", amount=format_fen(charge.amount_fen)),
+        back=_detail_url(invoice),
     )
 
 

@@ -105,6 +105,7 @@ class ContractForm(FlaskForm):
     due_value = IntegerField(_l("付款日 / 账期天数"), validators=[InputRequired(_l("请填写付款日或天数"))])
     late_fee = _percent(_l("滞纳金（每日 %）"))
     late_fee_grace_days = _count(_l("滞纳金宽限天数"), 365)
+    late_fee_auto = BooleanField(_l("出账时自动计收滞纳金（否则由财务逐笔计收或减免）"))
     tax_rate = _percent(_l("税率（%）"))
     prices_include_tax = BooleanField(_l("价格含税"))
     invoice_type = SelectField(_l("发票类型"), choices=INVOICE_CHOICES)
@@ -143,6 +144,7 @@ class ContractForm(FlaskForm):
         "due_rule",
         "due_value",
         "late_fee_grace_days",
+        "late_fee_auto",
         "prices_include_tax",
         "invoice_type",
         "deposit_usage",

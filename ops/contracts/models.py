@@ -90,6 +90,8 @@ class Contract(db.Model):
     due_value: Mapped[int] = mapped_column(sa.Integer, default=5)  # day N of next month, or N days net
     late_fee_bp_per_day: Mapped[int] = mapped_column(sa.Integer, default=5)  # 0.05 % a day
     late_fee_grace_days: Mapped[int] = mapped_column(sa.Integer, default=5)
+    # Late fees are billed only when finance says so, unless this is on: then the billing run adds them.
+    late_fee_auto: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     tax_rate_bp: Mapped[int] = mapped_column(sa.Integer, default=600)
     prices_include_tax: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     invoice_type: Mapped[str] = mapped_column(sa.String(10), default="normal")  # 普票 / 专票

@@ -68,6 +68,7 @@ def invoice_detail(invoice_id: int):
         overdue=services.is_overdue(invoice),
         payment_terms=services.payment_terms_text(invoice.contract),
         deposit_remainder=services.invoice_deposit_remainder_fen(invoice),
+        late_fee=services.accrued_late_fee(invoice),
         today=today(),
     )
 

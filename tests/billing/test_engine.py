@@ -94,9 +94,9 @@ def test_fixed_seats_prorated_by_days_served():
     assert [
         (x.kind, x.description, x.quantity, x.unit, x.unit_price_fen, x.amount_fen) for x in result.lines
     ] == [
-        ("seat", "售前白班席位 · 张三 · 2026-11 服务 20/30 天", D(20), "天", 600_000, 400_000),
-        ("seat", "售前白班席位 · 李四 · 2026-11 服务 19/30 天", D(19), "天", 600_000, 380_000),
-        ("seat", "售前白班席位 · 王五 · 2026-11 服务 30/30 天", D(30), "天", 600_000, 600_000),
+        ("seat", "售前白班席位 · 张三 · 2026-11 服务 20/30 天 × ¥6,000.00/月", D(20), "天", None, 400_000),
+        ("seat", "售前白班席位 · 李四 · 2026-11 服务 19/30 天 × ¥6,000.00/月", D(19), "天", None, 380_000),
+        ("seat", "售前白班席位 · 王五 · 2026-11 服务 30/30 天 × ¥6,000.00/月", D(30), "天", None, 600_000),
     ]
     # Service 400,000 + 380,000 + 600,000 = 1,380,000; tax 6% excl. = 82,800; total 1,462,800.
     assert result.service_fen == 1_380_000
@@ -122,8 +122,8 @@ def test_half_fen_rounds_up_once_per_line():
         ),
     )
     assert amounts(result) == [50_001, 50_001, 16_667]
-    assert result.lines[0].description == "售后夜班席位 · 甲 · 2026-11 服务 3/30 天"
-    assert result.lines[0].unit_price_fen == 500_005
+    assert result.lines[0].description == "售后夜班席位 · 甲 · 2026-11 服务 3/30 天 × ¥5,000.05/月"
+    assert result.lines[0].unit_price_fen is None  # the monthly rate is in the formula
     # 50,001 + 50,001 + 16,667 = 116,669; tax 6% = 7,000.14 → 7,000; total 123,669.
     assert result.service_fen == 116_669
     assert result.tax_fen == 7_000
@@ -196,7 +196,7 @@ def test_base_and_commission_with_refunds():
     base, commission = result.lines
     assert (base.kind, base.description, base.amount_fen) == (
         "base",
-        "售前白班底薪 · 张三 · 2026-10 服务 31/31 天",
+        "售前白班底薪 · 张三 · 2026-10 服务 31/31 天 × ¥3,100.00/月",
         310_000,
     )
     assert commission.kind == "commission"
@@ -357,11 +357,11 @@ def test_quarter_is_the_sum_of_its_months():
     c = contract(billing_cycle="quarterly")
     q4 = bill(c, parse_period("2026-Q4"), assignments=team)
     assert [(x.description, x.amount_fen) for x in q4.lines] == [
-        ("售前白班席位 · 张三 · 2026-10 服务 31/31 天", 600_000),
-        ("售前白班席位 · 张三 · 2026-11 服务 30/30 天", 600_000),
-        ("售前白班席位 · 李四 · 2026-11 服务 15/30 天", 300_000),
-        ("售前白班席位 · 张三 · 2026-12 服务 31/31 天", 600_000),
-        ("售前白班席位 · 李四 · 2026-12 服务 31/31 天", 600_000),
+        ("售前白班席位 · 张三 · 2026-10 服务 31/31 天 × ¥6,000.00/月", 600_000),
+        ("售前白班席位 · 张三 · 2026-11 服务 30/30 天 × ¥6,000.00/月", 600_000),
+        ("售前白班席位 · 李四 · 2026-11 服务 15/30 天 × ¥6,000.00/月", 300_000),
+        ("售前白班席位 · 张三 · 2026-12 服务 31/31 天 × ¥6,000.00/月", 600_000),
+        ("售前白班席位 · 李四 · 2026-12 服务 31/31 天 × ¥6,000.00/月", 600_000),
     ]
     assert q4.service_fen == 2_700_000
     assert q4.total_fen == 2_862_000

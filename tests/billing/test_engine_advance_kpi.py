@@ -76,16 +76,16 @@ def test_advance_december_with_negative_november_true_up():
     seat, true_up = result.lines
     assert (seat.kind, seat.description, seat.quantity, seat.unit, seat.unit_price_fen, seat.amount_fen) == (
         "seat",
-        "售前白班席位 × 3 席 · 2026-12 预收 31/31 天",
+        "售前白班席位 × 3 席 · 2026-12 预收 31/31 天 × ¥6,000.00/月",
         D(3),
         "席",
-        600_000,
+        None,
         1_800_000,
     )
     assert true_up.kind == "true_up"
     assert true_up.description == "上期（2026-11）席位多退少补：实际 ¥15,000.00 − 预收 ¥18,000.00"
     assert true_up.amount_fen == -300_000
-    assert "王五 · 2026-11 服务 15/30 天 ¥3,000.00" in true_up.reason
+    assert "王五 · 2026-11 服务 15/30 天 × ¥6,000.00/月 ¥3,000.00" in true_up.reason
     assert result.service_fen == 1_500_000
     assert result.tax_fen == 90_000
     assert result.total_fen == 1_590_000
@@ -139,7 +139,7 @@ def test_advance_base_commission_trues_up_commission():
         ("true_up", 0),
         ("true_up", 200_000),
     ]
-    assert result.lines[0].description == "售前白班底薪 × 1 席 · 2026-12 预收 31/31 天"
+    assert result.lines[0].description == "售前白班底薪 × 1 席 · 2026-12 预收 31/31 天 × ¥3,000.00/月"
     assert result.lines[2].description == "上期（2026-11）提成多退少补：实际 ¥2,000.00 − 预收 ¥0.00"
 
 

@@ -103,9 +103,37 @@ def test_kpi_deduction_reason_is_printed():
     ]
     data = _data(lines, service_fen=1_000_000, deductions_fen=-50_000, net_fen=950_000, total_fen=950_000)
     (text,) = pages_text(render_invoice_pdf(data))
-    assert "考核扣款" in text and "-¥500.00" in text
+    # The deduction is a line (printed once) inside 明细合计: 1,000,000 − 50,000 = 950,000.
+    assert text.count("-¥500.00") == 1 and "明细合计¥9,500.00" in text
     assert "原因：首次响应时间2026-10为35.2秒，高于约定的30秒" in text
     assert "人民币玖仟伍佰元整" in text
+
+
+def test_visible_lines_add_up_to_the_subtotal_then_tax_deposit_total():
+    lines = [
+        InvoicePdfLine(
+            "售前白班席位 · 张三 · 2026-10 服务 31/31 天 × ¥10,000.00/月", "31", "天", None, 1_000_000
+        ),
+        InvoicePdfLine("系统故障减免", "1", "项", None, -100_000, "9 月宕机 1 天", "adjustment"),
+        InvoicePdfLine("定金抵扣（已收定金 ¥2,000.00）", "1", "项", None, -200_000, "", "deposit"),
+    ]
+    # Lines 1,000,000 − 100,000 = 900,000; tax included 6 %: 900,000 × 6 / 106 = 50,943.4 → 50,943;
+    # net 900,000 − 50,943 = 849,057; deposit −200,000; total 900,000 − 200,000 = 700,000.
+    data = _data(
+        lines,
+        service_fen=1_000_000,
+        adjustments_fen=-100_000,
+        net_fen=849_057,
+        tax_fen=50_943,
+        deposit_offset_fen=-200_000,
+        total_fen=700_000,
+    )
+    (text,) = pages_text(render_invoice_pdf(data))
+    assert text.count("-¥1,000.00") == 1 and "调整" not in text  # the adjustment once, as a line
+    assert text.count("定金抵扣") == 1 and "定金抵扣（已收定金¥2,000.00）-¥2,000.00" in text
+    assert "明细合计¥9,000.00" in text and "其中：不含税金额¥8,490.57" in text and "¥509.43" in text
+    assert "应付总额¥7,000.00" in text
+    assert "单价" in text and "¥10,000.00/月" in text
 
 
 def test_credit_note_is_titled_and_negative():

@@ -37,9 +37,8 @@ def test_every_billing_route_needs_login(app, client):
             "portal.statement_csv",
         }
     ]
-    assert (
-        len(rules) == 27
-    )  # 18 + reissue + apply-credit, client account, refunds, statement PDF/CSV (staff, portal)
+    assert len(rules) == 29  # 18 + reissue, apply-credit, client account, refunds, statement PDF/CSV (staff,
+    # portal), late-fee bill and waive
     for rule in rules:
         url = rule.build({name: 1 for name in rule.arguments})[1]
         method = "GET" if "GET" in rule.methods else "POST"

@@ -43,6 +43,7 @@ MATRIX = {
     "billing.add_adjustment":                (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.ageing":                        (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.apply_credit":                  (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
+    "billing.bill_late_fee":                 (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.client_account":                (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.client_statement_csv":          (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.client_statement_pdf":          (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
@@ -59,6 +60,7 @@ MATRIX = {
     "billing.remove_adjustment":             (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.runs":                          (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.void":                          (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
+    "billing.waive_late_fee":                (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.zip":                           (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "clients.archive":                       (LOGIN,    OK,    OK,     NO,    NO,     NO,     NO),
     "clients.contact_add":                   (LOGIN,    OK,    OK,     OK,    NO,     NO,     NO),
@@ -195,6 +197,8 @@ MATRIX = {
     "users.reset_password":                  (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
     "users.set_active":                      (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
     "users.unlock":                          (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
+    # Public, but without the printed code it answers 无法验证 (404) to everyone, like an unknown number.
+    "verify.verify":                         (NOTFOUND, NOTFOUND, NOTFOUND, NOTFOUND, NOTFOUND, NOTFOUND, NOTFOUND),
 }
 # fmt: on
 
@@ -212,6 +216,7 @@ RENAMED = {
     ("onboarding_admin", "item_id"): "template_item_id",
     ("billing", "note_id"): "credit_note_id",
     ("portal", "note_id"): "credit_note_id",
+    ("verify", "number"): "invoice_number",
 }
 # Removal routes get one target per role: an empty POST is a confirmed removal while CSRF is off.
 PER_ROLE = {

@@ -19,7 +19,9 @@ Rules (docs/domain.md, "Settlement lines a client expects"), in order:
    amount; all deductions of a month capped at kpi_cap_bp of its service fee. Every clause
    assessed is returned in EngineResult.kpi_results (met ones too) for the invoice to print;
 6. deposit offset (first or last invoice, when the deposit was received);
-7. manual adjustments (given by finance, reason kept).
+7. manual adjustments (given by finance, reason kept);
+8. late fees of earlier invoices that finance billed (or the contract bills automatically): one
+   "late_fee" line each, taxable with the service (a 价外费用), engine.late_fees states the accrual.
 Tax: prices including tax give tax = taxable × r / (1 + r); excluding tax give tax = taxable × r;
 rounded once. The deposit offset applies after tax (it is money already paid).
 
@@ -72,6 +74,11 @@ Details a client's finance clerk can check by hand:
 * Tax is computed on taxable = service + deductions + adjustments (it may be negative after a
   large negative true-up; rounding is half away from zero). The deposit offset is
   −min(deposit, max(0, net + tax)); an unused remainder is noted (not carried anywhere).
+* Presentation: a line's quantity × unit price equals its amount, or the unit price is None and
+  the description carries the formula. Seat/base lines (in arrears and in advance) and the per-consult
+  advance are prorated monthly amounts, so they print "服务 20/30 天 × ¥6,000.00/月" (quantity the days
+  or seats, no unit price); extras print quantity × unit price; consult, commission, minimum,
+  true-up, KPI, adjustment, deposit and late-fee lines have no unit price.
 * Lines carry no tax: Σ line amounts == taxable_fen + deposit_offset_fen, and
   total_fen == net_fen + tax_fen + deposit_offset_fen.
 * due_date "day_of_next_month" uses the last day of the month when `value` exceeds it (31 → Nov 30).
@@ -94,6 +101,7 @@ from ops.billing.engine.inputs import (
     ExtraInput,
     KpiInput,
     KpiResult,
+    LateFeeInput,
     SeatInput,
     UsageInput,
 )
@@ -117,6 +125,7 @@ __all__ = [
     "ExtraInput",
     "KpiInput",
     "KpiResult",
+    "LateFeeInput",
     "Period",
     "SeatInput",
     "UsageInput",

@@ -122,8 +122,16 @@ class AdjustmentInput:
 
 
 @dataclass(frozen=True)
+class LateFeeInput:
+    """A late fee finance billed (or the contract bills automatically) on this invoice."""
+
+    description: str  # the formula, engine.late_fees.description
+    amount_fen: int  # ≥ 0
+
+
+@dataclass(frozen=True)
 class EngineLine:
-    kind: str  # seat, base, commission, consult, minimum, extra, true_up, kpi, adjustment, deposit
+    kind: str  # seat, base, commission, consult, minimum, extra, true_up, late_fee, kpi, adjustment, deposit
     description: str  # Chinese, as printed on the statement
     quantity: Decimal
     unit: str
@@ -137,7 +145,7 @@ class EngineLine:
 class EngineResult:
     period: Period
     lines: tuple[EngineLine, ...]
-    service_fen: int  # seat/base/commission/consult/minimum/extra/true_up lines
+    service_fen: int  # seat/base/commission/consult/minimum/extra/true_up/late_fee lines
     deductions_fen: int  # KPI lines (≤ 0)
     adjustments_fen: int
     taxable_fen: int  # service + deductions + adjustments
@@ -218,7 +226,8 @@ COMPLEMENT_METRICS = {"response_delay_rate"}
 SEAT_KINDS = ("seat", "base")
 CONSULT_KINDS = ("consult", "minimum")
 MONTH_FEE_KINDS = ("seat", "base", "consult", "minimum")
-SERVICE_KINDS = ("seat", "base", "commission", "consult", "minimum", "extra", "true_up")
+# A late fee is a 价外费用 under the VAT rules: taxed with the service, so it is a service kind.
+SERVICE_KINDS = ("seat", "base", "commission", "consult", "minimum", "extra", "true_up", "late_fee")
 
 
 def _validate_kpi(kpi: KpiInput) -> None:

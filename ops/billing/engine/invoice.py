@@ -16,6 +16,7 @@ from ops.billing.engine.inputs import (
     ContractInput,
     EngineLine,
     EngineResult,
+    LateFeeInput,
     UsageInput,
     validate,
 )
@@ -40,6 +41,7 @@ def bill(
     previous_usage: Sequence[UsageInput] = (),
     previous_assignments: Sequence[AssignmentInput] = (),
     adjustments: Sequence[AdjustmentInput] = (),
+    late_fees: Sequence[LateFeeInput] = (),
     first_invoice: bool = False,
     last_invoice: bool = False,
     previous_advance: Sequence[EngineLine] | None = None,
@@ -55,7 +57,8 @@ def bill(
     the advance is recomputed from the terms.
 
     After the term (the period right after the last service period), an in-advance contract is
-    billed its final true-up only: ``advance_service`` has no days left to bill.
+    billed its final true-up only: ``advance_service`` has no days left to bill. ``late_fees`` are
+    billed late fees of earlier invoices (engine.late_fees): one taxable "late_fee" line each.
     """
     validate(contract, (*usage, *previous_usage))
     with localcontext(prec=PREC, rounding=ROUND_HALF_UP):
@@ -84,6 +87,10 @@ def bill(
                         f"合同服务已于上期（{previous.code}）结束：本期只做最后一期多退少补，不再预收"
                     )
                 kpi, kpi_notes, kpi_results = kpi_lines(contract, previous, previous_usage, actual.month_fees)
+        lines += [
+            EngineLine("late_fee", fee.description, Decimal(1), "项", None, fee.amount_fen)
+            for fee in late_fees
+        ]
         lines += kpi
         notes += kpi_notes
         for adj in adjustments:

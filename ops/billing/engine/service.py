@@ -109,10 +109,11 @@ def actual_service(
                 month_lines.append(
                     EngineLine(
                         kind,
-                        f"{_seat_label(a.scope, a.shift)}{word} · {a.agent_name} · {code} 服务 {days}/{dim} 天",
+                        f"{_seat_label(a.scope, a.shift)}{word} · {a.agent_name} · {code} 服务 {days}/{dim} 天"
+                        f" × {format_fen(rate)}/月",
                         Decimal(days),
                         "天",
-                        rate,
+                        None,  # the monthly rate is in the formula: days × it would mislead (docstring)
                         amount,
                         month=code,
                     )
@@ -202,7 +203,7 @@ def advance_service(contract: ContractInput, period: Period) -> list[EngineLine]
                         f" × {days}/{dim} 天）",
                         Decimal(days),
                         "天",
-                        contract.monthly_minimum_fen,
+                        None,
                         amount,
                         month=code,
                     )
@@ -215,10 +216,11 @@ def advance_service(contract: ContractInput, period: Period) -> list[EngineLine]
             lines.append(
                 EngineLine(
                     kind,
-                    f"{_seat_label(row.scope, row.shift)}{word} × {row.seats} 席 · {code} 预收 {days}/{dim} 天",
+                    f"{_seat_label(row.scope, row.shift)}{word} × {row.seats} 席 · {code} 预收 {days}/{dim} 天"
+                    f" × {format_fen(row.monthly_rate_fen)}/月",
                     Decimal(row.seats),
                     "席",
-                    row.monthly_rate_fen,
+                    None,
                     amount,
                     month=code,
                 )

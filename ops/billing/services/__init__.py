@@ -55,6 +55,13 @@ from ops.billing.services.issuing import (
     payment_terms_text,
     remove_adjustment,
 )
+from ops.billing.services.late_fees import (
+    accrued_late_fee,
+    bill_late_fee,
+    charged_until,
+    charges_of,
+    waive_late_fee,
+)
 from ops.billing.services.payments import (
     AGEING_BUCKETS,
     ageing_bucket,
@@ -87,6 +94,7 @@ from ops.billing.services.runs import (
     billable_contracts,
     run_billing,
 )
+from ops.billing.services.verification import Verified, verification_code, verify, verify_url
 
 __all__ = [
     "allocate",
@@ -101,6 +109,15 @@ __all__ = [
     "statement_csv",
     "statement_entries",
     "statement_pdf",
+    "bill_late_fee",
+    "charges_of",
+    "charged_until",
+    "waive_late_fee",
+    "Verified",
+    "verification_code",
+    "verify",
+    "verify_url",
+    "accrued_late_fee",
     "AGEING_BUCKETS",
     "AgeingRow",
     "BILLABLE_STATES",

@@ -13,6 +13,7 @@ from ops.audit.services import record
 from ops.billing import engine
 from ops.billing.models import Invoice, InvoiceLine
 from ops.billing.services.base import BillingServiceError
+from ops.billing.services.late_fees import late_fee_inputs, late_fees_for_draft
 from ops.contracts.models import Contract
 from ops.contracts.services import lock_contract
 from ops.extensions import db
@@ -140,7 +141,7 @@ def _advance_billed(contract: Contract, period: engine.Period) -> tuple[engine.E
     )
 
 
-def compute(contract: Contract, period: engine.Period, adjustments=()) -> engine.EngineResult:
+def compute(contract: Contract, period: engine.Period, adjustments=(), late_fees=()) -> engine.EngineResult:
     """The engine's lines for one contract and invoice period, from what the database holds."""
     earlier = db.session.scalar(
         sa.select(sa.func.count())
@@ -173,6 +174,7 @@ def compute(contract: Contract, period: engine.Period, adjustments=()) -> engine
         previous_usage=_usage(contract.client_id, previous.start, previous.end) if in_advance else (),
         previous_assignments=assignments if in_advance else (),
         adjustments=tuple(adjustments),
+        late_fees=tuple(late_fees),
         first_invoice=not earlier,
         last_invoice=period.start <= service_end(contract) <= period.end,
         previous_advance=advance,
@@ -277,7 +279,8 @@ def refresh_draft(contract: Contract, period_code: str, by=None) -> tuple[Invoic
         return invoice, "unchanged"
     if not _overlaps(contract, period) and not final_true_up(contract, period):
         return invoice, "not_due"
-    result = compute(contract, period, manual_adjustments(invoice))
+    charges = late_fees_for_draft(contract, invoice, by=by)
+    result = compute(contract, period, manual_adjustments(invoice), late_fee_inputs(charges))
     outcome = "refreshed"
     if invoice is None:
         invoice = Invoice(
@@ -293,6 +296,8 @@ def refresh_draft(contract: Contract, period_code: str, by=None) -> tuple[Invoic
         outcome = "created"
     write_draft(invoice, contract, result)
     db.session.flush()
+    for charge in charges:  # a charge waiting for a draft now belongs to this one
+        charge.billed_on_invoice_id = invoice.id
     record(
         f"invoice.draft_{outcome}",
         invoice,

@@ -15,6 +15,7 @@ from ops.billing.models import CreditNote, Invoice
 from ops.billing.pdf import InvoicePdfData, InvoicePdfLine, KpiResultRow, Party, render_invoice_pdf
 from ops.billing.services.base import INVOICE_TYPE_LABELS, BillingServiceError, lock_invoice
 from ops.billing.services.drafts import compute, manual_adjustments, write_draft
+from ops.billing.services.verification import verify_url
 from ops.contracts.models import Contract
 from ops.contracts.services import apply_deposit_offset, lock_contract
 from ops.extensions import db
@@ -86,10 +87,17 @@ def invoice_pdf_data(
             deposit_offset_fen=0,
             total_fen=-credit.total_fen,
             reference=invoice.number or "",
+            verify_url=verify_url(credit.number, credit.total_fen),
         )
     lines = tuple(
         InvoicePdfLine(
-            line.description, line.quantity, line.unit, line.unit_price_fen, line.amount_fen, line.reason
+            line.description,
+            line.quantity,
+            line.unit,
+            line.unit_price_fen,
+            line.amount_fen,
+            line.reason,
+            line.kind,
         )
         for line in invoice.lines
     )
@@ -130,6 +138,9 @@ def invoice_pdf_data(
         ),
         replaces=(invoice.replaces.number or "") if invoice.replaces is not None else "",
         deposit_remainder_fen=invoice_deposit_remainder_fen(invoice),
+        verify_url=verify_url(invoice.number, invoice.total_fen)
+        if invoice.number and kind == "invoice"
+        else "",
     )
 
 

@@ -13,6 +13,7 @@ from ops.billing import engine
 from ops.billing.models import CreditNote, Invoice
 from ops.billing.pdf import render_invoice_pdf
 from ops.billing.services.issuing import closing_period_end, invoice_pdf_data
+from ops.billing.services.late_fees import accrued_late_fee
 from ops.billing.services.payments import AGEING_BUCKETS, ageing_bucket, balance_fen, is_overdue
 from ops.billing.states import STATUS_LABELS
 from ops.extensions import db
@@ -52,7 +53,12 @@ def open_invoices(client_id: int | None = None) -> list[Invoice]:
     """Issued invoices not yet paid (their balance is what the client owes), oldest due first."""
     stmt = (
         sa.select(Invoice)
-        .options(selectinload(Invoice.credit_notes), selectinload(Invoice.client))
+        .options(
+            selectinload(Invoice.credit_notes),
+            selectinload(Invoice.client),
+            selectinload(Invoice.payments),
+            selectinload(Invoice.contract),
+        )
         .where(Invoice.status == "issued")
         .order_by(Invoice.due_on, Invoice.id)
     )
@@ -102,6 +108,7 @@ class AgeingRow:
     buckets: dict[str, int]  # bucket -> open balance in fen
     invoices: dict[str, list[Invoice]]
     total_fen: int = 0
+    late_fee_fen: int = 0  # accrued as of the report's day, not yet billed (engine.late_fees)
 
 
 def ageing_report(on: date | None = None) -> tuple[list[AgeingRow], dict[str, int]]:
@@ -125,6 +132,8 @@ def ageing_report(on: date | None = None) -> tuple[list[AgeingRow], dict[str, in
         row.buckets[bucket] += balance
         row.invoices[bucket].append(invoice)
         row.total_fen += balance
+        fee = accrued_late_fee(invoice, on)
+        row.late_fee_fen += fee.amount_fen if fee else 0
         totals[bucket] += balance
     return sorted(rows.values(), key=lambda r: (-r.total_fen, r.client_name)), totals
 

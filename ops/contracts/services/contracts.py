@@ -38,6 +38,7 @@ TERMS_FIELDS = (
     "due_value",
     "late_fee_bp_per_day",
     "late_fee_grace_days",
+    "late_fee_auto",
     "tax_rate_bp",
     "prices_include_tax",
     "invoice_type",
