@@ -88,6 +88,7 @@ AUDIT_ACTIONS = {
     "contract.returned_to_draft": "退回草稿",
     "contract.activated": "合同生效",
     "contract.terminated": "终止合同",
+    "contract.cancelled": "取消合同",
     "contract.expired": "到期",
     "contract.deposit_received": "定金到账",
     "contract.deposit_applied": "定金抵扣",

@@ -10,9 +10,9 @@ from ops.transactions import lock_row
 class ContractError(ServiceError):
     """A refused contract action; the message (or messages) are for the user."""
 
-    def __init__(self, message: str | list[str]):
+    def __init__(self, message: str | list[str], field: str | None = None):
         self.messages = [message] if isinstance(message, str) else list(message)
-        super().__init__("；".join(self.messages))
+        super().__init__("；".join(self.messages), field=field)
 
 
 def lock_contract(contract_id: int) -> Contract:
