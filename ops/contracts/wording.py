@@ -5,7 +5,8 @@ Money in fen, rates in basis points; every function returns the Chinese a client
 
 from __future__ import annotations
 
-from ops.contracts.terms import METRICS, ContractTerms, SeatTerms, describe_kpi
+from ops.contracts.terms import METRICS, ContractTerms, SeatTerms, describe_kpi, seat_row_total_fen
+from ops.contracts.terms import seat_remainder_fen as terms_seat_remainder_fen
 from ops.money import format_bp
 from ops.quotes import pricing
 from ops.ratecards.rules import describe_band_tiers, describe_consult_tiers
@@ -70,8 +71,14 @@ def tier_lines(terms: ContractTerms) -> list[str]:
 
 
 def seat_total_fen(seat: SeatTerms) -> int:
-    """Seats × monthly rate per seat (fen)."""
-    return seat["seats"] * seat["monthly_rate_fen"]
+    """The row's monthly total (fen): seats × monthly rate per seat, or the total frozen from the
+    quote when the rounding remainder lies on one seat (``terms.seat_row_total_fen``)."""
+    return seat_row_total_fen(seat)
+
+
+def seat_remainder_fen(seat: SeatTerms) -> int:
+    """What one seat of the row differs from the stated rate (fen; 0 almost always)."""
+    return terms_seat_remainder_fen(seat)
 
 
 def seats_total_fen(seats: list[SeatTerms]) -> int:

@@ -429,10 +429,12 @@ def revised_terms(
     order), the commission rate, the monthly minimum and the extras' quantities. New extras take the
     catalogue price less the quote's discount."""
     revised = terms.copy()
-    revised["seats"] = [
-        {**seat, "seats": row["seats"], "monthly_rate_fen": row["monthly_rate_fen"]}
-        for seat, row in zip(terms.get("seats", []), seat_rows, strict=True)
-    ]
+    revised["seats"] = []
+    for seat, row in zip(terms.get("seats", []), seat_rows, strict=True):
+        edited: dict = {**seat, "seats": row["seats"], "monthly_rate_fen": row["monthly_rate_fen"]}
+        if (row["seats"], row["monthly_rate_fen"]) != (seat["seats"], seat["monthly_rate_fen"]):
+            edited.pop("monthly_total_fen", None)  # a new seat count or rate: seats × rate again
+        revised["seats"].append(edited)  # type: ignore[arg-type]
     revised["commission_rate_bp"] = commission_rate_bp
     revised["monthly_minimum_fen"] = monthly_minimum_fen
     current = {e.get("code"): e for e in terms.get("extras", [])}
