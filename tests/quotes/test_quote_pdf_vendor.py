@@ -21,7 +21,9 @@ def test_quote_pdf_shows_the_vendor_profile(client, login_as, db, app):
     db.session.commit()
     login_as("sales")
     text = _pdf_text(client.get(f"/quotes/{quote.id}/pdf"))
-    assert "杭州星河客服外包有限公司" in text and "杭州市西湖区文三路 90 号" in text and "0571-88886666" in text
+    assert (
+        "杭州星河客服外包有限公司" in text and "杭州市西湖区文三路 90 号" in text and "0571-88886666" in text
+    )
     assert app.config["VENDOR_NAME"] not in text  # the configured name is only the first default
 
     client.post("/logout")
