@@ -47,7 +47,9 @@ def test_sales_cancels_a_draft_and_a_new_contract_can_be_made(client, login_as, 
             AuditEntry.object_id == contract.id, AuditEntry.action == "contract.cancelled"
         )
     )
-    assert entry.before == {"status": "draft"} and entry.after["status"] == "cancelled"
+    assert entry.before == {"status": "draft", "deposit_status": "due"}
+    assert (entry.after["status"], entry.after["deposit_status"]) == ("cancelled", "none")
+    assert cancelled.deposit_status == "none"  # the deposit is no longer due
     detail = client.get(f"/contracts/{contract.id}").get_data(as_text=True)
     assert "已取消" in detail and "条款录错" in detail
 

@@ -359,16 +359,18 @@ def cancel(contract: Contract, reason: str, by=None) -> None:
     check_contract_transition(contract.status, "cancelled")
     if contract.deposit_status in ("received", "partial"):  # partial: the partial-deposits part
         raise ContractError("该合同的定金已到账，请先退还定金再取消合同。")
-    before = contract.status
+    before = {"status": contract.status, "deposit_status": contract.deposit_status}
     contract.status = "cancelled"
     contract.cancelled_at = utcnow()
     contract.cancellation_reason = reason
+    if contract.deposit_status == "due":
+        contract.deposit_status = "none"  # nothing was received and nothing is owed any more
     record(
         "contract.cancelled",
         contract,
         summary=reason[:300],
-        before={"status": before},
-        after={"status": "cancelled", "reason": reason},
+        before=before,
+        after={"status": "cancelled", "deposit_status": contract.deposit_status, "reason": reason},
     )
 
 
