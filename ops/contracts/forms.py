@@ -360,6 +360,11 @@ class ReasonForm(FlaskForm):
     submit = SubmitField(_l("退回草稿"))
 
 
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("取消原因"), validators=[DataRequired(_l("请填写取消原因")), Length(max=1000)])
+    submit = SubmitField(_l("取消合同"))
+
+
 class ActivateForm(FlaskForm):
     signed_on = DateField(_l("签署日期"), validators=[Optional()])
     submit = SubmitField(_l("合同生效"))

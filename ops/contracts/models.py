@@ -9,8 +9,9 @@ from ops.extensions import db
 from ops.extensions import one_of as _in
 from ops.timeutil import utcnow
 
-CONTRACT_STATES = ("draft", "pending_signature", "active", "expired", "terminated")
-LIVE_CONTRACT_SQL = "status <> 'terminated'"  # a terminated contract frees its quote for a new one
+CONTRACT_STATES = ("draft", "pending_signature", "active", "expired", "terminated", "cancelled")
+# A terminated or cancelled contract frees its quote for a new one.
+LIVE_CONTRACT_SQL = "status NOT IN ('terminated', 'cancelled')"
 DEPOSIT_STATES = ("none", "due", "partial", "received", "partly_applied", "applied", "refunded", "forfeited")
 DEPOSIT_USAGES = ("first_invoice", "last_invoice", "refund_at_end")
 BILLING_CYCLES = ("monthly", "quarterly")
@@ -148,6 +149,9 @@ class Contract(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # list sort
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Cancelled before it took effect (a draft or one awaiting signature): when and why.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancellation_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     client = relationship("Client")
     quote = relationship("Quote")

@@ -54,6 +54,11 @@ class PdfSeat:
     shift: str  # label, e.g. 白班
     seats: int
     monthly_rate_fen: int
+    total_fen: int | None = None  # the row's total when it is not seats × rate (the quote's rounding)
+
+    @property
+    def row_total_fen(self) -> int:
+        return self.total_fen if self.total_fen is not None else self.seats * self.monthly_rate_fen
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,14 @@ def _clause(number: int, text: str, font: str) -> Table:
     return t
 
 
+def _rate_text(seat: PdfSeat) -> str:
+    """The rate per seat; when the row's total carries the quote's rounding, the one seat it lies on."""
+    rest = seat.row_total_fen - seat.seats * seat.monthly_rate_fen
+    if not rest:
+        return format_fen(seat.monthly_rate_fen)
+    return f"{format_fen(seat.monthly_rate_fen)}（其中 1 席 {format_fen(seat.monthly_rate_fen + rest)}）"
+
+
 def _heading(text: str, font: str) -> list:
     """A section heading that never sits alone at the foot of a page."""
     return [CondPageBreak(35 * mm), para(text, styles(font)["h2"])]
@@ -174,8 +187,8 @@ def _fees_section(c: ContractPdfData, font: str) -> list:
                 s.scope,
                 s.shift,
                 str(s.seats),
-                format_fen(s.monthly_rate_fen),
-                format_fen(s.seats * s.monthly_rate_fen),
+                _rate_text(s),
+                format_fen(s.row_total_fen),
             ]
             for s in c.seats
         ]
@@ -185,7 +198,7 @@ def _fees_section(c: ContractPdfData, font: str) -> list:
                 "",
                 str(sum(s.seats for s in c.seats)),
                 "",
-                format_fen(sum(s.seats * s.monthly_rate_fen for s in c.seats)),
+                format_fen(sum(s.row_total_fen for s in c.seats)),
             ]
         )
         widths = [28 * mm, 28 * mm, 22 * mm, (CONTENT_WIDTH - 78 * mm) / 2, (CONTENT_WIDTH - 78 * mm) / 2]

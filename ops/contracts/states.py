@@ -16,14 +16,18 @@ CONTRACT_LABELS = register(
         "active": N_("生效中"),
         "expired": N_("已到期"),
         "terminated": N_("已终止"),
+        "cancelled": N_("已取消"),
     },
 )
+# A draft or pending contract may be cancelled (made in error, or the deal fell through): it is
+# kept, and its quote is free for a new contract. An active one is terminated instead.
 CONTRACT_TRANSITIONS = {
-    "draft": {"pending_signature"},
-    "pending_signature": {"active", "draft"},
+    "draft": {"pending_signature", "cancelled"},
+    "pending_signature": {"active", "draft", "cancelled"},
     "active": {"expired", "terminated"},
     "expired": set(),
     "terminated": set(),
+    "cancelled": set(),
 }
 
 DEPOSIT_LABELS = register(

@@ -11,19 +11,26 @@ from __future__ import annotations
 
 import itertools
 from decimal import Decimal
-from typing import Any, Required, TypedDict
+from typing import Any, NotRequired, Required, TypedDict
 
 from ops.money import MAX_MULTIPLIER_BP, format_bp, format_fen, round_fen
 from ops.quotes import pricing
 
 
 class SeatTerms(TypedDict):
-    """One seat row: ``seats`` agents of ``scope`` × ``shift`` at an effective monthly rate per seat."""
+    """One seat row: ``seats`` agents of ``scope`` × ``shift`` at an effective monthly rate per seat.
+
+    ``monthly_total_fen`` is there only when the row's monthly total is not ``seats`` ×
+    ``monthly_rate_fen``: the quote rounds a row once, so 3 × ¥2,379.195 is ¥7,137.59 while the
+    rate per seat states ¥2,379.20; the remainder (−1 fen) lies on one seat. ``seat_row_total_fen``
+    reads it.
+    """
 
     scope: str  # ops.vocab.SCOPE_CODES
     shift: str  # ops.vocab.SHIFT_CODES
     seats: int
     monthly_rate_fen: int
+    monthly_total_fen: NotRequired[int]
 
 
 class TierTerms(TypedDict, total=False):
@@ -260,14 +267,17 @@ def freeze_terms(
         for m in (*base_multipliers, s.get("shift_bp", 10_000)):
             amount = amount * m / 10_000
         amount = amount * (10_000 - discount) / 10_000
-        seats.append(
-            {
-                "scope": s["scope"],
-                "shift": s["shift"],
-                "seats": s["seats"],
-                "monthly_rate_fen": round_fen(amount),
-            }
-        )
+        row: SeatTerms = {
+            "scope": s["scope"],
+            "shift": s["shift"],
+            "seats": s["seats"],
+            "monthly_rate_fen": round_fen(amount),
+        }
+        # The row's total rounded once, as the quote's line is (not seats × the rounded rate).
+        total = round_fen(amount * s["seats"])
+        if total != row["seats"] * row["monthly_rate_fen"]:
+            row["monthly_total_fen"] = total
+        seats.append(row)
     consult_multiplier = Decimal(10_000)
     for m in base_multipliers:
         consult_multiplier = consult_multiplier * m / 10_000
@@ -304,6 +314,17 @@ def freeze_terms(
     }
 
 
+def seat_row_total_fen(seat: SeatTerms) -> int:
+    """A seat row's monthly total (fen): its frozen total when it has one, else seats × rate."""
+    total = seat.get("monthly_total_fen")
+    return total if total is not None else seat["seats"] * seat["monthly_rate_fen"]
+
+
+def seat_remainder_fen(seat: SeatTerms) -> int:
+    """What one seat of the row costs more (or, negative, less) than the stated rate (fen)."""
+    return seat_row_total_fen(seat) - seat["seats"] * seat["monthly_rate_fen"]
+
+
 def validate_terms(terms: ContractTerms) -> list[str]:
     """Every problem in the pricing terms billing reads, in Chinese (empty list = valid)."""
     model = terms.get("model")
@@ -333,6 +354,9 @@ def _seat_errors(model: str, seats: list[SeatTerms]) -> list[str]:
             errors.append(f"第 {i} 行席位数必须是不小于 0 的整数")
         if not isinstance(s.get("monthly_rate_fen"), int) or s["monthly_rate_fen"] < 0:
             errors.append(f"第 {i} 行席位月价必须是不小于 0 的金额")
+        total = s.get("monthly_total_fen")
+        if total is not None and (not isinstance(total, int) or total < 0):
+            errors.append(f"第 {i} 行席位月合计必须是不小于 0 的金额")
     return errors
 
 

@@ -16,6 +16,7 @@ from ops.clients.models import Client
 from ops.contracts import services, wording
 from ops.contracts.forms import (
     ActivateForm,
+    CancelForm,
     ClausesForm,
     ContractForm,
     DepositReceiveForm,
@@ -51,6 +52,7 @@ STATUS_BADGES = {
     "active": "bg-success",
     "expired": "bg-dark",
     "terminated": "bg-danger",
+    "cancelled": "bg-light text-dark border",
 }
 DEPOSIT_BADGES = {
     "none": "bg-light text-dark",
@@ -187,7 +189,10 @@ def create_from_quote(quote_id: int):
 
 @bp.route("/<int:contract_id>")
 def detail(contract_id: int):
-    contract = _load(contract_id)
+    return _detail_page(_load(contract_id))
+
+
+def _detail_page(contract: Contract, cancel_form: CancelForm | None = None):
     history = db.session.scalars(
         sa.select(AuditEntry)
         .where(AuditEntry.object_type == Contract.__tablename__, AuditEntry.object_id == contract.id)
@@ -207,6 +212,7 @@ def detail(contract_id: int):
         return_form=ReasonForm(formdata=None),
         activate_form=ActivateForm(formdata=None),
         terminate_form=TerminateForm(formdata=None, effective_on=today()),
+        cancel_form=cancel_form or CancelForm(formdata=None),
         receive_form=receive_form,
         deposit_owed=still_owed,
         waive_form=ReasonForm(formdata=None),
@@ -399,6 +405,20 @@ def terminate(contract_id: int):
         form=form,
         success=_("合同已终止。"),
         back=_detail_url(contract),
+    )
+
+
+@bp.route("/<int:contract_id>/cancel", methods=["POST"])
+@roles_required(*EDITORS)
+def cancel(contract_id: int):
+    contract = _load(contract_id)
+    form = CancelForm()
+    return perform(
+        lambda: services.cancel(contract, form.reason.data, by=current_user),
+        form=form,
+        success=_("合同已取消，报价单可以重新生成合同。"),
+        back=_detail_url(contract),
+        render=lambda: _detail_page(contract, cancel_form=form),
     )
 
 

@@ -5,7 +5,8 @@ Money in fen, rates in basis points; every function returns the Chinese a client
 
 from __future__ import annotations
 
-from ops.contracts.terms import METRICS, BandTerms, ContractTerms, SeatTerms, describe_kpi
+from ops.contracts.terms import METRICS, BandTerms, ContractTerms, SeatTerms, describe_kpi, seat_row_total_fen
+from ops.contracts.terms import seat_remainder_fen as terms_seat_remainder_fen
 from ops.money import format_bp
 from ops.quotes import pricing
 from ops.ratecards.rules import describe_band_tiers, describe_consult_tiers
@@ -72,8 +73,14 @@ def tier_lines(terms: ContractTerms) -> list[str]:
 
 
 def seat_total_fen(seat: SeatTerms) -> int:
-    """Seats × monthly rate per seat (fen)."""
-    return seat["seats"] * seat["monthly_rate_fen"]
+    """The row's monthly total (fen): seats × monthly rate per seat, or the total frozen from the
+    quote when the rounding remainder lies on one seat (``terms.seat_row_total_fen``)."""
+    return seat_row_total_fen(seat)
+
+
+def seat_remainder_fen(seat: SeatTerms) -> int:
+    """What one seat of the row differs from the stated rate (fen; 0 almost always)."""
+    return terms_seat_remainder_fen(seat)
 
 
 def seats_total_fen(seats: list[SeatTerms]) -> int:
@@ -90,6 +97,7 @@ AUDIT_ACTIONS = {
     "contract.returned_to_draft": "退回草稿",
     "contract.activated": "合同生效",
     "contract.terminated": "终止合同",
+    "contract.cancelled": "取消合同",
     "contract.expired": "到期",
     "contract.deposit_received": "定金到账",
     "contract.deposit_applied": "定金抵扣",

@@ -11,10 +11,11 @@ from ops.auth.permissions import get_scoped_or_404, require_roles_for_blueprint
 from ops.auth.roles import CLIENT
 from ops.clients.constants import STAGES
 from ops.extensions import db
+from ops.quotes import documents as quote_documents
 from ops.quotes import services as quote_services
 from ops.quotes.forms import DecisionForm
 from ops.quotes.models import Quote
-from ops.quotes.states import CLIENT_VISIBLE, STATE_BADGES
+from ops.quotes.states import STATE_BADGES
 from ops.timeutil import today
 from ops.web import perform, send_document
 
@@ -63,9 +64,10 @@ def index():
 
 
 def _load_quote(quote_id: int) -> Quote:
-    """The client's own quote, and only one that was sent to them (never a draft or a superseded one)."""
+    """The client's own quote, and only one that was sent to them (never a draft, nor a version
+    replaced by a newer one)."""
     quote = get_scoped_or_404(Quote, quote_id)
-    if quote.status not in CLIENT_VISIBLE:
+    if not quote_services.is_client_visible(quote):
         abort(404)
     return quote
 
@@ -74,7 +76,7 @@ def _load_quote(quote_id: int) -> Quote:
 def quotes():
     items = db.session.scalars(
         sa.select(Quote)
-        .where(Quote.client_id == current_user.client_id, Quote.status.in_(CLIENT_VISIBLE))
+        .where(Quote.client_id == current_user.client_id, quote_services.client_visible_clause())
         .order_by(Quote.sent_at.desc(), Quote.id.desc())
     ).all()
     return render_template("portal/quotes.html", quotes=items, today=today())
@@ -96,7 +98,7 @@ def quote_detail(quote_id: int):
 def quote_pdf(quote_id: int):
     quote = _load_quote(quote_id)
     return send_document(
-        quote_services.render_pdf(quote), quote_services.pdf_filename(quote), "application/pdf"
+        quote_documents.render_pdf(quote), quote_documents.pdf_filename(quote), "application/pdf"
     )
 
 

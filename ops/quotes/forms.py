@@ -145,3 +145,10 @@ class DecisionForm(FlaskForm):
     comment = TextAreaField(_l("意见或原因（拒绝时必填）"), validators=[Optional(), Length(max=1000)])
     accept = SubmitField(_l("接受报价"))
     reject = SubmitField(_l("拒绝报价"))
+
+
+class WithdrawForm(FlaskForm):
+    """Withdraw a draft or sent quote (the reason is required and kept)."""
+
+    reason = TextAreaField(_l("撤回原因"), validators=[InputRequired(_l("请填写撤回原因")), Length(max=1000)])
+    submit = SubmitField(_l("撤回报价"))

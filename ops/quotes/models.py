@@ -8,7 +8,7 @@ from ops.extensions import db
 from ops.extensions import one_of as _in
 from ops.timeutil import utcnow
 
-QUOTE_STATES = ("draft", "sent", "accepted", "rejected", "expired", "superseded")
+QUOTE_STATES = ("draft", "sent", "accepted", "rejected", "expired", "superseded", "withdrawn")
 RATE_CARD_STATES = ("draft", "published", "archived")
 MODELS = ("fixed_seat", "base_commission", "per_consult")
 
@@ -81,6 +81,11 @@ class Quote(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     decision_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    # Withdrawn by the vendor (sales / manager) before the client answered: when and why.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # Superseded because the client accepted another quote (an alternative): that quote.
+    superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("quotes.id", ondelete="SET NULL"))
 
     client = relationship("Client")
     needs = relationship("Needs")
@@ -88,6 +93,7 @@ class Quote(db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
     discount_approved_by = relationship("User", foreign_keys=[discount_approved_by_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
+    superseded_by = relationship("Quote", remote_side=[id], foreign_keys=[superseded_by_id])
 
     @property
     def label(self) -> str:

@@ -13,11 +13,9 @@ import copy
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from ops import vocab
-from ops.audit.models import AuditEntry
 from ops.audit.services import record, snapshot
 from ops.auth.roles import ADMIN, MANAGER, SALES
 from ops.clients.models import Client, Needs
@@ -28,20 +26,32 @@ from ops.money import format_bp, format_fen
 from ops.numbering import next_number
 from ops.quotes import pricing
 from ops.quotes.models import Quote
-from ops.quotes.pdf import QuotePdfData, QuotePdfLine, render_quote_pdf
-from ops.quotes.states import CLIENT_VISIBLE, REVISABLE, QuoteTransitionError, check_transition
+from ops.quotes.reading import (  # re-exported: views and the portal read through services
+    client_may_answer as client_may_answer,
+)
+from ops.quotes.reading import client_visible_clause as client_visible_clause
+from ops.quotes.reading import is_client_visible as is_client_visible
+from ops.quotes.reading import live_contract as live_contract
+from ops.quotes.reading import needs_summary as needs_summary
+from ops.quotes.reading import quote_history as quote_history
+from ops.quotes.reading import quote_versions as quote_versions
+from ops.quotes.states import (
+    REVISABLE,
+    WITHDRAWABLE,
+    QuoteTransitionError,
+    check_transition,
+)
 from ops.ratecards.rules import (
     EXTRA_LABELS,
-    PLATFORM_NAMES,
     NeedsInput,
     build_terms,
     result_to_json,
     terms_to_pricing,
 )
 from ops.ratecards.services import ensure_default_rate_card, published_rate_card
-from ops.timeutil import local, utcnow
 from ops.timeutil import today as business_today
-from ops.transactions import lock_row
+from ops.timeutil import utcnow
+from ops.transactions import lock_row, take_write_lock
 from ops.vocab import N_
 
 WRITE_ROLES = (ADMIN, MANAGER, SALES)
@@ -58,6 +68,7 @@ AUDIT_FIELDS = (
     "total_fen",
     "valid_days",
     "valid_until",
+    "superseded_by_id",
 )
 
 # How the quote's audit entries read on its page.
@@ -73,6 +84,8 @@ ACTION_LABELS = vocab.register(
         "quote.rejected": N_("客户拒绝"),
         "quote.expired": N_("过期"),
         "quote.superseded": N_("被新版本取代"),
+        "quote.withdrawn": N_("撤回"),
+        "quote.superseded_by_alternative": N_("客户接受了另一份报价"),
     },
 )
 
@@ -375,7 +388,48 @@ def _expire(quote: Quote, by=None, reason: str = "") -> None:
     )
 
 
+def _lock_alternatives(quote: Quote) -> None:
+    """Lock every sent quote of ``quote``'s client, in id order (``quote`` among them if sent).
+
+    An acceptance writes the client's other sent quotes (they become superseded), so it takes all of
+    them first, always in the same order: two acceptances at once (two alternatives, portal and staff)
+    queue instead of deadlocking, and the second finds its quote superseded.
+    """
+    take_write_lock()
+    db.session.scalars(
+        sa.select(Quote)
+        .where(Quote.client_id == quote.client_id, Quote.status == "sent")
+        .order_by(Quote.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+
+
+def _supersede_alternatives(accepted: Quote, by) -> list[Quote]:
+    """The client's other sent quotes become superseded by ``accepted`` (locked by the caller)."""
+    others = db.session.scalars(
+        sa.select(Quote)
+        .where(Quote.client_id == accepted.client_id, Quote.status == "sent", Quote.id != accepted.id)
+        .order_by(Quote.id)
+    ).all()
+    for other in others:
+        before = _snap(other)
+        other.status = "superseded"
+        other.superseded_by_id = accepted.id
+        record(
+            "quote.superseded_by_alternative",
+            other,
+            summary=f"{other.label} -> {accepted.label}",
+            before=before,
+            after=_snap(other),
+            actor=by,
+        )
+    return list(others)
+
+
 def _decide(quote: Quote, target: str, by, comment: str, today: date | None) -> Quote:
+    if target == "accepted":
+        _lock_alternatives(quote)
     quote = _lock(quote)  # two answers at once (portal and staff, or a double-click): one wins
     _check(quote.status, target)
     today = today or business_today()
@@ -397,11 +451,17 @@ def _decide(quote: Quote, target: str, by, comment: str, today: date | None) -> 
         after=_snap(quote) | {"comment": quote.decision_comment},
         actor=by,
     )
+    if target == "accepted":
+        _supersede_alternatives(quote, by)
     return quote
 
 
 def accept_quote(quote: Quote, by, comment: str = "", *, today: date | None = None) -> Quote:
-    """Sent -> accepted, by the client user (portal) or staff recording the client's answer."""
+    """Sent -> accepted, by the client user (portal) or staff recording the client's answer.
+
+    The client's quotes are alternatives: its other sent quotes become superseded by this one, in
+    the same transaction (locks: every sent quote of the client, in id order).
+    """
     return _decide(quote, "accepted", by, comment, today)
 
 
@@ -410,6 +470,31 @@ def reject_quote(quote: Quote, by, comment: str = "", *, today: date | None = No
     if not (comment or "").strip():
         raise QuoteError(_("请填写拒绝原因"))
     return _decide(quote, "rejected", by, comment, today)
+
+
+def withdraw_quote(quote: Quote, reason: str, by) -> Quote:
+    """Draft or sent -> withdrawn: the vendor takes the quote back (``reason`` required). A withdrawn
+    quote can no longer be accepted; the portal shows it as withdrawn when it had been sent."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise QuoteError(_("请填写撤回原因"), field="reason")
+    quote = _lock(quote)
+    if quote.status not in WITHDRAWABLE:
+        _check(quote.status, "withdrawn")  # the state machine's refusal names the state
+        raise QuoteError(_("只有草稿或已发送的报价可以撤回"))
+    before = _snap(quote)
+    quote.status = "withdrawn"
+    quote.withdrawn_at = utcnow()
+    quote.withdrawal_reason = reason
+    record(
+        "quote.withdrawn",
+        quote,
+        summary=f"{quote.label} {reason}"[:300],
+        before=before,
+        after=_snap(quote) | {"reason": reason},
+        actor=by,
+    )
+    return quote
 
 
 def expire_quotes(today: date | None = None) -> int:
@@ -494,89 +579,8 @@ def allowed_actions(quote: Quote, user) -> set[str]:
         actions |= {"accept", "reject"}
     if quote.status in REVISABLE:
         actions.add("revise")
+    if quote.status in WITHDRAWABLE:
+        actions.add("withdraw")
+    if quote.status == "accepted":
+        actions.add("contract")
     return actions
-
-
-def client_may_answer(quote: Quote, today: date | None = None) -> bool:
-    """The client can still accept or reject: sent and within validity."""
-    today = today or business_today()
-    return quote.status == "sent" and (quote.valid_until is None or today <= quote.valid_until)
-
-
-def quote_history(quote: Quote) -> list[AuditEntry]:
-    """The audit entries of this quote version, oldest first."""
-    return list(
-        db.session.scalars(
-            sa.select(AuditEntry)
-            .where(AuditEntry.object_type == Quote.__tablename__, AuditEntry.object_id == quote.id)
-            .order_by(AuditEntry.at, AuditEntry.id)
-        )
-    )
-
-
-def quote_versions(quote: Quote, *, client_visible: bool = False) -> list[Quote]:
-    """Every version of the same quote number, newest first."""
-    stmt = sa.select(Quote).where(Quote.number == quote.number).order_by(Quote.version.desc())
-    if client_visible:
-        stmt = stmt.where(Quote.status.in_(CLIENT_VISIBLE))
-    return list(db.session.scalars(stmt))
-
-
-def needs_summary(needs: Needs | None) -> list[tuple[str, str]]:
-    """(label, value) pairs describing the needs a quote was priced from."""
-    if needs is None:
-        return []
-    shift_names = "、".join(pricing.SHIFTS.get(s, s) for s in needs.shifts or ())
-    return [
-        ("平台", PLATFORM_NAMES.get(needs.platform, needs.platform)),
-        ("类目", needs.category or "—"),
-        ("服务范围", vocab.label_msgid("scope", needs.scope)),
-        ("班次", shift_names or "—"),
-        ("日均咨询", f"约 {needs.avg_daily_consults:,} 次"),
-        ("商品复杂度", f"{needs.complexity} / 5"),
-    ]
-
-
-def quote_pdf_data(
-    quote: Quote, vendor_name: str, vendor_address: str = "", vendor_phone: str = ""
-) -> QuotePdfData:
-    """The plain values the quote PDF shows (no discount line: the totals block shows it)."""
-    issued_on = local(quote.sent_at).date() if quote.sent_at else business_today()
-    valid_until = quote.valid_until or issued_on + timedelta(days=quote.valid_days)
-    lines = [
-        QuotePdfLine(line["description"], line["explanation"], line["amount_fen"])
-        for line in quote.lines
-        if line["kind"] != "discount"
-    ]
-    return QuotePdfData(
-        vendor_name=vendor_name,
-        vendor_address=vendor_address,
-        vendor_phone=vendor_phone,
-        client_name=quote.client.name,
-        client_legal_name=quote.client.legal_name or quote.client.name,
-        quote_number=quote.number,
-        version=quote.version,
-        issued_on=issued_on,
-        valid_until=valid_until,
-        model_label=pricing.MODELS[quote.model],
-        needs=needs_summary(quote.needs),
-        staffing=quote.staffing or [],
-        lines=lines,
-        subtotal_fen=quote.subtotal_fen,
-        discount_fen=quote.discount_fen,
-        total_fen=quote.total_fen,
-        notes=quote.notes or "",
-    )
-
-
-def pdf_filename(quote: Quote) -> str:
-    return f"{quote.number}-v{quote.version}.pdf"
-
-
-def render_pdf(quote: Quote) -> bytes:
-    """The quote's PDF (vendor details and font from the app's configuration)."""
-    config = current_app.config
-    data = quote_pdf_data(
-        quote, config["VENDOR_NAME"], config.get("VENDOR_ADDRESS", ""), config.get("VENDOR_PHONE", "")
-    )
-    return render_quote_pdf(data, ttf_path=config["PDF_FONT"])

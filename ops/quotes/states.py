@@ -2,8 +2,10 @@
 
     draft ──send──> sent ──> accepted | rejected | expired
     draft | sent | rejected | expired ──revise──> superseded   (a new version takes over)
+    sent ──(the client accepts another of its quotes)──> superseded   (an alternative not chosen)
+    draft | sent ──withdraw──> withdrawn                        (the vendor takes it back)
 
-``accepted`` and ``superseded`` are final.
+``accepted``, ``superseded`` and ``withdrawn`` are final.
 
 Labels are msgids registered in ``ops.vocab`` (templates: ``label("quote_state", code)``). A refused
 change raises ``QuoteTransitionError`` with a lazy message (``ops.i18n._l``): it is translated, state
@@ -23,6 +25,7 @@ STATE_LABELS = vocab.register(
         "rejected": N_("已拒绝"),
         "expired": N_("已过期"),
         "superseded": N_("已被新版本取代"),
+        "withdrawn": N_("已撤回"),
     },
 )
 STATES = tuple(STATE_LABELS)
@@ -35,19 +38,25 @@ STATE_BADGES = {
     "rejected": "danger",
     "expired": "warning",
     "superseded": "light",
+    "withdrawn": "dark",
 }
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "draft": frozenset({"sent", "superseded"}),
-    "sent": frozenset({"accepted", "rejected", "expired", "superseded"}),
+    "draft": frozenset({"sent", "superseded", "withdrawn"}),
+    "sent": frozenset({"accepted", "rejected", "expired", "superseded", "withdrawn"}),
     "rejected": frozenset({"superseded"}),
     "expired": frozenset({"superseded"}),
     "accepted": frozenset(),
     "superseded": frozenset(),
+    "withdrawn": frozenset(),
 }
 
-# States a client sees in the portal: everything that was sent to them and not replaced.
+# States a client sees in the portal: everything that was sent to them and not replaced by a new
+# version. A sent quote later withdrawn, or superseded by an alternative the client accepted, is
+# visible too (``ops.quotes.services.client_visible`` says which).
 CLIENT_VISIBLE = ("sent", "accepted", "rejected", "expired")
+# States the vendor may withdraw a quote from (an answered quote is the client's decision).
+WITHDRAWABLE = ("draft", "sent")
 # States a new version may be made from (a draft is simply edited).
 REVISABLE = ("sent", "rejected", "expired")
 

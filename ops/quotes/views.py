@@ -11,8 +11,15 @@ from ops.auth.roles import ADMIN, FINANCE, MANAGER, SALES
 from ops.clients.models import Client, Needs
 from ops.extensions import db
 from ops.forms import ConfirmForm
-from ops.quotes import services
-from ops.quotes.forms import MODEL_CHOICES, MODEL_HELP, DecisionForm, QuoteCreateForm, QuoteEditForm
+from ops.quotes import documents, services
+from ops.quotes.forms import (
+    MODEL_CHOICES,
+    MODEL_HELP,
+    DecisionForm,
+    QuoteCreateForm,
+    QuoteEditForm,
+    WithdrawForm,
+)
 from ops.quotes.models import Quote
 from ops.quotes.pricing import MODELS
 from ops.quotes.states import STATE_BADGES, STATES
@@ -147,7 +154,10 @@ def create():
 
 @bp.route("/<int:quote_id>")
 def detail(quote_id: int):
-    quote = _load(quote_id)
+    return _detail_page(_load(quote_id))
+
+
+def _detail_page(quote: Quote, withdraw_form: WithdrawForm | None = None):
     return render_template(
         "quotes/detail.html",
         quote=quote,
@@ -159,7 +169,10 @@ def detail(quote_id: int):
         needs=services.needs_summary(quote.needs),
         confirm=ConfirmForm(),
         decision=DecisionForm(),
+        withdraw_form=withdraw_form or WithdrawForm(formdata=None),
         client_link="clients.detail" in current_app.view_functions,
+        contract_link="contracts.create_from_quote" in current_app.view_functions,
+        live_contract=services.live_contract(quote) if quote.status == "accepted" else None,
     )
 
 
@@ -190,7 +203,7 @@ def edit(quote_id: int):
 @bp.route("/<int:quote_id>/pdf")
 def pdf(quote_id: int):
     quote = _load(quote_id)
-    return send_document(services.render_pdf(quote), services.pdf_filename(quote), "application/pdf")
+    return send_document(documents.render_pdf(quote), documents.pdf_filename(quote), "application/pdf")
 
 
 @bp.route("/<int:quote_id>/approve-discount", methods=["POST"])
@@ -230,4 +243,18 @@ def revise(quote_id: int):
         success=lambda revision: _("已生成新版本 %(l)s（草稿），原版本已作废。", l=revision.label),
         back=_detail_url(quote),
         done=lambda revision: url_for("quotes.edit", quote_id=revision.id),
+    )
+
+
+@bp.route("/<int:quote_id>/withdraw", methods=["POST"])
+@roles_required(*WRITERS)
+def withdraw(quote_id: int):
+    quote = _load(quote_id)
+    form = WithdrawForm()
+    return perform(
+        lambda: services.withdraw_quote(quote, form.reason.data, current_user),
+        form=form,
+        success=_("报价已撤回，客户不能再接受该报价。"),
+        back=_detail_url(quote),
+        render=lambda: _detail_page(quote, withdraw_form=form),
     )

@@ -13,6 +13,8 @@ CONTRACT_LEGAL = {
     ("pending_signature", "draft"),
     ("active", "expired"),
     ("active", "terminated"),
+    ("draft", "cancelled"),
+    ("pending_signature", "cancelled"),
 }
 DEPOSIT_LEGAL = {
     ("due", "received"),

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from ops.audit.models import AuditEntry
-from ops.quotes import services
+from ops.quotes import documents, services
 from ops.quotes.models import Quote
 from ops.timeutil import today
 from tests.factories import make_client, make_rate_card
@@ -293,7 +293,7 @@ def test_revise_uses_the_old_rate_card(db):
 def test_pdf_data_leaves_the_discount_to_the_totals(db):
     quote = make_quote(db)
     services.update_quote(quote, {}, 1_000, 30, "", None)
-    data = services.quote_pdf_data(quote, "杭州云帆客服外包有限公司")
+    data = documents.quote_pdf_data(quote, "杭州云帆客服外包有限公司")
     # ¥21,000 − 10% = ¥18,900.00
     assert [line.amount_fen for line in data.lines] == [2_100_000]
     assert (data.subtotal_fen, data.discount_fen, data.total_fen) == (2_100_000, 210_000, 1_890_000)

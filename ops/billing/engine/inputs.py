@@ -25,6 +25,16 @@ class SeatInput:
     shift: str  # day / evening / night / full
     seats: int  # contracted seats
     monthly_rate_fen: int  # effective rate per seat per month (base pay for base_commission)
+    monthly_total_fen: int | None = None  # the row's total when not seats × rate (quote's rounding)
+
+    @property
+    def row_total_fen(self) -> int:
+        """The row's monthly total (fen) as the contract states it."""
+        return (
+            self.monthly_total_fen
+            if self.monthly_total_fen is not None
+            else self.seats * self.monthly_rate_fen
+        )
 
 
 @dataclass(frozen=True)

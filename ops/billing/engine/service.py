@@ -212,7 +212,7 @@ def advance_service(contract: ContractInput, period: Period) -> list[EngineLine]
         for row in contract.seats:
             if row.seats <= 0:
                 continue
-            amount = round_fen(_prorate(row.seats * row.monthly_rate_fen, days, dim))
+            amount = round_fen(_prorate(row.row_total_fen, days, dim))
             lines.append(
                 EngineLine(
                     kind,

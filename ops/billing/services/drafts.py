@@ -38,7 +38,9 @@ def contract_input(contract: Contract) -> engine.ContractInput:
         tax_rate_bp=contract.tax_rate_bp,
         prices_include_tax=contract.prices_include_tax,
         seats=tuple(
-            engine.SeatInput(s["scope"], s["shift"], s["seats"], s["monthly_rate_fen"])
+            engine.SeatInput(
+                s["scope"], s["shift"], s["seats"], s["monthly_rate_fen"], s.get("monthly_total_fen")
+            )
             for s in t.get("seats", [])
         ),
         commission_rate_bp=t.get("commission_rate_bp", 0),

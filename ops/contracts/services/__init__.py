@@ -22,6 +22,7 @@ from ops.contracts.services.contracts import (
     accepted_quotes_without_contract,
     activate,
     add_months,
+    cancel,
     contracts_ending_within,
     create_from_quote,
     expire_contracts,
@@ -43,7 +44,12 @@ from ops.contracts.services.deposits import (
 )
 from ops.contracts.services.documents import contract_pdf_data, pdf_filename, render_pdf
 from ops.contracts.services.signed import signed_download_name, upload_signed_copy
-from ops.contracts.services.vendor import VENDOR_FIELDS, update_vendor_profile, vendor_profile
+from ops.contracts.services.vendor import (
+    VENDOR_FIELDS,
+    update_vendor_profile,
+    vendor_identity,
+    vendor_profile,
+)
 from ops.contracts.states import check_contract_transition, check_deposit_transition
 
 __all__ = [
@@ -55,6 +61,7 @@ __all__ = [
     "accepted_quotes_without_contract",
     "activate",
     "add_months",
+    "cancel",
     "check_contract_transition",
     "check_deposit_transition",
     "clause_templates",
@@ -87,5 +94,6 @@ __all__ = [
     "update_vendor_profile",
     "upload_signed_copy",
     "validate_contract",
+    "vendor_identity",
     "vendor_profile",
 ]

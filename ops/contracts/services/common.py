@@ -12,7 +12,7 @@ class ContractError(ServiceError):
 
     def __init__(self, message: str | list[str], field: str | None = None):
         self.messages = [message] if isinstance(message, str) else list(message)
-        super().__init__("；".join(self.messages), field)
+        super().__init__("；".join(self.messages), field=field)
 
 
 def lock_contract(contract_id: int) -> Contract:

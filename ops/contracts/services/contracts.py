@@ -63,6 +63,10 @@ TERMS_FIELDS = (
 )
 
 
+# A contract in these states no longer holds its quote (see ``LIVE_CONTRACT_SQL``).
+FREEING_STATES = ("terminated", "cancelled")
+
+
 def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
@@ -80,10 +84,13 @@ def create_from_quote(quote, by, *, start_on: date | None = None, months: int = 
     if quote.status != "accepted":
         raise ContractError("只有客户已接受的报价单才能生成合同。")
     existing = db.session.scalar(
-        sa.select(Contract).where(Contract.quote_id == quote.id, Contract.status != "terminated")
+        sa.select(Contract).where(Contract.quote_id == quote.id, Contract.status.not_in(FREEING_STATES))
     )
     if existing is not None:
-        raise ContractError(f"该报价单已生成合同（{existing.number or '草稿'}）。")
+        raise ContractError(
+            f"该报价单已生成合同（{existing.number or '草稿'}），一份报价只能有一份有效合同；"
+            "如需重新生成，请先取消该合同。"
+        )
     client = quote.client
     vendor = vendor_profile()
     start_on = start_on or (today().replace(day=1) + timedelta(days=32)).replace(day=1)
@@ -353,6 +360,34 @@ def terminate(
     )
 
 
+def cancel(contract: Contract, reason: str, by=None) -> None:
+    """draft | pending_signature -> cancelled: a contract made in error, or a deal that fell through.
+
+    The contract is kept (with why and when); its quote is free for a new contract. A contract
+    that received a deposit must have it refunded first (nothing would be left to settle it from).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ContractError("取消合同需要填写原因。", field="reason")
+    contract = lock_contract(contract.id)
+    check_contract_transition(contract.status, "cancelled")
+    if contract.deposit_status in ("received", "partial"):  # partial: the partial-deposits part
+        raise ContractError("该合同的定金已到账，请先退还定金再取消合同。")
+    before = {"status": contract.status, "deposit_status": contract.deposit_status}
+    contract.status = "cancelled"
+    contract.cancelled_at = utcnow()
+    contract.cancellation_reason = reason
+    if contract.deposit_status == "due":
+        contract.deposit_status = "none"  # nothing was received and nothing is owed any more
+    record(
+        "contract.cancelled",
+        contract,
+        summary=reason[:300],
+        before=before,
+        after={"status": "cancelled", "deposit_status": contract.deposit_status, "reason": reason},
+    )
+
+
 def expire_contracts(on: date | None = None) -> list[Contract]:
     """Move active contracts whose end date has passed to ``expired`` (idempotent)."""
     on = on or today()
@@ -391,7 +426,7 @@ def accepted_quotes_without_contract():
     """A select of accepted quotes that never became a contract."""
     from ops.quotes.models import Quote
 
-    has_contract = sa.exists().where(Contract.quote_id == Quote.id)
+    has_contract = sa.exists().where(Contract.quote_id == Quote.id, Contract.status != "cancelled")
     return (
         sa.select(Quote)
         .where(Quote.status == "accepted", ~has_contract)
@@ -410,10 +445,12 @@ def revised_terms(
     order), the commission rate, the monthly minimum and the extras' quantities. New extras take the
     catalogue price less the quote's discount."""
     revised = terms.copy()
-    revised["seats"] = [
-        {**seat, "seats": row["seats"], "monthly_rate_fen": row["monthly_rate_fen"]}
-        for seat, row in zip(terms.get("seats", []), seat_rows, strict=True)
-    ]
+    revised["seats"] = []
+    for seat, row in zip(terms.get("seats", []), seat_rows, strict=True):
+        edited: dict = {**seat, "seats": row["seats"], "monthly_rate_fen": row["monthly_rate_fen"]}
+        if (row["seats"], row["monthly_rate_fen"]) != (seat["seats"], seat["monthly_rate_fen"]):
+            edited.pop("monthly_total_fen", None)  # a new seat count or rate: seats × rate again
+        revised["seats"].append(edited)  # type: ignore[arg-type]
     revised["commission_rate_bp"] = commission_rate_bp
     revised["monthly_minimum_fen"] = monthly_minimum_fen
     current = {e.get("code"): e for e in terms.get("extras", [])}

@@ -54,6 +54,7 @@ def contract_pdf_data(contract: Contract):
                 vocab.label_msgid("shift", s["shift"]),
                 s["seats"],
                 s["monthly_rate_fen"],
+                s.get("monthly_total_fen"),
             )
             for s in t.get("seats", [])
         ],

@@ -23,6 +23,22 @@ def vendor_profile() -> VendorProfile:
     return profile
 
 
+def vendor_identity() -> VendorProfile:
+    """The vendor's details for a document (every PDF's 服务商): the /admin/vendor profile, or, before
+    anyone saved one, an unsaved profile named ``OPS_VENDOR_NAME`` (nothing is written)."""
+    profile = db.session.scalar(sa.select(VendorProfile).limit(1))
+    if profile is not None:
+        return profile
+    return VendorProfile(
+        name=current_app.config["VENDOR_NAME"],
+        tax_id="",
+        address="",
+        phone="",
+        bank_name="",
+        bank_account="",
+    )
+
+
 def update_vendor_profile(values: dict, by=None) -> VendorProfile:
     """Change the vendor's own details (used by new contracts). The tax id must be a valid credit code."""
     from ops.clients.taxid import validate_credit_code
