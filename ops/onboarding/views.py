@@ -78,11 +78,11 @@ def _template_globals(state) -> None:
 
 
 def _dashboard_panel():
-    """The staff dashboard's "培训上线" panel for trainers, managers and admins."""
+    """The staff dashboard's "上线工作" panel for trainers, managers and admins."""
     if not current_user.is_authenticated or current_user.role not in DASHBOARD_ROLES:
         return None
     return {
-        "title": _l("培训上线"),
+        "title": _l("上线工作"),
         "template": "onboarding/_panel.html",
         "counts": services.panel_counts(),
         "filters": services.PANEL_FILTERS,

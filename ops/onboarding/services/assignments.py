@@ -74,7 +74,7 @@ def _check_seats(
     if not override_reason:
         raise OnboardingError(str(refusal.message), refusal.field)
     if by is None or by.role not in GATE_OVERRIDERS:
-        raise OnboardingError(_("只有经理或管理员可以超出合同席位分配。"), "override_reason")
+        raise OnboardingError(_("只有经理或管理员可以超出合同席位分配。"), refusal.field)
     return override_reason
 
 
