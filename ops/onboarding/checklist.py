@@ -253,8 +253,8 @@ def fit_to_platforms(title: str, required: bool, evidence_note: str, platforms: 
 
     - The real-person verification (Taobao/Tmall: QR scan within 7 days) is only copied for a Taobao
       or Tmall shop.
-    - The phone binding is required for a Pinduoduo shop (a unique bound phone per sub-account) and
-      only copied when the shop is on Pinduoduo.
+    - The phone binding is required for a Pinduoduo shop (a unique bound phone per sub-account);
+      elsewhere it stays as the template has it (optional: it can be marked 不适用).
     - Every other item, and every item when the platforms are unknown (none given), is copied as it is.
     """
     known = set(platforms)
@@ -262,8 +262,6 @@ def fit_to_platforms(title: str, required: bool, evidence_note: str, platforms: 
         return PlatformFit(True, required, evidence_note)
     if title == REAL_PERSON_TITLE:
         return PlatformFit(bool(known & TAOBAO_FAMILY), required, evidence_note)
-    if title == PHONE_TITLE:
-        if PDD not in known:
-            return PlatformFit(False, required, evidence_note)
+    if title == PHONE_TITLE and PDD in known:
         return PlatformFit(True, True, evidence_note or "拼多多子账号须绑定唯一手机号，不可与其他子账号重复")
     return PlatformFit(True, required, evidence_note)

@@ -94,9 +94,7 @@ def test_dashboard_numbers_match_the_linked_lists(client, login_as, make_user, d
     week = next(w for w in data["chart_weeks"] if w["actual"])
     assert _total(client, f"/onboarding/assignments?live_from={week['start']}&live_to={week['end']}") == 1
     completion = {c["client_id"]: (c["done"], c["total"]) for c in data["completion"]}
-    # The factory's clients sell on Tmall: the Pinduoduo phone binding is not copied, 9 items each
-    # (a: two pending assignments, 2 × 9 = 18; b: one, 9).
-    assert completion[a.client_id] == (0, 18) and completion[b.client_id] == (0, 9)
+    assert completion[a.client_id] == (0, 20) and completion[b.client_id] == (0, 10)
     assert 'id="dashboard-data"' in html and "<script>" not in html.replace(
         '<script type="application/json"', ""
     )

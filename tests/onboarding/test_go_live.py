@@ -35,8 +35,7 @@ def test_creating_an_assignment_copies_the_template_and_moves_agent_and_client(c
     assignment = db.session.scalar(sa.select(Assignment))
     assert assignment.client_id == contract.client_id and assignment.planned_go_live_on == planned
     assert [i.title for i in assignment.items][:2] == ["子账号已创建", "权限已设置"]
-    # A Tmall client (the factory's): the ten template items but the Pinduoduo phone binding.
-    assert len(assignment.items) == 9 and all(i.state == "todo" for i in assignment.items)
+    assert len(assignment.items) == 10 and all(i.state == "todo" for i in assignment.items)
     db.session.refresh(agent)
     assert agent.status == "training"
     assert db.session.get(type(contract.client), contract.client_id).stage == "onboarding"
@@ -289,5 +288,4 @@ def test_template_changes_affect_new_assignments_only(client, login_as, db):
     second = make_assignment(db)
     assert "店铺交接完成" not in [i.title for i in first.items]
     assert [i.title for i in second.items][-2] == "店铺交接完成"
-    # Tmall clients: 10 - 1 (no Pinduoduo phone binding) = 9, then 11 - 1 = 10: 19 in all.
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChecklistItem)) == 19
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChecklistItem)) == 21

@@ -23,7 +23,7 @@ def test_client_sees_only_its_own_agents(client, login_as, make_user, db):
     login_as("client", client_id=ours.client_id)
     html = client.get("/portal/agents").get_data(as_text=True)
     assert "张晓雯" in html and "李梦洁" not in html
-    assert "1/9" in html and "子账号已创建：已完成" in html  # a Tmall shop: no phone binding item
+    assert "1/10" in html and "子账号已创建：已完成" in html
     assert "13800001111" not in html and "晨光:客服01" not in html and "Secret#123" not in html
     detail = client.get(f"/portal/agents/{mine.id}")
     assert detail.status_code == 200 and "质检已开启" in detail.get_data(as_text=True)

@@ -317,10 +317,9 @@ def test_a_pinduoduo_checklist_asks_for_the_phone_not_the_taobao_scan(client, lo
         contract=make_contract(db, make_client(db, name="淘宝店", shops=[("taobao", "淘宝店")])),
         by=trainer,
     )
-    titles = {i.title for i in taobao.items}
-    assert (
-        "实人认证已完成（7 天内扫码）" in titles and "手机号已绑定（拼多多子账号需唯一手机号）" not in titles
-    )
+    titles = {i.title: i for i in taobao.items}
+    assert titles["实人认证已完成（7 天内扫码）"].required is True
+    assert titles["手机号已绑定（拼多多子账号需唯一手机号）"].required is False  # optional outside Pinduoduo
 
 
 def test_saving_the_sub_account_ticks_its_checklist_item(client, login_as, db):
