@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from ops import hooks
 from ops.audit.models import AuditEntry
 from ops.auth.permissions import get_scoped_or_404, require_roles_for_blueprint, roles_required
-from ops.auth.roles import ADMIN, FINANCE, MANAGER, SALES, STAFF_ROLES
+from ops.auth.roles import ADMIN, FINANCE, MANAGER, SALES, STAFF_ROLES, TRAINER
 from ops.clients.models import Client
 from ops.contracts import services, wording
 from ops.contracts.forms import (
@@ -516,7 +516,12 @@ def pdf(contract_id: int):
 
 
 def _dashboard_panel():
-    if not current_user.is_authenticated or current_user.role not in STAFF_ROLES:
+    # A trainer's dashboard shows training and onboarding work instead.
+    if (
+        not current_user.is_authenticated
+        or current_user.role not in STAFF_ROLES
+        or current_user.role == TRAINER
+    ):
         return None
     contracts = db.session.scalars(
         services.contracts_ending_within(RENEWAL_DAYS).options(joinedload(Contract.client)).limit(10)

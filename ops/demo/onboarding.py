@@ -47,14 +47,31 @@ def _clamp(day: date, start: date, end: date) -> date:
     return max(start, min(day, end))
 
 
-def _assign(agent, contract, index: int, planned: date, by) -> Assignment:
+SEAT_OVERRIDE_REASON = "大促期间客户临时加人，经理批准超编"
+
+
+def _assign(agent, contract, index: int, planned: date, by, manager=None) -> Assignment:
+    """Assign within the contract's seats: a seat row with room (cycling by ``index``), or — when every
+    seat is taken — the manager exceeds the seats with a reason (the demo shows such overrides)."""
+    planned = _clamp(planned, contract.start_on, contract.end_on)
+    scope = "aftersales" if index % 3 == 0 else "presales"
+    shift = ("day", "evening", "day", "full")[index % 4]
+    override = ""
+    rows = services.seat_usage(contract, planned)
+    if rows:
+        free = [r for r in rows if r["used"] < r["sold"]]
+        pick = (free or rows)[index % len(free or rows)]
+        scope, shift = pick["scope"], pick["shift"]
+        if not free:
+            by, override = manager or by, SEAT_OVERRIDE_REASON
     return services.create_assignment(
         agent,
         contract,
-        scope="aftersales" if index % 3 == 0 else "presales",
-        shift=("day", "evening", "day", "full")[index % 4],
-        planned_go_live_on=_clamp(planned, contract.start_on, contract.end_on),
+        scope=scope,
+        shift=shift,
+        planned_go_live_on=planned,
         by=by,
+        override_reason=override,
     )
 
 
@@ -106,7 +123,7 @@ def load_onboarding_demo(contracts: list, users: dict) -> list[Agent]:
     for i in range(4, 12):
         contract = contract_for(i)
         go_live_on = _clamp(on - timedelta(days=70 - 6 * i), contract.start_on, on)
-        assignment = _assign(agents[i], contract, i, go_live_on, trainer)
+        assignment = _assign(agents[i], contract, i, go_live_on, trainer, manager)
         _tick(assignment, len(assignment.items) - (1 if i == 11 else 0), trainer, manager)
         services.set_credential(
             assignment,
@@ -124,13 +141,13 @@ def load_onboarding_demo(contracts: list, users: dict) -> list[Agent]:
     # 12: live, then ended (the agent left).
     contract = contract_for(12)
     start = _clamp(on - timedelta(days=40), contract.start_on, on - timedelta(days=5))
-    assignment = _assign(agents[12], contract, 12, start, trainer)
+    assignment = _assign(agents[12], contract, 12, start, trainer, manager)
     _tick(assignment, len(assignment.items), trainer, manager)
     services.go_live(assignment, by=trainer, on=start)
     services.end_assignment(assignment, by=manager, end_on=on - timedelta(days=2), agent_left=True)
     # 13-15 ready: checklist complete, go-live planned this week or next.
     for i in range(13, 16):
-        assignment = _assign(agents[i], contract_for(i), i, on + timedelta(days=i - 12), trainer)
+        assignment = _assign(agents[i], contract_for(i), i, on + timedelta(days=i - 12), trainer, manager)
         _tick(assignment, len(assignment.items), trainer, manager)
         if i == 13:
             services.set_credential(
@@ -144,7 +161,7 @@ def load_onboarding_demo(contracts: list, users: dict) -> list[Agent]:
     # 16-21 training: items in every state; 16 is overdue, 17-18 blocked, 19 has an n/a item.
     for i in range(16, 22):
         planned = on - timedelta(days=4) if i == 16 else on + timedelta(days=3 * (i - 14))
-        assignment = _assign(agents[i], contract_for(i), i, planned, trainer)
+        assignment = _assign(agents[i], contract_for(i), i, planned, trainer, manager)
         titles = list(BLOCK_REASONS)
         block_title = {17: titles[0], 18: titles[1], 21: titles[2]}.get(i)
         if block_title:
@@ -161,7 +178,7 @@ def load_onboarding_demo(contracts: list, users: dict) -> list[Agent]:
     # 22-23 on a contract awaiting signature (go-live planned after it starts).
     for i in (22, 23):
         contract = pending[0] if pending else contract_for(i)
-        _assign(agents[i], contract, i, contract.start_on + timedelta(days=5 + i - 22), trainer)
+        _assign(agents[i], contract, i, contract.start_on + timedelta(days=5 + i - 22), trainer, manager)
     # 24 left before ever being assigned.
     services.set_agent_status(agents[24], "left", by=trainer, reason="入职前放弃")
     db.session.flush()

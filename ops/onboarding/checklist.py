@@ -228,3 +228,40 @@ def date_problems(
             _l("结束日期必须晚于上线日期（%(d)s）：上线当天计费，结束当天不计。", d=go_live_on.isoformat())
         )
     return problems
+
+
+# --- items that depend on the platform ------------------------------------------------------------
+
+SUB_ACCOUNT_TITLE = "子账号已创建"  # ticked when the sub-account is saved in the vault
+REAL_PERSON_TITLE = "实人认证已完成（7 天内扫码）"
+PHONE_TITLE = "手机号已绑定（拼多多子账号需唯一手机号）"
+TAOBAO_FAMILY = frozenset({"taobao", "tmall"})  # real-person QR scan within 7 days (seller centre)
+PDD = "pdd"  # a unique bound phone number per sub-account
+
+
+@dataclass(frozen=True)
+class PlatformFit:
+    """How one template item is copied for an assignment's platforms: skipped, or with these values."""
+
+    keep: bool
+    required: bool
+    evidence_note: str
+
+
+def fit_to_platforms(title: str, required: bool, evidence_note: str, platforms: Iterable[str]) -> PlatformFit:
+    """The item as the assignment's platforms need it (docs/domain.md, go-live).
+
+    - The real-person verification (Taobao/Tmall: QR scan within 7 days) is only copied for a Taobao
+      or Tmall shop.
+    - The phone binding is required for a Pinduoduo shop (a unique bound phone per sub-account);
+      elsewhere it stays as the template has it (optional: it can be marked 不适用).
+    - Every other item, and every item when the platforms are unknown (none given), is copied as it is.
+    """
+    known = set(platforms)
+    if not known:
+        return PlatformFit(True, required, evidence_note)
+    if title == REAL_PERSON_TITLE:
+        return PlatformFit(bool(known & TAOBAO_FAMILY), required, evidence_note)
+    if title == PHONE_TITLE and PDD in known:
+        return PlatformFit(True, True, evidence_note or "拼多多子账号须绑定唯一手机号，不可与其他子账号重复")
+    return PlatformFit(True, required, evidence_note)

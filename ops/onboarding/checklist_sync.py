@@ -53,14 +53,17 @@ def _auto_ticked(item: ChecklistItem) -> bool:
 def apply_training_facts(agent_id: int) -> int:
     """Re-evaluate the agent's auto-ticking checklist items (training attended, exam passed).
 
-    For each of the agent's assignments not live yet (and not ended), an item whose rule's fact
+    For each of the agent's assignments not live yet (and not ended or cancelled), an item whose rule's fact
     holds for a session of the assignment's client becomes "done" (done by nobody, evidence
     "培训记录自动勾选"); an auto-ticked item whose fact no longer holds goes back to "todo".
     Items a person handled are left alone. Audited; does not commit. Returns how many changed.
     """
     assignments = db.session.scalars(
         sa.select(Assignment).where(
-            Assignment.agent_id == agent_id, Assignment.go_live_on.is_(None), Assignment.end_on.is_(None)
+            Assignment.agent_id == agent_id,
+            Assignment.go_live_on.is_(None),
+            Assignment.end_on.is_(None),
+            Assignment.cancelled_at.is_(None),
         )
     ).all()
     changed = 0

@@ -75,6 +75,9 @@ class AssignmentForm(FlaskForm):
     planned_go_live_on = DateField(
         _l("计划上线日期"), validators=[Optional()], description=_l("须在合同期内")
     )
+    override_reason = TextAreaField(
+        _l("超编原因（仅经理/管理员，席位已满时填写）"), validators=[Optional(), Length(max=1000)]
+    )
     submit = SubmitField(_l("创建分配"))
 
     def validate_agent_id(self, field) -> None:
@@ -117,6 +120,18 @@ class EndAssignmentForm(FlaskForm):
     )
     agent_left = BooleanField(_l("客服同时离职"))
     submit = SubmitField(_l("结束分配"))
+
+
+class CancelAssignmentForm(FlaskForm):
+    reason = StringField(_l("取消原因"), validators=[Optional(), Length(max=300)])
+    submit = SubmitField(_l("取消分配"))
+
+
+class UndoGoLiveForm(FlaskForm):
+    reason = StringField(
+        _l("撤销原因"), validators=[DataRequired(_l("请填写撤销上线的原因。")), Length(max=300)]
+    )
+    submit = SubmitField(_l("撤销上线"))
 
 
 class CredentialForm(FlaskForm):

@@ -6,8 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ops.dbtypes import UTCDateTime
 from ops.extensions import db
 from ops.extensions import one_of as _in
-from ops.onboarding.states import AGENT_STATES
-from ops.timeutil import utcnow
+from ops.onboarding.states import AGENT_STATES, assignment_state
+from ops.timeutil import today, utcnow
 from ops.vocab import SCOPE_CODES as SCOPES
 from ops.vocab import SHIFT_CODES as SHIFTS
 
@@ -47,6 +47,7 @@ class Assignment(db.Model):
         sa.CheckConstraint(
             "end_on IS NULL OR go_live_on IS NULL OR end_on > go_live_on", name="end_after_go_live"
         ),
+        sa.CheckConstraint("cancelled_at IS NULL OR go_live_on IS NULL", name="cancelled_never_live"),
         sa.Index("ix_assignments_contract_dates", "contract_id", "go_live_on", "end_on"),
     )
 
@@ -63,6 +64,12 @@ class Assignment(db.Model):
     override_reason: Mapped[str] = mapped_column(
         sa.Text, default=""
     )  # manager's reason when the gate was overridden
+    seat_override_reason: Mapped[str] = mapped_column(
+        sa.Text, default=""
+    )  # manager's reason when the contract's seats were exceeded
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agent: Mapped[Agent] = relationship(back_populates="assignments")
@@ -74,6 +81,16 @@ class Assignment(db.Model):
     credential: Mapped["Credential | None"] = relationship(
         back_populates="assignment", cascade="all, delete-orphan", uselist=False
     )
+
+    @property
+    def status(self) -> str:
+        """pending, live, ended or cancelled, today (``ops.onboarding.states.assignment_state``)."""
+        return assignment_state(
+            cancelled=self.cancelled_at is not None,
+            go_live_on=self.go_live_on,
+            end_on=self.end_on,
+            on=today(),
+        )
 
 
 class ChecklistTemplate(db.Model):

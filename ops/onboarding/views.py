@@ -17,9 +17,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
+from ops import hooks
 from ops.auth.permissions import get_scoped_or_404, require_roles_for_blueprint, roles_required
 from ops.auth.roles import ADMIN, MANAGER, SALES, TRAINER
 from ops.clients.models import Client
@@ -31,12 +33,14 @@ from ops.onboarding.checklist import ITEM_STATE_BADGES
 from ops.onboarding.forms import (
     AgentForm,
     AssignmentForm,
+    CancelAssignmentForm,
     CredentialForm,
     EndAssignmentForm,
     GoLiveForm,
     ItemBlockForm,
     ItemDoneForm,
     PlannedDateForm,
+    UndoGoLiveForm,
 )
 from ops.onboarding.models import AGENT_STATES, Agent, Assignment, ChecklistItem
 from ops.onboarding.services import NotAllowed
@@ -62,6 +66,26 @@ def onboarding_badges():
         "item_state_badges": ITEM_STATE_BADGES,
         "assignment_states": ASSIGNMENT_STATES,
         "platform_codes": PLATFORM_CODES,
+    }
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    """The contract page's seats table (``templates/contracts/_seats.html``) reads seats through this;
+    the staff dashboard gets the onboarding panel."""
+    state.app.jinja_env.globals["contract_seat_usage"] = services.seat_usage
+    hooks.register(state.app, hooks.DASHBOARD_PANELS, _dashboard_panel)
+
+
+def _dashboard_panel():
+    """The staff dashboard's "上线工作" panel for trainers, managers and admins."""
+    if not current_user.is_authenticated or current_user.role not in DASHBOARD_ROLES:
+        return None
+    return {
+        "title": _l("上线工作"),
+        "template": "onboarding/_panel.html",
+        "counts": services.panel_counts(),
+        "filters": services.PANEL_FILTERS,
     }
 
 
@@ -298,12 +322,20 @@ def assignment_new():
             shift=form.shift.data,
             planned_go_live_on=form.planned_go_live_on.data,
             by=_user(),
+            override_reason=form.override_reason.data or "",
+        )
+
+    def render():
+        contract = db.session.get(Contract, form.contract_id.data or 0)
+        usage = services.seat_usage(contract) if contract is not None else []
+        return render_template(
+            "onboarding/assignment_form.html", form=form, contract=contract, seat_rows=usage
         )
 
     return perform(
         create,
         form=form,
-        render=lambda: render_template("onboarding/assignment_form.html", form=form),
+        render=render,
         success=lambda a: _(
             "已将 %(n)s 分配到 %(c)s，上线清单已生成。", n=a.agent.name, c=a.contract.client.name
         ),
@@ -338,6 +370,9 @@ def _render_detail(assignment: Assignment, *, revealed: str | None = None, go_li
         go_live_form=go_live_form,
         end_form=end_form,
         planned_form=PlannedDateForm(planned_go_live_on=assignment.planned_go_live_on),
+        cancel_form=CancelAssignmentForm(),
+        undo_form=UndoGoLiveForm(),
+        seat_rows=services.seat_usage(assignment.contract),
         credential_form=credential_form,
         revealed=revealed,
         progress=services.progress_by_assignment([assignment.id]).get(assignment.id, (0, 0)),
@@ -452,6 +487,32 @@ def end_assignment(assignment_id: int):
         ),
         form=form,
         success=_("分配已结束。"),
+        back=_back(assignment),
+    )
+
+
+@bp.route("/assignments/<int:assignment_id>/cancel", methods=["POST"])
+@writers_only
+def cancel_assignment(assignment_id: int):
+    assignment = _load_assignment(assignment_id)
+    form = CancelAssignmentForm()
+    return perform(
+        _or_403(lambda: services.cancel_assignment(assignment, by=_user(), reason=form.reason.data or "")),
+        form=form,
+        success=_("分配已取消，席位已释放。"),
+        back=_back(assignment),
+    )
+
+
+@bp.route("/assignments/<int:assignment_id>/undo-go-live", methods=["POST"])
+@roles_required(*services.GATE_OVERRIDERS)
+def undo_go_live(assignment_id: int):
+    assignment = _load_assignment(assignment_id)
+    form = UndoGoLiveForm()
+    return perform(
+        _or_403(lambda: services.undo_go_live(assignment, by=_user(), reason=form.reason.data or "")),
+        form=form,
+        success=_("上线已撤销，上线日期已清除。"),
         back=_back(assignment),
     )
 

@@ -12,9 +12,16 @@ _counter = {"n": 0}
 
 
 def make_contract(
-    db, client=None, *, status="active", start_on: date | None = None, end_on: date | None = None
+    db,
+    client=None,
+    *,
+    status="active",
+    start_on: date | None = None,
+    end_on: date | None = None,
+    seats: list[tuple[str, str, int]] | None = None,
 ):
-    """A contract running from 60 days ago to 300 days ahead unless told otherwise."""
+    """A contract running from 60 days ago to 300 days ahead unless told otherwise; ``seats`` are
+    (scope, shift, headcount) rows at ¥3,000 a seat (none: the contract lists no seats, no bound)."""
     _counter["n"] += 1
     start_on = start_on or today() - timedelta(days=60)
     end_on = end_on or today() + timedelta(days=300)
@@ -26,7 +33,13 @@ def make_contract(
         start_on=start_on,
         end_on=end_on,
         model="fixed_seat",
-        terms={"model": "fixed_seat", "seats": []},
+        terms={
+            "model": "fixed_seat",
+            "seats": [
+                {"scope": scope, "shift": shift, "seats": n, "monthly_rate_fen": 300_000}
+                for scope, shift, n in seats or []
+            ],
+        },
     )
     db.session.add(contract)
     db.session.commit()

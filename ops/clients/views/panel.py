@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ops import hooks
-from ops.auth.roles import SALES
+from ops.auth.roles import SALES, TRAINER
 from ops.clients import services
 from ops.clients.models import Client
 from ops.clients.views.common import bp
@@ -14,8 +14,8 @@ from ops.extensions import db
 
 def clients_panel() -> dict | None:
     """The "我的客户" panel: a sales user's own clients by stage; everyone else's view of all."""
-    if not current_user.is_authenticated or not current_user.is_staff:
-        return None
+    if not current_user.is_authenticated or not current_user.is_staff or current_user.role == TRAINER:
+        return None  # a trainer's dashboard shows training and onboarding work instead
     mine = current_user.role == SALES
     counts = services.stage_counts(current_user.id if mine else None)
     recent = []

@@ -10,7 +10,8 @@ One module per noun; this package re-exports every public name, so ``from ops.on
 services`` and ``services.go_live(...)`` keep working:
 
 - ``agents``: agents' details and status, an agent's training record;
-- ``assignments``: creating, planning, going live, ending;
+- ``assignments``: creating (bounded by the seats), planning, going live, ending, cancelling, undoing;
+- ``seats``: the contract's seats sold and used;
 - ``checklists``: the default template, each assignment's items and the gate;
 - ``credentials``: sub-accounts and the vault (key rotation);
 - ``platform_rules``: the platform rules kept as data, seeded from the article;
@@ -26,9 +27,11 @@ from ops.onboarding.services.agents import (
 )
 from ops.onboarding.services.assignments import (
     assignable_contracts,
+    cancel_assignment,
     create_assignment,
     end_assignment,
     go_live,
+    undo_go_live,
     update_planned_go_live,
 )
 from ops.onboarding.services.checklists import (
@@ -62,11 +65,13 @@ from ops.onboarding.services.common import (
 )
 from ops.onboarding.services.credentials import reveal_password, rotate_vault_key, set_credential
 from ops.onboarding.services.dashboard import (
+    PANEL_FILTERS,
     assignment_state_condition,
     current_condition,
     dashboard_data,
     filter_agents,
     filter_assignments,
+    panel_counts,
     progress_by_assignment,
     week_start,
 )
@@ -80,6 +85,7 @@ from ops.onboarding.services.platform_rules import (
     ensure_platform_rules,
     update_platform_rule,
 )
+from ops.onboarding.services.seats import contract_seat_rows, seat_usage
 from ops.onboarding.states import (
     AGENT_STATUS_BADGES,
     AGENT_STATUS_LABELS,
@@ -111,11 +117,14 @@ __all__ = [
     "TEMPLATE_ITEM_FIELDS",
     "WRITERS",
     "GoLiveRefused",
+    "PANEL_FILTERS",
     "NotAllowed",
     "OnboardingError",
     "add_template_item",
     "assignable_contracts",
     "assignment_state_condition",
+    "cancel_assignment",
+    "contract_seat_rows",
     "create_agent",
     "create_assignment",
     "create_platform_rule",
@@ -136,14 +145,17 @@ __all__ = [
     "mark_item_na",
     "mark_item_verified",
     "move_template_item",
+    "panel_counts",
     "progress_by_assignment",
     "remove_template_item",
     "reopen_item",
     "reveal_password",
     "rotate_vault_key",
+    "seat_usage",
     "set_agent_status",
     "set_credential",
     "training_summary",
+    "undo_go_live",
     "update_agent",
     "update_planned_go_live",
     "update_platform_rule",

@@ -153,6 +153,8 @@ def _change_item(item: ChecklistItem, target: str, *, by, evidence: str = "", re
     item = lock_row(ChecklistItem, item.id)
     if item.assignment.end_on is not None:
         raise OnboardingError(_("该分配已结束，清单不能再修改。"))
+    if item.assignment.cancelled_at is not None:
+        raise OnboardingError(_("该分配已取消，清单已关闭。"))
     try:
         checklist.check_item_transition(
             item.state,
@@ -227,7 +229,8 @@ ACTION_TARGETS = {"done": "done", "verify": "verified", "block": "blocked", "na"
 
 def item_actions(item: ChecklistItem, user) -> list[str]:
     """The actions the page offers ``user`` on ``item`` (names of ITEM_ACTIONS)."""
-    if user is None or user.role not in WRITERS or item.assignment.end_on is not None:
+    closed = item.assignment.end_on is not None or item.assignment.cancelled_at is not None
+    if user is None or user.role not in WRITERS or closed:
         return []
     targets = checklist.allowed_targets(
         item.state, required=item.required, needs_verification=item.needs_verification

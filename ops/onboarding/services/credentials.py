@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 
 from ops.audit.services import record
 from ops.extensions import db
-from ops.onboarding import vault
+from ops.onboarding import checklist, vault
 from ops.onboarding.models import Assignment, Credential
+from ops.onboarding.services.checklists import mark_item_done
 from ops.onboarding.services.common import REVEALERS, WRITERS, OnboardingError, _check_role
 from ops.timeutil import utcnow
 
@@ -53,7 +54,18 @@ def set_credential(
         },
         actor=by,
     )
+    _tick_sub_account_item(assignment, account_name, by)
     return credential
+
+
+def _tick_sub_account_item(assignment: Assignment, account_name: str, by) -> None:
+    """Saving the sub-account ticks the checklist's "子账号已创建" item (open, not closed by the
+    assignment's end or cancellation); the sub-account's name is its evidence."""
+    if assignment.end_on is not None or assignment.cancelled_at is not None:
+        return
+    for item in assignment.items:
+        if item.title == checklist.SUB_ACCOUNT_TITLE and item.state in (checklist.TODO, checklist.BLOCKED):
+            mark_item_done(item, by=by, evidence=account_name)
 
 
 def reveal_password(assignment: Assignment, *, by) -> str:

@@ -20,17 +20,24 @@ from ops.timeutil import today
 
 
 def current_condition(on: date):
-    """SQL: the assignment has not ended by ``on`` (the end day itself is not served)."""
-    return sa.or_(Assignment.end_on.is_(None), Assignment.end_on > on)
+    """SQL: the assignment is not cancelled and has not ended by ``on`` (the end day is not served)."""
+    return sa.and_(
+        Assignment.cancelled_at.is_(None), sa.or_(Assignment.end_on.is_(None), Assignment.end_on > on)
+    )
 
 
 def assignment_state_condition(state: str, on: date):
+    """SQL for ``ops.onboarding.states.assignment_state`` (the same rule, in the same order)."""
     if state == "pending":
         return sa.and_(Assignment.go_live_on.is_(None), current_condition(on))
     if state == "live":
         return sa.and_(Assignment.go_live_on.is_not(None), current_condition(on))
     if state == "ended":
-        return sa.not_(current_condition(on))
+        return sa.and_(
+            Assignment.cancelled_at.is_(None), Assignment.end_on.is_not(None), Assignment.end_on <= on
+        )
+    if state == "cancelled":
+        return Assignment.cancelled_at.is_not(None)
     return sa.true()
 
 
@@ -281,4 +288,20 @@ def dashboard_data(on: date | None = None) -> dict:
         "completion": completion,
         "waiting_contracts": waiting,
         "chart_weeks": chart_weeks,
+    }
+
+
+PANEL_FILTERS = {  # the staff dashboard's onboarding panel: each count is the list behind its link
+    "pending": {"state": "pending"},
+    "overdue": {"overdue": 1},
+    "blocked": {"blocked": 1},
+}
+
+
+def panel_counts(on: date | None = None) -> dict[str, int]:
+    """{pending, overdue, blocked}: assignments counted with the assignment list's own filters."""
+    on = on or today()
+    return {
+        name: db.session.scalar(filter_assignments(sa.select(sa.func.count(Assignment.id)), filters, on)) or 0
+        for name, filters in PANEL_FILTERS.items()
     }
