@@ -11,7 +11,8 @@ Rules (docs/domain.md, "Settlement lines a client expects"), in order:
 3. per consult: the contract's tiers on the month's valid consults (graduated/volume), or the
    flat fee of the band of the month's average daily valid consults (band), × the contract's
    consult multiplier, topped up to the monthly minimum (prorated by contract days in the month);
-4. extras: recurring extras per month (quantity × unit price);
+4. extras: recurring extras per month (quantity × unit price), and dated extras (holiday allowance,
+   promotion staff) once, for their days in the period served (ops.billing.engine.extras);
 5. KPI deductions per assessed month (months within the break-in are skipped): the month's metric
    weighted by consults, compared with the clause; deduction = % of the month's service fee or a
    fixed amount; all deductions of a month capped at kpi_cap_bp of its service fee;
@@ -77,6 +78,7 @@ Details a client's finance clerk can check by hand:
 from ops.billing.engine.dates import days_served, due_date, invoice_period_for_run, parse_period
 from ops.billing.engine.inputs import (
     CYCLES,
+    DATED_UNITS,
     DEPOSIT_USAGES,
     DUE_RULES,
     SERVICE_KINDS,
@@ -85,6 +87,7 @@ from ops.billing.engine.inputs import (
     AssignmentInput,
     BillingError,
     ContractInput,
+    DatedExtraInput,
     EngineLine,
     EngineResult,
     ExtraInput,
@@ -97,6 +100,7 @@ from ops.periods import MSG_PERIOD, Period
 
 __all__ = [
     "CYCLES",
+    "DATED_UNITS",
     "DEPOSIT_USAGES",
     "DUE_RULES",
     "MSG_PERIOD",
@@ -106,6 +110,7 @@ __all__ = [
     "AssignmentInput",
     "BillingError",
     "ContractInput",
+    "DatedExtraInput",
     "EngineLine",
     "EngineResult",
     "ExtraInput",

@@ -35,6 +35,26 @@ class ExtraInput:
     unit_price_fen: int
 
 
+DATED_UNITS = {"person_day": "人·天", "person_shift_day": "人·班·天"}
+
+
+@dataclass(frozen=True)
+class DatedExtraInput:
+    """Work done on dates (holiday allowance, promotion staff): billed once, for its days in the period.
+
+    Every day in [start_on, end_on] (inclusive) costs headcount × shifts_per_day × unit_price_fen;
+    shifts_per_day is 1 for the unit person_day (人·天).
+    """
+
+    label: str
+    start_on: date
+    end_on: date  # inclusive
+    headcount: int
+    unit: str  # person_day / person_shift_day
+    unit_price_fen: int
+    shifts_per_day: int = 1
+
+
 @dataclass(frozen=True)
 class KpiInput:
     metric: str  # first_response_seconds, avg_response_seconds, reply_3min_rate, inquiry_conversion, satisfaction, dispute_refund_rate

@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from ops.billing.engine.extras import dated_extra_lines, validate_dated_extras
 from ops.billing.engine.inputs import (
     PREC,
     SERVICE_KINDS,
     AdjustmentInput,
     AssignmentInput,
     ContractInput,
+    DatedExtraInput,
     EngineLine,
     EngineResult,
     UsageInput,
@@ -42,6 +44,7 @@ def bill(
     adjustments: Sequence[AdjustmentInput] = (),
     first_invoice: bool = False,
     last_invoice: bool = False,
+    dated_extras: Sequence[DatedExtraInput] = (),
 ) -> EngineResult:
     """The lines and totals of ONE invoice of ``period`` for ``contract`` (see the module docstring).
 
@@ -49,13 +52,20 @@ def bill(
     ``usage`` are those of ``period``. In advance, ``period`` is billed at contracted seats and
     ``previous_assignments`` / ``previous_usage`` are those of the period just before it (trued up
     and assessed for KPIs); ``assignments`` and ``usage`` are then not needed.
+    ``dated_extras`` are billed for their days in the period served: ``period`` in arrears, the
+    trued-up previous period in advance (ops.billing.engine.extras).
     """
     validate(contract, (*usage, *previous_usage))
+    validate_dated_extras(dated_extras)
     with localcontext(prec=PREC, rounding=ROUND_HALF_UP):
         notes: list[str] = []
         if contract.billing_timing == "in_arrears":
             actual = actual_service(contract, period, assignments, usage)
-            lines = actual.lines + extra_lines(contract, period)
+            lines = (
+                actual.lines
+                + extra_lines(contract, period)
+                + dated_extra_lines(contract, period, dated_extras)
+            )
             kpi, kpi_notes = kpi_lines(contract, period, usage, actual.month_fees)
         else:
             lines = advance_service(contract, period) + extra_lines(contract, period)
@@ -67,6 +77,7 @@ def bill(
             else:
                 actual = actual_service(contract, previous, previous_assignments, previous_usage)
                 lines += true_up_lines(contract, previous, actual.lines, advance_service(contract, previous))
+                lines += dated_extra_lines(contract, previous, dated_extras)
                 kpi, kpi_notes = kpi_lines(contract, previous, previous_usage, actual.month_fees)
         lines += kpi
         notes += kpi_notes
