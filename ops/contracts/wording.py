@@ -94,4 +94,6 @@ AUDIT_ACTIONS = {
     "contract.deposit_refunded": "定金退还",
     "contract.deposit_forfeited": "定金没收",
     "contract.signed_copy_uploaded": "上传签署件",
+    "contract.extra_entry_added": "登记按日附加费",
+    "contract.extra_entry_deleted": "删除按日附加费",
 }

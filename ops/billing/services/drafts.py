@@ -12,6 +12,7 @@ from ops.audit.services import record
 from ops.billing import engine
 from ops.billing.models import Invoice, InvoiceLine
 from ops.billing.services.base import BillingServiceError
+from ops.billing.services.extras import dated_extra_inputs
 from ops.contracts.models import Contract
 from ops.contracts.services import lock_contract
 from ops.extensions import db
@@ -131,6 +132,7 @@ def compute(contract: Contract, period: engine.Period, adjustments=()) -> engine
         adjustments=tuple(adjustments),
         first_invoice=not earlier,
         last_invoice=period.start <= service_end(contract) <= period.end,
+        dated_extras=dated_extra_inputs(contract),
     )
 
 
