@@ -15,6 +15,7 @@ they happened in (the period just before the invoice period), alongside the true
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 
 from ops.billing.engine.inputs import DATED_UNITS, BillingError, ContractInput, DatedExtraInput, EngineLine
@@ -38,7 +39,7 @@ def validate_dated_extras(extras: Sequence[DatedExtraInput]) -> None:
             raise BillingError(f"按日附加费的单价不能为负数：{where}")
 
 
-def _range(first, last) -> str:
+def _range(first: date, last: date) -> str:
     """2026-10-01～10-07; the year is repeated only when it changes."""
     tail = last.strftime("%m-%d") if first.year == last.year else last.isoformat()
     return f"{first.isoformat()}～{tail}"
