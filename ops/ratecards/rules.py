@@ -37,6 +37,11 @@ EXTRA_LABELS = {
     "holiday_person_day": ("节假日补贴", "人·天"),
     "temp_person_shift_day": ("临时/大促客服", "人·班·天"),
 }
+# Extras a contract bills every month (quantity × unit price). Holiday allowance and promotion staff
+# happen on dates: the contract records them as dated extras (ops.billing.services.extras), billed
+# for their days; their catalogue prices stay here as the default price of such an entry.
+MONTHLY_EXTRA_CODES = ("extra_subaccount_month",)
+DATED_EXTRA_CODES = ("holiday_person_day", "temp_person_shift_day")
 
 # Figures from docs/domain.md ("Pricing models"): dedicated seat 4,500–5,500 per month,
 # after-sales 5,000–6,000, base 1,500–2,000 + 1–3 %, bands <50/day 1,500, 50–100 2,000,

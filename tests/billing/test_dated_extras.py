@@ -180,3 +180,20 @@ def test_days_on_an_issued_invoice_can_neither_be_added_nor_deleted(client, logi
     )
     # October bills the rest of the first entry: Oct 1–3 = 3 days × ¥200.00 = ¥600.00
     assert [line.amount_fen for line in _extras(draft_for(db, contract, "2026-10"))] == [60_000]
+
+
+def test_contract_form_offers_only_monthly_extras_and_keeps_old_holiday_extras(app):
+    from ops.contracts.forms import ContractForm
+    from ops.contracts.services import revised_terms
+
+    assert ContractForm.EXTRA_CODES == ("extra_subaccount_month",)
+    old = {
+        "code": "holiday_person_day",
+        "label": "节假日补贴",
+        "unit": "人·天",
+        "quantity": 4,
+        "unit_price_fen": 20_000,
+    }
+    terms = {"seats": [], "extras": [old], "extras_catalogue": {}}
+    revised = revised_terms(terms, [], 0, 0, {"extra_subaccount_month": 0})
+    assert revised["extras"] == [old]  # agreed before dated extras existed: still billed as agreed
