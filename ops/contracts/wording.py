@@ -8,7 +8,7 @@ from __future__ import annotations
 from ops.contracts.terms import METRICS, ContractTerms, SeatTerms, describe_kpi
 from ops.money import format_bp
 from ops.quotes import pricing
-from ops.ratecards.rules import describe_band_tiers, describe_consult_tiers
+from ops.ratecards.rules import describe_band_tiers, describe_consult_tiers, describe_daily_allowance
 
 BILLING_CYCLES = {"monthly": "按月结算", "quarterly": "按季结算"}
 BILLING_TIMINGS = {"in_advance": "预付（先付费后服务）", "in_arrears": "后付（先服务后结算）"}
@@ -66,6 +66,8 @@ def tier_lines(terms: ContractTerms) -> list[str]:
     tiers = terms.get("tiers") or []
     if terms.get("tier_mode") == "band":
         return describe_band_tiers(tiers)
+    if terms.get("tier_mode") == "daily_allowance":
+        return describe_daily_allowance(tiers)
     return describe_consult_tiers(tiers)
 
 

@@ -45,6 +45,10 @@ Details a client's finance clerk can check by hand:
   partial month. The multiplier applies before the single rounding. The minimum is
   round(minimum × contract days ÷ days in month); when the consult line is below it, a "minimum"
   line adds the difference.
+* Daily allowance (daily_allowance, 每日包量: a monthly fee with N valid consults a day included):
+  two "consult" lines per month — the fee, prorated by contract days like a band, and the overage
+  Σ max(0, day's valid consults − N) over the month's days (each day summed over platforms) × the
+  unit price; each × the multiplier and rounded once. The minimum applies to their sum.
 * Extras: one line per extra and month with contract days, in both timings; never trued up.
 * In advance: per seat row and month, seats × rate × contract days ÷ days in month (rows with 0
   seats give no line); per_consult bills the prorated monthly minimum as a "consult" line

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from ops.errors import ServiceError
 from ops.periods import Period
-from ops.quotes.pricing import MODELS, Tier, validate_tiers
+from ops.quotes.pricing import MODELS, Tier, daily_allowance_terms, validate_tiers
 
 
 class BillingError(ServiceError):
@@ -77,7 +77,7 @@ class ContractInput:
     prices_include_tax: bool
     seats: tuple[SeatInput, ...] = ()
     commission_rate_bp: int = 0
-    tier_mode: str = ""  # graduated / volume / band (per_consult)
+    tier_mode: str = ""  # graduated / volume / band / daily_allowance (per_consult)
     tiers: tuple[Tier, ...] = ()
     consult_multiplier_bp: int = 10_000
     monthly_minimum_fen: int = 0
@@ -193,6 +193,17 @@ MONTH_FEE_KINDS = ("seat", "base", "consult", "minimum")
 SERVICE_KINDS = ("seat", "base", "commission", "consult", "minimum", "extra", "true_up")
 
 
+def _validate_tiers(contract: ContractInput) -> None:
+    if contract.tier_mode not in ("graduated", "volume", "band", "daily_allowance"):
+        raise BillingError(f"咨询量阶梯计价方式无效：{contract.tier_mode!r}")
+    try:
+        validate_tiers(contract.tiers)
+        if contract.tier_mode == "daily_allowance":
+            daily_allowance_terms(contract.tiers)
+    except ValueError as exc:
+        raise BillingError(f"咨询量阶梯无效：{exc}") from None
+
+
 def validate(contract: ContractInput, usages: Iterable[UsageInput]) -> None:
     if contract.model not in MODELS:
         raise BillingError(f"未知的计价模式：{contract.model!r}")
@@ -200,12 +211,7 @@ def validate(contract: ContractInput, usages: Iterable[UsageInput]) -> None:
     if contract.end_on < contract.start_on:
         raise BillingError("合同结束日期早于开始日期")
     if contract.model == "per_consult":
-        if contract.tier_mode not in ("graduated", "volume", "band"):
-            raise BillingError(f"咨询量阶梯计价方式无效：{contract.tier_mode!r}")
-        try:
-            validate_tiers(contract.tiers)
-        except ValueError as exc:
-            raise BillingError(f"咨询量阶梯无效：{exc}") from None
+        _validate_tiers(contract)
     if contract.deposit_usage not in DEPOSIT_USAGES:
         raise BillingError(f"定金用途无效：{contract.deposit_usage!r}")
     for kpi in contract.kpis:
