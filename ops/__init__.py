@@ -130,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     from ops.auth.token_views import bp as tokens_bp
     from ops.auth.views import admin_bp as users_bp
     from ops.auth.views import bp as auth_bp
+    from ops.billing.extras_views import bp as dated_extras_bp
     from ops.billing.public_views import bp as verify_bp
     from ops.billing.views import bp as billing_bp
     from ops.clients.views import bp as clients_bp
@@ -161,6 +162,7 @@ def register_blueprints(app: Flask) -> None:
         usage_bp,
         billing_bp,
         verify_bp,
+        dated_extras_bp,
         api_bp,
         portal_bp,
         tokens_bp,

@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ops.billing import engine
-from ops.forms import YuanField, filled
+from ops.forms import CountField, YuanField, filled
 from ops.idempotency import IdempotencyKeyField
 from ops.urls import db_int
 
@@ -93,3 +93,30 @@ class RefundForm(FlaskForm):
 class LateFeeWaiveForm(FlaskForm):
     reason = TextAreaField(_l("减免原因"), validators=[DataRequired(_l("请填写减免原因")), Length(max=500)])
     submit = SubmitField(_l("减免滞纳金"))
+
+
+DATED_EXTRA_CHOICES = (
+    SelectChoice("holiday_person_day", _l("节假日补贴（人·天）")),
+    SelectChoice("temp_person_shift_day", _l("大促临时客服（人·班次·天）")),
+    SelectChoice("overtime_person_day", _l("加班补贴（人·天）")),
+)
+
+
+class DatedExtraForm(FlaskForm):
+    """A dated extra of a contract (ops.billing.services.extras.add_entry)."""
+
+    code = SelectField(_l("类型"), choices=DATED_EXTRA_CHOICES)
+    label = StringField(
+        _l("名称（选填）"),
+        validators=[Length(max=100)],
+        description=_l("例如：国庆节假日补贴；留空用类型名称"),
+    )
+    start_on = DateField(_l("开始日期"), validators=[InputRequired(_l("请填写开始日期"))])
+    end_on = DateField(_l("结束日期（含）"), validators=[InputRequired(_l("请填写结束日期"))])
+    headcount = CountField(_l("人数"), validators=[filled(_l("请填写人数"))])
+    shifts_per_day = CountField(
+        _l("每日班次"), optional=True, description=_l("仅大促临时客服按班次计费；其他类型为 1")
+    )
+    unit_price = YuanField(_l("单价（元，选填）"), optional=True, description=_l("留空按合同约定单价"))
+    note = StringField(_l("备注"), validators=[Length(max=300)])
+    submit = SubmitField(_l("登记"))

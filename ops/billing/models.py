@@ -266,3 +266,41 @@ class LateFeeCharge(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     invoice: Mapped[Invoice] = relationship(foreign_keys=[invoice_id])
+
+
+DATED_EXTRA_UNITS = ("person_day", "person_shift_day")  # ops.billing.engine.DATED_UNITS
+DATED_EXTRA_SOURCES = ("manual", "usage_import", "api")
+
+
+class ContractExtraEntry(db.Model):
+    """Work done on dates for a contract (节假日补贴, 大促临时客服): billed once, for its days in the
+    period served (ops.billing.engine.extras). Recurring monthly extras stay in the contract's terms."""
+
+    __tablename__ = "contract_extra_entries"
+    __table_args__ = (
+        sa.CheckConstraint("end_on >= start_on", name="dates_ordered"),
+        sa.CheckConstraint("headcount > 0", name="headcount_positive"),
+        sa.CheckConstraint("shifts_per_day > 0", name="shifts_positive"),
+        sa.CheckConstraint("unit_price_fen >= 0", name="price_not_negative"),
+        sa.CheckConstraint(_in("unit", DATED_EXTRA_UNITS), name="unit_known"),
+        sa.CheckConstraint(_in("source", DATED_EXTRA_SOURCES), name="source_known"),
+        sa.Index("ix_contract_extra_entries_contract_dates", "contract_id", "start_on", "end_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id", ondelete="RESTRICT"))
+    code: Mapped[str] = mapped_column(sa.String(40), default="")  # an EXTRA_LABELS code, or "" (other)
+    label: Mapped[str] = mapped_column(sa.String(100))  # as printed: 国庆节假日补贴
+    start_on: Mapped[date] = mapped_column(sa.Date)
+    end_on: Mapped[date] = mapped_column(sa.Date)  # inclusive
+    headcount: Mapped[int] = mapped_column(sa.Integer)
+    shifts_per_day: Mapped[int] = mapped_column(sa.Integer, default=1)  # 1 for person_day
+    unit: Mapped[str] = mapped_column(sa.String(20))
+    unit_price_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    source: Mapped[str] = mapped_column(sa.String(20), default="manual")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    contract = relationship("Contract")
+    created_by = relationship("User")

@@ -23,7 +23,7 @@ from ops.contracts.terms import COMPARISONS, KPI_PRESETS, METRICS, RATE_METRICS,
 from ops.forms import MultiCheckboxField, PercentField, YuanField
 from ops.idempotency import IdempotencyKeyField
 from ops.money import format_bp, format_fen, parse_percent, parse_yuan
-from ops.ratecards.rules import EXTRA_LABELS
+from ops.ratecards.rules import MONTHLY_EXTRA_CODES
 from ops.uploads import LIMIT_HELP
 from ops.urls import db_int
 
@@ -96,8 +96,6 @@ class ContractForm(FlaskForm):
     commission_rate = _percent(_l("提成比例（%）"))
     monthly_minimum = _yuan(_l("月度最低消费（元）"))
     extra_subaccount_month = _count(_l("额外子账号（个/月）"))
-    holiday_person_day = _count(_l("节假日补贴（人·天）"))
-    temp_person_shift_day = _count(_l("临时/大促客服（人·班·天）"))
 
     billing_cycle = SelectField(_l("结算周期"), choices=CYCLE_CHOICES)
     billing_timing = SelectField(_l("付费方式"), choices=TIMING_CHOICES)
@@ -163,7 +161,7 @@ class ContractForm(FlaskForm):
         "vendor_bank_account",
         "notes",
     )
-    EXTRA_CODES = tuple(EXTRA_LABELS)
+    EXTRA_CODES = MONTHLY_EXTRA_CODES  # dated ones are recorded on the contract page
 
     @classmethod
     def for_contract(cls, contract, formdata=None):

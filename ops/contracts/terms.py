@@ -66,7 +66,7 @@ class ContractTerms(TypedDict, total=False):
     seats: list[SeatTerms]
     commission_rate_bp: int  # base_commission only (0 otherwise)
     commission_base: str
-    tier_mode: str  # per_consult: graduated | volume | band; "" otherwise
+    tier_mode: str  # per_consult: graduated | volume | band | daily_allowance; "" otherwise
     tiers: list[TierTerms]
     consult_multiplier_bp: int  # per_consult: every multiplier and the discount in one (10_000 = ×1)
     monthly_minimum_fen: int
@@ -370,10 +370,12 @@ def _commission_errors(model: str, rate: object) -> list[str]:
 
 def _per_consult_errors(terms: ContractTerms) -> list[str]:
     errors: list[str] = []
-    if terms.get("tier_mode") not in ("graduated", "volume", "band"):
+    if terms.get("tier_mode") not in ("graduated", "volume", "band", "daily_allowance"):
         errors.append("阶梯计价方式无效")
     try:
-        pricing.tiers_from_data(terms.get("tiers") or [])
+        tiers = pricing.tiers_from_data(terms.get("tiers") or [])
+        if terms.get("tier_mode") == "daily_allowance":
+            pricing.daily_allowance_terms(tiers)
     except (ValueError, TypeError) as exc:
         errors.append(f"咨询量阶梯：{exc}")
     multiplier = terms.get("consult_multiplier_bp")

@@ -9,7 +9,7 @@ from ops.contracts.terms import METRICS, BandTerms, ContractTerms, SeatTerms, de
 from ops.contracts.terms import seat_remainder_fen as terms_seat_remainder_fen
 from ops.money import format_bp
 from ops.quotes import pricing
-from ops.ratecards.rules import describe_band_tiers, describe_consult_tiers
+from ops.ratecards.rules import describe_band_tiers, describe_consult_tiers, describe_daily_allowance
 
 BILLING_CYCLES = {"monthly": "按月结算", "quarterly": "按季结算"}
 BILLING_TIMINGS = {"in_advance": "预付（先付费后服务）", "in_arrears": "后付（先服务后结算）"}
@@ -69,6 +69,8 @@ def tier_lines(terms: ContractTerms) -> list[str]:
     tiers = terms.get("tiers") or []
     if terms.get("tier_mode") == "band":
         return describe_band_tiers(tiers)
+    if terms.get("tier_mode") == "daily_allowance":
+        return describe_daily_allowance(tiers)
     return describe_consult_tiers(tiers)
 
 
@@ -106,4 +108,6 @@ AUDIT_ACTIONS = {
     "contract.deposit_refunded": "定金退还",
     "contract.deposit_forfeited": "定金没收",
     "contract.signed_copy_uploaded": "上传签署件",
+    "contract.extra_entry_added": "登记按日附加费",
+    "contract.extra_entry_deleted": "删除按日附加费",
 }

@@ -35,6 +35,7 @@ __all__ = [
     "SeatRequest",
     "Tier",
     "calculate_quote",
+    "daily_allowance_terms",
     "tiered_amount",
     "tiers_from_data",
     "tiers_to_data",
@@ -47,7 +48,14 @@ MODELS = register(
     "quote_model",
     {"fixed_seat": N_("专人专席"), "base_commission": N_("底薪+提成"), "per_consult": N_("按咨询量")},
 )
-TIER_MODES = {"graduated": "累进阶梯", "volume": "总量阶梯", "band": "按档包月"}
+TIER_MODES = {
+    "graduated": "累进阶梯",
+    "volume": "总量阶梯",
+    "band": "按档包月",
+    "daily_allowance": "每日包量",
+}
+#: Days a month counts when a quote estimates a daily allowance's overage (a contract bills real days).
+ESTIMATE_DAYS = 30
 
 #: Largest accepted multiplier, in basis points (×10.00).  Guards against typing 130000 for ×1.30.
 #: Largest accepted percentage (commission, discount), in basis points (100%).
@@ -129,6 +137,28 @@ def validate_tiers(tiers: Sequence[Tier]) -> None:
         raise ValueError("最后一档必须不设上限（up_to 为空），否则超出部分无法计价")
 
 
+def daily_allowance_terms(tiers: Sequence[Tier]) -> tuple[Decimal, int, Decimal]:
+    """(monthly fixed fee in yuan, valid consults included per day, yuan per consult above them).
+
+    A daily allowance (每日包量, e.g. ¥3,000.00 a month with 100 consults a day included, ¥2.00 each
+    above) is written as two tiers: ``Tier(100, 0, 3000)`` and ``Tier(None, 2, 0)``. Anything else
+    raises ``ValueError``; the overage price must be whole fen (a line's quantity × unit price is
+    its amount).
+    """
+    validate_tiers(tiers)
+    if len(tiers) != 2:
+        raise ValueError("每日包量需要两档：第 1 档为每日包含的咨询量和月固定费，第 2 档为超出部分的单价")
+    included, above = tiers
+    if included.unit_price != 0 or above.flat_fee != 0:
+        raise ValueError(
+            "每日包量：第 1 档单价须为 0（只收月固定费），第 2 档固定费须为 0（只按单价收超出部分）"
+        )
+    assert included.up_to is not None  # validate_tiers: only the last tier is open
+    if (above.unit_price * 100) % 1 or (included.flat_fee * 100) % 1:
+        raise ValueError("每日包量的月固定费和超出单价须精确到分")
+    return included.flat_fee, included.up_to, above.unit_price
+
+
 def _tier_index(quantity: int, tiers: Sequence[Tier]) -> int:
     """Index of the tier that ``quantity`` falls in (tiers already validated)."""
     for index, tier in enumerate(tiers):
@@ -148,6 +178,10 @@ def tiered_amount(quantity: int, tiers: Sequence[Tier], mode: str) -> Decimal:
     * ``"volume"`` (总量阶梯): all units at the unit price of the tier ``quantity`` falls in, plus
       that tier's flat fee.
     * ``"band"`` (按档包月): only the flat fee of the tier ``quantity`` falls in.
+    * ``"daily_allowance"`` (每日包量): ``quantity`` is ONE day's valid consults; like graduated on
+      the two tiers of :func:`daily_allowance_terms`: the monthly fixed fee plus the consults above
+      the daily allowance at the unit price. A contract charges the fee once a month and the
+      overage day by day (the billing engine), never this sum per day.
 
     Raises ``ValueError`` for a negative or non-integer quantity, an unknown mode or invalid tiers.
     """
@@ -161,6 +195,9 @@ def tiered_amount(quantity: int, tiers: Sequence[Tier], mode: str) -> Decimal:
     with decimal.localcontext() as ctx:
         ctx.prec = _PRECISION
         ctx.rounding = decimal.ROUND_HALF_UP
+        if mode == "daily_allowance":
+            fee, allowance, price = daily_allowance_terms(tiers)
+            return fee + max(0, quantity - allowance) * price
         if mode == "graduated":
             total = Decimal(0)
             lower = 0  # units already priced by earlier tiers
@@ -358,6 +395,8 @@ def _check_terms_figures(terms: QuoteTerms) -> None:
         raise ValueError(f"未知的计价模式：{terms.model!r}")
     if terms.tier_mode not in TIER_MODES:
         raise ValueError(f"未知的阶梯计价方式：{terms.tier_mode!r}")
+    if terms.model == "per_consult" and terms.tier_mode == "daily_allowance":
+        daily_allowance_terms(terms.tiers)
     _require_int(terms.complexity, "复杂度", minimum=1, maximum=5)
     _require_multiplier(terms.complexity_bp, "复杂度")
     _require_multiplier(terms.category_bp, "类目")
@@ -456,6 +495,16 @@ def _consult_line(terms: QuoteTerms) -> QuoteLine:
         base_yuan = tiered_amount(terms.average_daily_consults, terms.tiers, "band")
         intro = f"日均咨询 {terms.average_daily_consults:,} 次，{mode_label}"
         description, quantity, unit = "咨询服务包月费", Decimal(1), "月"
+    elif terms.tier_mode == "daily_allowance":
+        fee, allowance, price = daily_allowance_terms(terms.tiers)
+        over = max(0, terms.average_daily_consults - allowance)
+        base_yuan = fee + over * price * ESTIMATE_DAYS
+        intro = (
+            f"日均咨询 {terms.average_daily_consults:,} 次，{mode_label}：月固定费 {format_fen(round_fen(fee * 100))}"
+            f"（每日含 {allowance:,} 次）+ 超出 {over:,} 次/天 × {format_fen(round_fen(price * 100))}"
+            f" × {ESTIMATE_DAYS} 天（估算）"
+        )
+        description, quantity, unit = "咨询服务费", Decimal(1), "月"
     else:
         base_yuan = tiered_amount(terms.monthly_consults, terms.tiers, terms.tier_mode)
         intro = f"每月有效咨询 {terms.monthly_consults:,} 次，{mode_label}计价"

@@ -164,7 +164,8 @@ class RateCardForm(FlaskForm):
     shift = FormField(ShiftForm)
     categories = FieldList(FormField(CategoryRow), max_entries=MAX_ROWS)
     consult_mode = SelectField(
-        _l("阶梯方式"), choices=[SelectChoice(k, pricing.TIER_MODES[k]) for k in ("graduated", "volume")]
+        _l("阶梯方式"),
+        choices=[SelectChoice(k, pricing.TIER_MODES[k]) for k in ("graduated", "volume", "daily_allowance")],
     )
     consult_tiers = FieldList(FormField(ConsultTierRow), max_entries=MAX_ROWS)
     band_tiers = FieldList(FormField(BandTierRow), max_entries=MAX_ROWS)

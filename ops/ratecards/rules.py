@@ -37,6 +37,11 @@ EXTRA_LABELS = {
     "holiday_person_day": ("节假日补贴", "人·天"),
     "temp_person_shift_day": ("临时/大促客服", "人·班·天"),
 }
+# Extras a contract bills every month (quantity × unit price). Holiday allowance and promotion staff
+# happen on dates: the contract records them as dated extras (ops.billing.services.extras), billed
+# for their days; their catalogue prices stay here as the default price of such an entry.
+MONTHLY_EXTRA_CODES = ("extra_subaccount_month",)
+DATED_EXTRA_CODES = ("holiday_person_day", "temp_person_shift_day")
 
 # Figures from docs/domain.md ("Pricing models"): dedicated seat 4,500–5,500 per month,
 # after-sales 5,000–6,000, base 1,500–2,000 + 1–3 %, bands <50/day 1,500, 50–100 2,000,
@@ -162,8 +167,13 @@ def _check_multipliers(data: dict) -> list[str]:
 def _check_tiers(data: dict) -> list[str]:
     errors = []
     tiers = data.get("consult_tiers") or {}
-    if tiers.get("mode") not in ("graduated", "volume"):
-        errors.append("按咨询量计价的阶梯方式必须是“累进阶梯”或“总量阶梯”")
+    if tiers.get("mode") not in ("graduated", "volume", "daily_allowance"):
+        errors.append("按咨询量计价的阶梯方式必须是“累进阶梯”“总量阶梯”或“每日包量”")
+    elif tiers.get("mode") == "daily_allowance":
+        try:
+            pricing.daily_allowance_terms(pricing.tiers_from_data(tiers.get("tiers") or []))
+        except (ValueError, TypeError) as exc:
+            errors.append(f"咨询量阶梯：{exc}")
     for raw, label in ((tiers.get("tiers"), "咨询量阶梯"), (data.get("band_tiers"), "日均咨询包月档")):
         try:
             pricing.tiers_from_data(raw or [])
@@ -366,6 +376,8 @@ def result_to_json(result: pricing.QuoteResult) -> list[dict]:
 TIER_MODE_EXPLANATIONS = {
     "graduated": "累进阶梯：每一档内的咨询量按该档单价计费，超出部分进入下一档（类似个税累进）",
     "volume": "总量阶梯：当月全部有效咨询量按总量所落入那一档的单价计费",
+    "daily_allowance": "每日包量：两档——第 1 档上限为每日包含的有效咨询量、固定费为月固定费（单价 0）；"
+    "第 2 档不设上限、单价为超出部分每次的价格（固定费 0）；超出量按日计算",
 }
 
 
@@ -401,6 +413,17 @@ def describe_consult_tiers(tiers: list[dict]) -> list[str]:
             break
         lower = up_to + 1
     return lines
+
+
+def describe_daily_allowance(tiers: list[dict]) -> list[str]:
+    """A daily allowance in words: ["月固定费 ¥3,000.00，每日含有效咨询 100 次", "超出部分：¥2.00/次（按日计）"]."""
+    if len(tiers) != 2:
+        return describe_consult_tiers(tiers)
+    included, above = tiers
+    return [
+        f"月固定费 {yuan_text(included.get('flat_fee', '0'))}，每日含有效咨询 {_count(included.get('up_to') or 0)} 次",
+        f"超出部分：{yuan_text(above.get('unit_price', '0'))}/次（按日计）",
+    ]
 
 
 def describe_band_tiers(tiers: list[dict]) -> list[str]:

@@ -66,7 +66,12 @@ def test_labels():
     assert SCOPES == {"presales": "售前", "aftersales": "售后"}
     assert SHIFTS == {"day": "白班", "evening": "晚班", "night": "夜班", "full": "24小时"}
     assert MODELS == {"fixed_seat": "专人专席", "base_commission": "底薪+提成", "per_consult": "按咨询量"}
-    assert TIER_MODES == {"graduated": "累进阶梯", "volume": "总量阶梯", "band": "按档包月"}
+    assert TIER_MODES == {
+        "graduated": "累进阶梯",
+        "volume": "总量阶梯",
+        "band": "按档包月",
+        "daily_allowance": "每日包量",
+    }
 
 
 # ---------------------------------------------------------------------------

@@ -81,6 +81,8 @@ MATRIX = {
     "clients.set_stage":                     (LOGIN,    OK,    OK,     NO,    NO,     NO,     NO),
     "clients.shop_add":                      (LOGIN,    OK,    OK,     OK,    NO,     NO,     NO),
     "clients.shop_remove":                   (LOGIN,    OK,    OK,     OK,    NO,     NO,     NO),
+    "dated_extras.add":                      (LOGIN,    OK,    OK,     NO,    OK,     OK,     NO),
+    "dated_extras.delete":                   (LOGIN,    OK,    OK,     NO,    OK,     OK,     NO),
     "contract_admin.clause_create":          (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
     "contract_admin.clause_edit":            (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
     "contract_admin.clause_set_active":      (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
@@ -224,6 +226,7 @@ RENAMED = {
 }
 # Removal routes get one target per role: an empty POST is a confirmed removal while CSRF is off.
 PER_ROLE = {
+    "dated_extras.delete",
     "clients.contact_remove",
     "clients.contact_edit",
     "clients.shop_remove",

@@ -16,7 +16,7 @@ from ops.auth import services as auth_services
 from ops.auth.models import User
 from ops.auth.tokens import create_token
 from ops.billing import services as billing_services
-from ops.billing.models import CreditNote, Invoice, InvoiceLine
+from ops.billing.models import ContractExtraEntry, CreditNote, Invoice, InvoiceLine
 from ops.clients import services as client_services
 from ops.clients.models import Client, PlanItem
 from ops.contracts.models import ClauseTemplate, Contract
@@ -217,6 +217,22 @@ def build_world() -> World:
         ids[key] = first
         for role, object_id in zip(ROLES, others, strict=False):
             ids[f"{key}:{role}"] = object_id
+    # Per role a dated extra of A's contract: the delete route's target.
+    contract_a = db.session.get(Contract, a.contract_id)
+    for role in ROLES:
+        entry = ContractExtraEntry(
+            contract_id=contract_a.id,
+            label=f"节假日补贴 {role}",
+            start_on=contract_a.end_on,
+            end_on=contract_a.end_on,
+            headcount=1,
+            shifts_per_day=1,
+            unit="person_day",
+            unit_price_fen=20_000,
+        )
+        db.session.add(entry)
+        db.session.flush()
+        ids[f"entry_id:{role}"] = entry.id
     ids["line_id"] = db.session.scalar(
         sa.select(sa.func.min(InvoiceLine.id)).where(InvoiceLine.invoice_id == a.invoice_id)
     )

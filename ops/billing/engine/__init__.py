@@ -11,7 +11,8 @@ Rules (docs/domain.md, "Settlement lines a client expects"), in order:
 3. per consult: the contract's tiers on the month's valid consults (graduated/volume), or the
    flat fee of the band of the month's average daily valid consults (band), × the contract's
    consult multiplier, topped up to the monthly minimum (prorated by contract days in the month);
-4. extras: recurring extras per month (quantity × unit price);
+4. extras: recurring extras per month (quantity × unit price), and dated extras (holiday allowance,
+   promotion staff) once, for their days in the period served (ops.billing.engine.extras);
 5. KPI deductions per assessed month (months within the break-in are skipped): the month's metric
    weighted by consults (the response-delay rate is 100% − the weighted 3-minute reply rate),
    compared with the clause's bands strictly ("over 10%": exactly 10% is met); the worst band
@@ -49,6 +50,10 @@ Details a client's finance clerk can check by hand:
   partial month. The multiplier applies before the single rounding. The minimum is
   round(minimum × contract days ÷ days in month); when the consult line is below it, a "minimum"
   line adds the difference.
+* Daily allowance (daily_allowance, 每日包量: a monthly fee with N valid consults a day included):
+  two "consult" lines per month — the fee, prorated by contract days like a band, and the overage
+  Σ max(0, day's valid consults − N) over the month's days (each day summed over platforms) × the
+  unit price; each × the multiplier and rounded once. The minimum applies to their sum.
 * Extras: one line per extra and month with contract days, in both timings; never trued up.
 * In advance: per seat row and month, seats × rate × contract days ÷ days in month (rows with 0
   seats give no line); per_consult bills the prorated monthly minimum as a "consult" line
@@ -87,6 +92,7 @@ Details a client's finance clerk can check by hand:
 from ops.billing.engine.dates import days_served, due_date, invoice_period_for_run, parse_period
 from ops.billing.engine.inputs import (
     CYCLES,
+    DATED_UNITS,
     DEPOSIT_USAGES,
     DUE_RULES,
     SERVICE_KINDS,
@@ -96,6 +102,7 @@ from ops.billing.engine.inputs import (
     BandInput,
     BillingError,
     ContractInput,
+    DatedExtraInput,
     EngineLine,
     EngineResult,
     ExtraInput,
@@ -110,6 +117,7 @@ from ops.periods import MSG_PERIOD, Period
 
 __all__ = [
     "CYCLES",
+    "DATED_UNITS",
     "DEPOSIT_USAGES",
     "DUE_RULES",
     "MSG_PERIOD",
@@ -120,6 +128,7 @@ __all__ = [
     "BandInput",
     "BillingError",
     "ContractInput",
+    "DatedExtraInput",
     "EngineLine",
     "EngineResult",
     "ExtraInput",

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from ops.errors import ServiceError
 from ops.periods import Period
-from ops.quotes.pricing import MODELS, Tier, validate_tiers
+from ops.quotes.pricing import MODELS, Tier, daily_allowance_terms, validate_tiers
 
 
 class BillingError(ServiceError):
@@ -43,6 +43,26 @@ class ExtraInput:
     unit: str
     quantity: int  # per month
     unit_price_fen: int
+
+
+DATED_UNITS = {"person_day": "人·天", "person_shift_day": "人·班·天"}
+
+
+@dataclass(frozen=True)
+class DatedExtraInput:
+    """Work done on dates (holiday allowance, promotion staff): billed once, for its days in the period.
+
+    Every day in [start_on, end_on] (inclusive) costs headcount × shifts_per_day × unit_price_fen;
+    shifts_per_day is 1 for the unit person_day (人·天).
+    """
+
+    label: str
+    start_on: date
+    end_on: date  # inclusive
+    headcount: int
+    unit: str  # person_day / person_shift_day
+    unit_price_fen: int
+    shifts_per_day: int = 1
 
 
 @dataclass(frozen=True)
@@ -85,7 +105,7 @@ class ContractInput:
     prices_include_tax: bool
     seats: tuple[SeatInput, ...] = ()
     commission_rate_bp: int = 0
-    tier_mode: str = ""  # graduated / volume / band (per_consult)
+    tier_mode: str = ""  # graduated / volume / band / daily_allowance (per_consult)
     tiers: tuple[Tier, ...] = ()
     consult_multiplier_bp: int = 10_000
     monthly_minimum_fen: int = 0
@@ -251,6 +271,17 @@ def _validate_kpi(kpi: KpiInput) -> None:
         raise BillingError(f"考核条款没有扣款档位：{kpi.metric!r}")
 
 
+def _validate_tiers(contract: ContractInput) -> None:
+    if contract.tier_mode not in ("graduated", "volume", "band", "daily_allowance"):
+        raise BillingError(f"咨询量阶梯计价方式无效：{contract.tier_mode!r}")
+    try:
+        validate_tiers(contract.tiers)
+        if contract.tier_mode == "daily_allowance":
+            daily_allowance_terms(contract.tiers)
+    except ValueError as exc:
+        raise BillingError(f"咨询量阶梯无效：{exc}") from None
+
+
 def validate(contract: ContractInput, usages: Iterable[UsageInput]) -> None:
     if contract.model not in MODELS:
         raise BillingError(f"未知的计价模式：{contract.model!r}")
@@ -258,12 +289,7 @@ def validate(contract: ContractInput, usages: Iterable[UsageInput]) -> None:
     if contract.end_on < contract.start_on:
         raise BillingError("合同结束日期早于开始日期")
     if contract.model == "per_consult":
-        if contract.tier_mode not in ("graduated", "volume", "band"):
-            raise BillingError(f"咨询量阶梯计价方式无效：{contract.tier_mode!r}")
-        try:
-            validate_tiers(contract.tiers)
-        except ValueError as exc:
-            raise BillingError(f"咨询量阶梯无效：{exc}") from None
+        _validate_tiers(contract)
     if contract.deposit_usage not in DEPOSIT_USAGES:
         raise BillingError(f"定金用途无效：{contract.deposit_usage!r}")
     for kpi in contract.kpis:

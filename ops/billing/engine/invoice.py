@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from ops.billing.engine.extras import dated_extra_lines, validate_dated_extras
 from ops.billing.engine.inputs import (
     PREC,
     SERVICE_KINDS,
     AdjustmentInput,
     AssignmentInput,
     ContractInput,
+    DatedExtraInput,
     EngineLine,
     EngineResult,
     LateFeeInput,
@@ -45,6 +47,7 @@ def bill(
     first_invoice: bool = False,
     last_invoice: bool = False,
     previous_advance: Sequence[EngineLine] | None = None,
+    dated_extras: Sequence[DatedExtraInput] = (),
 ) -> EngineResult:
     """The lines and totals of ONE invoice of ``period`` for ``contract`` (see the module docstring).
 
@@ -59,13 +62,20 @@ def bill(
     After the term (the period right after the last service period), an in-advance contract is
     billed its final true-up only: ``advance_service`` has no days left to bill. ``late_fees`` are
     billed late fees of earlier invoices (engine.late_fees): one taxable "late_fee" line each.
+    ``dated_extras`` are billed for their days in the period served: ``period`` in arrears, the
+    trued-up previous period in advance (ops.billing.engine.extras).
     """
     validate(contract, (*usage, *previous_usage))
+    validate_dated_extras(dated_extras)
     with localcontext(prec=PREC, rounding=ROUND_HALF_UP):
         notes: list[str] = []
         if contract.billing_timing == "in_arrears":
             actual = actual_service(contract, period, assignments, usage)
-            lines = actual.lines + extra_lines(contract, period)
+            lines = (
+                actual.lines
+                + extra_lines(contract, period)
+                + dated_extra_lines(contract, period, dated_extras)
+            )
             kpi, kpi_notes, kpi_results = kpi_lines(contract, period, usage, actual.month_fees)
         else:
             lines = advance_service(contract, period) + extra_lines(contract, period)
@@ -82,6 +92,7 @@ def bill(
                     else list(previous_advance)
                 )
                 lines += true_up_lines(contract, previous, actual.lines, advance)
+                lines += dated_extra_lines(contract, previous, dated_extras)
                 if term_window(contract, period.start, period.end) is None:
                     notes.append(
                         f"合同服务已于上期（{previous.code}）结束：本期只做最后一期多退少补，不再预收"

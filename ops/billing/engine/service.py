@@ -23,7 +23,7 @@ from ops.billing.engine.inputs import (
 )
 from ops.money import apply_bp, format_bp, format_fen, format_multiplier, round_fen
 from ops.periods import Period, month_bounds, month_code
-from ops.quotes.pricing import SCOPES, SHIFTS, tiered_amount
+from ops.quotes.pricing import SCOPES, SHIFTS, daily_allowance_terms, tiered_amount
 
 
 def _service_end(contract: ContractInput) -> date:
@@ -153,16 +153,20 @@ def _consult_lines(
     valid = sum(u.valid_consults for u in rows)
     multiplier = contract.consult_multiplier_bp
     factor = "" if multiplier == 10_000 else f" × {format_multiplier(multiplier)}"
-    if contract.tier_mode == "band":
-        average = valid // contract_days
-        yuan = tiered_amount(average, contract.tiers, "band") * contract_days / dim
-        description = f"咨询服务费 {code}：有效咨询 {valid:,} 次，日均 {average:,} 次（按档包月"
-        description += "）" if contract_days == dim else f"，服务 {contract_days}/{dim} 天）"
+    if contract.tier_mode == "daily_allowance":
+        lines = _daily_allowance_lines(contract, code, rows, contract_days, dim)
     else:
-        yuan = tiered_amount(valid, contract.tiers, contract.tier_mode)
-        description = f"咨询服务费 {code}：有效咨询 {valid:,} 次"
-    amount = round_fen(apply_bp(yuan * 100, multiplier))
-    lines = [EngineLine("consult", description + factor, Decimal(valid), "次", None, amount, month=code)]
+        if contract.tier_mode == "band":
+            average = valid // contract_days
+            yuan = tiered_amount(average, contract.tiers, "band") * contract_days / dim
+            description = f"咨询服务费 {code}：有效咨询 {valid:,} 次，日均 {average:,} 次（按档包月"
+            description += "）" if contract_days == dim else f"，服务 {contract_days}/{dim} 天）"
+        else:
+            yuan = tiered_amount(valid, contract.tiers, contract.tier_mode)
+            description = f"咨询服务费 {code}：有效咨询 {valid:,} 次"
+        amount = round_fen(apply_bp(yuan * 100, multiplier))
+        lines = [EngineLine("consult", description + factor, Decimal(valid), "次", None, amount, month=code)]
+    amount = sum(line.amount_fen for line in lines)
     minimum = round_fen(_prorate(contract.monthly_minimum_fen, contract_days, dim))
     if amount < minimum:
         shortfall = minimum - amount
@@ -180,6 +184,44 @@ def _consult_lines(
             )
         )
     return lines
+
+
+def _daily_allowance_lines(
+    contract: ContractInput, code: str, rows: Sequence[UsageInput], contract_days: int, dim: int
+) -> list[EngineLine]:
+    """每日包量: the monthly fee prorated by contract days (like a band), and the consults above the
+    daily allowance counted day by day (Σ over platforms per day) at the unit price; × multiplier."""
+    fee_yuan, allowance, price_yuan = daily_allowance_terms(contract.tiers)
+    fee_fen, price_fen = int(fee_yuan * 100), int(price_yuan * 100)
+    multiplier = contract.consult_multiplier_bp
+    factor = "" if multiplier == 10_000 else f" × {format_multiplier(multiplier)}"
+    per_day: dict[date, int] = {}
+    for u in rows:
+        per_day[u.day] = per_day.get(u.day, 0) + u.valid_consults
+    over = sum(max(0, valid - allowance) for valid in per_day.values())
+    plain = multiplier == 10_000
+    full = contract_days == dim
+    days = "" if full else f" × {contract_days}/{dim} 天"
+    return [
+        EngineLine(
+            "consult",
+            f"咨询服务月固定费 {code}：{format_fen(fee_fen)}（每日含有效咨询 {allowance:,} 次）{days}{factor}",
+            Decimal(1) if full else Decimal(contract_days),
+            "月" if full else "天",
+            fee_fen if plain else None,
+            round_fen(apply_bp(_prorate(fee_fen, contract_days, dim), multiplier)),
+            month=code,
+        ),
+        EngineLine(
+            "consult",
+            f"超出部分 {code}：Σ max(0, 当日有效咨询 − {allowance:,}) = {over:,} 次 × {format_fen(price_fen)}{factor}",
+            Decimal(over),
+            "次",
+            price_fen if plain else None,
+            round_fen(apply_bp(over * price_fen, multiplier)),
+            month=code,
+        ),
+    ]
 
 
 def advance_service(contract: ContractInput, period: Period) -> list[EngineLine]:

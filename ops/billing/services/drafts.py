@@ -13,6 +13,7 @@ from ops.audit.services import record
 from ops.billing import engine
 from ops.billing.models import Invoice, InvoiceLine
 from ops.billing.services.base import BillingServiceError
+from ops.billing.services.extras import dated_extra_inputs
 from ops.billing.services.late_fees import late_fee_inputs, late_fees_for_draft
 from ops.contracts.models import Contract
 from ops.contracts.services import lock_contract
@@ -180,6 +181,7 @@ def compute(contract: Contract, period: engine.Period, adjustments=(), late_fees
         first_invoice=not earlier,
         last_invoice=period.start <= service_end(contract) <= period.end,
         previous_advance=advance,
+        dated_extras=dated_extra_inputs(contract),
     )
 
 

@@ -24,7 +24,7 @@ from ops.contracts.states import check_contract_transition
 from ops.contracts.terms import ContractTerms, ExtraTerms, KpiTerms
 from ops.extensions import db
 from ops.numbering import next_number
-from ops.ratecards.rules import EXTRA_LABELS
+from ops.ratecards.rules import EXTRA_LABELS, MONTHLY_EXTRA_CODES
 from ops.timeutil import today, utcnow
 from ops.transactions import lock_row
 
@@ -457,7 +457,8 @@ def revised_terms(
     catalogue = terms.get("extras_catalogue") or {}
     discount = terms.get("discount_bp", 0)
     extras: list[ExtraTerms] = []
-    for code, (label, unit) in EXTRA_LABELS.items():
+    for code in MONTHLY_EXTRA_CODES:  # holiday allowance, promotion staff: dated extras instead
+        label, unit = EXTRA_LABELS[code]
         quantity = extra_quantities.get(code, 0)
         if not quantity:
             continue
@@ -474,6 +475,7 @@ def revised_terms(
                     "unit_price_fen": contract_terms._discounted(price, discount),
                 }
             )
-    extras += [e for e in terms.get("extras", []) if e.get("code") not in EXTRA_LABELS]  # kept as agreed
+    # Other extras, and monthly holiday/promotion extras agreed before they became dated, kept as agreed.
+    extras += [e for e in terms.get("extras", []) if e.get("code") not in MONTHLY_EXTRA_CODES]
     revised["extras"] = extras
     return revised
