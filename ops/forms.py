@@ -151,3 +151,17 @@ class ConfirmForm(FlaskForm):
 class LanguageForm(FlaskForm):
     lang = HiddenField()
     next = HiddenField()
+
+
+def scoped_ids(form: FlaskForm, prefix: str) -> FlaskForm:
+    """Give ``form``'s fields page-unique ids (``prefix-name``), names unchanged.
+
+    A page with several forms (an invoice: payment, credit note, void …) would otherwise repeat ids
+    such as ``amount`` and ``reason``; each label would then point at the first form's field (a
+    screen reader and a click on the label land in the wrong form)."""
+    for field in form:
+        if field.type in ("CSRFTokenField", "HiddenField") or field.id.startswith(f"{prefix}-"):
+            continue
+        field.id = f"{prefix}-{field.id}"
+        field.label.field_id = field.id
+    return form

@@ -31,7 +31,7 @@ from ops.billing.forms import (
 from ops.billing.models import INVOICE_STATES, CreditNote, Invoice
 from ops.clients.models import Client
 from ops.extensions import db
-from ops.forms import ConfirmForm
+from ops.forms import ConfirmForm, scoped_ids
 from ops.money import format_fen
 from ops.periods import last_month
 from ops.timeutil import today
@@ -208,11 +208,12 @@ def invoice_detail(invoice_id: int):
         audit_labels=AUDIT_LABELS,
         balance=services.balance_fen(invoice),
         overdue=services.is_overdue(invoice),
-        adjustment_form=AdjustmentForm(formdata=None),
-        void_form=VoidForm(formdata=None),
-        payment_form=payment_form,
-        credit_form=CreditNoteForm(formdata=None),
-        apply_form=ApplyCreditForm(formdata=None),
+        # One page, several forms: their fields get page-unique ids (labels point at the right one).
+        adjustment_form=scoped_ids(AdjustmentForm(formdata=None), "adjustment"),
+        void_form=scoped_ids(VoidForm(formdata=None), "void"),
+        payment_form=scoped_ids(payment_form, "payment"),
+        credit_form=scoped_ids(CreditNoteForm(formdata=None), "credit"),
+        apply_form=scoped_ids(ApplyCreditForm(formdata=None), "apply"),
         allocations=services.invoice_allocations(invoice.id),
         credit_balance=services.credit_balance_fen(invoice.client_id),
         confirm=ConfirmForm(),
@@ -220,7 +221,7 @@ def invoice_detail(invoice_id: int):
         deposit_remainder=services.invoice_deposit_remainder_fen(invoice),
         late_fee=services.accrued_late_fee(invoice),
         late_fee_charges=services.charges_of(invoice),
-        waive_form=LateFeeWaiveForm(formdata=None),
+        waive_form=scoped_ids(LateFeeWaiveForm(formdata=None), "waive"),
         today=today(),
     )
 

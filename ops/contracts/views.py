@@ -30,7 +30,7 @@ from ops.contracts.forms import (
 from ops.contracts.models import BILLING_CYCLES, CONTRACT_STATES, ClauseTemplate, Contract
 from ops.contracts.terms import PRESETS_BY_KEY, kpi_from_preset
 from ops.extensions import db
-from ops.forms import ConfirmForm
+from ops.forms import ConfirmForm, scoped_ids
 from ops.quotes.models import Quote
 from ops.timeutil import today
 from ops.transactions import write_transaction
@@ -209,14 +209,15 @@ def _detail_page(contract: Contract, cancel_form: CancelForm | None = None):
         history=history,
         today=today(),
         confirm=ConfirmForm(),
-        return_form=ReasonForm(formdata=None),
-        activate_form=ActivateForm(formdata=None),
-        terminate_form=TerminateForm(formdata=None, effective_on=today()),
-        cancel_form=cancel_form or CancelForm(formdata=None),
-        receive_form=receive_form,
+        # One page, several forms: their fields get page-unique ids (labels point at the right one).
+        return_form=scoped_ids(ReasonForm(formdata=None), "return"),
+        activate_form=scoped_ids(ActivateForm(formdata=None), "activate"),
+        terminate_form=scoped_ids(TerminateForm(formdata=None, effective_on=today()), "terminate"),
+        cancel_form=scoped_ids(cancel_form or CancelForm(formdata=None), "cancel"),
+        receive_form=scoped_ids(receive_form, "receive"),
         deposit_owed=still_owed,
-        waive_form=ReasonForm(formdata=None),
-        settle_form=DepositSettleForm(formdata=None, settled_on=today()),
+        waive_form=scoped_ids(ReasonForm(formdata=None), "waive"),
+        settle_form=scoped_ids(DepositSettleForm(formdata=None, settled_on=today()), "settle"),
         deposit_remainder=services.deposit_remainder_fen(contract),
         upload_form=SignedUploadForm(formdata=None),
         can_edit=_can(EDITORS),

@@ -59,6 +59,7 @@ class Journey:
     assignment_url: str = ""
     invoice_number: str = ""
     invoice_total: str = ""
+    invoice_url: str = ""
 
     def as_user(self, username: str, password: str = PASSWORD) -> Page:
         """The page of ``username``, logged in on first use (each person has their own cookies)."""
@@ -99,6 +100,8 @@ def test_the_whole_pipeline(new_page, tmp_path, dump_on_failure):
     finance_imports_usage_and_issues_the_invoice(journey)
     client_downloads_the_invoice_pdf(journey)
     manager_opens_the_dashboard(journey)
+    finance_voids_and_reissues_the_invoice(journey)
+    finance_credits_the_paid_invoice_and_applies_the_balance_to_the_next(journey)
 
 
 def admin_prepares_rate_card_and_vendor(journey: Journey) -> None:
@@ -319,6 +322,14 @@ def trainer_and_manager_take_the_agent_live(journey: Journey) -> None:
     trainer.goto(journey.assignment_url)
     for title in ("已参加培训", "产品考试已通过"):  # ticked by the attendance and the passing score
         expect(trainer.locator("tbody tr", has_text=title)).to_contain_text("已完成")
+    trainer.get_by_label("平台", exact=True).select_option(label="天猫")
+    trainer.get_by_label("子账号").fill("闽江茶业旗舰店:小雨")
+    trainer.get_by_label("密码").fill(SUB_ACCOUNT_PASSWORD)
+    trainer.get_by_role("button", name="保存子账号").click()
+    expect(trainer.locator(FLASH_OK)).to_be_visible()
+    expect(trainer.locator("body")).not_to_contain_text(SUB_ACCOUNT_PASSWORD)
+    # Saving the sub-account in the vault ticks "子账号已创建" (its name is the evidence).
+    expect(trainer.locator("tbody tr", has_text="子账号已创建")).to_contain_text("已完成")
     for _ in range(15):  # bounded: the default checklist has ten items
         open_rows = trainer.locator("tbody tr", has=trainer.get_by_role("button", name="办理"))
         if open_rows.count() == 0:
@@ -329,13 +340,6 @@ def trainer_and_manager_take_the_agent_live(journey: Journey) -> None:
         done_form.get_by_role("button", name="标记完成").click()
         expect(trainer.locator(FLASH_OK)).to_be_visible()
     expect(trainer.get_by_role("button", name="办理")).to_have_count(0)
-
-    trainer.get_by_label("平台", exact=True).select_option(label="天猫")
-    trainer.get_by_label("子账号").fill("闽江茶业旗舰店:小雨")
-    trainer.get_by_label("密码").fill(SUB_ACCOUNT_PASSWORD)
-    trainer.get_by_role("button", name="保存子账号").click()
-    expect(trainer.locator(FLASH_OK)).to_be_visible()
-    expect(trainer.locator("body")).not_to_contain_text(SUB_ACCOUNT_PASSWORD)
 
     # Items marked 需复核 need a second person: the manager.
     manager = journey.as_user("manager")
@@ -398,11 +402,12 @@ def finance_imports_usage_and_issues_the_invoice(journey: Journey) -> None:
     journey.invoice_number = invoice_link.inner_text().strip()
     invoice_link.click()
     expect(finance.locator("h1")).to_contain_text("已开具")
+    journey.invoice_url = finance.url
     expect(finance.locator("body")).to_contain_text(f"售前白班席位 · {AGENT_NAME} · {PERIOD} 服务 31/31 天")
     totals = finance.locator("table.totals")
     expect(totals.locator("tr", has_text="应付总额")).to_contain_text(f"¥{EXPECTED_TOTAL}")
     expect(totals.locator("tr", has_text="税额")).to_contain_text(f"¥{EXPECTED_TAX}")
-    expect(totals.locator("tr", has_text="定金抵扣")).to_contain_text("¥0.00")
+    expect(totals).not_to_contain_text("定金抵扣")  # the deposit is refunded at the end: no offset row
     expect(totals).to_contain_text(EXPECTED_UPPER)
     journey.invoice_total = totals.locator("tr", has_text="应付总额").locator("td").last.inner_text().strip()
     shot(finance, "09-invoice-detail")
@@ -435,3 +440,65 @@ def manager_opens_the_dashboard(journey: Journey) -> None:
         f"¥{EXPECTED_TOTAL}"
     )  # the unpaid invoice, in receivables
     shot(manager, "02-dashboard")
+
+
+def finance_voids_and_reissues_the_invoice(journey: Journey) -> None:
+    """A wrong invoice is voided (its number stays used) and re-issued with a new number, linked."""
+    finance = journey.as_user("finance")
+    finance.goto(journey.invoice_url)
+    finance.get_by_label("作废原因").fill("客户要求更正开票抬头，作废重开")
+    finance.get_by_role("button", name="作废账单").click()
+    expect(finance.locator(FLASH_OK)).to_be_visible()
+    expect(finance.locator("h1")).to_contain_text("已作废")
+    finance.get_by_role("button", name="重新出账").click()
+    expect(finance.locator(FLASH_OK)).to_be_visible()
+    expect(finance.locator("h1")).to_contain_text("草稿")
+    finance.get_by_role("button", name="开具账单").click()
+    expect(finance.locator("h1")).to_contain_text("已开具")
+    number = re.search(r"INV-\d{4}-\d{5}", finance.locator("h1").inner_text()).group(0)
+    assert number != journey.invoice_number  # a new number; the old one stays used, void
+    expect(finance.locator(".replaces")).to_contain_text(f"替代 {journey.invoice_number}")
+    expect(finance.locator("table.totals").locator("tr", has_text="应付总额")).to_contain_text(
+        f"¥{EXPECTED_TOTAL}"
+    )
+    journey.invoice_number, journey.invoice_url = number, finance.url
+    shot(finance, "11-reissued-invoice")
+
+
+def finance_credits_the_paid_invoice_and_applies_the_balance_to_the_next(journey: Journey) -> None:
+    """Paid in full, then a ¥620.00 allowance is credited: the invoice owes nothing (never negative)
+    and the ¥620.00 becomes the client's credit balance, applied to November's invoice:
+    6,200.00 − 620.00 = ¥5,580.00 left to pay."""
+    finance = journey.as_user("finance")
+    finance.goto(journey.invoice_url)
+    finance.get_by_label("收款金额（元）").fill(EXPECTED_TOTAL.replace(",", ""))
+    finance.get_by_label("流水号 / 备注").fill("CMB-20261105-001")
+    finance.get_by_role("button", name="登记收款").click()
+    expect(finance.locator(FLASH_OK)).to_be_visible()
+    expect(finance.locator("h1")).to_contain_text("已结清")
+    finance.get_by_label("冲销金额（元，含税）").fill("620")
+    finance.get_by_label("冲销原因").fill("十月服务折让 10%")
+    finance.get_by_role("button", name="开具红字冲销单").click()
+    expect(finance.locator(FLASH_OK)).to_be_visible()
+    body = finance.locator("body")
+    expect(body).not_to_contain_text("−¥")  # nothing owed is ever shown negative
+    expect(finance.locator("dd", has_text="¥620.00").first).to_be_visible()  # the client's credit balance
+
+    # November: the run issues the next invoice, and finance applies the balance to it.
+    finance.goto("/billing/runs")
+    finance.get_by_label("账期").fill("2026-11")
+    finance.get_by_label("客户", exact=True).select_option(label=CLIENT_NAME)
+    finance.get_by_label(re.compile("生成后立即开具")).check()
+    finance.get_by_role("button", name="开始出账").click()
+    expect(finance.locator(FLASH_OK)).to_contain_text("出账完成：2026-11")
+    finance.get_by_role("link", name=re.compile(r"INV-\d{4}-\d{5}")).first.click()
+    expect(finance.locator("h1")).to_contain_text("已开具")
+    # November has 30 days, all served: 6,200.00 × 30/30.
+    expect(finance.locator("table.totals").locator("tr", has_text="应付总额")).to_contain_text(
+        f"¥{EXPECTED_TOTAL}"
+    )
+    finance.get_by_role("button", name="上期余额抵扣").click()
+    expect(finance.locator(FLASH_OK)).to_be_visible()
+    expect(finance.locator("dl", has_text="上期余额抵扣")).to_contain_text("¥620.00")
+    expect(finance.locator("dd", has_text="¥5,580.00").first).to_be_visible()  # 未付余额
+    shot(finance, "12-credit-balance-applied")
