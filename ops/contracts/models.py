@@ -245,3 +245,43 @@ class ContractClause(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
 
     contract: Mapped[Contract] = relationship(back_populates="clauses")
+
+
+AMENDMENT_STATES = ("draft", "sent", "accepted", "rejected", "withdrawn")
+# An amendment still being negotiated: at most one per contract at a time.
+OPEN_AMENDMENT_STATES = ("draft", "sent")
+
+
+class ContractAmendment(db.Model):
+    """A contract amendment (补充协议): the seat rows and monthly extras in force from ``effective_on``.
+
+    ``terms`` holds the full ``seats`` and ``extras`` lists after the change (the shapes of
+    ``ContractTerms``); accepted amendments are the contract's term versions
+    (``ops.contracts.terms.term_segments``). Numbered HT-YYYY-NNNN-B1, -B2, … per contract.
+    """
+
+    __tablename__ = "contract_amendments"
+    __table_args__ = (
+        sa.UniqueConstraint("contract_id", "seq"),
+        sa.CheckConstraint(_in("status", AMENDMENT_STATES), name="status_known"),
+        sa.CheckConstraint("seq > 0", name="seq_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id", ondelete="RESTRICT"), index=True)
+    seq: Mapped[int] = mapped_column(sa.Integer)
+    number: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    effective_on: Mapped[date] = mapped_column(sa.Date)
+    terms: Mapped[dict] = mapped_column(sa.JSON)  # {"seats": [SeatTerms], "extras": [ExtraTerms]}
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(12), default="draft")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # accepted / rejected / withdrawn
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    decision_note: Mapped[str] = mapped_column(sa.Text, default="")  # rejection or on-behalf reason
+    pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+
+    contract: Mapped[Contract] = relationship()

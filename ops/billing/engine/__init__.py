@@ -110,6 +110,7 @@ from ops.billing.engine.inputs import (
     KpiResult,
     LateFeeInput,
     SeatInput,
+    TermVersion,
     UsageInput,
 )
 from ops.billing.engine.invoice import bill
@@ -137,6 +138,7 @@ __all__ = [
     "LateFeeInput",
     "Period",
     "SeatInput",
+    "TermVersion",
     "UsageInput",
     "bill",
     "days_served",

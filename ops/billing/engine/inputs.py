@@ -94,6 +94,15 @@ class KpiInput:
 
 
 @dataclass(frozen=True)
+class TermVersion:
+    """An accepted amendment (补充协议): the seat rows and monthly extras in force from ``effective_on``."""
+
+    effective_on: date
+    seats: tuple[SeatInput, ...]
+    extras: tuple[ExtraInput, ...]
+
+
+@dataclass(frozen=True)
 class ContractInput:
     contract_id: int
     model: str  # fixed_seat / base_commission / per_consult
@@ -117,6 +126,8 @@ class ContractInput:
     deposit_usage: str = "refund_at_end"  # first_invoice / last_invoice / refund_at_end
     deposit_received: bool = False
     terminated_on: date | None = None  # service ends the day before
+    # Accepted amendments in effective-date order; ``seats`` / ``extras`` above are the base terms.
+    versions: tuple[TermVersion, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ Pure: no Flask, no database.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -38,6 +38,32 @@ def term_window(contract: ContractInput, start: date, end: date) -> tuple[date, 
     first = max(start, contract.start_on)
     last = min(end, _service_end(contract))
     return (first, last) if first <= last else None
+
+
+def segments(
+    contract: ContractInput, window: tuple[date, date] | None
+) -> list[tuple[date, date, ContractInput]]:
+    """[(first, last, terms in force)] covering ``window``, split at each amendment's effective date.
+
+    The terms of a segment are ``contract`` with the seat rows and extras of the last version
+    effective on or before its first day (the base terms before any). Without versions, or without
+    one taking effect inside the window, this is one segment: the contract as it is.
+    """
+    if window is None:
+        return []
+    first, last = window
+    cuts = sorted({v.effective_on for v in contract.versions if first < v.effective_on <= last})
+    result = []
+    for cut in [*cuts, last + timedelta(days=1)]:
+        terms = contract
+        if contract.versions:
+            terms = replace(contract, versions=())
+            for v in contract.versions:
+                if v.effective_on <= first:
+                    terms = replace(terms, seats=v.seats, extras=v.extras)
+        result.append((first, cut - timedelta(days=1), terms))
+        first = cut
+    return result
 
 
 def _days(window: tuple[date, date] | None) -> int:
@@ -85,7 +111,6 @@ def actual_service(
     assignments: Sequence[AssignmentInput],
     usage: Sequence[UsageInput],
 ) -> _Actual:
-    kind, word = _kind_label(contract)
     lines: list[EngineLine] = []
     month_fees: dict[str, Decimal] = {}
     gmv_by_month: dict[str, int] = {}
@@ -100,24 +125,7 @@ def actual_service(
         rows = [u for u in usage if in_window(u.day, window)]
         gmv_by_month[code] = sum(u.served_gmv_fen for u in rows)
         if contract.model in ("fixed_seat", "base_commission"):
-            for a in assignments:
-                days = days_served(a.go_live_on, a.end_on, window[0], window[1])
-                if days == 0:
-                    continue
-                rate = _seat_rate(contract, a)
-                amount = round_fen(_prorate(rate, days, dim))
-                month_lines.append(
-                    EngineLine(
-                        kind,
-                        f"{_seat_label(a.scope, a.shift)}{word} · {a.agent_name} · {code} 服务 {days}/{dim} 天"
-                        f" × {format_fen(rate)}/月",
-                        Decimal(days),
-                        "天",
-                        None,  # the monthly rate is in the formula: days × it would mislead (docstring)
-                        amount,
-                        month=code,
-                    )
-                )
+            month_lines.extend(_seat_lines(contract, assignments, code, dim, window))
         else:
             month_lines.extend(_consult_lines(contract, code, rows, _days(window), dim))
         lines.extend(month_lines)
@@ -145,6 +153,39 @@ def actual_service(
             for code in month_fees:
                 month_fees[code] += Decimal(amount) * gmv_by_month[code] / gmv
     return _Actual(lines, month_fees)
+
+
+def _seat_lines(
+    contract: ContractInput,
+    assignments: Sequence[AssignmentInput],
+    code: str,
+    dim: int,
+    window: tuple[date, date],
+) -> list[EngineLine]:
+    """One line per assignment and term segment of the month: its days served in the segment at the
+    rate of the seat row in force there (an amendment's effective date splits the month)."""
+    kind, word = _kind_label(contract)
+    lines = []
+    parts = segments(contract, window)
+    for a in assignments:
+        for first, last, terms in parts:
+            days = days_served(a.go_live_on, a.end_on, first, last)
+            if days == 0:
+                continue
+            rate = _seat_rate(terms, a)
+            lines.append(
+                EngineLine(
+                    kind,
+                    f"{_seat_label(a.scope, a.shift)}{word} · {a.agent_name} · {code} 服务 {days}/{dim} 天"
+                    f" × {format_fen(rate)}/月",
+                    Decimal(days),
+                    "天",
+                    None,  # the monthly rate is in the formula: days × it would mislead (docstring)
+                    round_fen(_prorate(rate, days, dim)),
+                    month=code,
+                )
+            )
+    return lines
 
 
 def _consult_lines(
@@ -251,44 +292,56 @@ def advance_service(contract: ContractInput, period: Period) -> list[EngineLine]
                     )
                 )
             continue
-        for row in contract.seats:
-            if row.seats <= 0:
-                continue
-            amount = round_fen(_prorate(row.row_total_fen, days, dim))
-            lines.append(
-                EngineLine(
-                    kind,
-                    f"{_seat_label(row.scope, row.shift)}{word} × {row.seats} 席 · {code} 预收 {days}/{dim} 天"
-                    f" × {format_fen(row.monthly_rate_fen)}/月",
-                    Decimal(row.seats),
-                    "席",
-                    None,
-                    amount,
-                    month=code,
+        for first, last, terms in segments(contract, term_window(contract, month_start, month_end)):
+            days = (last - first).days + 1
+            for row in terms.seats:
+                if row.seats <= 0:
+                    continue
+                amount = round_fen(_prorate(row.row_total_fen, days, dim))
+                lines.append(
+                    EngineLine(
+                        kind,
+                        f"{_seat_label(row.scope, row.shift)}{word} × {row.seats} 席 · {code} 预收 {days}/{dim} 天"
+                        f" × {format_fen(row.monthly_rate_fen)}/月",
+                        Decimal(row.seats),
+                        "席",
+                        None,
+                        amount,
+                        month=code,
+                    )
                 )
-            )
     return lines
 
 
 def extra_lines(contract: ContractInput, period: Period) -> list[EngineLine]:
+    """Recurring extras: one line per extra and month with contract days, quantity × unit price.
+
+    A month an amendment splits bills each part's extras prorated by its days instead:
+    round(quantity × unit price × days in the part ÷ days in the month), "× 16/31 天" in the line.
+    """
     lines: list[EngineLine] = []
     for year, month in period.months:
         code = month_code(year, month)
-        if term_window(contract, *month_bounds(year, month)) is None:
-            continue
-        for extra in contract.extras:
-            amount = extra.quantity * extra.unit_price_fen
-            lines.append(
-                EngineLine(
-                    "extra",
-                    f"{extra.label} {code}：{extra.quantity:,} {extra.unit} × {format_fen(extra.unit_price_fen)}",
-                    Decimal(extra.quantity),
-                    extra.unit,
-                    extra.unit_price_fen,
-                    amount,
-                    month=code,
+        month_start, month_end = month_bounds(year, month)
+        dim = (month_end - month_start).days + 1
+        parts = segments(contract, term_window(contract, month_start, month_end))
+        for first, last, terms in parts:
+            days = (last - first).days + 1
+            for extra in terms.extras:
+                full = extra.quantity * extra.unit_price_fen
+                split = len(parts) > 1
+                lines.append(
+                    EngineLine(
+                        "extra",
+                        f"{extra.label} {code}：{extra.quantity:,} {extra.unit} × {format_fen(extra.unit_price_fen)}"
+                        + (f" × {days}/{dim} 天" if split else ""),
+                        Decimal(extra.quantity),
+                        extra.unit,
+                        None if split else extra.unit_price_fen,
+                        round_fen(_prorate(full, days, dim)) if split else full,
+                        month=code,
+                    )
                 )
-            )
     return lines
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -17,6 +19,7 @@ from ops.billing.services.extras import dated_extra_inputs
 from ops.billing.services.late_fees import late_fee_inputs, late_fees_for_draft
 from ops.contracts.models import Contract
 from ops.contracts.services import lock_contract
+from ops.contracts.services.amendments import accepted_versions
 from ops.extensions import db
 from ops.onboarding.models import Assignment
 from ops.periods import previous_period
@@ -25,6 +28,31 @@ from ops.transactions import write_transaction
 from ops.usage.models import UsageDaily
 
 # --- from the database to the engine's plain values ------------------------------------------
+
+
+def _seat_inputs(t: Mapping[str, Any]) -> tuple[engine.SeatInput, ...]:
+    return tuple(
+        engine.SeatInput(
+            s["scope"], s["shift"], s["seats"], s["monthly_rate_fen"], s.get("monthly_total_fen")
+        )
+        for s in t.get("seats", [])
+    )
+
+
+def _extra_inputs(t: Mapping[str, Any]) -> tuple[engine.ExtraInput, ...]:
+    return tuple(
+        engine.ExtraInput(e["label"], e["unit"], e["quantity"], e["unit_price_fen"])
+        for e in t.get("extras", [])
+        if e.get("quantity")
+    )
+
+
+def _versions(contract: Contract) -> tuple[engine.TermVersion, ...]:
+    """The contract's accepted amendments (补充协议) as term versions, in effective-date order."""
+    return tuple(
+        engine.TermVersion(effective_on, _seat_inputs(terms), _extra_inputs(terms))
+        for effective_on, terms in accepted_versions(contract.id)
+    )
 
 
 def contract_input(contract: Contract) -> engine.ContractInput:
@@ -38,22 +66,13 @@ def contract_input(contract: Contract) -> engine.ContractInput:
         billing_timing=contract.billing_timing,
         tax_rate_bp=contract.tax_rate_bp,
         prices_include_tax=contract.prices_include_tax,
-        seats=tuple(
-            engine.SeatInput(
-                s["scope"], s["shift"], s["seats"], s["monthly_rate_fen"], s.get("monthly_total_fen")
-            )
-            for s in t.get("seats", [])
-        ),
+        seats=_seat_inputs(t),
         commission_rate_bp=t.get("commission_rate_bp", 0),
         tier_mode=t.get("tier_mode", ""),
         tiers=tiers_from_data(t["tiers"]) if t.get("tiers") else (),
         consult_multiplier_bp=t.get("consult_multiplier_bp", 10_000),
         monthly_minimum_fen=t.get("monthly_minimum_fen", 0),
-        extras=tuple(
-            engine.ExtraInput(e["label"], e["unit"], e["quantity"], e["unit_price_fen"])
-            for e in t.get("extras", [])
-            if e.get("quantity")
-        ),
+        extras=_extra_inputs(t),
         kpis=tuple(
             engine.KpiInput(
                 k.metric,
@@ -71,6 +90,7 @@ def contract_input(contract: Contract) -> engine.ContractInput:
         # A contract terminated for breach (违约终止) keeps its deposit for forfeiture: never offset.
         deposit_received=contract.deposit_status == "received" and not contract.terminated_for_breach,
         terminated_on=contract.terminated_on,
+        versions=_versions(contract),
     )
 
 

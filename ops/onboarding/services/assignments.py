@@ -32,7 +32,7 @@ from ops.onboarding.services.common import (
     OnboardingError,
     _check_role,
 )
-from ops.onboarding.services.seats import contract_seat_rows, held_on_contract
+from ops.onboarding.services.seats import held_on_contract, seat_rows_from
 from ops.timeutil import today, utcnow
 from ops.transactions import lock_row
 
@@ -59,14 +59,12 @@ def _check_seats(
 ) -> str:
     """Refuse what the contract's seats do not allow (``ops.onboarding.seats``); returns the override
     reason when a manager exceeds the seats with one, "" otherwise. Called under the contract's lock."""
-    refusal = seats.check_new(
-        contract_seat_rows(contract),
-        held_on_contract(contract.id),
-        agent_id=agent.id,
-        scope=scope,
-        shift=shift,
-        start=start,
-    )
+    held = held_on_contract(contract.id)
+    refusal = None
+    for rows in seat_rows_from(contract, start):  # the seats in force from ``start`` on (amendments)
+        refusal = seats.check_new(rows, held, agent_id=agent.id, scope=scope, shift=shift, start=start)
+        if refusal is not None:
+            break
     if refusal is None:
         return ""
     if refusal.code != seats.SEAT_FULL:

@@ -7,22 +7,32 @@ from datetime import date
 import sqlalchemy as sa
 
 from ops.contracts.models import Contract
+from ops.contracts.services.amendments import accepted_versions, terms_in_force
 from ops.extensions import db
 from ops.onboarding import seats
 from ops.onboarding.models import Assignment
 from ops.timeutil import today
 
 
-def contract_seat_rows(contract: Contract) -> list[dict]:
-    """The seat rows the contract sold (scope, shift, seats), from its frozen terms.
+def contract_seat_rows(contract: Contract, on: date | None = None) -> list[dict]:
+    """The seat rows the contract sells on ``on`` (default today): scope, shift, seats.
 
-    A per-consult contract sells no seats (empty: no seat bound). When contract amendments version the
-    terms by effective date, this is the one place that reads the seats in force.
+    The one place that reads the seats in force: the contract's frozen terms with its accepted
+    amendments (补充协议) applied, the version in force on ``on``. A per-consult contract sells no
+    seats (empty: no seat bound).
     """
-    terms = contract.terms or {}
-    if terms.get("model") == "per_consult":
+    if contract.model == "per_consult" or (contract.terms or {}).get("model") == "per_consult":
         return []
-    return list(terms.get("seats") or [])
+    return list(terms_in_force(contract, on or today()).get("seats") or [])
+
+
+def seat_rows_from(contract: Contract, start: date) -> list[list[dict]]:
+    """The seat rows in force on ``start`` and on every later amendment's effective date: an
+    assignment starting on ``start`` (with no end) must fit each of them."""
+    later = sorted(
+        {effective_on for effective_on, _ in accepted_versions(contract.id) if effective_on > start}
+    )
+    return [contract_seat_rows(contract, day) for day in [start, *later]]
 
 
 def held_on_contract(contract_id: int, *, exclude_id: int | None = None) -> list[seats.Held]:
@@ -47,7 +57,8 @@ def held_on_contract(contract_id: int, *, exclude_id: int | None = None) -> list
 def seat_usage(contract: Contract, on: date | None = None) -> list[dict]:
     """Seats used / sold per scope × shift on ``on`` (default today); empty when the contract sells no
     seats. Each row: scope, shift, sold, used, over."""
-    rows = contract_seat_rows(contract)
+    day = on or today()
+    rows = contract_seat_rows(contract, day)
     if not rows:
         return []
-    return seats.usage_rows(rows, held_on_contract(contract.id), on or today())
+    return seats.usage_rows(rows, held_on_contract(contract.id), day)
