@@ -122,6 +122,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     # The portal's pages live beside their domains; importing them adds their routes to the portal.
+    import ops.portal.amendments  # noqa: F401
     import ops.portal.billing  # noqa: F401
     import ops.portal.contracts  # noqa: F401
     import ops.portal.onboarding  # noqa: F401
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     from ops.billing.views import bp as billing_bp
     from ops.clients.views import bp as clients_bp
     from ops.contracts.admin_views import bp as contract_admin_bp
+    from ops.contracts.amendment_views import bp as amendments_bp
     from ops.contracts.views import bp as contracts_bp
     from ops.main.views import bp as main_bp
     from ops.onboarding.admin_views import bp as onboarding_admin_bp
@@ -156,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
         ratecards_bp,
         contracts_bp,
         contract_admin_bp,
+        amendments_bp,
         training_bp,
         onboarding_bp,
         onboarding_admin_bp,

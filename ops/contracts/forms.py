@@ -424,3 +424,81 @@ class VendorProfileForm(FlaskForm):
 
     def validate_tax_id(self, field):
         _check_credit_code(field)
+
+
+class AmendmentSeatRowForm(Form):
+    """One scope × shift of an amendment: seats and the monthly rate per seat (0 seats: not sold)."""
+
+    scope = HiddenField()
+    shift = HiddenField()
+    seats = _count(_l("席位数"), 10_000)
+    monthly_rate = YuanField(_l("每席月单价（元）"), validators=[Optional()])
+
+
+class AmendmentExtraRowForm(Form):
+    """One monthly extra of the contract: quantity a month and unit price (0: no longer billed)."""
+
+    quantity = _count(_l("数量/月"))
+    unit_price = _yuan(_l("单价（元）"))
+
+
+class AmendmentForm(FlaskForm):
+    """A contract amendment (补充协议): the seats and monthly extras from the effective date."""
+
+    effective_on = DateField(_l("生效日期"), validators=[InputRequired(_l("请填写生效日期"))])
+    seats = FieldList(FormField(AmendmentSeatRowForm), min_entries=0)
+    extras = FieldList(FormField(AmendmentExtraRowForm), min_entries=0)
+    reason = TextAreaField(_l("变更原因"), validators=[Length(max=1000)])
+    submit = SubmitField(_l("保存补充协议草稿"))
+
+    def validate_seats(self, field):
+        from ops.vocab import SCOPES, SHIFTS
+
+        for row in field:
+            if row.scope.data not in SCOPES or row.shift.data not in SHIFTS:
+                raise ValidationError(_l("席位行无效，请刷新页面后重试。"))
+            if row.seats.data and row.monthly_rate.data is None:
+                raise ValidationError(_l("有席位的行请填写每席月单价"))
+
+    def validate_extras(self, field):
+        if len(field.entries) != self.extra_count:
+            raise ValidationError(_l("附加费行数与合同不符，请刷新页面后重试。"))
+
+    def terms(self, source: dict) -> dict:
+        """The seat rows and extras as the amendment stores them. A row unchanged from ``source``
+        keeps its stated monthly total (the quote's rounding); extras keep their label and unit."""
+        before = {
+            (s["scope"], s["shift"], s["seats"], s["monthly_rate_fen"]): s for s in source.get("seats", [])
+        }
+        seats = []
+        for row in self.seats:
+            if not row.seats.data:
+                continue
+            seat = {
+                "scope": row.scope.data,
+                "shift": row.shift.data,
+                "seats": row.seats.data,
+                "monthly_rate_fen": row.monthly_rate.data,
+            }
+            same = before.get((seat["scope"], seat["shift"], seat["seats"], seat["monthly_rate_fen"]))
+            if same is not None and "monthly_total_fen" in same:
+                seat["monthly_total_fen"] = same["monthly_total_fen"]
+            seats.append(seat)
+        extras = [
+            {**extra, "quantity": row.quantity.data, "unit_price_fen": row.unit_price.data}
+            for extra, row in zip(source.get("extras", []), self.extras, strict=True)
+        ]
+        return {"seats": seats, "extras": extras}
+
+
+class AmendmentDecisionForm(FlaskForm):
+    """A reason: for a withdrawal, a rejection, or accepting on the client's behalf."""
+
+    note = TextAreaField(_l("原因"), validators=[DataRequired(_l("请填写原因")), Length(max=1000)])
+    submit = SubmitField(_l("提交"))
+
+
+class AmendmentClientForm(FlaskForm):
+    """The client's answer to an amendment in the portal (a reason is required to reject)."""
+
+    comment = TextAreaField(_l("意见（拒绝时必填）"), validators=[Length(max=1000)])

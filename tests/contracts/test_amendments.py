@@ -22,8 +22,8 @@ from ops.contracts.services.amendments import (
     withdraw_amendment,
 )
 from ops.onboarding import services as onboarding
-from ops.onboarding.services.common import OnboardingError
 from ops.onboarding.models import Agent, Assignment
+from ops.onboarding.services.common import OnboardingError
 from ops.timeutil import today
 from tests.billing.helpers import draft_for, issued_for, make_contract
 from tests.onboarding import helpers as ob

@@ -35,6 +35,12 @@ UNLISTED = {"static", "bootstrap.static"}
 # fmt: off
 MATRIX = {
     #                                         anonymous admin  manager sales  trainer finance client
+    "amendments.accept_on_behalf":           (LOGIN,    OK,    OK,     NO,    NO,     NO,     NO),
+    "amendments.edit":                       (LOGIN,    OK,    OK,     OK,    NO,     NO,     NO),
+    "amendments.new":                        (LOGIN,    OK,    OK,     OK,    NO,     NO,     NO),
+    "amendments.pdf":                        (LOGIN,    OK,    OK,     OK,    OK,     OK,     NO),
+    "amendments.send":                       (LOGIN,    OK,    OK,     OK,    NO,     NO,     NO),
+    "amendments.withdraw":                   (LOGIN,    OK,    OK,     OK,    NO,     NO,     NO),
     "api.post_usage":                        (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
     "audit.index":                           (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
     "auth.change_password":                  (LOGIN,    OK,    OK,     OK,    OK,     OK,     OK),
@@ -136,6 +142,9 @@ MATRIX = {
     "onboarding_admin.template_item_new":    (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
     "portal.agent_detail":                   (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
     "portal.agents":                         (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
+    "portal.amendment_accept":               (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
+    "portal.amendment_pdf":                  (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
+    "portal.amendment_reject":               (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
     "portal.contract_detail":                (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
     "portal.contract_pdf":                   (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
     "portal.contract_signed":                (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),

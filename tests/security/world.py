@@ -19,7 +19,7 @@ from ops.billing import services as billing_services
 from ops.billing.models import ContractExtraEntry, CreditNote, Invoice, InvoiceLine
 from ops.clients import services as client_services
 from ops.clients.models import Client, PlanItem
-from ops.contracts.models import ClauseTemplate, Contract
+from ops.contracts.models import ClauseTemplate, Contract, ContractAmendment
 from ops.demo import load_demo
 from ops.extensions import db
 from ops.onboarding.models import Assignment, ChecklistItem, ChecklistTemplateItem, PlatformRule
@@ -53,6 +53,7 @@ class ClientObjects:
     agent_id: int
     checklist_item_id: int
     plan_item_id: int
+    amendment_id: int
 
 
 @dataclass
@@ -157,7 +158,32 @@ def _portal_objects(client: Client, admin: User, trainer: User) -> ClientObjects
         agent_id=assignment.agent_id,
         checklist_item_id=item.id,
         plan_item_id=plan_item.id,
+        amendment_id=_sent_amendment(contract).id,
     )
+
+
+def _sent_amendment(contract: Contract) -> ContractAmendment:
+    """An amendment of the contract sent to the client, keeping its seats and extras as they are."""
+    seq = 1 + (
+        db.session.scalar(
+            sa.select(sa.func.max(ContractAmendment.seq)).where(ContractAmendment.contract_id == contract.id)
+        )
+        or 0
+    )
+    amendment = ContractAmendment(
+        contract_id=contract.id,
+        seq=seq,
+        number=f"{contract.number}-B{seq}",
+        effective_on=contract.end_on,
+        terms={"seats": contract.terms.get("seats", []), "extras": contract.terms.get("extras", [])},
+        reason="安全测试",
+        status="sent",
+        sent_at=utcnow(),
+        decision_note="",
+    )
+    db.session.add(amendment)
+    db.session.flush()
+    return amendment
 
 
 def build_world() -> World:

@@ -8,13 +8,16 @@ the caller commits.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ops.audit.services import record
 from ops.billing.models import Invoice
+from ops.contracts.amendment_pdf import AmendmentPdfData, render_amendment_pdf
 from ops.contracts.models import OPEN_AMENDMENT_STATES, Contract, ContractAmendment
 from ops.contracts.services.common import ContractError, lock_contract
 from ops.contracts.terms import ContractTerms, validate_terms
@@ -83,6 +86,34 @@ def _check_effective_on(contract: Contract, effective_on: date | None) -> date:
             field="effective_on",
         )
     return effective_on
+
+
+def amendment_pdf(amendment: ContractAmendment) -> bytes:
+    """The amendment's PDF: the stored one once sent, else rendered now (a draft)."""
+    if amendment.pdf is not None:
+        return amendment.pdf
+    return _render(amendment)
+
+
+def _render(amendment: ContractAmendment) -> bytes:
+    contract = amendment.contract
+    data = AmendmentPdfData(
+        number=amendment.number,
+        contract_number=contract.number or "",
+        client_name=contract.client_legal_name or contract.client.name,
+        vendor_name=contract.vendor_name,
+        effective_on=amendment.effective_on,
+        reason=amendment.reason,
+        seats=list(amendment.terms.get("seats") or []),
+        extras=list(amendment.terms.get("extras") or []),
+        status_label=STATUS_LABELS[amendment.status],
+    )
+    return render_amendment_pdf(data, ttf_path=current_app.config.get("PDF_FONT"))
+
+
+def _store_pdf(amendment: ContractAmendment) -> None:
+    amendment.pdf = _render(amendment)
+    amendment.pdf_sha256 = hashlib.sha256(amendment.pdf).hexdigest()
 
 
 def _snap(amendment: ContractAmendment) -> dict[str, Any]:
@@ -177,6 +208,7 @@ def send_amendment(amendment: ContractAmendment, by=None) -> ContractAmendment:
     before = _snap(amendment)
     amendment.status = "sent"
     amendment.sent_at = utcnow()
+    _store_pdf(amendment)
     record(
         "contract_amendment.sent",
         amendment,
@@ -200,6 +232,8 @@ def _decide(amendment: ContractAmendment, target: str, by, note: str) -> Contrac
     amendment.decided_at = utcnow()
     amendment.decided_by_id = getattr(by, "id", None)
     amendment.decision_note = note
+    if target == "accepted":
+        _store_pdf(amendment)  # the accepted document, as the client agreed to it
     record(
         f"contract_amendment.{target}",
         amendment,
@@ -233,5 +267,5 @@ def withdraw_amendment(amendment: ContractAmendment, by, reason: str) -> Contrac
     """draft | sent → withdrawn: the vendor takes it back (a reason is required)."""
     reason = (reason or "").strip()
     if not reason:
-        raise ContractError("请填写撤回原因。", field="reason")
+        raise ContractError("请填写撤回原因。", field="note")
     return _decide(amendment, "withdrawn", by, reason)
