@@ -456,13 +456,13 @@ class AmendmentForm(FlaskForm):
 
         for row in field:
             if row.scope.data not in SCOPES or row.shift.data not in SHIFTS:
-                raise ValidationError(_l("席位行无效，请刷新页面后重试。"))
+                raise ValidationError(str(_l("席位行无效，请刷新页面后重试。")))
             if row.seats.data and row.monthly_rate.data is None:
-                raise ValidationError(_l("有席位的行请填写每席月单价"))
+                raise ValidationError(str(_l("有席位的行请填写每席月单价")))
 
     def validate_extras(self, field):
         if len(field.entries) != self.extra_count:
-            raise ValidationError(_l("附加费行数与合同不符，请刷新页面后重试。"))
+            raise ValidationError(str(_l("附加费行数与合同不符，请刷新页面后重试。")))
 
     def terms(self, source: dict) -> dict:
         """The seat rows and extras as the amendment stores them. A row unchanged from ``source``

@@ -23,6 +23,7 @@ from ops.contracts.services.common import ContractError, lock_contract
 from ops.contracts.terms import ContractTerms, validate_terms
 from ops.contracts.versions import Version, terms_on
 from ops.extensions import db
+from ops.i18n import N_
 from ops.timeutil import utcnow
 
 # status → the statuses it may move to
@@ -31,11 +32,11 @@ TRANSITIONS = {
     "sent": ("accepted", "rejected", "withdrawn"),
 }
 STATUS_LABELS = {
-    "draft": "草稿",
-    "sent": "待客户确认",
-    "accepted": "已生效",
-    "rejected": "客户已拒绝",
-    "withdrawn": "已撤回",
+    "draft": N_("草稿"),
+    "sent": N_("待客户确认"),
+    "accepted": N_("已生效"),
+    "rejected": N_("客户已拒绝"),
+    "withdrawn": N_("已撤回"),
 }
 
 
