@@ -64,6 +64,14 @@ Details a client's finance clerk can check by hand:
   rule above), so no new rounding happens; it is shown even when ¥0.00, and its reason lists
   the actual lines. To settle the last period, bill the period after the term: it has no
   advance lines, only the true-up (and KPIs).
+* Amendments (补充协议, ContractInput.versions): an accepted amendment replaces the seat rows and
+  monthly extras from its effective date (inclusive). A month it splits is billed per term segment,
+  exactly like a mid-month go-live: in arrears an assignment's days are split at the date, one line
+  per part at the rate of the seat row in force there ("服务 16/31 天 × ¥X/月"); in advance one
+  line per seat row and segment, seats × rate × days in the segment ÷ days in the month; each
+  segment's monthly extras × days in the segment ÷ days in the month, rounded once per line
+  ("× 16/31 天"). A month no amendment splits bills the terms in force as before, and the true-up
+  compares actual and advance lines computed with the same segments.
 * KPIs: assessed per month of the invoice period (in arrears) or of the trued-up previous period
   (in advance). Month index = months since the month of start_on (that month is 0, even when
   partial); months with index < breakin_months are noted as 磨合期. The metric is
