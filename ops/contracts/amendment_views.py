@@ -18,7 +18,6 @@ from ops.contracts.models import Contract, ContractAmendment
 from ops.contracts.services import amendments as services
 from ops.extensions import db
 from ops.forms import ConfirmForm, scoped_ids
-from ops.timeutil import today
 from ops.vocab import SCOPES, SHIFTS
 from ops.web import perform, send_document
 
@@ -111,7 +110,6 @@ def _edit_page(
             amendment=amendment,
             form=form,
             source=source,
-            in_force=services.terms_in_force(contract, today()),
         )
 
     if not form.is_submitted():
