@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from ops.i18n import LazyText, _l
 from ops.onboarding.states import AGENT_STATUS_LABELS
 from ops.usage.encoding import MSG_ENCODING, UsageDecodeError, open_csv_text
 from ops.vocab import PLATFORMS
@@ -66,11 +67,14 @@ PLATFORM_BY_TEXT = {
 }
 
 
+Text = str | LazyText  # a message or column name: lazy (``ops.i18n._l``) shows in the reader's language
+
+
 @dataclass(frozen=True)
 class RowError:
     row: int  # 1 = the header; 0 = the file as a whole
-    column: str
-    message: str
+    column: Text
+    message: Text
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ class AgentCsvResult:
     error_count: int = 0
     ignored_columns: list[str] = field(default_factory=list)
 
-    def add(self, row: int, column: str, message: str) -> None:
+    def add(self, row: int, column: Text, message: Text) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS:
             self.errors.append(RowError(row, column, message))
@@ -149,10 +153,10 @@ def parse_agent_csv(binary: io.IOBase) -> AgentCsvResult:
         result.add(0, "", MSG_ENCODING)
         return result
     except csv.Error as exc:
-        result.add(0, "", f"无法读取 CSV：{exc}")
+        result.add(0, "", _l("无法读取 CSV：%(error)s", error=str(exc)))
         return result
     if not records:
-        result.add(0, "", "文件是空的")
+        result.add(0, "", _l("文件是空的"))
         return result
     header_row, header = records[0]
     fields = _read_header(header, header_row, result)
@@ -160,10 +164,14 @@ def parse_agent_csv(binary: io.IOBase) -> AgentCsvResult:
         return result
     data = [(number, cells) for number, cells in records[1:] if any(c.strip() for c in cells)]
     if not data:
-        result.add(0, "", "文件中只有表头，没有客服数据")
+        result.add(0, "", _l("文件中只有表头，没有客服数据"))
         return result
     if len(data) > MAX_ROWS:
-        result.add(0, "", f"一次最多导入 {MAX_ROWS} 名客服，这个文件有 {len(data)} 行：请分批导入")
+        result.add(
+            0,
+            "",
+            _l("一次最多导入 %(max)s 名客服，这个文件有 %(n)s 行：请分批导入", max=MAX_ROWS, n=len(data)),
+        )
         return result
     for number, cells in data:
         row = _check_row(number, cells, fields, header, result)
@@ -189,18 +197,28 @@ def _read_header(header: list[str], row: int, result: AgentCsvResult) -> dict[st
                 result.ignored_columns.append(name.strip())
             continue
         if key in fields:
-            result.add(row, name.strip(), f"表头中“{COLUMNS[key][0]}”列出现了两次")
+            result.add(row, name.strip(), _l("表头中“%(column)s”列出现了两次", column=_l(COLUMNS[key][0])))
             continue
         fields[key] = index
     for key in REQUIRED:
         if key not in fields:
             chinese, english, _others = COLUMNS[key]
-            result.add(row, chinese, f"缺少“{chinese}”列（表头须有“{chinese}”或“{english}”）")
+            result.add(
+                row,
+                _l(chinese),
+                _l(
+                    "缺少“%(column)s”列（表头须有“%(chinese)s”或“%(english)s”）",
+                    column=_l(chinese),
+                    chinese=chinese,
+                    english=english,
+                ),
+            )
     return None if result.error_count else fields
 
 
-def _column(key: str, fields: dict[str, int], header: list[str]) -> str:
-    return header[fields[key]].strip() if key in fields else COLUMNS[key][0]
+def _column(key: str, fields: dict[str, int], header: list[str]) -> Text:
+    """The column as the file names it (the form's label when the file has no such column)."""
+    return header[fields[key]].strip() if key in fields else _l(COLUMNS[key][0])
 
 
 def _check_row(
@@ -208,24 +226,28 @@ def _check_row(
 ) -> AgentRow | None:
     before = result.error_count
     if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
-        result.add(number, "", "这一行的列数比表头多：含逗号的内容请用英文双引号括起来")
+        result.add(number, "", _l("这一行的列数比表头多：含逗号的内容请用英文双引号括起来"))
     values = {key: (cells[i] if i < len(cells) else "").strip() for key, i in fields.items()}
     for key in COLUMNS:
         values.setdefault(key, "")
     for key in REQUIRED:
         if not values[key]:
-            result.add(number, _column(key, fields, header), f"请填写{COLUMNS[key][0]}")
+            column = _column(key, fields, header)
+            result.add(number, column, _l("请填写“%(column)s”", column=column))
     for key, limit in MAX_LENGTH.items():
         if len(values[key]) > limit:
-            result.add(number, _column(key, fields, header), f"{COLUMNS[key][0]}最多 {limit} 个字")
+            column = _column(key, fields, header)
+            result.add(number, column, _l("“%(column)s”最多 %(n)s 个字", column=column, n=limit))
     for key in ("name", "employee_no", "skills", "notes"):
         if values[key].startswith(FORMULA_PREFIXES):
             result.add(
-                number, _column(key, fields, header), "不能以“=”或“@”开头（疑似表格公式），请删去开头的符号"
+                number,
+                _column(key, fields, header),
+                _l("不能以“=”或“@”开头（疑似表格公式），请删去开头的符号"),
             )
+    _check_phone(values["phone"], number, _column("phone", fields, header), result)
     status = _status(values["status"], number, _column("status", fields, header), result)
     platforms = _platforms(values["platforms"], number, _column("platforms", fields, header), result)
-    _check_phone(values["phone"], number, _column("phone", fields, header), result)
     if result.error_count > before:
         return None
     return AgentRow(
@@ -240,21 +262,31 @@ def _check_row(
     )
 
 
-def _status(text: str, number: int, column: str, result: AgentCsvResult) -> str:
+def _status(text: str, number: int, column: Text, result: AgentCsvResult) -> str:
     if not text:
         return "recruiting"
     code = STATUS_BY_TEXT.get(text.lower() if text.isascii() else text)
     if code is None:
         names = "、".join(AGENT_STATUS_LABELS[c] for c in IMPORT_STATES)
-        result.add(number, column, f"未知的状态“{text}”，可填：{names}（留空为招聘中）")
+        codes = "、".join(IMPORT_STATES)
+        result.add(
+            number,
+            column,
+            _l(
+                "未知的状态“%(text)s”，可填：%(names)s（或 %(codes)s；留空为招聘中）",
+                text=text,
+                names=names,
+                codes=codes,
+            ),
+        )
         return ""
     if code not in IMPORT_STATES:
-        result.add(number, column, "导入的客服不能是“已上线”：请导入后在分配页面办理上线")
+        result.add(number, column, _l("导入的客服不能是“已上线”：请导入后在分配页面办理上线"))
         return ""
     return code
 
 
-def _platforms(text: str, number: int, column: str, result: AgentCsvResult) -> list[str]:
+def _platforms(text: str, number: int, column: Text, result: AgentCsvResult) -> list[str]:
     codes: list[str] = []
     for part in SEPARATORS.split(text):
         if not part:
@@ -262,23 +294,35 @@ def _platforms(text: str, number: int, column: str, result: AgentCsvResult) -> l
         code = PLATFORM_BY_TEXT.get(part.lower() if part.isascii() else part)
         if code is None:
             names = "、".join(PLATFORMS.values())
-            result.add(number, column, f"未知的平台“{part}”，可填：{names}，多个用顿号或逗号分隔")
+            known = "、".join(PLATFORMS)
+            result.add(
+                number,
+                column,
+                _l(
+                    "未知的平台“%(text)s”，可填：%(names)s（或 %(codes)s），多个用顿号或逗号分隔",
+                    text=part,
+                    names=names,
+                    codes=known,
+                ),
+            )
             continue
         if code not in codes:
             codes.append(code)
     return codes
 
 
-def _check_phone(phone: str, number: int, column: str, result: AgentCsvResult) -> None:
+def _check_phone(phone: str, number: int, column: Text, result: AgentCsvResult) -> None:
     if not phone:
         return
     digits = phone_key(phone)
     if not PHONE_CHARS.match(phone) or not 7 <= len(digits) <= 15:
         result.add(
-            number, column, f"手机号“{phone}”格式不对：只能含数字、空格、“-”和开头的“+”，7 到 15 位数字"
+            number,
+            column,
+            _l("手机号“%(phone)s”格式不对：只能含数字、空格、“-”和开头的“+”，7 到 15 位数字", phone=phone),
         )
     elif len(digits) == 11 and not digits.startswith("1"):
-        result.add(number, column, f"手机号“{phone}”格式不对：11 位手机号以 1 开头")
+        result.add(number, column, _l("手机号“%(phone)s”格式不对：11 位手机号以 1 开头", phone=phone))
 
 
 def _check_duplicates(
@@ -294,7 +338,7 @@ def _check_duplicates(
             result.add(
                 row.row,
                 _column("employee_no", fields, header),
-                f"工号 {row.employee_no} 与第 {seen_no[key]} 行重复",
+                _l("工号 %(no)s 与第 %(row)s 行重复", no=row.employee_no, row=seen_no[key]),
             )
             bad.add(row.row)
         else:
@@ -306,7 +350,7 @@ def _check_duplicates(
             result.add(
                 row.row,
                 _column("phone", fields, header),
-                f"手机号 {row.phone} 与第 {seen_phone[phone]} 行重复",
+                _l("手机号 %(phone)s 与第 %(row)s 行重复", phone=row.phone, row=seen_phone[phone]),
             )
             bad.add(row.row)
         else:

@@ -120,3 +120,15 @@ def test_the_template_download_and_the_link_on_the_list(client, login_as, db):
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.data.decode("utf-8-sig").startswith("姓名,工号,手机,状态,技能,熟悉的平台,备注")
     assert "/onboarding/agents/import" in client.get("/onboarding/agents").get_data(as_text=True)
+
+
+def test_the_page_and_the_row_problems_speak_english(client, login_as, db):
+    login_as("trainer")
+    client.post("/language", data={"lang": "en", "next": "/"})
+    page = client.get("/onboarding/agents/import").get_data(as_text=True)
+    assert "Import agents" in page and "Check only (preview)" in page
+    body = upload(client, "name,employee_no,phone\r\n,KF1,abc\r\n").get_data(as_text=True)
+    assert "Please fill in “name”" in body
+    assert "Phone “abc” is not valid" in body
+    assert "no agent was imported" in body
+    assert agents(db) == []

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ops.audit.services import record
@@ -20,7 +22,7 @@ from ops.onboarding.services.agents import create_agent
 from ops.onboarding.services.common import OnboardingError
 from ops.transactions import take_write_lock
 
-MSG_CONFLICT = "另一位同事同时添加了相同工号的客服，未导入任何数据：请重新上传"
+MSG_CONFLICT = _l("另一位同事同时添加了相同工号的客服，未导入任何客服：请重新上传")
 
 
 class AgentImportError(OnboardingError):
@@ -62,14 +64,27 @@ def check_against_stored(result: AgentCsvResult) -> None:
         if row.employee_no.lower() in taken:
             result.add(
                 row.row,
-                "工号",
-                f"工号 {row.employee_no} 已被客服 {taken[row.employee_no.lower()]} 使用",
+                _("工号"),
+                _(
+                    "工号 %(no)s 已被客服 %(name)s 使用",
+                    no=row.employee_no,
+                    name=taken[row.employee_no.lower()],
+                ),
             )
             bad.add(row.row)
         key = phone_key(row.phone)
         if key and key in phones:
             no, name = phones[key]
-            result.add(row.row, "手机", f"手机号 {row.phone} 已登记在客服 {name}（工号 {no}）名下")
+            result.add(
+                row.row,
+                _("手机"),
+                _(
+                    "手机号 %(phone)s 已登记在客服 %(name)s（工号 %(no)s）名下",
+                    phone=row.phone,
+                    name=name,
+                    no=no,
+                ),
+            )
             bad.add(row.row)
     result.rows = [r for r in result.rows if r.row not in bad]
     result.errors.sort(key=lambda e: e.row)
@@ -110,5 +125,5 @@ def _create_all(rows: list[AgentRow], by) -> list[Agent]:
         db.session.rollback()
         raise AgentImportError([RowError(0, "", MSG_CONFLICT)], 1) from exc
     except OnboardingError as exc:  # a clash found by create_agent (another import, just committed)
-        raise AgentImportError([RowError(row.row, "", str(exc))], 1) from exc
+        raise AgentImportError([RowError(row.row, "", exc.message)], 1) from exc
     return agents
