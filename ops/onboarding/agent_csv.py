@@ -141,19 +141,12 @@ def parse_agent_csv_bytes(data: bytes) -> AgentCsvResult:
 
 
 def parse_agent_csv(binary: io.IOBase) -> AgentCsvResult:
-    """Read a seekable binary CSV file (UTF-8 with or without BOM, or GB18030) and check every row."""
+    """Read a seekable binary CSV file (UTF-8 with or without BOM, or GB18030) and check every row.
+
+    Blank lines are skipped (their numbers still count); reading stops past ``MAX_ROWS`` agents."""
     result = AgentCsvResult()
-    try:
-        text = open_csv_text(binary)
-        records = list(_records(text))
-    except UsageDecodeError as exc:
-        result.add(0, "", str(exc))
-        return result
-    except UnicodeDecodeError:
-        result.add(0, "", MSG_ENCODING)
-        return result
-    except csv.Error as exc:
-        result.add(0, "", _l("无法读取 CSV：%(error)s", error=str(exc)))
+    records = _read(binary, result)
+    if records is None:
         return result
     if not records:
         result.add(0, "", _l("文件是空的"))
@@ -162,16 +155,12 @@ def parse_agent_csv(binary: io.IOBase) -> AgentCsvResult:
     fields = _read_header(header, header_row, result)
     if fields is None:
         return result
-    data = [(number, cells) for number, cells in records[1:] if any(c.strip() for c in cells)]
+    data = records[1:]
     if not data:
         result.add(0, "", _l("文件中只有表头，没有客服数据"))
         return result
     if len(data) > MAX_ROWS:
-        result.add(
-            0,
-            "",
-            _l("一次最多导入 %(max)s 名客服，这个文件有 %(n)s 行：请分批导入", max=MAX_ROWS, n=len(data)),
-        )
+        result.add(0, "", _l("一次最多导入 %(max)s 名客服，这个文件超过了：请分批导入", max=MAX_ROWS))
         return result
     for number, cells in data:
         row = _check_row(number, cells, fields, header, result)
@@ -179,6 +168,28 @@ def parse_agent_csv(binary: io.IOBase) -> AgentCsvResult:
             result.rows.append(row)
     _check_duplicates(result.rows, header, fields, result)
     return result
+
+
+def _read(binary: io.IOBase, result: AgentCsvResult) -> list[tuple[int, list[str]]] | None:
+    """The header and the non-blank records after it, at most ``MAX_ROWS`` + 1 of them; None (with the
+    error added) when the file cannot be read."""
+    records: list[tuple[int, list[str]]] = []
+    try:
+        for number, cells in _records(open_csv_text(binary)):
+            if any(c.strip() for c in cells):
+                records.append((number, cells))
+                if len(records) > MAX_ROWS + 1:
+                    break
+    except UsageDecodeError as exc:
+        result.add(0, "", str(exc))
+        return None
+    except UnicodeDecodeError:
+        result.add(0, "", MSG_ENCODING)
+        return None
+    except csv.Error as exc:
+        result.add(0, "", _l("无法读取 CSV：%(error)s", error=str(exc)))
+        return None
+    return records
 
 
 def _records(text: Iterable[str]) -> Iterator[tuple[int, list[str]]]:

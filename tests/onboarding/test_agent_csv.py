@@ -135,7 +135,17 @@ def test_the_row_cap(monkeypatch):
     ok = parse(HEADER + "".join(f"客服{i},KF{i},,,,,\r\n" for i in range(3)))
     assert ok.ok and len(ok.rows) == 3
     over = parse(HEADER + "".join(f"客服{i},KF{i},,,,,\r\n" for i in range(4)))
-    assert messages(over) == [(0, "", "一次最多导入 3 名客服，这个文件有 4 行：请分批导入")]
+    assert messages(over) == [(0, "", "一次最多导入 3 名客服，这个文件超过了：请分批导入")]
+
+
+def test_blank_lines_before_the_header_and_between_rows_are_skipped_but_counted():
+    result = parse("\r\n" + HEADER + "\r\n张三,,,,,,\r\n")
+    assert messages(result) == [(4, "工号", "请填写“工号”")]
+
+
+def test_a_huge_cell_is_an_error_not_a_crash():
+    result = parse(HEADER + "张三,KF1,,,,," + "x" * 200_000 + "\r\n")
+    assert not result.ok and str(result.errors[0].message).startswith("无法读取 CSV")
 
 
 def test_a_multiline_quoted_cell_counts_as_one_row():

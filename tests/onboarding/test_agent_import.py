@@ -132,3 +132,17 @@ def test_the_page_and_the_row_problems_speak_english(client, login_as, db):
     assert "Phone “abc” is not valid" in body
     assert "no agent was imported" in body
     assert agents(db) == []
+
+
+def test_a_clash_found_while_creating_rolls_back_the_agents_already_created(client, login_as, db, monkeypatch):
+    """An agent stored between the check and the creation (another import): nothing of this one stays."""
+    from ops.onboarding.services import agent_import
+
+    login_as("trainer")
+    make_agent(db, name="刚加的", employee_no="KF002")
+    monkeypatch.setattr(agent_import, "check_against_stored", lambda result: None)
+    before = actions(db)
+    body = upload(client, GOOD).get_data(as_text=True)
+    assert "文件中有 1 处错误" in body and "工号 KF002 已被使用" in body
+    assert [a.employee_no for a in agents(db)] == ["KF002"]
+    assert actions(db) == before
