@@ -134,7 +134,9 @@ def test_the_page_and_the_row_problems_speak_english(client, login_as, db):
     assert agents(db) == []
 
 
-def test_a_clash_found_while_creating_rolls_back_the_agents_already_created(client, login_as, db, monkeypatch):
+def test_a_clash_found_while_creating_rolls_back_the_agents_already_created(
+    client, login_as, db, monkeypatch
+):
     """An agent stored between the check and the creation (another import): nothing of this one stays."""
     from ops.onboarding.services import agent_import
 
