@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,6 +23,7 @@ from ops.onboarding.checklist import AUTO_RULE_LABELS, CATEGORIES
 from ops.onboarding.models import Agent
 from ops.onboarding.services.platform_rules import ALL_PLATFORMS
 from ops.onboarding.states import AGENT_STATUS_LABELS
+from ops.uploads import LIMIT_HELP
 from ops.urls import db_int
 from ops.vocab import PLATFORMS, SCOPES, SHIFTS
 
@@ -65,6 +67,16 @@ class AgentForm(FlaskForm):
     platforms = MultiCheckboxField(_l("熟悉的平台"), choices=lambda: _choices(PLATFORMS))
     notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("保存"))
+
+
+class AgentImportForm(FlaskForm):
+    file = FileField(
+        _l("客服 CSV 文件（UTF-8 或 GB18030 编码）"),
+        validators=[FileRequired(_l("请选择要上传的 CSV 文件。"))],
+        description=LIMIT_HELP,
+    )
+    check = SubmitField(_l("仅校验（预览）"))
+    submit = SubmitField(_l("校验并导入"))
 
 
 class AssignmentForm(FlaskForm):
