@@ -56,8 +56,9 @@ def test_csv_rows_make_one_day_entries_and_the_run_bills_them_once(client, login
         "2026-10-02,天猫,130,110,2,3,2",
         "2026-10-03,天猫,90,80,,,",  # no dated figures: nothing recorded
     )
-    response = upload(client, data)
-    assert response.status_code == 302, response.get_data(as_text=True)
+    response = upload(client, data, follow_redirects=True)
+    assert "导入完成：新增 3 行" in response.get_data(as_text=True)
+    assert "按日附加费登记 3 条" in response.get_data(as_text=True)
     assert usage_count(db) == 3
     got = [
         (e.code, e.start_on, e.end_on, e.headcount, e.shifts_per_day, e.unit_price_fen, e.source)
@@ -191,3 +192,16 @@ def test_template_download_lists_the_optional_columns(client, login_as):
     login_as("finance")
     text = client.get("/usage/template.csv").data.decode("utf-8-sig")
     assert text.splitlines()[0].endswith("节假日补贴人数,大促临时客服人数,大促临时客服班次")
+
+
+def test_cli_import_records_the_days_and_says_so(runner, db, tmp_path):
+    contract = _contract(db)
+    path = tmp_path / "oct.csv"
+    path.write_bytes(_csv(contract.client.name, "2026-10-01,天猫,120,100,,4,3").decode().encode("gb18030"))
+    result = runner.invoke(args=["usage", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "按日附加费登记 1 条" in result.output
+    [entry] = _entries(db)
+    # 4 promotion staff × 3 shifts × 1 day × ¥300.00 = ¥3,600.00
+    assert (entry.headcount, entry.shifts_per_day, entry.source) == (4, 3, "usage_import")
+    assert _extras(db, contract, "2026-10") == [360_000]
