@@ -84,8 +84,9 @@ class _Importer:
     holds one chunk and one small integer per row (the duplicate check), never the whole file.
     """
 
-    def __init__(self, client_scope: int | None, source: str = "csv"):
+    def __init__(self, client_scope: int | None, source: str = "csv", actor=None):
         self.client_scope = client_scope
+        self.actor = actor  # who the dated extra entries' audit entries name
         self.entry_source = "api" if source == "api" else "usage_import"
         self.label_of = (lambda field: field) if source == "api" else (lambda field: FIELDS[field][0])
         self.windows: dict[int, list] = {}  # client id -> its billable contracts' (id, first, last)
@@ -191,6 +192,11 @@ class _Importer:
     def _dated_contract(self, client_id: int, row: UsageRow) -> int | None:
         """The contract a row's dated figures go to (active on its day), or None after recording why."""
         fields = [name for name, _code, _headcount, _shifts in row.dated()]
+        if self.client_scope is not None:
+            # A client's own token sends usage, never charges on its contract (or their removal).
+            message = f"客户令牌不能提交{FIELDS[fields[0]][0]}，请由服务商登记"
+            self.error(UsageError(row.row, self.label_of(fields[0]), message))
+            return None
         for name in fields:
             first = self.first_dated.setdefault((client_id, row.day.toordinal(), name), row.row)
             if first != row.row:
@@ -223,6 +229,7 @@ class _Importer:
                         headcount=headcount,
                         shifts_per_day=shifts,
                         source=self.entry_source,
+                        by=self.actor,
                     )
                 except DatedExtraError as exc:
                     self.error(UsageError(row.row, self.label_of(name), str(exc)))
@@ -336,7 +343,10 @@ def _import(items, source: str, filename: str, by, token, client_scope) -> Impor
     """Feed rows and errors (``UsageRow`` / ``UsageError`` items, in row order) to one import."""
     if source not in IMPORT_SOURCES:
         raise ValueError(f"unknown import source {source!r}")
-    importer = _Importer(client_scope, source)
+    actor = by
+    if actor is None and token is not None:
+        actor = SimpleNamespace(id=None, username=f"API 令牌 {token.name}"[:100])
+    importer = _Importer(client_scope, source, actor)
     for item in items:
         if isinstance(item, UsageError):
             importer.error(item)
@@ -356,9 +366,6 @@ def _import(items, source: str, filename: str, by, token, client_scope) -> Impor
     )
     db.session.add(usage_import)
     db.session.flush()
-    actor = by
-    if actor is None and token is not None:
-        actor = SimpleNamespace(id=None, username=f"API 令牌 {token.name}"[:100])
     client_ids = sorted(importer.client_ids)
     record(
         "usage.imported",

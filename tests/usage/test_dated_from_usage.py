@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from ops.audit.models import AuditEntry
 from ops.billing.models import ContractExtraEntry
 from ops.billing.services.extras import add_entry
 from ops.usage.models import UsageDaily
@@ -164,6 +165,10 @@ def test_api_rows_make_entries_and_replace_them(client, db):
     assert response.get_json() == {"inserted": 1, "updated": 0, "unchanged": 0}
     got = [(e.code, e.headcount, e.shifts_per_day, e.source) for e in _entries(db)]
     assert sorted(got) == [("holiday_person_day", 3, 1, "api"), ("temp_person_shift_day", 2, 1, "api")]
+    actors = db.session.scalars(
+        sa.select(AuditEntry.actor).where(AuditEntry.action == "contract.extra_entry_added")
+    ).all()
+    assert actors == ["API 令牌 ERP 推送", "API 令牌 ERP 推送"]
     response = post(client, secret, {"rows": [row(contract.client_id, holiday_headcount=1)]})
     assert response.status_code == 200
     got = sorted((e.code, e.headcount) for e in _entries(db))
@@ -205,3 +210,13 @@ def test_cli_import_records_the_days_and_says_so(runner, db, tmp_path):
     # 4 promotion staff × 3 shifts × 1 day × ¥300.00 = ¥3,600.00
     assert (entry.headcount, entry.shifts_per_day, entry.source) == (4, 3, "usage_import")
     assert _extras(db, contract, "2026-10") == [360_000]
+
+
+def test_a_client_scoped_token_cannot_send_dated_figures(client, db):
+    contract = _contract(db)
+    _token, secret = make_token(db, contract.client_id)
+    response = post(client, secret, {"rows": [row(contract.client_id, holiday_headcount=0)]})
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert "客户令牌不能提交节假日补贴人数" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(UsageDaily)) == 0
+    assert post(client, secret, {"rows": [row(contract.client_id)]}).status_code == 200
