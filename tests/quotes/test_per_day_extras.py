@@ -4,9 +4,12 @@ A contract from such a quote has no monthly holiday extra; finance records the d
 extra at the agreed per-day price, and the run bills it once.
 """
 
+import io
+import re
 from datetime import date
 
 import pytest
+from pypdf import PdfReader
 
 from ops.billing.services.extras import add_entry
 from ops.contracts import services as contracts
@@ -14,7 +17,7 @@ from ops.quotes import services
 from ops.quotes.documents import quote_pdf_data
 from tests.billing.helpers import draft_for, make_contract
 from tests.factories.quotes import make_accepted_quote
-from tests.quotes.quote_factories import make_quote
+from tests.quotes.quote_factories import client_with_needs, make_quote, send
 
 
 def test_quote_lists_per_day_prices_outside_the_monthly_total(db):
@@ -81,3 +84,16 @@ def test_contract_from_the_quote_bills_the_recorded_holiday_days_once(db):
     assert extras("2027-02") == [280_000]
     assert extras("2027-01") == []
     assert extras("2027-03") == []
+
+
+def test_portal_quote_page_and_pdf_show_the_per_day_prices(client, login_as, db):
+    ours = client_with_needs(db)
+    sent = send(db, make_quote(db, client=ours))
+    login_as("client", client_id=ours.id)
+    html = client.get(f"/portal/quotes/{sent.id}").get_data(as_text=True)
+    # The monthly total stays 4 seats × ¥5,250.00 = ¥21,000.00; the per-day prices are listed apart.
+    assert "¥21,000.00" in html and "按实际人天结算（不计入月度合计）" in html
+    assert "¥200.00 / 人·天" in html
+    pdf = client.get(f"/portal/quotes/{sent.id}/pdf").data
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
+    assert "节假日补贴：¥200.00/人·天，按实际人天结算" in text and "人民币贰万壹仟元整" in text
