@@ -588,3 +588,14 @@ def calculate_quote(terms: QuoteTerms) -> QuoteResult:
                 )
             )
         return QuoteResult(tuple(lines), subtotal, discount, subtotal - discount)
+
+
+def per_day_price_fen(list_price_fen: int, discount_bp: int) -> int:
+    """A per-day extra's price (节假日补贴, 大促临时客服) after the quote's discount, rounded once.
+
+    The same rule the contract applies to its frozen catalogue price (ops.contracts.terms), so the
+    price the quote shows is the price finance records: 20,000 fen less 10 % = 18,000 fen.
+    """
+    _require_int(list_price_fen, "单价")
+    _require_int(discount_bp, "折扣")
+    return round_fen(Decimal(list_price_fen) * (10_000 - discount_bp) / 10_000)

@@ -127,11 +127,14 @@ def import_form():
 
     return perform(
         lambda: import_usage_file(stream, filename, "csv", by=current_user),
-        success=lambda result: _(
-            "导入完成：新增 %(i)s 行，更新 %(u)s 行，未变 %(c)s 行。",
-            i=result.inserted,
-            u=result.updated,
-            c=result.unchanged,
+        success=lambda result: (
+            _(
+                "导入完成：新增 %(i)s 行，更新 %(u)s 行，未变 %(c)s 行。",
+                i=result.inserted,
+                u=result.updated,
+                c=result.unchanged,
+            )
+            + (_("按日附加费登记 %(n)s 条。", n=result.dated_entries) if result.dated_entries else "")
         ),
         back=url_for("usage.import_form"),
         done=done,
