@@ -285,7 +285,7 @@ def freeze_terms(
     commission = round_fen(Decimal(quote_terms.get("commission_rate_bp", 0)) * (10_000 - discount) / 10_000)
     extras: list[ExtraTerms] = [
         {
-            "code": e.get("code", ""),
+            "code": e.get("code") or e.get("key", ""),  # quotes keep the rate-card code as "key"
             "label": e["label"],
             "unit": e["unit"],
             "quantity": e["quantity"],
