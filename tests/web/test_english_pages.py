@@ -1,0 +1,145 @@
+"""Every page a role can open, rendered in English, shows no Chinese outside user data.
+
+The world is the demo data set (tests/security/world.py). Every GET route the security matrix lets a
+role open is requested as that role, with URL arguments naming that role's objects; the page must
+answer 200 (a page that cannot be rendered fails the test, it is never skipped). The page's text and
+its shown attribute values (title, placeholder, value, aria-label, alt …) are collected; every string
+stored in the database is user data (client, agent and shop names, reasons, notes, material titles,
+addresses …) and is cut out of that text, longest first, so that the check knows exactly what is
+data; what remains must contain no CJK character. CSV downloads are checked on their header row;
+PDFs are documents in their own language and are not checked here.
+"""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+import sqlalchemy as sa
+from flask import url_for
+
+from ops.extensions import db
+from tests.conftest import login
+from tests.security.test_matrix import MATRIX, OK, ROLES, routes, url_values
+
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff01-\uff60]+")
+SHOWN_ATTRIBUTES = {"title", "placeholder", "value", "aria-label", "alt", "data-confirm", "label"}
+# The language switcher names each language in that language.
+ALLOWED = {"中文"}
+# Document downloads: their language is the document's, not the interface's.
+DOCUMENTS = ("application/pdf", "application/zip")
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: text nodes and the shown attribute values, one chunk each."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if value and name in SHOWN_ATTRIBUTES:
+                self.chunks.append(value)
+
+    def handle_data(self, data):
+        if data.strip():
+            self.chunks.append(data)
+
+
+def page_chunks(html: str) -> list[str]:
+    parser = _Text()
+    parser.feed(html)
+    return parser.chunks
+
+
+def data_strings(app) -> list[str]:
+    """Every string with a CJK character stored in any column of any table, longest first."""
+    found: set[str] = set()
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            columns = [c for c in table.columns if isinstance(c.type, sa.String | sa.JSON)]
+            if not columns:
+                continue
+            for row in db.session.execute(sa.select(*columns)):
+                for value in row:
+                    _collect(value, found)
+    return sorted(found, key=len, reverse=True)
+
+
+def _collect(value, found: set[str]) -> None:
+    """The CJK strings in a column value, JSON documents included (whole, and line by line)."""
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list):
+        for item in value:
+            _collect(item, found)
+    elif isinstance(value, str) and CJK.search(value):
+        found.add(value.strip())
+        found.update(line.strip() for line in value.splitlines() if line.strip())
+
+
+def leftover_cjk(chunks: list[str], data: list[str]) -> list[str]:
+    """The chunks that still hold CJK once every data string is cut out (as cut, for the message)."""
+    left = []
+    for chunk in chunks:
+        if not CJK.search(chunk):
+            continue
+        if chunk.strip() in data or chunk.strip() in ALLOWED:
+            continue
+        for value in data:
+            if len(value) > 1 and value in chunk:  # one character is too short to tell data from text
+                chunk = chunk.replace(value, "\x00")
+        if CJK.search(chunk):
+            left.append(" ".join(chunk.split()))
+    return left
+
+
+def pages(app, role: str) -> list[str]:
+    """The GET endpoints ``role`` may open (the security matrix's OK), minus the POST-only ones."""
+    index = ROLES.index(role)
+    rules = routes(app)
+    return sorted(
+        endpoint
+        for endpoint, row in MATRIX.items()
+        if row[index] == OK and "GET" in rules[endpoint].methods and endpoint != "main.healthz"
+    )
+
+
+def to_english(client) -> None:
+    response = client.post("/language", data={"lang": "en", "next": "/"})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_in_english_shows_no_chinese_outside_user_data(app, client, world, role):
+    if role != "anonymous":
+        assert login(client, world.usernames[role]).status_code == 302
+    to_english(client)
+    data = data_strings(app)
+    rules = routes(app)
+    problems: dict[str, list[str]] = {}
+    checked = 0
+    for endpoint in pages(app, role):
+        with app.test_request_context():
+            url = url_for(endpoint, **url_values(world, rules[endpoint], role))
+        response = client.get(url)
+        body = response.get_data(as_text=response.mimetype not in DOCUMENTS)
+        response.close()  # a download streams a file
+        if response.status_code != 200:
+            problems[f"{endpoint} {url}"] = [f"status {response.status_code} {response.headers.get('Location', '')}"]
+            continue
+        if response.mimetype in DOCUMENTS:  # checked: it downloads
+            continue
+        if response.mimetype == "text/csv":
+            chunks = body.lstrip("\ufeff").splitlines()[:1]
+        else:
+            assert response.mimetype == "text/html", f"{url}: {response.mimetype}"
+            chunks = page_chunks(body)
+        checked += 1
+        left = leftover_cjk(chunks, data)
+        if left:
+            problems[f"{endpoint} {url}"] = sorted(set(left))
+    assert checked > 0
+    report = "\n".join(f"{page}:\n    " + "\n    ".join(found) for page, found in problems.items())
+    assert not problems, f"{len(problems)} pages as {role} show Chinese in English:\n{report}"
+
