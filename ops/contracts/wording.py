@@ -14,16 +14,16 @@ from ops.money import format_bp
 from ops.quotes import pricing
 from ops.ratecards.rules import describe_band_tiers, describe_consult_tiers, describe_daily_allowance
 
-BILLING_CYCLES = {"monthly": "按月结算", "quarterly": "按季结算"}
-BILLING_TIMINGS = {"in_advance": "预付（先付费后服务）", "in_arrears": "后付（先服务后结算）"}
-DUE_RULES = {"day_of_next_month": "次月固定日", "net_days": "开票后 N 天"}
-INVOICE_TYPES = {"normal": "增值税普通发票（普票）", "special": "增值税专用发票（专票）"}
+BILLING_CYCLES = {"monthly": N_("按月结算"), "quarterly": N_("按季结算")}
+BILLING_TIMINGS = {"in_advance": N_("预付（先付费后服务）"), "in_arrears": N_("后付（先服务后结算）")}
+DUE_RULES = {"day_of_next_month": N_("次月固定日"), "net_days": N_("开票后 N 天")}
+INVOICE_TYPES = {"normal": N_("增值税普通发票（普票）"), "special": N_("增值税专用发票（专票）")}
 DEPOSIT_USAGES = {
-    "first_invoice": "抵扣首期服务费",
-    "last_invoice": "抵扣最后一期服务费",
-    "refund_at_end": "合同正常履行完毕后退还",
+    "first_invoice": N_("抵扣首期服务费"),
+    "last_invoice": N_("抵扣最后一期服务费"),
+    "refund_at_end": N_("合同正常履行完毕后退还"),
 }
-DEPOSIT_OUTCOMES = {"applied": "已抵扣服务费", "refunded": "已退还客户", "forfeited": "因违约没收"}
+DEPOSIT_OUTCOMES = {"applied": N_("已抵扣服务费"), "refunded": N_("已退还客户"), "forfeited": N_("因违约没收")}
 MODELS = pricing.MODELS
 TIER_MODES = pricing.TIER_MODES
 METRIC_LABELS = {code: label for code, (label, _unit, _cmp) in METRICS.items()}

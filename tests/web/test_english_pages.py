@@ -18,10 +18,12 @@ import sqlalchemy as sa
 from flask import url_for
 
 from ops.billing.models import Invoice
+from ops.clients.models import Client
 from ops.contracts.models import Contract
 from ops.extensions import db
+from ops.onboarding.models import Agent, Assignment
 from ops.quotes.models import Quote, RateCard
-from ops.training.models import TrainingSession
+from ops.training.models import Material, TrainingSession
 from tests.conftest import login
 from tests.security.test_matrix import MATRIX, OK, ROLES, routes, url_values
 
@@ -141,6 +143,17 @@ def page_url(app, world, endpoint: str, role: str) -> str:
         return url_for(endpoint, **values)
 
 
+def check_page(client, url: str, data: list[str], problems: dict[str, list[str]]) -> None:
+    response = client.get(url)
+    response.close()
+    if response.status_code != 200:
+        problems[url] = [f"status {response.status_code} {response.headers.get('Location', '')}"]
+        return
+    left = leftover_cjk(page_chunks(response.get_data(as_text=True)), data)
+    if left:
+        problems[url] = sorted(set(left))
+
+
 def to_english(client) -> None:
     response = client.post("/language", data={"lang": "en", "next": "/"})
     assert response.status_code == 302
@@ -185,3 +198,36 @@ def test_every_page_in_english_shows_no_chinese_outside_user_data(app, client, w
     assert checked > 0
     report = "\n".join(f"{page}:\n    " + "\n    ".join(found) for page, found in problems.items())
     assert not problems, f"{len(problems)} pages as {role} show Chinese in English:\n{report}"
+
+
+# Every object's own page (the states, terms and histories differ from object to object), as admin.
+OBJECT_PAGES = {
+    "clients.detail": ("client_id", Client),
+    "quotes.detail": ("quote_id", Quote),
+    "contracts.detail": ("contract_id", Contract),
+    "billing.invoice_detail": ("invoice_id", Invoice),
+    "billing.client_account": ("client_id", Client),
+    "training.session_detail": ("session_id", TrainingSession),
+    "training.material_detail": ("material_id", Material),
+    "onboarding.assignment_detail": ("assignment_id", Assignment),
+    "onboarding.agent_detail": ("agent_id", Agent),
+    "ratecards.detail": ("card_id", RateCard),
+}
+
+
+def test_every_object_page_in_english_shows_no_chinese_outside_user_data(app, client, world):
+    assert login(client, world.usernames["admin"]).status_code == 302
+    to_english(client)
+    data = data_strings(app)
+    urls = []
+    with app.app_context():
+        for endpoint, (name, model) in OBJECT_PAGES.items():
+            ids = db.session.scalars(sa.select(model.id).order_by(model.id)).all()
+            assert ids, f"the world has no {model.__name__}"
+            with app.test_request_context():
+                urls += [url_for(endpoint, **{name: object_id}) for object_id in ids]
+    problems: dict[str, list[str]] = {}
+    for url in urls:
+        check_page(client, url, data, problems)
+    report = "\n".join(f"{page}:\n    " + "\n    ".join(found) for page, found in problems.items())
+    assert not problems, f"{len(problems)} of {len(urls)} pages show Chinese in English:\n{report}"
