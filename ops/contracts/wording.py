@@ -23,7 +23,11 @@ DEPOSIT_USAGES = {
     "last_invoice": N_("抵扣最后一期服务费"),
     "refund_at_end": N_("合同正常履行完毕后退还"),
 }
-DEPOSIT_OUTCOMES = {"applied": N_("已抵扣服务费"), "refunded": N_("已退还客户"), "forfeited": N_("因违约没收")}
+DEPOSIT_OUTCOMES = {
+    "applied": N_("已抵扣服务费"),
+    "refunded": N_("已退还客户"),
+    "forfeited": N_("因违约没收"),
+}
 MODELS = pricing.MODELS
 TIER_MODES = pricing.TIER_MODES
 METRIC_LABELS = {code: label for code, (label, _unit, _cmp) in METRICS.items()}
