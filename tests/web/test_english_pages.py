@@ -1,13 +1,22 @@
 """Every page a role can open, rendered in English, shows no Chinese outside user data.
 
 The world is the demo data set (tests/security/world.py). Every GET route the security matrix lets a
-role open is requested as that role, with URL arguments naming that role's objects; the page must
-answer 200 (a page that cannot be rendered fails the test, it is never skipped). The page's text and
-its shown attribute values (title, placeholder, value, aria-label, alt …) are collected; every string
-stored in the database is user data (client, agent and shop names, reasons, notes, material titles,
-addresses …) and is cut out of that text, longest first, so that the check knows exactly what is
-data; what remains must contain no CJK character. CSV downloads are checked on their header row;
-PDFs are documents in their own language and are not checked here.
+role open is requested as that role, with URL arguments naming that role's objects (and, as admin,
+every object's own page); the page must answer 200 (a page that cannot be rendered fails the test, it
+is never skipped). The page's text and its shown attribute values (title, placeholder, a button's
+value, aria-label, alt …) are collected; every string stored in the database is cut out of that text,
+longest first, and what remains must contain no CJK character.
+
+What counts as data: every string column and JSON document in the database except the closed-list
+columns in NOT_DATA (pages translate those). That is the names and free text people typed (clients,
+agents, shops, reasons, notes, material titles, addresses, rate-card categories …) — and ALSO the
+sentences the code wrote and stored at the time, which stay in Chinese: audit summaries, invoice line
+descriptions and reasons, invoice KPI results' targets and reasons and billing notes, quotes' stored
+calculation and staffing notes. Those are snapshots of a document, not page text; translating them
+would mean storing a code and parameters instead.
+
+PDFs and ZIPs are documents in their own language and only have to download; so are the accounting
+CSVs (CSV_DOCUMENTS); the usage template's header row is checked (it follows the language).
 """
 
 import re
