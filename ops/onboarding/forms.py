@@ -1,6 +1,7 @@
 """Forms for agents, assignments, checklist actions, credentials, templates and platform rules."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -161,7 +162,10 @@ class CredentialForm(FlaskForm):
 
 class TemplateItemForm(FlaskForm):
     title = StringField(_l("事项"), validators=[DataRequired(_l("请输入事项名称。")), Length(max=200)])
-    category = SelectField(_l("类别"), choices=lambda: [SelectChoice(c, c) for c in CATEGORIES])
+    category = SelectField(
+        _l("类别"),
+        choices=lambda: [SelectChoice(c, lazy_pgettext("checklist category", c)) for c in CATEGORIES],
+    )
     required = BooleanField(_l("必填（上线前必须完成）"), default=True)
     needs_verification = BooleanField(_l("需第二人复核"))
     evidence_note = StringField(_l("完成凭据说明"), validators=[Optional(), Length(max=300)])

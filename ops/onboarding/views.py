@@ -372,10 +372,23 @@ def _assignment_form() -> AssignmentForm:
         sa.select(Agent).where(Agent.status != "left").order_by(Agent.employee_no)
     ).all()
     form.agent_id.choices = [(0, _("请选择客服"))] + [
-        (a.id, f"{a.employee_no} {a.name}（{label('agent_state', a.status)}）") for a in agents_
+        (
+            a.id,
+            _(
+                "%(no)s %(name)s（%(state)s）",
+                no=a.employee_no,
+                name=a.name,
+                state=label("agent_state", a.status),
+            ),
+        )
+        for a in agents_
     ]
     form.contract_id.choices = [(0, _("请选择合同"))] + [
-        (c.id, f"{c.number or _('草稿')} · {c.client.name} · {c.start_on}～{c.end_on}")
+        (
+            c.id,
+            f"{c.number or _('草稿')} · {c.client.name} · "
+            + _("%(start)s～%(end)s", start=c.start_on, end=c.end_on),
+        )
         for c in services.assignable_contracts()
     ]
     return form

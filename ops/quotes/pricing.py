@@ -49,10 +49,10 @@ MODELS = register(
     {"fixed_seat": N_("专人专席"), "base_commission": N_("底薪+提成"), "per_consult": N_("按咨询量")},
 )
 TIER_MODES = {
-    "graduated": "累进阶梯",
-    "volume": "总量阶梯",
-    "band": "按档包月",
-    "daily_allowance": "每日包量",
+    "graduated": N_("累进阶梯"),
+    "volume": N_("总量阶梯"),
+    "band": N_("按档包月"),
+    "daily_allowance": N_("每日包量"),
 }
 #: Days a month counts when a quote estimates a daily allowance's overage (a contract bills real days).
 ESTIMATE_DAYS = 30
