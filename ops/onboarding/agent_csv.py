@@ -41,6 +41,16 @@ REQUIRED = ("name", "employee_no")
 MAX_LENGTH = {"name": 50, "employee_no": 30, "phone": 30, "skills": 300, "notes": 2000}
 TEMPLATE_HEADERS = tuple(chinese for chinese, _english, _others in COLUMNS.values())
 TEMPLATE_EXAMPLE = ("张三", "KF1001", "13800138000", "招聘中", "售前、售后", "天猫、京东", "")
+# For an English user: the English column names and codes, which the reader accepts as well.
+TEMPLATE_EXAMPLE_EN = (
+    "Zhang San",
+    "KF1001",
+    "13800138000",
+    "recruiting",
+    "presales, aftersales",
+    "tmall, jd",
+    "",
+)
 # States an imported agent may have: "已上线" needs a live assignment (set by going live).
 IMPORT_STATES = ("recruiting", "training", "ready", "left")
 SEPARATORS = re.compile(r"[,，、;；/|\s]+")
@@ -126,12 +136,26 @@ def phone_key(phone: str) -> str:
     return digits
 
 
-def template_csv() -> bytes:
-    """The template: the Chinese headers and an example row, UTF-8 with BOM so Excel opens it correctly."""
+def template_headers(english: bool = False) -> tuple[str, ...]:
+    """The template's column names: Chinese, or the English field names (both are read)."""
+    return (
+        tuple(english_name for _chinese, english_name, _others in COLUMNS.values())
+        if english
+        else TEMPLATE_HEADERS
+    )
+
+
+def template_example(english: bool = False) -> tuple[str, ...]:
+    return TEMPLATE_EXAMPLE_EN if english else TEMPLATE_EXAMPLE
+
+
+def template_csv(english: bool = False) -> bytes:
+    """The template: headers and an example row (Chinese, or English for an English user), UTF-8 with
+    BOM so Excel opens it correctly."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(TEMPLATE_HEADERS)
-    writer.writerow(TEMPLATE_EXAMPLE)
+    writer.writerow(template_headers(english))
+    writer.writerow(template_example(english))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

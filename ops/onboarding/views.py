@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -227,8 +228,8 @@ def _import_page(form: AgentImportForm, **context):
     return render_template(
         "onboarding/agent_import.html",
         form=form,
-        headers=agent_csv.COLUMNS,
-        example=agent_csv.TEMPLATE_EXAMPLE,
+        headers=agent_csv.template_headers(_english()),
+        example=agent_csv.template_example(_english()),
         max_rows=agent_csv.MAX_ROWS,
         import_states=agent_csv.IMPORT_STATES,
         platform_codes=PLATFORM_CODES,
@@ -289,7 +290,12 @@ def agent_import():
 @bp.route("/agents/template.csv")
 @writers_only
 def agent_template():
-    return send_document(agent_csv.template_csv(), "agents-template.csv", "text/csv; charset=utf-8")
+    return send_document(agent_csv.template_csv(_english()), "agents-template.csv", "text/csv; charset=utf-8")
+
+
+def _english() -> bool:
+    """The user reads English: the agents template then uses the English column names and codes."""
+    return str(get_locale()) != "zh"
 
 
 @bp.route("/agents/<int:agent_id>")
