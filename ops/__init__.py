@@ -299,6 +299,10 @@ def register_template_helpers(app: Flask) -> None:
     from ops.web import label
 
     app.jinja_env.globals["label"] = label  # {{ label("shift", a.shift) }}: one way to show any code
+    from flask_babel import gettext
+
+    # gettext as a plain function, for Python helpers a template calls: wording.due_text(..., gettext=translate)
+    app.jinja_env.globals["translate"] = gettext
 
     @app.template_filter("dt")
     def format_datetime(value):

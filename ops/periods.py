@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from ops.errors import ServiceError
+from ops.i18n import N_
 
-MSG_PERIOD = "账期格式应为 2026-10 或 2026-Q4"
+MSG_PERIOD = N_("账期格式应为 2026-10 或 2026-Q4")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 

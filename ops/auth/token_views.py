@@ -41,7 +41,7 @@ def index():
 def create():
     form = ApiTokenForm()
     form.client_id.choices = [(0, _("员工（可提交所有客户的数据）"))] + [
-        (c.id, f"{c.name}（#{c.id}）")
+        (c.id, _("%(name)s（#%(id)s）", name=c.name, id=c.id))
         for c in db.session.execute(sa.select(Client.id, Client.name).order_by(Client.name))
     ]
     return perform(

@@ -15,10 +15,17 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from ops.billing import engine
 from ops.forms import CountField, YuanField, filled
+from ops.i18n import N_
 from ops.idempotency import IdempotencyKeyField
 from ops.urls import db_int
 
-PAYMENT_METHODS = ("银行转账", "支付宝", "微信", "现金", "其他")
+PAYMENT_METHODS = (
+    N_("银行转账"),
+    N_("支付宝"),
+    N_("微信"),
+    N_("现金"),
+    N_("其他"),
+)  # stored as they read in Chinese
 
 
 class AdjustmentForm(FlaskForm):
@@ -43,7 +50,7 @@ class VoidForm(FlaskForm):
 class PaymentForm(FlaskForm):
     paid_on = DateField(_l("收款日期"), validators=[InputRequired(_l("请填写收款日期"))])
     amount = YuanField(_l("收款金额（元）"), validators=[filled(_l("请填写收款金额"))])
-    method = SelectField(_l("收款方式"), choices=[SelectChoice(m, m) for m in PAYMENT_METHODS])
+    method = SelectField(_l("收款方式"), choices=[SelectChoice(m, _l(m)) for m in PAYMENT_METHODS])
     reference = StringField(_l("流水号 / 备注"), validators=[Length(max=100)])
     idempotency_key = IdempotencyKeyField()
     submit = SubmitField(_l("登记收款"))
@@ -84,7 +91,7 @@ class ApplyCreditForm(FlaskForm):
 class RefundForm(FlaskForm):
     refunded_on = DateField(_l("退款日期"), validators=[InputRequired(_l("请填写退款日期"))])
     amount = YuanField(_l("退款金额（元）"), validators=[filled(_l("请填写退款金额"))])
-    method = SelectField(_l("退款方式"), choices=[SelectChoice(m, m) for m in PAYMENT_METHODS])
+    method = SelectField(_l("退款方式"), choices=[SelectChoice(m, _l(m)) for m in PAYMENT_METHODS])
     reference = StringField(_l("流水号 / 备注"), validators=[Length(max=100)])
     idempotency_key = IdempotencyKeyField()
     submit = SubmitField(_l("登记退款"))

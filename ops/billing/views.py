@@ -217,7 +217,7 @@ def invoice_detail(invoice_id: int):
         allocations=services.invoice_allocations(invoice.id),
         credit_balance=services.credit_balance_fen(invoice.client_id),
         confirm=ConfirmForm(),
-        payment_terms=services.payment_terms_text(invoice.contract),
+        payment_terms=services.payment_terms_text(invoice.contract, _),
         deposit_remainder=services.invoice_deposit_remainder_fen(invoice),
         late_fee=services.accrued_late_fee(invoice),
         late_fee_charges=services.charges_of(invoice),
@@ -426,7 +426,7 @@ def _render_account(client: Client, refund_form: RefundForm):
         credit_balance=services.credit_balance_fen(client.id),
         refunds=services.client_refunds(client.id),
         refund_form=refund_form,
-        statement=services.client_statement(client.id, start, end),
+        statement=services.client_statement(client.id, start, end, _),
         receivables=services.receivables(client.id),
         pdf_url=url_for("billing.client_statement_pdf", client_id=client.id, start=start, end=end),
         csv_url=url_for("billing.client_statement_csv", client_id=client.id, start=start, end=end),
@@ -533,7 +533,7 @@ def period_zip():
     try:
         period = engine.parse_period(period).code
     except engine.BillingError as exc:
-        flash(str(exc), "danger")
+        flash(_(str(exc)), "danger")
         return redirect(url_for("billing.invoices"))
     files = services.period_pdfs(period)
     if not files:
@@ -568,7 +568,7 @@ def export():
         try:
             period = engine.parse_period(period).code
         except engine.BillingError as exc:
-            flash(str(exc), "danger")
+            flash(_(str(exc)), "danger")
             return redirect(url_for("billing.invoices"))
     out = io.StringIO()
     writer = csv.writer(out)

@@ -10,9 +10,11 @@ readers use ``.get`` with the defaults below; only ``model`` is always there.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NotRequired, Required, TypedDict
 
+from ops.i18n import N_
 from ops.money import MAX_MULTIPLIER_BP, format_bp, format_fen, round_fen
 from ops.quotes import pricing
 
@@ -123,13 +125,13 @@ COMMISSION_BASE_DEFAULT = "客服接待的询单成交订单实付金额，扣�
 
 METRICS = {
     # code: (label, unit, default comparison)
-    "first_response_seconds": ("首次响应时间", "秒", "lte"),
-    "avg_response_seconds": ("平均响应时间", "秒", "lte"),
-    "reply_3min_rate": ("3分钟回复率", "%", "gte"),
-    "inquiry_conversion": ("询单转化率", "%", "gte"),
-    "satisfaction": ("客户满意度", "%", "gte"),
-    "dispute_refund_rate": ("纠纷退款率", "%", "lte"),
-    "response_delay_rate": ("响应延迟率", "%", "lte"),
+    "first_response_seconds": (N_("首次响应时间"), "秒", "lte"),
+    "avg_response_seconds": (N_("平均响应时间"), "秒", "lte"),
+    "reply_3min_rate": (N_("3分钟回复率"), "%", "gte"),
+    "inquiry_conversion": (N_("询单转化率"), "%", "gte"),
+    "satisfaction": (N_("客户满意度"), "%", "gte"),
+    "dispute_refund_rate": (N_("纠纷退款率"), "%", "lte"),
+    "response_delay_rate": (N_("响应延迟率"), "%", "lte"),
 }
 RATE_METRICS = {
     "reply_3min_rate",
@@ -148,13 +150,13 @@ MEASUREMENT_RULES = {
     "dispute_refund_rate": "按咨询量加权的月纠纷退款率",
     "response_delay_rate": "100% 减去按咨询量加权的月 3 分钟回复率（3 分钟内未回复的咨询占比）",
 }
-COMPARISONS = {"lte": "不高于", "gte": "不低于"}
+COMPARISONS = {"lte": N_("不高于"), "gte": N_("不低于")}
 
 # Presets from docs/domain.md ("Contract terms seen"); staff pick them and edit the figures.
 KPI_PRESETS: list[KpiPreset] = [
     {
         "key": "frt30",
-        "label": "首次响应 ≤ 30 秒，未达标扣当月服务费 5%",
+        "label": N_("首次响应 ≤ 30 秒，未达标扣当月服务费 5%"),
         "metric": "first_response_seconds",
         "comparison": "lte",
         "deduction_kind": "percent",
@@ -162,7 +164,7 @@ KPI_PRESETS: list[KpiPreset] = [
     },
     {
         "key": "art60",
-        "label": "平均响应 ≤ 60 秒，未达标扣当月服务费 5%",
+        "label": N_("平均响应 ≤ 60 秒，未达标扣当月服务费 5%"),
         "metric": "avg_response_seconds",
         "comparison": "lte",
         "deduction_kind": "percent",
@@ -170,7 +172,7 @@ KPI_PRESETS: list[KpiPreset] = [
     },
     {
         "key": "delay",
-        "label": "响应延迟率超 10% 扣当月服务费 5%，超 20% 扣 15%",
+        "label": N_("响应延迟率超 10% 扣当月服务费 5%，超 20% 扣 15%"),
         "metric": "response_delay_rate",
         "comparison": "lte",
         "deduction_kind": "percent",
@@ -181,7 +183,7 @@ KPI_PRESETS: list[KpiPreset] = [
     },
     {
         "key": "conv15",
-        "label": "询单转化率 ≥ 15%，未达标扣 5%",
+        "label": N_("询单转化率 ≥ 15%，未达标扣 5%"),
         "metric": "inquiry_conversion",
         "comparison": "gte",
         "deduction_kind": "percent",
@@ -189,7 +191,7 @@ KPI_PRESETS: list[KpiPreset] = [
     },
     {
         "key": "sat90",
-        "label": "好评率/满意度 ≥ 90%，未达标扣 ¥1,000",
+        "label": N_("好评率/满意度 ≥ 90%，未达标扣 ¥1,000"),
         "metric": "satisfaction",
         "comparison": "gte",
         "deduction_kind": "fixed",
@@ -197,7 +199,7 @@ KPI_PRESETS: list[KpiPreset] = [
     },
     {
         "key": "jdsat80",
-        "label": "京东：月满意度 ≥ 80%，未达标扣 5%",
+        "label": N_("京东：月满意度 ≥ 80%，未达标扣 5%"),
         "metric": "satisfaction",
         "comparison": "gte",
         "deduction_kind": "percent",
@@ -205,7 +207,7 @@ KPI_PRESETS: list[KpiPreset] = [
     },
     {
         "key": "dispute",
-        "label": "纠纷退款率 ≤ 1%，未达标扣 5%",
+        "label": N_("纠纷退款率 ≤ 1%，未达标扣 5%"),
         "metric": "dispute_refund_rate",
         "comparison": "lte",
         "deduction_kind": "percent",
@@ -215,35 +217,59 @@ KPI_PRESETS: list[KpiPreset] = [
 PRESETS_BY_KEY = {p["key"]: p for p in KPI_PRESETS}
 
 
-def format_threshold(metric: str, threshold: int) -> str:
-    return format_bp(threshold) if metric in RATE_METRICS else f"{threshold} 秒"
+def _same(text: str) -> str:
+    return text
 
 
-def _deduction_text(deduction_kind: str, band: BandTerms) -> str:
+# The words below are Chinese (the documents' language) unless a page passes its ``gettext``.
+def format_threshold(metric: str, threshold: int, gettext: Callable[[str], str] = _same) -> str:
+    if metric in RATE_METRICS:
+        return format_bp(threshold)
+    return gettext(N_("%(n)s 秒")) % {"n": threshold}
+
+
+def _deduction_text(deduction_kind: str, band: BandTerms, gettext: Callable[[str], str] = _same) -> str:
     if deduction_kind == "percent":
-        return f"扣当期服务费 {format_bp(band.get('deduction_bp', 0))}"
-    return f"扣 {format_fen(band.get('deduction_fen', 0))}"
+        return gettext(N_("扣当期服务费 %(rate)s")) % {"rate": format_bp(band.get("deduction_bp", 0))}
+    return gettext(N_("扣 %(amount)s")) % {"amount": format_fen(band.get("deduction_fen", 0))}
 
 
-def band_label(metric: str, comparison: str, threshold: int) -> str:
+def band_label(metric: str, comparison: str, threshold: int, gettext: Callable[[str], str] = _same) -> str:
     """A band's trigger in words, e.g. "高于 10%" (strict: at exactly the threshold it is met)."""
-    return f"{'高于' if comparison == 'lte' else '低于'} {format_threshold(metric, threshold)}"
+    text = N_("高于 %(threshold)s") if comparison == "lte" else N_("低于 %(threshold)s")
+    return gettext(text) % {"threshold": format_threshold(metric, threshold, gettext)}
 
 
-def describe_kpi(metric: str, comparison: str, deduction_kind: str, bands: list[BandTerms]) -> str:
+def describe_kpi(
+    metric: str,
+    comparison: str,
+    deduction_kind: str,
+    bands: list[BandTerms],
+    gettext: Callable[[str], str] = _same,
+) -> str:
     """One line a client reads, e.g. "首次响应时间不高于 30 秒；未达标扣当期服务费 5%", or for a scale
     "响应延迟率不高于 10%；高于 10% 扣当期服务费 5%，高于 20% 扣当期服务费 15%（按达到的最高一档扣款，不累加）"."""
-    label = METRICS[metric][0]
+    label = gettext(METRICS[metric][0])
     if not bands:
         return label
-    target = f"{label}{COMPARISONS[comparison]} {format_threshold(metric, bands[0]['threshold'])}"
+    target = gettext(N_("%(metric)s%(comparison)s %(threshold)s")) % {
+        "metric": label,
+        "comparison": gettext(COMPARISONS[comparison]),
+        "threshold": format_threshold(metric, bands[0]["threshold"], gettext),
+    }
     if len(bands) == 1:
-        return f"{target}；未达标{_deduction_text(deduction_kind, bands[0])}"
-    scale = "，".join(
-        f"{band_label(metric, comparison, b['threshold'])} {_deduction_text(deduction_kind, b)}"
+        return gettext(N_("%(target)s；未达标%(deduction)s")) % {
+            "target": target,
+            "deduction": _deduction_text(deduction_kind, bands[0], gettext),
+        }
+    scale = gettext(N_("，")).join(
+        f"{band_label(metric, comparison, b['threshold'], gettext)} {_deduction_text(deduction_kind, b, gettext)}"
         for b in bands
     )
-    return f"{target}；{scale}（按达到的最高一档扣款，不累加）"
+    return gettext(N_("%(target)s；%(scale)s（按达到的最高一档扣款，不累加）")) % {
+        "target": target,
+        "scale": scale,
+    }
 
 
 def _discounted(amount: int, discount_bp: int) -> int:
@@ -285,7 +311,7 @@ def freeze_terms(
     commission = round_fen(Decimal(quote_terms.get("commission_rate_bp", 0)) * (10_000 - discount) / 10_000)
     extras: list[ExtraTerms] = [
         {
-            "code": e.get("code", ""),
+            "code": e.get("code") or e.get("key", ""),  # quotes keep the rate-card code as "key"
             "label": e["label"],
             "unit": e["unit"],
             "quantity": e["quantity"],

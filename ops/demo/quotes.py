@@ -30,9 +30,9 @@ def load_quotes_demo(clients: list, users: dict) -> list[Quote]:
         made.append(quote)
         return quote
 
-    # 1. A draft being prepared (fixed seats, two holiday person-days).
+    # 1. A draft being prepared (fixed seats, two extra sub-accounts; holiday allowance is per day).
     draft = new(0, "fixed_seat")
-    services.update_quote(draft, {"extras": {"holiday_person_day": 2}}, 0, 30, "", sales)
+    services.update_quote(draft, {"extras": {"extra_subaccount_month": 2}}, 0, 30, "", sales)
 
     # 2. Sent, awaiting the client's answer (base + commission).
     sent = new(1, "base_commission")

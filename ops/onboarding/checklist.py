@@ -53,6 +53,7 @@ AUTO_RULE_LABELS = {
 }
 AUTO_EVIDENCE = "培训记录自动勾选"  # stored on auto-ticked items; tells them apart from a person's tick
 
+# Stored as they read in Chinese; shown through pgettext("checklist category", …) (the .po has them).
 CATEGORIES = ("账号", "权限", "认证", "系统", "培训", "质检")
 
 

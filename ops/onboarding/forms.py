@@ -1,7 +1,9 @@
 """Forms for agents, assignments, checklist actions, credentials, templates and platform rules."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,6 +24,7 @@ from ops.onboarding.checklist import AUTO_RULE_LABELS, CATEGORIES
 from ops.onboarding.models import Agent
 from ops.onboarding.services.platform_rules import ALL_PLATFORMS
 from ops.onboarding.states import AGENT_STATUS_LABELS
+from ops.uploads import LIMIT_HELP
 from ops.urls import db_int
 from ops.vocab import PLATFORMS, SCOPES, SHIFTS
 
@@ -65,6 +68,16 @@ class AgentForm(FlaskForm):
     platforms = MultiCheckboxField(_l("熟悉的平台"), choices=lambda: _choices(PLATFORMS))
     notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("保存"))
+
+
+class AgentImportForm(FlaskForm):
+    file = FileField(
+        _l("客服 CSV 文件（UTF-8 或 GB18030 编码）"),
+        validators=[FileRequired(_l("请选择要上传的 CSV 文件。"))],
+        description=LIMIT_HELP,
+    )
+    check = SubmitField(_l("仅校验（预览）"))
+    submit = SubmitField(_l("校验并导入"))
 
 
 class AssignmentForm(FlaskForm):
@@ -149,7 +162,10 @@ class CredentialForm(FlaskForm):
 
 class TemplateItemForm(FlaskForm):
     title = StringField(_l("事项"), validators=[DataRequired(_l("请输入事项名称。")), Length(max=200)])
-    category = SelectField(_l("类别"), choices=lambda: [SelectChoice(c, c) for c in CATEGORIES])
+    category = SelectField(
+        _l("类别"),
+        choices=lambda: [SelectChoice(c, lazy_pgettext("checklist category", c)) for c in CATEGORIES],
+    )
     required = BooleanField(_l("必填（上线前必须完成）"), default=True)
     needs_verification = BooleanField(_l("需第二人复核"))
     evidence_note = StringField(_l("完成凭据说明"), validators=[Optional(), Length(max=300)])

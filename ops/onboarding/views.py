@@ -3,6 +3,7 @@
 Sales may read the lists and pages; trainers, managers and admins change things.
 """
 
+import io
 import json
 from datetime import date
 
@@ -16,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,10 +30,11 @@ from ops.clients.models import Client
 from ops.contracts.models import Contract
 from ops.extensions import db
 from ops.forms import ConfirmForm
-from ops.onboarding import services
+from ops.onboarding import agent_csv, services
 from ops.onboarding.checklist import ITEM_STATE_BADGES
 from ops.onboarding.forms import (
     AgentForm,
+    AgentImportForm,
     AssignmentForm,
     CancelAssignmentForm,
     CredentialForm,
@@ -46,9 +49,10 @@ from ops.onboarding.models import AGENT_STATES, Agent, Assignment, ChecklistItem
 from ops.onboarding.services import NotAllowed
 from ops.onboarding.states import ASSIGNMENT_STATES
 from ops.timeutil import today
+from ops.uploads import safe_display_name, upload_limit_bytes
 from ops.urls import db_int
 from ops.vocab import PLATFORM_CODES
-from ops.web import label, paginate, perform
+from ops.web import label, paginate, perform, send_document
 
 bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
 require_roles_for_blueprint(bp, ADMIN, MANAGER, TRAINER, SALES)
@@ -217,6 +221,83 @@ def agent_new():
     )
 
 
+PREVIEW_ROWS = 200  # rows a check-only upload shows
+
+
+def _import_page(form: AgentImportForm, **context):
+    return render_template(
+        "onboarding/agent_import.html",
+        form=form,
+        headers=agent_csv.template_headers(_english()),
+        example=agent_csv.template_example(_english()),
+        max_rows=agent_csv.MAX_ROWS,
+        import_states=agent_csv.IMPORT_STATES,
+        platform_codes=PLATFORM_CODES,
+        preview_rows=PREVIEW_ROWS,
+        **context,
+    )
+
+
+def _upload_refusal(form: AgentImportForm) -> str | None:
+    """Why the uploaded file is refused before it is read (not a .csv, too large), or None."""
+    upload = form.file.data
+    if not safe_display_name(upload.filename).lower().endswith(".csv"):
+        return _("请上传 .csv 文件（在 Excel 中“另存为”CSV）。")
+    stream = upload.stream
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    if size > upload_limit_bytes():
+        return _("文件太大，上限为 %(mb)s MB，请分批导入。", mb=f"{upload_limit_bytes() / 1048576:g}")
+    return None
+
+
+@bp.route("/agents/import", methods=["GET", "POST"])
+@writers_only
+def agent_import():
+    """Agents from a CSV file: checked whole (every bad row listed), then created all together or not at all."""
+    form = AgentImportForm()
+    if not form.validate_on_submit():
+        return _import_page(form)
+    problem = _upload_refusal(form)
+    if problem:
+        form.file.errors.append(problem)
+        return _import_page(form)
+    stream = form.file.data.stream
+    if form.check.data:
+        result = services.check_agent_file(stream)
+        db.session.rollback()
+        return _import_page(
+            form, errors=result.errors, error_count=result.error_count, preview=result, checked=True
+        )
+
+    def refused(exc):
+        if not isinstance(exc, services.AgentImportError):
+            flash(str(exc), exc.category)
+            return _import_page(form)
+        flash(_("文件中有 %(n)s 处错误，未导入任何客服。请修改后重新上传。", n=exc.total), "danger")
+        return _import_page(form, errors=exc.errors, error_count=exc.total)
+
+    return perform(
+        lambda: services.import_agents(stream, by=_user()),
+        success=lambda result: _("已导入 %(n)s 名客服。", n=len(result.agents)),
+        back=url_for("onboarding.agent_import"),
+        done=lambda result: make_response(_import_page(AgentImportForm(formdata=None), imported=result)),
+        refused=refused,
+    )
+
+
+@bp.route("/agents/template.csv")
+@writers_only
+def agent_template():
+    return send_document(agent_csv.template_csv(_english()), "agents-template.csv", "text/csv; charset=utf-8")
+
+
+def _english() -> bool:
+    """The user reads English: the agents template then uses the English column names and codes."""
+    return str(get_locale()) != "zh"
+
+
 @bp.route("/agents/<int:agent_id>")
 def agent_detail(agent_id: int):
     agent = db.get_or_404(Agent, agent_id)
@@ -297,10 +378,23 @@ def _assignment_form() -> AssignmentForm:
         sa.select(Agent).where(Agent.status != "left").order_by(Agent.employee_no)
     ).all()
     form.agent_id.choices = [(0, _("请选择客服"))] + [
-        (a.id, f"{a.employee_no} {a.name}（{label('agent_state', a.status)}）") for a in agents_
+        (
+            a.id,
+            _(
+                "%(no)s %(name)s（%(state)s）",
+                no=a.employee_no,
+                name=a.name,
+                state=label("agent_state", a.status),
+            ),
+        )
+        for a in agents_
     ]
     form.contract_id.choices = [(0, _("请选择合同"))] + [
-        (c.id, f"{c.number or _('草稿')} · {c.client.name} · {c.start_on}～{c.end_on}")
+        (
+            c.id,
+            f"{c.number or _('草稿')} · {c.client.name} · "
+            + _("%(start)s～%(end)s", start=c.start_on, end=c.end_on),
+        )
         for c in services.assignable_contracts()
     ]
     return form

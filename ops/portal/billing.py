@@ -9,6 +9,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload, undefer
@@ -66,7 +67,7 @@ def invoice_detail(invoice_id: int):
         allocations=services.invoice_allocations(invoice.id),
         credit_balance=services.credit_balance_fen(invoice.client_id),
         overdue=services.is_overdue(invoice),
-        payment_terms=services.payment_terms_text(invoice.contract),
+        payment_terms=services.payment_terms_text(invoice.contract, _),
         deposit_remainder=services.invoice_deposit_remainder_fen(invoice),
         late_fee=services.accrued_late_fee(invoice),
         today=today(),
@@ -125,7 +126,7 @@ def statement():
     start, end = _statement_range()
     return render_template(
         "portal/statement.html",
-        statement=services.client_statement(client_id, start, end),
+        statement=services.client_statement(client_id, start, end, _),
         credit_balance=services.credit_balance_fen(client_id),
         refunds=services.client_refunds(client_id),
         form_url=url_for("portal.statement"),

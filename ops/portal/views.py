@@ -90,7 +90,7 @@ def quote_detail(quote_id: int):
         quote=quote,
         form=DecisionForm(),
         may_answer=quote_services.client_may_answer(quote),
-        needs=quote_services.needs_summary(quote.needs),
+        needs=quote_services.needs_summary(quote.needs, _),
     )
 
 

@@ -47,6 +47,7 @@ def quote_pdf_data(
         discount_fen=quote.discount_fen,
         total_fen=quote.total_fen,
         notes=quote.notes or "",
+        per_day_prices=tuple(quote.per_day_prices),
     )
 
 

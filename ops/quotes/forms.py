@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ops.forms import PercentField, YuanField, filled
 from ops.quotes.pricing import MODELS
-from ops.ratecards.rules import EXTRA_LABELS
+from ops.ratecards.rules import MONTHLY_EXTRA_CODES
 from ops.urls import db_int
 
 MODEL_CHOICES = [(code, _l(msgid)) for code, msgid in MODELS.items()]  # the pricing models, translated
@@ -74,8 +74,8 @@ class QuoteEditForm(FlaskForm):
     )
     minimum = YuanField(_l("月度最低消费（元）"), validators=[filled("金额不能为空")])
     extra_subaccount_month = _count(_l("额外子账号（个/月）"))
-    holiday_person_day = _count(_l("节假日补贴（人·天）"))
-    temp_person_shift_day = _count(_l("临时/大促客服（人·班·天）"))
+    # 节假日补贴 and 大促临时客服 are not monthly quantities: the quote shows their per-day prices
+    # (按实际人天结算) and the contract bills the days recorded (ops.billing.services.extras).
     discount = PercentField(_l("折扣（%）"), validators=[filled("百分比不能为空")])
     valid_days = IntegerField(
         _l("有效天数"),
@@ -111,7 +111,7 @@ class QuoteEditForm(FlaskForm):
             "discount": quote.discount_bp,
             "valid_days": quote.valid_days,
             "notes": quote.notes,
-            **{key: extras.get(key, 0) for key in EXTRA_LABELS},
+            **{key: extras.get(key, 0) for key in MONTHLY_EXTRA_CODES},
         }
         form = cls(data=data, **kwargs)
         keep = cls.MODEL_FIELDS[quote.model]
@@ -122,7 +122,7 @@ class QuoteEditForm(FlaskForm):
 
     def terms_changes(self) -> dict:
         """The validated input as ``services.update_quote``'s ``terms_changes``."""
-        changes: dict = {"extras": {key: getattr(self, key).data for key in EXTRA_LABELS}}
+        changes: dict = {"extras": {key: getattr(self, key).data for key in MONTHLY_EXTRA_CODES}}
         if "seats" in self:
             changes["seats"] = [
                 {"seats": row.form.seats.data, "monthly_rate_fen": row.form.monthly_rate.data}

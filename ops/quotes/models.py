@@ -98,3 +98,21 @@ class Quote(db.Model):
     @property
     def label(self) -> str:
         return f"{self.number} v{self.version}"
+
+    @property
+    def per_day_prices(self) -> list[tuple[str, str, int]]:
+        """(label, unit, price in fen after the discount) of the rate card's per-day extras (节假日补贴,
+        大促临时客服): billed for the person-days actually worked, never part of the monthly total."""
+        from ops.quotes.pricing import per_day_price_fen
+        from ops.ratecards.rules import DATED_EXTRA_CODES, EXTRA_LABELS
+
+        prices = ((self.rate_card.data or {}).get("extras_fen") or {}) if self.rate_card is not None else {}
+        return [
+            (
+                EXTRA_LABELS[code][0],
+                EXTRA_LABELS[code][1],
+                per_day_price_fen(int(prices[code]), self.discount_bp),
+            )
+            for code in DATED_EXTRA_CODES
+            if prices.get(code)
+        ]

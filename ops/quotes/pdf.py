@@ -57,12 +57,15 @@ class QuotePdfData:
     discount_fen: int = 0
     total_fen: int = 0
     notes: str = ""
+    # Per-day extras billed for the days worked (节假日补贴, 大促临时客服): (label, unit, price in fen).
+    per_day_prices: tuple[tuple[str, str, int], ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         # Accept lists from callers but store tuples so the object is really immutable.
         object.__setattr__(self, "needs", tuple((str(k), str(v)) for k, v in self.needs))
         object.__setattr__(self, "staffing", tuple(str(s) for s in self.staffing))
         object.__setattr__(self, "lines", tuple(self.lines))
+        object.__setattr__(self, "per_day_prices", tuple(tuple(p) for p in self.per_day_prices))
         if self.subtotal_fen - self.discount_fen != self.total_fen:
             raise ValueError(
                 f"quote totals do not add up: {self.subtotal_fen} - {self.discount_fen} != {self.total_fen}"
@@ -239,6 +242,10 @@ def render_quote_pdf(q: QuotePdfData, *, ttf_path: str | None = None) -> bytes:
     ]
 
     remarks = [f"本报价有效期至 {valid_until}，逾期请与我方联系重新确认。"]
+    remarks += [
+        f"{label}：{format_fen(price)} / {unit}，按实际人天结算，在发生当期账单中一次结算，不计入月度合计。"
+        for label, unit, price in q.per_day_prices
+    ]
     remarks += [line.strip() for line in q.notes.splitlines() if line.strip()]
     story += [
         KeepTogether([para("四、说明", st["h2"]), _bullets(tuple(remarks), font)]),

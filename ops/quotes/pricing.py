@@ -49,10 +49,10 @@ MODELS = register(
     {"fixed_seat": N_("专人专席"), "base_commission": N_("底薪+提成"), "per_consult": N_("按咨询量")},
 )
 TIER_MODES = {
-    "graduated": "累进阶梯",
-    "volume": "总量阶梯",
-    "band": "按档包月",
-    "daily_allowance": "每日包量",
+    "graduated": N_("累进阶梯"),
+    "volume": N_("总量阶梯"),
+    "band": N_("按档包月"),
+    "daily_allowance": N_("每日包量"),
 }
 #: Days a month counts when a quote estimates a daily allowance's overage (a contract bills real days).
 ESTIMATE_DAYS = 30
@@ -588,3 +588,14 @@ def calculate_quote(terms: QuoteTerms) -> QuoteResult:
                 )
             )
         return QuoteResult(tuple(lines), subtotal, discount, subtotal - discount)
+
+
+def per_day_price_fen(list_price_fen: int, discount_bp: int) -> int:
+    """A per-day extra's price (节假日补贴, 大促临时客服) after the quote's discount, rounded once.
+
+    The same rule the contract applies to its frozen catalogue price (ops.contracts.terms), so the
+    price the quote shows is the price finance records: 20,000 fen less 10 % = 18,000 fen.
+    """
+    _require_int(list_price_fen, "单价")
+    _require_int(discount_bp, "折扣")
+    return round_fen(Decimal(list_price_fen) * (10_000 - discount_bp) / 10_000)

@@ -5,6 +5,7 @@ Plain reads (no writes, no locks); ``ops.quotes.services`` re-exports every name
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from ops.audit.models import AuditEntry
 from ops.clients.models import Needs
 from ops.contracts.models import Contract
 from ops.extensions import db
+from ops.i18n import N_
 from ops.quotes import pricing
 from ops.quotes.models import Quote
 from ops.quotes.states import CLIENT_VISIBLE
@@ -65,18 +67,19 @@ def quote_versions(quote: Quote, *, client_visible: bool = False) -> list[Quote]
     return list(db.session.scalars(stmt))
 
 
-def needs_summary(needs: Needs | None) -> list[tuple[str, str]]:
-    """(label, value) pairs describing the needs a quote was priced from."""
+def needs_summary(needs: Needs | None, gettext: Callable[[str], str] = str) -> list[tuple[str, str]]:
+    """(label, value) pairs describing the needs a quote was priced from (values in Chinese, the
+    documents' language, unless a page passes its ``gettext``; the labels are msgids)."""
     if needs is None:
         return []
-    shift_names = "、".join(pricing.SHIFTS.get(s, s) for s in needs.shifts or ())
+    shift_names = gettext("、").join(gettext(pricing.SHIFTS.get(s, s)) for s in needs.shifts or ())
     return [
-        ("平台", PLATFORM_NAMES.get(needs.platform, needs.platform)),
-        ("类目", needs.category or "—"),
-        ("服务范围", vocab.label_msgid("scope", needs.scope)),
-        ("班次", shift_names or "—"),
-        ("日均咨询", f"约 {needs.avg_daily_consults:,} 次"),
-        ("商品复杂度", f"{needs.complexity} / 5"),
+        (N_("平台"), gettext(PLATFORM_NAMES.get(needs.platform, needs.platform))),
+        (N_("类目"), needs.category or "—"),
+        (N_("服务范围"), gettext(vocab.label_msgid("scope", needs.scope))),
+        (N_("班次"), shift_names or "—"),
+        (N_("日均咨询"), gettext(N_("约 %(n)s 次")) % {"n": f"{needs.avg_daily_consults:,}"}),
+        (N_("商品复杂度"), f"{needs.complexity} / 5"),
     ]
 
 

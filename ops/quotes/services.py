@@ -42,7 +42,9 @@ from ops.quotes.states import (
     check_transition,
 )
 from ops.ratecards.rules import (
+    DATED_EXTRA_CODES,
     EXTRA_LABELS,
+    MONTHLY_EXTRA_CODES,
     NeedsInput,
     build_terms,
     result_to_json,
@@ -265,7 +267,11 @@ def _changed_terms(quote: Quote, changes: dict) -> dict:
             terms[key] = _int(changes[key], label)
     if "extras" in changes:
         extras = []
-        for key, (label, unit) in EXTRA_LABELS.items():
+        for key in DATED_EXTRA_CODES:
+            if changes["extras"].get(key):
+                raise QuoteError(_("%(f)s按实际人天结算，不能按月报数量", f=EXTRA_LABELS[key][0]))
+        for key in MONTHLY_EXTRA_CODES:
+            label, unit = EXTRA_LABELS[key]
             quantity = _int(changes["extras"].get(key, 0), label, maximum=100_000)
             if quantity:
                 extras.append(

@@ -166,7 +166,7 @@ def _detail_page(quote: Quote, withdraw_form: WithdrawForm | None = None):
         awaiting_approval=services.awaiting_approval(quote),
         history=services.quote_history(quote),
         versions=services.quote_versions(quote),
-        needs=services.needs_summary(quote.needs),
+        needs=services.needs_summary(quote.needs, _),
         confirm=ConfirmForm(),
         decision=DecisionForm(),
         withdraw_form=withdraw_form or WithdrawForm(formdata=None),

@@ -66,19 +66,24 @@ SeatGridForm = _grid(
     "SeatGridForm",
     YuanField,
     [
-        (f"{scope}_{shift}", f"{pricing.SCOPES[scope]}{pricing.SHIFTS[shift]}")
+        (
+            f"{scope}_{shift}",
+            _l("%(scope)s%(shift)s", scope=_l(pricing.SCOPES[scope]), shift=_l(pricing.SHIFTS[shift])),
+        )
         for scope in SCOPE_CODES
         for shift in SHIFT_CODES
     ],
 )
 ComplexityForm = _grid(
-    "ComplexityForm", MultiplierField, [(f"c{n}", f"复杂度 {n}") for n in COMPLEXITY_LEVELS]
+    "ComplexityForm", MultiplierField, [(f"c{n}", _l("复杂度 %(n)s", n=n)) for n in COMPLEXITY_LEVELS]
 )
 PlatformForm = _grid(
-    "PlatformForm", MultiplierField, [(code, PLATFORM_NAMES[code]) for code in PLATFORM_CODES]
+    "PlatformForm", MultiplierField, [(code, _l(PLATFORM_NAMES[code])) for code in PLATFORM_CODES]
 )
-ShiftForm = _grid("ShiftForm", MultiplierField, [(code, pricing.SHIFTS[code]) for code in SHIFT_CODES])
-ExtrasForm = _grid("ExtrasForm", YuanField, [(key, label) for key, (label, _unit) in EXTRA_LABELS.items()])
+ShiftForm = _grid("ShiftForm", MultiplierField, [(code, _l(pricing.SHIFTS[code])) for code in SHIFT_CODES])
+ExtrasForm = _grid(
+    "ExtrasForm", YuanField, [(key, _l(label)) for key, (label, _unit) in EXTRA_LABELS.items()]
+)
 
 
 class _Row(Form):
@@ -165,7 +170,9 @@ class RateCardForm(FlaskForm):
     categories = FieldList(FormField(CategoryRow), max_entries=MAX_ROWS)
     consult_mode = SelectField(
         _l("阶梯方式"),
-        choices=[SelectChoice(k, pricing.TIER_MODES[k]) for k in ("graduated", "volume", "daily_allowance")],
+        choices=[
+            SelectChoice(k, _l(pricing.TIER_MODES[k])) for k in ("graduated", "volume", "daily_allowance")
+        ],
     )
     consult_tiers = FieldList(FormField(ConsultTierRow), max_entries=MAX_ROWS)
     band_tiers = FieldList(FormField(BandTierRow), max_entries=MAX_ROWS)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -33,9 +34,9 @@ STATUS_LABELS = register(
 )
 PLATFORM_NAMES = PLATFORMS  # Chinese names as the pages and documents print them
 EXTRA_LABELS = {
-    "extra_subaccount_month": ("额外子账号", "个/月"),
-    "holiday_person_day": ("节假日补贴", "人·天"),
-    "temp_person_shift_day": ("临时/大促客服", "人·班·天"),
+    "extra_subaccount_month": (N_("额外子账号"), "个/月"),
+    "holiday_person_day": (N_("节假日补贴"), "人·天"),
+    "temp_person_shift_day": (N_("临时/大促客服"), "人·班·天"),
 }
 # Extras a contract bills every month (quantity × unit price). Holiday allowance and promotion staff
 # happen on dates: the contract records them as dated extras (ops.billing.services.extras), billed
@@ -374,10 +375,12 @@ def result_to_json(result: pricing.QuoteResult) -> list[dict]:
 # --- Helpers for the rate-card editor and pages (pure) -------------------------------------------
 
 TIER_MODE_EXPLANATIONS = {
-    "graduated": "累进阶梯：每一档内的咨询量按该档单价计费，超出部分进入下一档（类似个税累进）",
-    "volume": "总量阶梯：当月全部有效咨询量按总量所落入那一档的单价计费",
-    "daily_allowance": "每日包量：两档——第 1 档上限为每日包含的有效咨询量、固定费为月固定费（单价 0）；"
-    "第 2 档不设上限、单价为超出部分每次的价格（固定费 0）；超出量按日计算",
+    "graduated": N_("累进阶梯：每一档内的咨询量按该档单价计费，超出部分进入下一档（类似个税累进）"),
+    "volume": N_("总量阶梯：当月全部有效咨询量按总量所落入那一档的单价计费"),
+    "daily_allowance": N_(
+        "每日包量：两档——第 1 档上限为每日包含的有效咨询量、固定费为月固定费（单价 0）；"
+        "第 2 档不设上限、单价为超出部分每次的价格（固定费 0）；超出量按日计算"
+    ),
 }
 
 
@@ -398,16 +401,28 @@ def _count(n: int) -> str:
     return f"{n:,}"
 
 
-def describe_consult_tiers(tiers: list[dict]) -> list[str]:
-    """Consult tiers in words: ["1–3,000 次：¥2.00/次", …, "30,001 次以上：¥0.60/次"]."""
+def _same(text: str) -> str:
+    return text
+
+
+def describe_consult_tiers(tiers: list[dict], gettext: Callable[[str], str] = _same) -> list[str]:
+    """Consult tiers in words: ["1–3,000 次：¥2.00/次", …, "30,001 次以上：¥0.60/次"] (Chinese, the
+    documents' language, unless a page passes its ``gettext``)."""
     lines = []
     lower = 1
     for tier in tiers:
         up_to = tier.get("up_to")
-        span = f"{_count(lower)} 次以上" if up_to is None else f"{_count(lower)}–{_count(up_to)} 次"
-        text = f"{span}：{yuan_text(tier.get('unit_price', '0'))}/次"
+        price = yuan_text(tier.get("unit_price", "0"))
+        if up_to is None:
+            text = gettext(N_("%(lower)s 次以上：%(price)s/次")) % {"lower": _count(lower), "price": price}
+        else:
+            text = gettext(N_("%(lower)s–%(upper)s 次：%(price)s/次")) % {
+                "lower": _count(lower),
+                "upper": _count(up_to),
+                "price": price,
+            }
         if Decimal(str(tier.get("flat_fee") or "0")) != 0:
-            text += f"，另加固定费 {yuan_text(tier['flat_fee'])}"
+            text += gettext(N_("，另加固定费 %(fee)s")) % {"fee": yuan_text(tier["flat_fee"])}
         lines.append(text)
         if up_to is None:
             break
@@ -415,26 +430,33 @@ def describe_consult_tiers(tiers: list[dict]) -> list[str]:
     return lines
 
 
-def describe_daily_allowance(tiers: list[dict]) -> list[str]:
+def describe_daily_allowance(tiers: list[dict], gettext: Callable[[str], str] = _same) -> list[str]:
     """A daily allowance in words: ["月固定费 ¥3,000.00，每日含有效咨询 100 次", "超出部分：¥2.00/次（按日计）"]."""
     if len(tiers) != 2:
-        return describe_consult_tiers(tiers)
+        return describe_consult_tiers(tiers, gettext)
     included, above = tiers
     return [
-        f"月固定费 {yuan_text(included.get('flat_fee', '0'))}，每日含有效咨询 {_count(included.get('up_to') or 0)} 次",
-        f"超出部分：{yuan_text(above.get('unit_price', '0'))}/次（按日计）",
+        gettext(N_("月固定费 %(fee)s，每日含有效咨询 %(n)s 次"))
+        % {"fee": yuan_text(included.get("flat_fee", "0")), "n": _count(included.get("up_to") or 0)},
+        gettext(N_("超出部分：%(price)s/次（按日计）")) % {"price": yuan_text(above.get("unit_price", "0"))},
     ]
 
 
-def describe_band_tiers(tiers: list[dict]) -> list[str]:
+def describe_band_tiers(tiers: list[dict], gettext: Callable[[str], str] = _same) -> list[str]:
     """Monthly bands by average daily consults: ["日均 0–49 次：¥1,500.00/月", …, "日均 150 次以上：…"]."""
     lines = []
     lower = 0
     for tier in tiers:
         up_to = tier.get("up_to")
-        span = f"日均 {_count(lower)} 次以上" if up_to is None else f"日均 {_count(lower)}–{_count(up_to)} 次"
-        lines.append(f"{span}：{yuan_text(tier.get('flat_fee', '0'))}/月")
+        fee = yuan_text(tier.get("flat_fee", "0"))
         if up_to is None:
+            lines.append(
+                gettext(N_("日均 %(lower)s 次以上：%(fee)s/月")) % {"lower": _count(lower), "fee": fee}
+            )
             break
+        lines.append(
+            gettext(N_("日均 %(lower)s–%(upper)s 次：%(fee)s/月"))
+            % {"lower": _count(lower), "upper": _count(up_to), "fee": fee}
+        )
         lower = up_to + 1
     return lines

@@ -69,12 +69,12 @@ def detail(card_id: int):
         base=published.data if compare else None,
         compare=compare,
         draft=services.current_draft(),
-        consult_lines=describe_consult_tiers((card.data.get("consult_tiers") or {}).get("tiers") or []),
-        band_lines=describe_band_tiers(card.data.get("band_tiers") or []),
-        base_consult_lines=describe_consult_tiers(published.data["consult_tiers"]["tiers"])
+        consult_lines=describe_consult_tiers((card.data.get("consult_tiers") or {}).get("tiers") or [], _),
+        band_lines=describe_band_tiers(card.data.get("band_tiers") or [], _),
+        base_consult_lines=describe_consult_tiers(published.data["consult_tiers"]["tiers"], _)
         if compare
         else None,
-        base_band_lines=describe_band_tiers(published.data["band_tiers"]) if compare else None,
+        base_band_lines=describe_band_tiers(published.data["band_tiers"], _) if compare else None,
         mode_explanations=TIER_MODE_EXPLANATIONS,
         tier_modes=pricing.TIER_MODES,
         platform_codes=PLATFORM_CODES,

@@ -170,7 +170,9 @@ class SessionForm(FlaskForm):
             )
             for m in materials
         ]
-        self.agent_ids.choices = [SelectChoice(a.id, f"{a.name}（{a.employee_no}）") for a in agents]
+        self.agent_ids.choices = [
+            SelectChoice(a.id, gettext("%(name)s（%(no)s）", name=a.name, no=a.employee_no)) for a in agents
+        ]
 
     def to_input(self) -> SessionInput:
         return SessionInput(

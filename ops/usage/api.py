@@ -4,8 +4,10 @@ POST /api/v1/usage with ``Authorization: Bearer <token>`` and ``{"rows": [...]}`
 the CSV's fields under their English names — client_id (or client, the exact name), date,
 platform, consults, valid_consults, served_gmv_fen, refunds_fen (integer fen),
 first_response_seconds, avg_response_seconds (decimal seconds), reply_3min_rate,
-inquiry_conversion, satisfaction, dispute_refund_rate (percent numbers, 92.5 = 92.5 %). A
-client-scoped token may leave client_id out; a row of another client is a row error (422),
+inquiry_conversion, satisfaction, dispute_refund_rate (percent numbers, 92.5 = 92.5 %), and
+optionally holiday_headcount, promo_headcount, promo_shifts (the day's holiday allowance and
+promotion staff: one-day dated extras on the client's contract, see docs/domain.md; a
+client-scoped token may not send them). A client-scoped token may leave client_id out; a row of another client is a row error (422),
 the same answer whether or not that client exists. At most 5,000 rows per request; the batch
 is validated whole and stored all or nothing.
 

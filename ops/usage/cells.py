@@ -17,17 +17,22 @@ from ops.usage.fields import (
     MAX_COUNT,
     MAX_DIGITS,
     MAX_FEN,
+    MAX_HEADCOUNT,
     MAX_SECONDS,
+    MAX_SHIFTS,
     MSG_CLIENT,
     MSG_CLIENT_ID,
     MSG_DATE,
     MSG_FEN,
     MSG_FUTURE,
+    MSG_HEADCOUNT,
     MSG_INTEGER,
     MSG_PLATFORM,
     MSG_RATE_RANGE,
     MSG_REQUIRED,
     MSG_SECONDS,
+    MSG_SHIFTS,
+    MSG_SHIFTS_ALONE,
     MSG_TOO_EARLY,
     MSG_TOO_LARGE,
     MSG_VALID_GT,
@@ -230,6 +235,11 @@ def validate_row(reader: RowReader, today: date) -> UsageRow | None:
         values[column] = reader.take(field, _ms)
     for field, column in RATE_FIELDS.items():
         values[column] = reader.take(field, _rate)
+    for field in ("holiday_headcount", "promo_headcount"):
+        values[field] = reader.take(field, _headcount)
+    values["promo_shifts"] = reader.take("promo_shifts", _shifts)
+    if values["promo_shifts"] is not None and not values["promo_headcount"]:
+        reader.error("promo_shifts", MSG_SHIFTS_ALONE)
     if reader.errors:
         return None
     return UsageRow(
@@ -264,6 +274,26 @@ def validate_numbered(
             continue
         rows.append(row)
     return rows, errors
+
+
+def _headcount(value) -> int:
+    try:
+        number = _count(value)
+    except _Bad:
+        raise _Bad(MSG_HEADCOUNT) from None
+    if number > MAX_HEADCOUNT:
+        raise _Bad(MSG_HEADCOUNT)
+    return number
+
+
+def _shifts(value) -> int:
+    try:
+        number = _count(value)
+    except _Bad:
+        raise _Bad(MSG_SHIFTS) from None
+    if not 0 < number <= MAX_SHIFTS:
+        raise _Bad(MSG_SHIFTS)
+    return number
 
 
 def _client_id(value) -> int:

@@ -34,3 +34,5 @@ def import_command(file: Path, source: str):
     click.echo(
         f"导入完成：共 {result.rows} 行，新增 {result.inserted}，更新 {result.updated}，未变 {result.unchanged}。"
     )
+    if result.dated_entries:
+        click.echo(f"按日附加费登记 {result.dated_entries} 条。")

@@ -38,6 +38,10 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "inquiry_conversion": ("询单转化率", ("询单转化率", "inquiry_conversion", "inquiry_conversion_rate")),
     "satisfaction": ("满意度", ("满意度", "客户满意度", "satisfaction", "satisfaction_rate")),
     "dispute_refund_rate": ("纠纷退款率", ("纠纷退款率", "dispute_refund_rate")),
+    # Optional: work done that day billed as a dated extra on the client's contract (one-day entry).
+    "holiday_headcount": ("节假日补贴人数", ("节假日补贴人数", "节假日人数", "holiday_headcount")),
+    "promo_headcount": ("大促临时客服人数", ("大促临时客服人数", "大促人数", "promo_headcount")),
+    "promo_shifts": ("大促临时客服班次", ("大促临时客服班次", "大促班次", "promo_shifts")),
 }
 # Columns some exports carry that mean nothing to billing.
 IGNORED_HEADERS = {"备注", "说明", "note", "notes", "remark", "remarks", "店铺", "店铺名称", "shop"}
@@ -53,6 +57,11 @@ RATE_FIELDS = {
 }
 # JSON rows carry money as integer fen under these names.
 FEN_FIELDS = {"served_gmv_fen": "served_gmv", "refunds_fen": "refunds"}
+
+# Dated figures: field -> the contract's dated extra code (ops.billing.services.extras.DATED_EXTRA_KINDS).
+DATED_FIELDS = {"holiday_headcount": "holiday_person_day", "promo_headcount": "temp_person_shift_day"}
+MAX_HEADCOUNT = 10_000  # as a dated extra entry allows
+MAX_SHIFTS = 3
 
 MAX_COUNT = 2_147_483_647  # the columns are 32-bit integers
 MAX_FEN = 10**15  # ten trillion yuan: anything above is a typo
@@ -74,6 +83,9 @@ MSG_CLIENT_ID = "客户编号必须是正整数"
 MSG_SECONDS = "请填写秒数，例如 12.5（0 到 86400 秒）"
 MSG_RATE_RANGE = "比率必须在 0% 到 100% 之间"
 MSG_FEN = "金额（分）必须是不小于 0 的整数"
+MSG_HEADCOUNT = f"人数必须是 0 到 {MAX_HEADCOUNT:,} 之间的整数"
+MSG_SHIFTS = f"每日班次必须是 1 到 {MAX_SHIFTS} 之间的整数"
+MSG_SHIFTS_ALONE = "填写了大促临时客服班次，但没有填写大促临时客服人数"
 
 
 MAX_DIGITS = 30  # an integer cell longer than this is "too large" before int() sees it
@@ -121,6 +133,18 @@ class UsageRow:
     inquiry_conversion_bp: int | None = None
     satisfaction_bp: int | None = None
     dispute_refund_bp: int | None = None
+    # Dated figures (None: not given, nothing changes; 0: no such work that day).
+    holiday_headcount: int | None = None
+    promo_headcount: int | None = None
+    promo_shifts: int | None = None
+
+    def dated(self) -> list[tuple[str, str, int, int]]:
+        """(field, extra code, headcount, shifts per day) of each dated figure the row gives."""
+        return [
+            (field, code, headcount, (self.promo_shifts or 1) if field == "promo_headcount" else 1)
+            for field, code in DATED_FIELDS.items()
+            if (headcount := getattr(self, field)) is not None
+        ]
 
     def values(self) -> dict:
         """The stored figures (everything but the client and the key)."""

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ops.audit.services import record
 from ops.auth.models import ApiToken
+from ops.billing.services.extras import DatedExtraError, billable_contract_windows, replace_imported_day
 from ops.clients.models import Client
 from ops.errors import ServiceError
 from ops.extensions import db
@@ -58,6 +59,7 @@ class ImportResult:
     unchanged: int
     usage_import: UsageImport | None = None
     client_ids: list[int] = field(default_factory=list)
+    dated_entries: int = 0  # dated extra entries added, replaced or removed (holiday, promotion staff)
 
     @property
     def rows(self) -> int:
@@ -82,8 +84,15 @@ class _Importer:
     holds one chunk and one small integer per row (the duplicate check), never the whole file.
     """
 
-    def __init__(self, client_scope: int | None):
+    def __init__(self, client_scope: int | None, source: str = "csv", actor=None):
         self.client_scope = client_scope
+        self.actor = actor  # who the dated extra entries' audit entries name
+        self.entry_source = "api" if source == "api" else "usage_import"
+        self.label_of = (lambda field: field) if source == "api" else (lambda field: FIELDS[field][0])
+        self.windows: dict[int, list] = {}  # client id -> its billable contracts' (id, first, last)
+        self.first_dated: dict[tuple[int, int, str], int] = {}  # (client, day, field) -> first row
+        self.pending_dated: list[tuple[UsageRow, int]] = []  # rows with dated figures, their contract
+        self.entries = 0  # dated extra entries added, replaced or removed
         self.scope_name = (
             db.session.scalar(sa.select(Client.name).where(Client.id == client_scope))
             if client_scope is not None
@@ -171,11 +180,61 @@ class _Importer:
                 UsageError(row.row, DATE_COLUMN, f"与第 {first} 行重复（同一客户、日期、平台只能有一行）")
             )
             return
+        contract_id = self._dated_contract(client_id, row) if row.dated() else None
         if self.error_count:
             return  # nothing will be stored: only keep looking for problems
         self.pending.append((client_id, row))
+        if contract_id is not None:
+            self.pending_dated.append((row, contract_id))
         if len(self.pending) >= CHUNK_ROWS:
             self._write_chunk()
+
+    def _dated_contract(self, client_id: int, row: UsageRow) -> int | None:
+        """The contract a row's dated figures go to (active on its day), or None after recording why."""
+        fields = [name for name, _code, _headcount, _shifts in row.dated()]
+        if self.client_scope is not None:
+            # A client's own token sends usage, never charges on its contract (or their removal).
+            message = f"客户令牌不能提交{FIELDS[fields[0]][0]}，请由服务商登记"
+            self.error(UsageError(row.row, self.label_of(fields[0]), message))
+            return None
+        for name in fields:
+            first = self.first_dated.setdefault((client_id, row.day.toordinal(), name), row.row)
+            if first != row.row:
+                message = f"与第 {first} 行重复：同一客户同一天的{FIELDS[name][0]}只能填在一行"
+                self.error(UsageError(row.row, self.label_of(name), message))
+                return None
+        if client_id not in self.windows:
+            self.windows[client_id] = billable_contract_windows(client_id)
+        matches = [cid for cid, first, last in self.windows[client_id] if first <= row.day <= last]
+        if len(matches) == 1:
+            return matches[0]
+        message = (
+            f"{row.day.isoformat()} 该客户没有生效的合同，无法登记{FIELDS[fields[0]][0]}"
+            if not matches
+            else f"{row.day.isoformat()} 该客户有多份生效的合同，无法确定登记到哪一份，请在合同页面手工登记"
+        )
+        self.error(UsageError(row.row, self.label_of(fields[0]), message))
+        return None
+
+    def _write_dated(self) -> None:
+        """One-day dated extra entries for the written rows' dated figures (replacing an import's)."""
+        dated, self.pending_dated = self.pending_dated, []
+        for row, contract_id in dated:
+            for name, code, headcount, shifts in row.dated():
+                try:
+                    outcome = replace_imported_day(
+                        contract_id,
+                        code=code,
+                        day=row.day,
+                        headcount=headcount,
+                        shifts_per_day=shifts,
+                        source=self.entry_source,
+                        by=self.actor,
+                    )
+                except DatedExtraError as exc:
+                    self.error(UsageError(row.row, self.label_of(name), str(exc)))
+                    return
+                self.entries += outcome != "unchanged"
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -235,6 +294,7 @@ class _Importer:
             raise UsageImportError([UsageError(0, "", MSG_CONFLICT)]) from None
         self.inserted += len(inserts)
         self.updated += len(updates)
+        self._write_dated()
 
     def finish(self) -> None:
         """Write the last chunk, or roll back everything written when any row had a problem."""
@@ -283,7 +343,10 @@ def _import(items, source: str, filename: str, by, token, client_scope) -> Impor
     """Feed rows and errors (``UsageRow`` / ``UsageError`` items, in row order) to one import."""
     if source not in IMPORT_SOURCES:
         raise ValueError(f"unknown import source {source!r}")
-    importer = _Importer(client_scope)
+    actor = by
+    if actor is None and token is not None:
+        actor = SimpleNamespace(id=None, username=f"API 令牌 {token.name}"[:100])
+    importer = _Importer(client_scope, source, actor)
     for item in items:
         if isinstance(item, UsageError):
             importer.error(item)
@@ -303,9 +366,6 @@ def _import(items, source: str, filename: str, by, token, client_scope) -> Impor
     )
     db.session.add(usage_import)
     db.session.flush()
-    actor = by
-    if actor is None and token is not None:
-        actor = SimpleNamespace(id=None, username=f"API 令牌 {token.name}"[:100])
     client_ids = sorted(importer.client_ids)
     record(
         "usage.imported",
@@ -320,6 +380,7 @@ def _import(items, source: str, filename: str, by, token, client_scope) -> Impor
             "clients": client_ids,
             "first_day": importer.first_day,
             "last_day": importer.last_day,
+            "dated_extra_entries": importer.entries,
         },
     )
     return ImportResult(
@@ -328,6 +389,7 @@ def _import(items, source: str, filename: str, by, token, client_scope) -> Impor
         unchanged=importer.unchanged,
         usage_import=usage_import,
         client_ids=client_ids,
+        dated_entries=importer.entries,
     )
 
 

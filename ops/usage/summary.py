@@ -14,10 +14,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from ops.usage.fields import CSV_TEMPLATE_HEADERS
 
 
-def template_csv() -> bytes:
-    """The upload template: Chinese headers, UTF-8 with BOM so Excel opens it correctly."""
+def template_csv(headers: tuple[str, ...] = CSV_TEMPLATE_HEADERS) -> bytes:
+    """The upload template: Chinese headers (or the English field names, which the import accepts too),
+    UTF-8 with BOM so Excel opens it correctly."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow(CSV_TEMPLATE_HEADERS)
+    csv.writer(out, lineterminator="\r\n").writerow(headers)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

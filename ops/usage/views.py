@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,12 +14,13 @@ from ops.auth.permissions import require_roles_for_blueprint
 from ops.auth.roles import ADMIN, FINANCE, MANAGER
 from ops.clients.models import Client
 from ops.extensions import db
+from ops.i18n import N_
 from ops.periods import days_in_month, month_of, parse_month
 from ops.timeutil import today
 from ops.uploads import safe_display_name, upload_limit_bytes
 from ops.urls import db_int
 from ops.usage import summary
-from ops.usage.fields import CSV_TEMPLATE_HEADERS
+from ops.usage.fields import CSV_TEMPLATE_HEADERS, FIELDS
 from ops.usage.forms import UsageUploadForm
 from ops.usage.models import UsageDaily, UsageImport
 from ops.usage.services import UsageImportError, import_usage_file
@@ -30,7 +32,7 @@ require_roles_for_blueprint(bp, ADMIN, MANAGER, FINANCE)
 
 MAX_ERRORS_SHOWN = 1000
 RECENT_CLIENTS = 12
-SOURCE_LABELS = {"csv": "CSV 上传", "api": "API", "cli": "命令行"}
+SOURCE_LABELS = {"csv": N_("CSV 上传"), "api": "API", "cli": N_("命令行")}
 
 
 @bp.route("/")
@@ -77,6 +79,11 @@ def index():
     )
 
 
+def template_headers() -> tuple[str, ...]:
+    """The CSV columns in the user's language: Chinese labels, or the English field names (both import)."""
+    return CSV_TEMPLATE_HEADERS if str(get_locale()) == "zh" else tuple(FIELDS)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 def import_form():
     form = UsageUploadForm()
@@ -87,7 +94,7 @@ def import_form():
             form=form,
             errors=list(errors)[:MAX_ERRORS_SHOWN],
             error_count=error_count,
-            headers=CSV_TEMPLATE_HEADERS,
+            headers=template_headers(),
             platforms=PLATFORMS,
         )
 
@@ -127,11 +134,14 @@ def import_form():
 
     return perform(
         lambda: import_usage_file(stream, filename, "csv", by=current_user),
-        success=lambda result: _(
-            "导入完成：新增 %(i)s 行，更新 %(u)s 行，未变 %(c)s 行。",
-            i=result.inserted,
-            u=result.updated,
-            c=result.unchanged,
+        success=lambda result: (
+            _(
+                "导入完成：新增 %(i)s 行，更新 %(u)s 行，未变 %(c)s 行。",
+                i=result.inserted,
+                u=result.updated,
+                c=result.unchanged,
+            )
+            + (_("按日附加费登记 %(n)s 条。", n=result.dated_entries) if result.dated_entries else "")
         ),
         back=url_for("usage.import_form"),
         done=done,
@@ -141,7 +151,9 @@ def import_form():
 
 @bp.route("/template.csv")
 def template():
-    return send_document(summary.template_csv(), "usage-template.csv", "text/csv; charset=utf-8")
+    return send_document(
+        summary.template_csv(template_headers()), "usage-template.csv", "text/csv; charset=utf-8"
+    )
 
 
 @bp.route("/client/<int:client_id>")

@@ -84,3 +84,28 @@ def test_quote_contract_pdf_and_invoice_agree_to_the_fen(client, login_as, db):
     contract.start_on, contract.billing_timing = date(2026, 12, 1), "in_advance"
     lines = advance_service(contract_input(contract), engine.parse_period("2026-12"))
     assert [line.amount_fen for line in lines] == [713_759]
+
+
+def test_a_quoted_extra_keeps_its_rate_card_code_on_the_contract():
+    # Quotes keep the rate-card code of an extra as "key"; the contract's terms call it "code", which
+    # the contract's revise form and the dated-extra prices look extras up by.
+    terms = dict(
+        QUOTE_TERMS,
+        discount_bp=1_000,
+        extras=[
+            {
+                "key": "extra_subaccount_month",
+                "label": "额外子账号",
+                "unit": "个/月",
+                "quantity": 2,
+                "unit_price_fen": 20_000,
+            }
+        ],
+    )
+    [extra] = freeze_terms(terms)["extras"]
+    # ¥200.00 less the 10% discount = ¥180.00.
+    assert (extra["code"], extra["quantity"], extra["unit_price_fen"]) == (
+        "extra_subaccount_month",
+        2,
+        18_000,
+    )

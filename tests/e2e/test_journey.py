@@ -164,8 +164,7 @@ def sales_wins_the_client_and_sends_a_quote(journey: Journey) -> None:
     sales.get_by_role("link", name="编辑", exact=True).click()
     sales.locator("input[name='seats-0-seats']").fill("1")
     sales.locator("input[name='seats-0-monthly_rate']").fill(SEAT_RATE)
-    for name in ("extra_subaccount_month", "holiday_person_day", "temp_person_shift_day"):
-        sales.locator(f"input[name='{name}']").fill("0")
+    sales.locator("input[name='extra_subaccount_month']").fill("0")
     sales.get_by_role("button", name="保存并重新计算").click()
     expect(sales.locator("body")).to_contain_text(f"1 个售前白班席位 × ¥{SEAT_RATE} = ¥{SEAT_RATE}")
     sales.get_by_role("button", name="发送给客户").click()

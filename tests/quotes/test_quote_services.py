@@ -81,24 +81,24 @@ def test_update_recomputes_with_seats_extras_and_discount(db, make_user):
     quote = make_quote(db)
     services.update_quote(
         quote,
-        {"seats": [{"seats": 5, "monthly_rate_fen": 480_000}], "extras": {"holiday_person_day": 2}},
+        {"seats": [{"seats": 5, "monthly_rate_fen": 480_000}], "extras": {"extra_subaccount_month": 2}},
         500,
         20,
         "含税价",
         sales,
     )
     db.session.commit()
-    # 5 × ¥4,800 × 1.05 = ¥25,200; holiday 2 × ¥200 = ¥400; subtotal ¥25,600; 5% off = ¥1,280; total ¥24,320.
+    # 5 × ¥4,800 × 1.05 = ¥25,200; 2 extra sub-accounts × ¥200 = ¥400; subtotal ¥25,600; 5% off = ¥1,280; total ¥24,320.
     assert quote.subtotal_fen == 2_560_000
     assert quote.discount_fen == 128_000
     assert quote.total_fen == 2_432_000
     assert quote.valid_days == 20 and quote.notes == "含税价"
     assert quote.terms["extras"] == [
         {
-            "key": "holiday_person_day",
-            "label": "节假日补贴",
+            "key": "extra_subaccount_month",
+            "label": "额外子账号",
             "quantity": 2,
-            "unit": "人·天",
+            "unit": "个/月",
             "unit_price_fen": 20_000,
         }
     ]

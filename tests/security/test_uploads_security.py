@@ -1,5 +1,5 @@
 """Hostile uploads on every upload route: the contract's signed copy, staff and portal materials (new
-and new version) and the usage CSV import.
+and new version), the usage CSV import and the agents' CSV import.
 
 A disguised type, an oversized body, a path in the name and a name with markup in it: refused
 uploads store nothing (the upload folder, and the folders above it, list the same files before and
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from ops.audit.models import AuditEntry
 from ops.contracts.models import Contract
 from ops.extensions import db
+from ops.onboarding.models import Agent
 from ops.training.models import Material, MaterialVersion
 from ops.usage.models import UsageDaily, UsageImport
 from tests.conftest import login
@@ -29,6 +30,7 @@ ROUTES = {
     "portal.materials": ("client", {"category": "faq", "title": "上传安全测试"}, "document"),
     "portal.material_add_version": ("client", {"note": ""}, "document"),
     "usage.import_form": ("admin", {}, "csv"),
+    "onboarding.agent_import": ("admin", {"submit": "1"}, "agents_csv"),
 }
 HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
 TEXT = "这是一个文本文件，不是 PDF。\n".encode()
@@ -44,6 +46,7 @@ def url(world, endpoint: str) -> str:
         "portal.materials": "/portal/materials",
         "portal.material_add_version": f"/portal/materials/{world.a.material_id}/versions",
         "usage.import_form": "/usage/import",
+        "onboarding.agent_import": "/onboarding/agents/import",
     }[endpoint]
 
 
@@ -71,6 +74,7 @@ def state(app, world) -> dict:
             "versions": count(MaterialVersion),
             "usage": count(UsageDaily),
             "imports": count(UsageImport),
+            "agents": count(Agent),
             "audit": count(AuditEntry),
             "signed": (contract.signed_file, contract.signed_original_name),
         }
@@ -118,6 +122,11 @@ DISGUISES = {
         ("picture.png", HTML, "请上传 .csv 文件"),
         ("usage.csv", HTML, "未导入任何数据"),  # text, but not a usage table
     ],
+    "agents_csv": [
+        ("manual.pdf", TEXT, "请上传 .csv 文件"),
+        ("picture.png", HTML, "请上传 .csv 文件"),
+        ("agents.csv", HTML, "未导入任何客服"),  # text, but not an agents table
+    ],
 }
 
 
@@ -132,7 +141,7 @@ def test_disguised_types_are_refused(app, world, post, endpoint):
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
 def test_an_oversized_body_is_refused_with_the_413_page(app, world, post, monkeypatch, endpoint):
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64 * 1024)
-    csv = ROUTES[endpoint][2] == "csv"
+    csv = ROUTES[endpoint][2] in ("csv", "agents_csv")
     big = csv_bytes(world) * 1000 if csv else pdf_bytes() + b"%" + b"x" * (100 * 1024)
     assert len(big) > 100 * 1024
     before_state, before_files = state(app, world), listing(app)
@@ -144,7 +153,7 @@ def test_an_oversized_body_is_refused_with_the_413_page(app, world, post, monkey
     assert listing(app) == before_files
 
 
-@pytest.mark.parametrize("endpoint", sorted(e for e in ROUTES if ROUTES[e][2] != "csv"))
+@pytest.mark.parametrize("endpoint", sorted(e for e in ROUTES if ROUTES[e][2] not in ("csv", "agents_csv")))
 def test_a_path_in_the_file_name_is_refused(app, world, post, endpoint):
     for filename in ("../../x.pdf", "../../../etc/passwd.pdf", SCRIPT_NAME):
         before_state, before_files = state(app, world), listing(app)

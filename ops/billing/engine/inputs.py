@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from ops.errors import ServiceError
+from ops.i18n import N_
 from ops.periods import Period
 from ops.quotes.pricing import MODELS, Tier, daily_allowance_terms, validate_tiers
 
@@ -224,7 +225,7 @@ class KpiResult:
         }
 
 
-MSG_PERIOD = "账期格式应为 2026-10 或 2026-Q4"
+MSG_PERIOD = N_("账期格式应为 2026-10 或 2026-Q4")
 CYCLES = {"monthly": "按月", "quarterly": "按季"}
 TIMINGS = {"in_advance": "预付", "in_arrears": "后付"}
 DUE_RULES = {"day_of_next_month": "次月固定日", "net_days": "开票后天数"}

@@ -22,6 +22,7 @@ from ops.billing.engine.inputs import (
 )
 from ops.billing.engine.service import in_window, term_window
 from ops.contracts.terms import COMPARISONS, METRICS, RATE_METRICS, band_label, format_threshold
+from ops.i18n import N_
 from ops.money import apply_bp, format_bp, format_fen, round_fen
 from ops.periods import Period, month_bounds, month_code
 
@@ -94,7 +95,7 @@ def kpi_lines(
         if index < contract.breakin_months:
             notes.append(f"{code} 为磨合期，不考核 KPI")
             results += [
-                KpiResult(code, k.metric, METRICS[k.metric][0], "—", _target(k), "磨合期，不考核", 0)
+                KpiResult(code, k.metric, METRICS[k.metric][0], "—", _target(k), N_("磨合期，不考核"), 0)
                 for k in contract.kpis
             ]
             continue
@@ -121,12 +122,12 @@ def _assess_month(
         value = _measure(kpi, rows)
         if value is None:
             notes.append(f"{label} {code} 无数据，未考核")
-            results.append(KpiResult(code, kpi.metric, label, "—", target, "无数据，未考核", 0))
+            results.append(KpiResult(code, kpi.metric, label, "—", target, N_("无数据，未考核"), 0))
             continue
         band = _band_reached(kpi, value)
         shown = _show_metric(kpi.metric, value, (band or kpi.bands[0]).threshold)
         if band is None:
-            results.append(KpiResult(code, kpi.metric, label, shown, target, "达标", 0))
+            results.append(KpiResult(code, kpi.metric, label, shown, target, N_("达标"), 0))
             continue
         passed = band_label(kpi.metric, kpi.comparison, band.threshold)
         reason = f"{label} {code} 为 {shown}，{passed}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from ops.billing.statement_pdf import render_statement_pdf
 from ops.clients.models import Client
 from ops.contracts.models import Contract
 from ops.extensions import db
+from ops.i18n import N_
 from ops.idempotency import claim
 from ops.money import format_fen
 from ops.timeutil import today, utcnow
@@ -250,7 +252,7 @@ def client_refunds(client_id: int) -> list[Refund]:
     )
 
 
-def statement_entries(client_id: int) -> list[Entry]:
+def statement_entries(client_id: int, gettext: Callable[[str], str] = str) -> list[Entry]:
     """Every movement on the client's account: issued invoices (void ones never were owed), payments,
     credit notes (their client part; the part returned to a deposit is not the client's money) and
     refunds. Applying the credit balance moves nothing between the parties: it is not an entry."""
@@ -266,7 +268,7 @@ def statement_entries(client_id: int) -> list[Entry]:
                 inv.issued_on or date.min,
                 "invoice",
                 inv.number or "",
-                f"账单 {inv.period}",
+                gettext(N_("账单 %(period)s")) % {"period": inv.period},
                 debit_fen=inv.total_fen,
                 seq=inv.id,
             )
@@ -277,7 +279,7 @@ def statement_entries(client_id: int) -> list[Entry]:
         .where(Invoice.client_id == client_id)
     )
     for pay, number in rows:
-        text = f"收款（{pay.method}）{pay.reference}".strip()
+        text = (gettext(N_("收款（%(method)s）")) % {"method": gettext(pay.method)} + pay.reference).strip()
         entries.append(
             Entry(pay.paid_on, "payment", number or "", text, credit_fen=pay.amount_fen, seq=pay.id)
         )
@@ -294,23 +296,28 @@ def statement_entries(client_id: int) -> list[Entry]:
                     note.issued_on,
                     "credit_note",
                     note.number,
-                    f"红字冲销 {number}：{note.reason}"[:120],
+                    (gettext(N_("红字冲销 %(number)s：")) % {"number": number} + note.reason)[:120],
                     credit_fen=client_part,
                     seq=note.id,
                 )
             )
     for refund in client_refunds(client_id):
-        text = f"退款（{refund.method}）{refund.reference}".strip()
+        text = (
+            gettext(N_("退款（%(method)s）")) % {"method": gettext(refund.method)} + refund.reference
+        ).strip()
         entries.append(
             Entry(refund.refunded_on, "refund", "", text, debit_fen=refund.amount_fen, seq=refund.id)
         )
     return entries
 
 
-def client_statement(client_id: int, start: date, end: date) -> Statement:
+def client_statement(
+    client_id: int, start: date, end: date, gettext: Callable[[str], str] = str
+) -> Statement:
     """The 对账单 of [start, end]. Its closing balance is what the ageing report shows as the client's
-    outstanding, minus the client's credit balance (when ``end`` is today or later)."""
-    return build_statement(statement_entries(client_id), start, end)
+    outstanding, minus the client's credit balance (when ``end`` is today or later). Descriptions in
+    Chinese (the PDF and CSV) unless a page passes its ``gettext``."""
+    return build_statement(statement_entries(client_id, gettext), start, end)
 
 
 STATEMENT_HEADER = ("日期", "项目", "单号", "说明", "应收（借）", "已收/冲销（贷）", "余额")

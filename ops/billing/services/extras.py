@@ -218,3 +218,70 @@ def delete_entry(contract: Contract, entry_id: int, by=None) -> None:
         before=before,
         actor=by,
     )
+
+
+# --- dated extras arriving with usage (ops.usage.services) -----------------------------------
+
+IMPORT_SOURCES = ("usage_import", "api")  # entries an import replaces; manual entries are never touched
+
+
+def billable_contract_windows(client_id: int) -> list[tuple[int, date, date]]:
+    """(contract id, first day, last day served) of the client's billable contracts."""
+    windows = []
+    for contract in db.session.scalars(
+        sa.select(Contract).where(Contract.client_id == client_id, Contract.status.in_(BILLABLE_STATES))
+    ):
+        last = contract.end_on
+        if contract.terminated_on is not None:
+            last = min(last, contract.terminated_on - timedelta(days=1))
+        windows.append((contract.id, contract.start_on, last))
+    return windows
+
+
+def replace_imported_day(
+    contract_id: int, *, code: str, day: date, headcount: int, shifts_per_day: int, source: str, by=None
+) -> str:
+    """Set the one-day ``code`` entry an import gave for ``day``: replace the imported entry of that
+    day (never a manual one), delete it when ``headcount`` is 0, leave it when nothing changed.
+
+    Answers "added", "replaced", "removed" or "unchanged"; raises DatedExtraError as ``add_entry``
+    and ``delete_entry`` do (an issued invoice over the day, no agreed price, ...).
+    """
+    if source not in IMPORT_SOURCES:
+        raise DatedExtraError(f"来源无效：{source!r}")
+    contract = lock_contract(contract_id)
+    current = list(
+        db.session.scalars(
+            sa.select(ContractExtraEntry).where(
+                ContractExtraEntry.contract_id == contract.id,
+                ContractExtraEntry.code == code,
+                ContractExtraEntry.start_on == day,
+                ContractExtraEntry.end_on == day,
+                ContractExtraEntry.source.in_(IMPORT_SOURCES),
+            )
+        )
+    )
+    if (
+        len(current) == 1
+        and headcount
+        and (current[0].headcount, current[0].shifts_per_day) == (headcount, shifts_per_day)
+    ):
+        return "unchanged"
+    if not current and not headcount:
+        return "unchanged"
+    for entry in current:
+        delete_entry(contract, entry.id, by=by)
+    if not headcount:
+        return "removed"
+    add_entry(
+        contract,
+        code=code,
+        start_on=day,
+        end_on=day,
+        headcount=headcount,
+        shifts_per_day=shifts_per_day,
+        note="用量导入",
+        source=source,
+        by=by,
+    )
+    return "replaced" if current else "added"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from ops.billing.services.verification import verify_url
 from ops.contracts.models import Contract
 from ops.contracts.services import apply_deposit_offset, lock_contract
 from ops.extensions import db
+from ops.i18n import N_
 from ops.money import format_bp, format_fen
 from ops.numbering import next_number
 from ops.timeutil import today, utcnow
@@ -27,16 +29,20 @@ from ops.transactions import lock_row, write_transaction
 # --- issuing -------------------------------------------------------------------------------
 
 
-def payment_terms_text(contract: Contract) -> str:
-    due = (
-        f"请于账期结束次月 {contract.due_value} 日前付款"
+def payment_terms_text(contract: Contract, gettext: Callable[[str], str] = str) -> str:
+    """The due rule and the late fee in words: Chinese (the invoice PDF) unless a page passes ``gettext``."""
+    due = gettext(
+        N_("请于账期结束次月 %(n)s 日前付款")
         if contract.due_rule == "day_of_next_month"
-        else f"请于开具之日起 {contract.due_value} 天内付款"
-    )
+        else N_("请于开具之日起 %(n)s 天内付款")
+    ) % {"n": contract.due_value}
     late = ""
     if contract.late_fee_bp_per_day:
-        late = f"；逾期超过 {contract.late_fee_grace_days} 天按未付金额每日 {format_bp(contract.late_fee_bp_per_day)} 计收滞纳金"
-    return due + late + "。"
+        late = gettext(N_("；逾期超过 %(n)s 天按未付金额每日 %(rate)s 计收滞纳金")) % {
+            "n": contract.late_fee_grace_days,
+            "rate": format_bp(contract.late_fee_bp_per_day),
+        }
+    return due + late + gettext(N_("。"))
 
 
 def invoice_pdf_data(

@@ -1,5 +1,7 @@
 """Jinja helpers the client pages (and others showing needs) use."""
 
+from flask_babel import gettext
+
 from ops.clients.constants import COMPLEXITY_LEVELS, PLATFORMS, SCOPES, SHIFTS
 from ops.clients.views.common import bp
 from ops.money import format_bp, format_fen
@@ -15,7 +17,7 @@ def needs_value(field: str, value) -> str:
     if field == "scope":
         return str(SCOPES.get(value, value))
     if field == "shifts":
-        return "、".join(str(SHIFTS.get(s, s)) for s in value)
+        return gettext("、").join(str(SHIFTS.get(s, s)) for s in value)
     if field.endswith("_fen"):
         return format_fen(value)
     if field.endswith("_bp"):

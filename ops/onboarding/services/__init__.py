@@ -10,6 +10,7 @@ One module per noun; this package re-exports every public name, so ``from ops.on
 services`` and ``services.go_live(...)`` keep working:
 
 - ``agents``: agents' details and status, an agent's training record;
+- ``agent_import``: agents imported from a CSV file, all or none;
 - ``assignments``: creating (bounded by the seats), planning, going live, ending, cancelling, undoing;
 - ``seats``: the contract's seats sold and used;
 - ``checklists``: the default template, each assignment's items and the gate;
@@ -18,6 +19,12 @@ services`` and ``services.go_live(...)`` keep working:
 - ``dashboard``: the lists' filters and the dashboard's figures.
 """
 
+from ops.onboarding.services.agent_import import (
+    AgentImport,
+    AgentImportError,
+    check_agent_file,
+    import_agents,
+)
 from ops.onboarding.services.agents import (
     AGENT_FIELDS,
     create_agent,
@@ -116,6 +123,8 @@ __all__ = [
     "SHIFT_LABELS",
     "TEMPLATE_ITEM_FIELDS",
     "WRITERS",
+    "AgentImport",
+    "AgentImportError",
     "GoLiveRefused",
     "PANEL_FILTERS",
     "NotAllowed",
@@ -124,6 +133,7 @@ __all__ = [
     "assignable_contracts",
     "assignment_state_condition",
     "cancel_assignment",
+    "check_agent_file",
     "contract_seat_rows",
     "create_agent",
     "create_assignment",
@@ -138,6 +148,7 @@ __all__ = [
     "filter_agents",
     "filter_assignments",
     "gate",
+    "import_agents",
     "go_live",
     "item_actions",
     "mark_item_blocked",
