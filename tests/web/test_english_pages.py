@@ -28,7 +28,7 @@ from flask import url_for
 
 from ops.billing.models import Invoice
 from ops.clients.models import Client
-from ops.contracts.models import Contract
+from ops.contracts.models import Contract, ContractAmendment
 from ops.extensions import db
 from ops.onboarding.models import Agent, Assignment
 from ops.quotes.models import Quote, RateCard
@@ -159,6 +159,12 @@ def page_url(app, world, endpoint: str, role: str) -> str:
             name, model, status = EDITABLE[endpoint]
             values[name] = db.session.scalar(sa.select(sa.func.min(model.id)).where(model.status == status))
             assert values[name] is not None, f"the world has no {status} {model.__name__}"
+        if endpoint == "amendments.edit":
+            # Only a draft amendment has an edit form; the world's is sent (the portal answers it).
+            # The contract has one open amendment at most, so this one is turned back into a draft.
+            amendment = db.session.get(ContractAmendment, values["amendment_id"])
+            amendment.status = "draft"
+            db.session.commit()
         if endpoint == "billing.zip":
             values["period"] = db.session.get(Invoice, world.a.invoice_id).period
     with app.test_request_context():
