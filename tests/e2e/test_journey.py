@@ -31,6 +31,7 @@ PORTAL_PASSWORD = "wuyi-oolong-2026"  # not derived from the username (the passw
 FIRST_PASSWORD = "first-login-2026"  # set by the admin; the client changes it at first login
 SUB_ACCOUNT_PASSWORD = "Tmall-Sub#2026"
 AGENT_NAME = "林小雨"
+SECOND_AGENT = "郑小满"  # fills the seat the amendment adds from 2026-11-16
 VENDOR_NAME = "杭州云帆客服外包有限公司"
 SEAT_RATE = "6,200.00"  # one 售前·白班 seat per month, tax included
 # October 2026 has 31 days and the agent serves all of them (live on 10-01, no end):
@@ -101,6 +102,7 @@ def test_the_whole_pipeline(new_page, tmp_path, dump_on_failure):
     client_downloads_the_invoice_pdf(journey)
     manager_opens_the_dashboard(journey)
     finance_voids_and_reissues_the_invoice(journey)
+    manager_amends_the_contract_and_the_new_seat_is_filled(journey)
     finance_credits_the_paid_invoice_and_applies_the_balance_to_the_next(journey)
 
 
@@ -467,7 +469,7 @@ def finance_voids_and_reissues_the_invoice(journey: Journey) -> None:
 def finance_credits_the_paid_invoice_and_applies_the_balance_to_the_next(journey: Journey) -> None:
     """Paid in full, then a ¥620.00 allowance is credited: the invoice owes nothing (never negative)
     and the ¥620.00 becomes the client's credit balance, applied to November's invoice:
-    6,200.00 − 620.00 = ¥5,580.00 left to pay."""
+    9,300.00 − 620.00 = ¥8,680.00 left to pay."""
     finance = journey.as_user("finance")
     finance.goto(journey.invoice_url)
     finance.get_by_label("收款金额（元）").fill(EXPECTED_TOTAL.replace(",", ""))
@@ -492,12 +494,69 @@ def finance_credits_the_paid_invoice_and_applies_the_balance_to_the_next(journey
     expect(finance.locator(FLASH_OK)).to_contain_text("出账完成：2026-11")
     finance.get_by_role("link", name=re.compile(r"INV-\d{4}-\d{5}")).first.click()
     expect(finance.locator("h1")).to_contain_text("已开具")
-    # November has 30 days, all served: 6,200.00 × 30/30.
-    expect(finance.locator("table.totals").locator("tr", has_text="应付总额")).to_contain_text(
-        f"¥{EXPECTED_TOTAL}"
-    )
+    # November has 30 days, cut at the amendment's effective date (the 16th): 林小雨 serves both parts,
+    # 6,200.00 × 15/30 + 6,200.00 × 15/30 = 6,200.00; the amendment's second seat is served from the
+    # 16th, 6,200.00 × 15/30 = 3,100.00. Total 9,300.00.
+    lines = finance.locator("table").first
+    expect(
+        lines.locator("tr", has_text=f"售前白班席位 · {AGENT_NAME} · 2026-11 服务 15/30 天")
+    ).to_have_count(2)
+    expect(
+        lines.locator("tr", has_text=f"售前白班席位 · {SECOND_AGENT} · 2026-11 服务 15/30 天")
+    ).to_have_count(1)
+    expect(finance.locator("table.totals").locator("tr", has_text="应付总额")).to_contain_text("¥9,300.00")
     finance.get_by_role("button", name="上期余额抵扣").click()
     expect(finance.locator(FLASH_OK)).to_be_visible()
     expect(finance.locator("dl", has_text="上期余额抵扣")).to_contain_text("¥620.00")
-    expect(finance.locator("dd", has_text="¥5,580.00").first).to_be_visible()  # 未付余额
+    expect(finance.locator("dd", has_text="¥8,680.00").first).to_be_visible()  # 未付余额: 9,300.00 − 620.00
     shot(finance, "12-credit-balance-applied")
+
+
+def manager_amends_the_contract_and_the_new_seat_is_filled(journey: Journey) -> None:
+    """补充协议 B1: a second 售前·白班 seat from 2026-11-16 at the same rate, accepted in the portal;
+    the trainer assigns it and the manager takes the agent live on the 16th."""
+    manager = journey.as_user("manager")
+    manager.goto(journey.contract_url)
+    manager.get_by_role("link", name="新建补充协议").click()
+    manager.get_by_label("生效日期").fill("2026-11-16")
+    manager.locator("tr", has_text="售前 · 白班").get_by_label("席位数").fill("2")
+    manager.get_by_label("变更原因").fill("双十一后咨询量上升，增加一名售前白班客服")
+    manager.get_by_role("button", name="保存补充协议草稿").click()
+    expect(manager.locator(FLASH_OK)).to_be_visible()
+    manager.goto(journey.contract_url)
+    manager.get_by_role("button", name="发送客户确认").click()
+    expect(manager.locator(FLASH_OK)).to_be_visible()
+    expect(manager.locator("body")).to_contain_text(f"{journey.contract_number}-B1")
+
+    client = journey.as_user(PORTAL_USER, PORTAL_PASSWORD)
+    contract_id = journey.contract_url.rstrip("/").split("/")[-1].split("#")[0]
+    client.goto(f"/portal/contracts/{contract_id}")
+    client.get_by_role("button", name="确认补充协议").click()
+    expect(client.locator(FLASH_OK)).to_be_visible()
+
+    trainer = journey.as_user("trainer")
+    trainer.goto("/onboarding/agents/new")
+    trainer.get_by_label("姓名").fill(SECOND_AGENT)
+    trainer.get_by_label("工号").fill("MJ-0002")
+    trainer.get_by_label("状态").select_option(label="培训中")
+    trainer.get_by_label("天猫").check()
+    trainer.get_by_role("button", name="保存").click()
+    expect(trainer.locator(FLASH_OK)).to_be_visible()
+    trainer.goto("/onboarding/assignments/new")
+    select_containing(trainer.get_by_label("客服", exact=True), SECOND_AGENT)
+    select_containing(trainer.get_by_label("合同", exact=True), journey.contract_number)
+    trainer.get_by_label("服务范围").select_option(label="售前")
+    trainer.get_by_label("班次").select_option(label="白班")
+    trainer.get_by_label("计划上线日期").fill("2026-11-16")
+    trainer.get_by_role("button", name="创建分配").click()
+    expect(trainer.locator(FLASH_OK)).to_be_visible()  # within the two seats: no override needed
+    second_assignment = trainer.url
+
+    manager.goto(second_assignment)
+    manager.get_by_label("上线日期", exact=True).fill("2026-11-16")
+    manager.get_by_label(re.compile("强制上线原因")).fill("跟岗老客服带教，清单补办")
+    manager.get_by_role("button", name="强制上线").click()
+    expect(manager.locator(".alert[role=alert]").first).to_contain_text(
+        "已强制上线（清单未完成），原因已记录。"
+    )
+    expect(manager.locator("body")).to_contain_text("上线日期：2026-11-16")
