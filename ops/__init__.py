@@ -4,7 +4,8 @@ import fcntl
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, redirect, render_template, request, session, url_for
+from flask import Flask, current_app, redirect, render_template, request, session, url_for
+from flask_babel import LazyString
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -317,8 +318,24 @@ def register_template_helpers(app: Flask) -> None:
             "language_form": LanguageForm(formdata=None),  # never reads the request (a 413 must still render)
             "current_lang": select_locale(),
             "languages": app.config["LANGUAGES"],
-            "vendor_name": app.config["VENDOR_NAME"],
+            # The vendor's own name from its /admin/vendor profile, read only when a page shows it.
+            "vendor_name": LazyString(_vendor_display_name),
         }
+
+
+def _vendor_display_name() -> str:
+    """The vendor's name as its profile says; ``OPS_VENDOR_NAME`` until a profile is saved (or when the
+    database cannot answer, e.g. on the error page of a failed transaction)."""
+    import sqlalchemy as sa
+
+    from ops.contracts.models import VendorProfile
+    from ops.extensions import db
+
+    try:
+        name = db.session.scalar(sa.select(VendorProfile.name).limit(1))
+    except sa.exc.SQLAlchemyError:
+        name = None
+    return name or current_app.config["VENDOR_NAME"]
 
 
 def register_cli(app: Flask) -> None:

@@ -88,3 +88,15 @@ def test_new_contracts_copy_the_vendor_profile(client, login_as, db):
         "91330106MA2B2QXY3M",
         "杭州市西湖区文三路 398 号",
     )
+
+
+def test_the_page_footer_names_the_vendor_from_its_profile(client, login_as, db):
+    # One place for the vendor's identity: the /admin/vendor profile (OPS_VENDOR_NAME only before one).
+    from ops.contracts.models import VendorProfile
+
+    login_as("admin")
+    assert "杭州云帆客服外包有限公司" in client.get("/").get_data(as_text=True)  # the configured default
+    db.session.add(VendorProfile(name="宁波海曙云客服有限公司"))
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "宁波海曙云客服有限公司" in page and "杭州云帆客服外包有限公司" not in page
