@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from ops.audit.services import summary_text as audit_summary_text
 from ops.config import Config, finalise
 from ops.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 
@@ -320,6 +321,7 @@ def register_template_helpers(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             # The vendor's own name from its /admin/vendor profile, read only when a page shows it.
             "vendor_name": LazyString(_vendor_display_name),
+            "audit_summary": audit_summary_text,  # a history entry's summary in the reader's language
         }
 
 

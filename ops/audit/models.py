@@ -19,7 +19,11 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(sa.String(60), index=True)
     object_type: Mapped[str] = mapped_column(sa.String(40))
     object_id: Mapped[int | None] = mapped_column(sa.Integer)
-    summary: Mapped[str] = mapped_column(sa.String(300), default="")
+    summary: Mapped[str] = mapped_column(sa.String(300), default="")  # as written, in Chinese
+    # A summary the code wrote (not a person): its msgid and parameters, so a page shows it in the
+    # reader's language (ops.audit.services.summary_text); None for summaries typed by people.
+    summary_msgid: Mapped[str | None] = mapped_column(sa.String(300))
+    summary_params: Mapped[dict | None] = mapped_column(sa.JSON)
     before: Mapped[dict | None] = mapped_column(sa.JSON)
     after: Mapped[dict | None] = mapped_column(sa.JSON)
     ip: Mapped[str | None] = mapped_column(sa.String(45))

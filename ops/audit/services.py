@@ -9,11 +9,14 @@ from flask_login import current_user
 
 from ops.audit.models import AuditEntry
 from ops.extensions import db
+from ops.i18n import LazyText
 
 SECRET_FIELDS = {"password", "password_hash", "secret", "token", "token_hash", "ciphertext"}
 
 
 def _plain(value):
+    if isinstance(value, LazyText):
+        return str(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -27,6 +30,15 @@ def _plain(value):
     return value
 
 
+def _chinese(value):
+    """A parameter as it is kept: plain values as they are, a nested lazy message in Chinese (its msgid
+    with its own parameters), so nothing depends on the language of whoever caused the entry."""
+    if isinstance(value, LazyText):
+        params = {k: _chinese(v) for k, v in value.params.items()}
+        return value.msgid % params if params else value.msgid
+    return _plain(value)
+
+
 def snapshot(obj, fields) -> dict:
     """A JSON-able dict of ``fields`` read from ``obj`` (for before/after)."""
     return _plain({f: getattr(obj, f) for f in fields})
@@ -38,7 +50,7 @@ def record(
     *,
     object_type: str | None = None,
     object_id: int | None = None,
-    summary: str = "",
+    summary: str | LazyText = "",
     before: dict | None = None,
     after: dict | None = None,
     actor=None,
@@ -46,7 +58,13 @@ def record(
     """Add an audit entry to the session (the caller's unit of work commits it).
 
     ``actor`` defaults to the logged-in user; outside a request (CLI) the entry says "system".
+    A ``summary`` the code writes is ``ops.i18n._l(msgid, **params)``: the entry keeps the Chinese
+    text and the msgid with its parameters, and pages show it in the reader's language.
     """
+    msgid, params = None, None
+    if isinstance(summary, LazyText):
+        msgid, params = summary.msgid, {k: _chinese(v) for k, v in summary.params.items()}
+        summary = msgid % params if params else msgid
     user = actor
     if user is None and has_request_context() and current_user and current_user.is_authenticated:
         user = current_user._get_current_object()
@@ -62,9 +80,25 @@ def record(
         object_type=object_type or "",
         object_id=object_id,
         summary=summary[:300],
+        summary_msgid=msgid,
+        summary_params=params,
         before=_plain(before) if before is not None else None,
         after=_plain(after) if after is not None else None,
         ip=request.remote_addr if has_request_context() else None,
     )
     db.session.add(entry)
     return entry
+
+
+def summary_text(entry: AuditEntry) -> str:
+    """An entry's summary in the reader's language: a code-written one is translated from its msgid;
+    one a person typed is shown as typed."""
+    if not entry.summary_msgid:
+        return entry.summary
+    from flask_babel import gettext
+
+    text = gettext(entry.summary_msgid)  # an unknown msgid comes back as itself (Chinese)
+    try:
+        return text % (entry.summary_params or {}) if entry.summary_params else text
+    except (KeyError, ValueError, TypeError):
+        return entry.summary

@@ -6,7 +6,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ops import hooks
+from ops import hooks, i18n
 from ops.audit.models import AuditEntry
 from ops.audit.services import record, snapshot
 from ops.auth.models import User
@@ -256,7 +256,7 @@ def update_client(client: Client, data: dict, *, by=None) -> None:
         )
 
 
-def advance_stage(client: Client, stage: str, *, reason: str = "") -> bool:
+def advance_stage(client: Client, stage: str, *, reason: "str | i18n.LazyText" = "") -> bool:
     """Move the client's pipeline stage forward to ``stage`` (never backwards; paused and
     churned clients are left alone). Returns True when the stage changed."""
     if client.stage not in STAGE_ORDER or stage not in STAGE_ORDER:
@@ -552,7 +552,7 @@ def create_plan_from_template(client: Client, *, by=None, start_date: date) -> l
     record(
         "client.plan_created",
         client,
-        summary=_("按模板创建 %(n)s 项，起始 %(d)s", n=len(items), d=start_date),
+        summary=i18n._l("按模板创建 %(n)s 项，起始 %(d)s", n=len(items), d=start_date),
         after={"items": len(items), "start_date": start_date},
         actor=by,
     )

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ops import vocab
+from ops import i18n, vocab
 from ops.audit.services import record, snapshot
 from ops.auth.roles import ADMIN, MANAGER, SALES
 from ops.clients.models import Client, Needs
@@ -372,22 +372,22 @@ def send_quote(quote: Quote, by, *, today: date | None = None) -> Quote:
     record(
         "quote.sent",
         quote,
-        summary=f"{quote.label} 有效期至 {quote.valid_until.isoformat()}",
+        summary=i18n._l("%(quote)s 有效期至 %(date)s", quote=quote.label, date=quote.valid_until.isoformat()),
         before=before,
         after=_snap(quote),
         actor=by,
     )
-    advance_stage(quote.client, "negotiating", reason=f"报价 {quote.label} 已发送")
+    advance_stage(quote.client, "negotiating", reason=i18n._l("报价 %(quote)s 已发送", quote=quote.label))
     return quote
 
 
-def _expire(quote: Quote, by=None, reason: str = "") -> None:
+def _expire(quote: Quote, by=None, summary: i18n.LazyText | None = None) -> None:
     before = _snap(quote)
     quote.status = "expired"
     record(
         "quote.expired",
         quote,
-        summary=f"{quote.label} {reason}".strip(),
+        summary=summary or quote.label,
         before=before,
         after=_snap(quote),
         actor=by,
@@ -440,7 +440,14 @@ def _decide(quote: Quote, target: str, by, comment: str, today: date | None) -> 
     _check(quote.status, target)
     today = today or business_today()
     if quote.valid_until is not None and today > quote.valid_until:
-        _expire(quote, reason=f"客户答复时已过有效期（{quote.valid_until.isoformat()}）")
+        _expire(
+            quote,
+            summary=i18n._l(
+                "%(quote)s 客户答复时已过有效期（%(date)s）",
+                quote=quote.label,
+                date=quote.valid_until.isoformat(),
+            ),
+        )
         raise QuoteExpiredError(
             _("报价单已于 %(d)s 过期，不能再接受或拒绝；请修订后重新发送", d=quote.valid_until.isoformat())
         )
@@ -510,7 +517,12 @@ def expire_quotes(today: date | None = None) -> int:
         sa.select(Quote).where(Quote.status == "sent", Quote.valid_until < today)
     ).all()
     for quote in quotes:
-        _expire(quote, reason=f"有效期至 {quote.valid_until.isoformat()}")
+        _expire(
+            quote,
+            summary=i18n._l(
+                "%(quote)s 有效期至 %(date)s", quote=quote.label, date=quote.valid_until.isoformat()
+            ),
+        )
     return len(quotes)
 
 
@@ -558,7 +570,7 @@ def revise_quote(quote: Quote, by) -> Quote:
     record(
         "quote.created",
         revision,
-        summary=f"{revision.label} 修订自 v{quote.version}",
+        summary=i18n._l("%(quote)s 修订自 v%(version)s", quote=revision.label, version=quote.version),
         after=_snap(revision),
         actor=by,
     )

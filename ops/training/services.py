@@ -10,6 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ops import i18n
 from ops.audit.services import record, snapshot
 from ops.auth.models import User
 from ops.auth.roles import TRAINER
@@ -419,7 +420,7 @@ def record_attendance(session: TrainingSession, attended: dict[int, bool], by) -
         record(
             "training_session.attendance_recorded",
             session,
-            summary=_("%(present)s/%(total)s 人出勤", present=present, total=len(invites)),
+            summary=i18n._l("%(present)s/%(total)s 人出勤", present=present, total=len(invites)),
             before=before,
             after=after,
             actor=by,
@@ -484,7 +485,7 @@ def record_exam_attempt(session: TrainingSession, agent: Agent, score: int, by) 
     record(
         "training_session.exam_recorded",
         session,
-        summary=_(
+        summary=i18n._l(
             "%(name)s 第 %(n)s 次考试 %(score)s 分", name=agent.name, n=attempt.attempt_no, score=score
         ),
         after={

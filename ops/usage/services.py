@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from ops import i18n
 from ops.audit.services import record
 from ops.auth.models import ApiToken
 from ops.billing.services.extras import DatedExtraError, billable_contract_windows, replace_imported_day
@@ -371,7 +372,14 @@ def _import(items, source: str, filename: str, by, token, client_scope) -> Impor
         "usage.imported",
         usage_import,
         actor=actor,
-        summary=f"{source} {filename}: 新增 {importer.inserted}，更新 {importer.updated}，未变 {importer.unchanged}",
+        summary=i18n._l(
+            "%(source)s %(file)s：新增 %(inserted)s，更新 %(updated)s，未变 %(unchanged)s",
+            source=source,
+            file=filename,
+            inserted=importer.inserted,
+            updated=importer.updated,
+            unchanged=importer.unchanged,
+        ),
         after={
             "rows": importer.rows,
             "inserted": importer.inserted,

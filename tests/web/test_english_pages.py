@@ -42,6 +42,8 @@ SHOWN_ATTRIBUTES = {"title", "placeholder", "value", "aria-label", "alt", "data-
 # Columns that hold a word from a closed list (stored as it reads in Chinese), not what someone typed:
 # pages translate them, so they are not cut out as data.
 NOT_DATA = {
+    # A history summary the code wrote is shown from its msgid (translated), not as stored.
+    ("audit_entries", "summary_msgid"),
     ("checklist_items", "category"),
     ("checklist_template_items", "category"),
     ("invoice_lines", "unit"),
@@ -106,7 +108,11 @@ def data_strings(app) -> list[str]:
             ]
             if not columns:
                 continue
-            for row in db.session.execute(sa.select(*columns)):
+            stmt = sa.select(*columns)
+            if table.name == "audit_entries":
+                # Only summaries people typed are data; the code's are translated from their msgid.
+                stmt = stmt.where(table.c.summary_msgid.is_(None))
+            for row in db.session.execute(stmt):
                 for value in row:
                     _collect(value, found)
     return sorted(found, key=len, reverse=True)

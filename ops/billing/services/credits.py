@@ -18,6 +18,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 
+from ops import i18n
 from ops.audit.services import record
 from ops.billing.engine.credits import Entry, Statement, allocate_oldest_first, build_statement
 from ops.billing.models import Allocation, CreditNote, Invoice, Payment, Refund
@@ -150,7 +151,9 @@ def apply_credit_balance(
     record(
         "invoice.credit_balance_applied",
         invoice,
-        summary=f"{invoice.number} 上期余额抵扣 {format_fen(amount)}",
+        summary=i18n._l(
+            "%(number)s 上期余额抵扣 %(amount)s", number=invoice.number, amount=format_fen(amount)
+        ),
         before=before,
         after={"status": invoice.status, "allocated_fen": invoice.allocated_fen, "amount_fen": amount},
         actor=by,
@@ -194,7 +197,9 @@ def record_refund(
     record(
         "client.refund_recorded",
         client,
-        summary=f"退款 {format_fen(amount_fen)} {reference.strip()}".strip(),
+        summary=i18n._l(
+            "退款 %(amount)s %(reference)s", amount=format_fen(amount_fen), reference=reference.strip()
+        ),
         before={"credit_balance_fen": balance},
         after={"credit_balance_fen": balance - amount_fen, "refund_id": refund.id, "amount_fen": amount_fen},
         actor=by,
@@ -222,7 +227,7 @@ def restore_deposit(contract, amount_fen: int, by=None) -> None:
     record(
         "contract.deposit_restored",
         contract,
-        summary=f"红字冲销退回定金 {format_fen(amount_fen)}",
+        summary=i18n._l("红字冲销退回定金 %(amount)s", amount=format_fen(amount_fen)),
         before={"deposit_status": before},
         after={"deposit_status": contract.deposit_status, "amount_fen": amount_fen},
         actor=by,

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from ops import i18n
 from ops.audit.services import record
 from ops.billing import engine
 from ops.billing.models import DATED_EXTRA_SOURCES, ContractExtraEntry, Invoice
@@ -171,7 +172,13 @@ def add_entry(
     record(
         "contract.extra_entry_added",
         contract,
-        summary=f"{entry.label} {start_on.isoformat()}～{end_on.isoformat()} {headcount} 人",
+        summary=i18n._l(
+            "%(label)s %(start)s～%(end)s %(n)s 人",
+            label=entry.label,
+            start=start_on.isoformat(),
+            end=end_on.isoformat(),
+            n=headcount,
+        ),
         after={
             "entry_id": entry.id,
             "code": code,

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from ops import i18n
 from ops.audit.services import record, snapshot
 from ops.clients.services import advance_stage
 from ops.contracts import terms as contract_terms
@@ -331,7 +332,9 @@ def activate(contract: Contract, by=None, *, signed_on: date | None = None) -> N
         before={"status": "pending_signature"},
         after={"status": "active", "signed_on": contract.signed_on},
     )
-    advance_stage(contract.client, "contracted", reason=f"合同 {contract.number} 生效")
+    advance_stage(
+        contract.client, "contracted", reason=i18n._l("合同 %(number)s 生效", number=contract.number)
+    )
 
 
 def terminate(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ops import i18n
 from ops.audit.services import record
 from ops.contracts.models import Contract
 from ops.contracts.services.common import ContractError, lock_contract
@@ -185,7 +186,7 @@ def release_deposit_offset(contract: Contract, amount_fen: int, invoice_number: 
     record(
         "contract.deposit_released",
         contract,
-        summary=f"作废账单 {invoice_number}",
+        summary=i18n._l("作废账单 %(number)s", number=invoice_number),
         before={"deposit_status": before},
         after={"deposit_status": "received", "released_fen": amount_fen},
         actor=by,

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from ops import i18n
 from ops.audit.services import record
 from ops.extensions import db
 from ops.onboarding.agent_csv import AgentCsvResult, AgentRow, RowError, parse_agent_csv, phone_key
@@ -108,7 +109,7 @@ def import_agents(binary, *, by=None) -> AgentImport:
     record(
         "agent.imported",
         object_type="agents",
-        summary=f"CSV 导入 {len(agents)} 名客服",
+        summary=i18n._l("CSV 导入 %(n)s 名客服", n=len(agents)),
         after={"count": len(agents), "agent_ids": [a.id for a in agents]},
         actor=by,
     )

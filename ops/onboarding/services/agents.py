@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from ops import i18n
 from ops.audit.services import record, snapshot
 from ops.extensions import db
 from ops.onboarding.models import AGENT_STATES, Agent
@@ -81,7 +82,7 @@ def _has_live_assignment(agent: Agent, *, on: date | None = None) -> bool:
     return any(a.go_live_on is not None and (a.end_on is None or a.end_on > on) for a in agent.assignments)
 
 
-def set_agent_status(agent: Agent, status: str, *, by=None, reason: str = "") -> bool:
+def set_agent_status(agent: Agent, status: str, *, by=None, reason: str | i18n.LazyText = "") -> bool:
     """Set the agent's status (audited). "已上线" needs a live assignment: going live sets it."""
     _check_status(status)
     if status == agent.status:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
+from ops import i18n
 from ops.audit.services import record
 from ops.billing.models import Invoice
 from ops.clients import services as client_services
@@ -161,9 +162,9 @@ def create_assignment(
             actor=by,
         )
     if agent.status == "recruiting":
-        set_agent_status(agent, "training", by=by, reason=_("已分配到客户，进入培训"))
+        set_agent_status(agent, "training", by=by, reason=i18n._l("已分配到客户，进入培训"))
     client_services.advance_stage(
-        client, "onboarding", reason=_("客服 %(n)s 已分配，开始培训上线", n=agent.name)
+        client, "onboarding", reason=i18n._l("客服 %(n)s 已分配，开始培训上线", n=agent.name)
     )
     db.session.flush()
     from ops.onboarding.checklist_sync import apply_training_facts
@@ -240,7 +241,9 @@ def go_live(assignment: Assignment, *, by, on: date | None = None, override_reas
     if assignment.agent.status != "live":
         set_agent_status(assignment.agent, "live", by=by, reason=_("已上线"))
     client = db.session.get(Client, assignment.client_id)
-    client_services.advance_stage(client, "live", reason=_("客服 %(n)s 已上线", n=assignment.agent.name))
+    client_services.advance_stage(
+        client, "live", reason=i18n._l("客服 %(n)s 已上线", n=assignment.agent.name)
+    )
     return overridden
 
 

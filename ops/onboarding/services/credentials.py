@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ops import i18n
 from ops.audit.services import record
 from ops.extensions import db
 from ops.onboarding import checklist, vault
@@ -45,7 +46,7 @@ def set_credential(
     record(
         "credential.set",
         assignment,
-        summary=_("子账号 %(a)s", a=account_name),
+        summary=i18n._l("子账号 %(a)s", a=account_name),
         before=before,
         after={
             "platform": credential.platform,
@@ -78,7 +79,7 @@ def reveal_password(assignment: Assignment, *, by) -> str:
     record(
         "credential.revealed",
         assignment,
-        summary=_("查看子账号 %(a)s 的密码", a=credential.account_name),
+        summary=i18n._l("查看子账号 %(a)s 的密码", a=credential.account_name),
         after={"account_name": credential.account_name},
         actor=by,
     )
@@ -121,7 +122,7 @@ def rotate_vault_key(*, by=None) -> int:
         record(
             "vault.key_rotated",
             object_type="credentials",
-            summary=_("凭据加密密钥轮换：%(n)s 个凭据已用新密钥重新加密", n=len(credentials)),
+            summary=i18n._l("凭据加密密钥轮换：%(n)s 个凭据已用新密钥重新加密", n=len(credentials)),
             after={
                 "credentials": len(credentials),
                 "keys_configured": len(vault.key_list(current_app.config.get("VAULT_KEY"))),
