@@ -9,7 +9,7 @@ run are issued (polling the database), ``--kills`` times at growing points, and 
 the end twice at the same time (as a schedule and a click on the runs page could). Both must end
 without errors. Then it verifies that:
 
-* no contract has two invoices for the period, and every copied contract has its invoice issued;
+* no contract has two (not void) invoices for the period, and every copied contract has its invoice issued;
 * the invoice numbers of each year are unique and run 1..N without a gap, N being the counter;
 * every issued invoice's stored PDF bytes hash to its pdf_sha256, and it was audited once;
 * no draft is left without lines; SQLite's integrity and foreign key checks pass.
@@ -51,7 +51,7 @@ def _add_contracts_task(count: str, period: str) -> None:
 
     from ops.billing import engine
     from ops.clients.services import create_client
-    from ops.contracts.models import Contract, ContractKpi
+    from ops.contracts.models import Contract, ContractKpi, ContractKpiBand
     from ops.extensions import db
     from ops.numbering import next_number
     from ops.usage.models import UsageDaily
@@ -77,6 +77,7 @@ def _add_contracts_task(count: str, period: str) -> None:
     columns = [c.key for c in Contract.__table__.columns if c.key not in skip]
     usage_columns = [c.key for c in UsageDaily.__table__.columns if c.key not in {"id", "client_id"}]
     kpi_columns = [c.key for c in ContractKpi.__table__.columns if c.key not in {"id", "contract_id"}]
+    band_columns = [c.key for c in ContractKpiBand.__table__.columns if c.key not in {"id", "kpi_id"}]
     for i in range(1, int(count) + 1):
         client = create_client(
             {
@@ -92,7 +93,13 @@ def _add_contracts_task(count: str, period: str) -> None:
             number=next_number("HT", source.start_on.year, 4),
             client_legal_name=client.legal_name,
         )
-        contract.kpis = [ContractKpi(**{c: getattr(k, c) for c in kpi_columns}) for k in source.kpis]
+        contract.kpis = [
+            ContractKpi(
+                **{c: getattr(k, c) for c in kpi_columns},
+                bands=[ContractKpiBand(**{c: getattr(b, c) for c in band_columns}) for b in k.bands],
+            )
+            for k in source.kpis
+        ]
         db.session.add(contract)
         db.session.flush()
         if usage:
@@ -176,8 +183,8 @@ def verify(instance: Instance, run_period: str, copies: int) -> tuple[list[str],
         if not integrity_ok(conn):
             failures.append("integrity_check or foreign_key_check failed")
         duplicates = conn.execute(
-            "SELECT contract_id, period, count(*) FROM invoices GROUP BY contract_id, period "
-            "HAVING count(*) > 1"
+            "SELECT contract_id, period, count(*) FROM invoices WHERE status <> 'void' "
+            "GROUP BY contract_id, period HAVING count(*) > 1"
         ).fetchall()
         if duplicates:
             failures.append(
