@@ -326,18 +326,17 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def _vendor_display_name() -> str:
-    """The vendor's name as its profile says; ``OPS_VENDOR_NAME`` until a profile is saved (or when the
-    database cannot answer, e.g. on the error page of a failed transaction)."""
+    """The vendor's name as its profile says (``vendor_identity``: ``OPS_VENDOR_NAME`` until a profile is
+    saved), or the configured name when the database cannot answer (the error page of a failed
+    transaction)."""
     import sqlalchemy as sa
 
-    from ops.contracts.models import VendorProfile
-    from ops.extensions import db
+    from ops.contracts.services.vendor import vendor_identity
 
     try:
-        name = db.session.scalar(sa.select(VendorProfile.name).limit(1))
+        return vendor_identity().name
     except sa.exc.SQLAlchemyError:
-        name = None
-    return name or current_app.config["VENDOR_NAME"]
+        return current_app.config["VENDOR_NAME"]
 
 
 def register_cli(app: Flask) -> None:

@@ -133,9 +133,11 @@ def _later_facts(client_id: int) -> dict:
     }
 
 
-def plan_item_states(client: Client, items) -> dict[int, str]:
-    """Why each plan item counts as done — "hand", "event", "phase" — or "" (ops.clients.plan)."""
-    facts = pipeline_facts(client)
+def plan_item_states(client: Client, items, facts: plan_rules.PipelineFacts | None = None) -> dict[int, str]:
+    """Why each plan item counts as done — "hand", "event", "phase" — or "" (ops.clients.plan).
+
+    ``facts``: the client's ``pipeline_facts`` when the caller has them already."""
+    facts = facts or pipeline_facts(client)
     happened = plan_rules.events_happened(facts)
     phases_done = {p.phase for p in plan_rules.pipeline_phases(facts) if p.state == "done"}
     return {

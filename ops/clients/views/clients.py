@@ -139,7 +139,8 @@ def detail(client_id: int):
     client = load_client(client_id)
     needs = services.current_needs(client.id)
     items = db.session.scalars(sa.select(PlanItem).where(PlanItem.client_id == client.id)).all()
-    states = services.plan_item_states(client, items)
+    facts = services.pipeline_facts(client)
+    states = services.plan_item_states(client, items, facts)
     progress = plan_progress([(i.phase, bool(states[i.id]), i.due_on) for i in items], today())
     stage_form = StageForm()
     stage_form.stage.choices = select(_stage_choices(client))
@@ -150,7 +151,7 @@ def detail(client_id: int):
         "clients/detail.html",
         client=client,
         needs=needs,
-        phases=pipeline_phases(services.pipeline_facts(client)),
+        phases=pipeline_phases(facts),
         plan_total=len(items),
         progress=progress,
         can_edit=is_editor(),
