@@ -267,7 +267,11 @@ def build_world() -> World:
     from ops.tasks.models import Job
 
     jobs.register_kind(
-        "test.world", label="World job", roles=("admin", "manager", "finance"), items=list, run_item=lambda j, k: None
+        "test.world",
+        label="World job",
+        roles=("admin", "manager", "finance"),
+        items=list,
+        run_item=lambda j, k: None,
     )
     job = Job(kind="test.world", params={"period": "2026-10"}, status="done", done=1, total=1, message="")
     db.session.add(job)
