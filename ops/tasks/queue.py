@@ -16,7 +16,28 @@ from flask import Flask
 from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
 
-huey = Huey("ops", immediate=True, results=False)
+
+class OpsHuey(Huey):
+    """Huey whose storage is opened on first use: an app built only to be inspected (a test of the
+    production settings, a CLI command that never enqueues) creates no queue file."""
+
+    _storage = None
+
+    @property  # type: ignore[override]
+    def storage(self):
+        if self._storage is None:
+            filename = self.storage_kwargs.get("filename") if not self._immediate else None
+            if filename:
+                Path(filename).parent.mkdir(parents=True, exist_ok=True)
+            self._storage = self.create_storage()
+        return self._storage
+
+    @storage.setter
+    def storage(self, value) -> None:
+        self._storage = value
+
+
+huey = OpsHuey("ops", immediate=True, results=False)
 _configured: tuple | None = None
 
 
@@ -24,6 +45,8 @@ def backend_name() -> str:
     """``immediate``, ``redis`` or ``sqlite``: what /healthz and the jobs page report."""
     if huey.immediate:
         return "immediate"
+    if huey.storage_class is SqliteStorage:
+        return "sqlite"
     return "redis" if huey.storage_class is RedisStorage else "sqlite"
 
 
@@ -56,11 +79,10 @@ def configure(app: Flask) -> None:
         huey.storage_kwargs = {"url": wanted[1]}
         huey._immediate = False
     else:
-        Path(wanted[1]).parent.mkdir(parents=True, exist_ok=True)
         huey.storage_class = SqliteStorage
         huey.storage_kwargs = {"filename": wanted[1], "timeout": 30}
         huey._immediate = False
-    huey.storage = huey.create_storage()
+    huey.storage = None  # opened on first use
     _configured = wanted
 
 

@@ -67,7 +67,7 @@ def task(**kwargs: Any):
     """``huey.task(**kwargs)`` running in the app (see the module's note)."""
 
     def decorate(fn: Callable[..., Any]):
-        return huey.task(name=f"{fn.__module__}.{fn.__name__}", **kwargs)(_in_app(fn))
+        return huey.task(name=fn.__name__, **kwargs)(_in_app(fn))
 
     return decorate
 
@@ -76,9 +76,7 @@ def periodic(validate_datetime: Callable[..., bool], **kwargs: Any):
     """``huey.periodic_task(crontab(...))`` running in the app."""
 
     def decorate(fn: Callable[..., Any]):
-        return huey.periodic_task(validate_datetime, name=f"{fn.__module__}.{fn.__name__}", **kwargs)(
-            _in_app(fn)
-        )
+        return huey.periodic_task(validate_datetime, name=fn.__name__, **kwargs)(_in_app(fn))
 
     return decorate
 
@@ -91,8 +89,14 @@ def run_consumer(
         raise RuntimeError("the queue is in immediate mode: there is nothing for a consumer to take")
     set_app(app)
     import_task_modules()
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("huey", "ops"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+            logger.propagate = False
 
     @huey.on_startup()
     def _fresh_connections() -> None:
