@@ -26,3 +26,4 @@ from ops.onboarding.models import (  # noqa: F401
 from ops.quotes.models import Quote, RateCard  # noqa: F401
 from ops.training.models import ExamAttempt, Material, MaterialVersion, SessionInvite, TrainingSession  # noqa: F401
 from ops.usage.models import UsageDaily, UsageImport  # noqa: F401
+from ops.notify.models import Delivery, Notification, NotificationPreference  # noqa: F401
