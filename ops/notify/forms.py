@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SubmitField
+from wtforms import SelectChoice, SubmitField
 
 from ops.forms import MultiCheckboxField
 from ops.notify.kinds import CHANNELS, STAFF_KINDS
@@ -14,7 +14,7 @@ def pair(kind: str, channel: str) -> str:
 
 class PreferencesForm(FlaskForm):
     chosen = MultiCheckboxField(
-        _l("接收"), choices=[(pair(k.code, c), pair(k.code, c)) for k in STAFF_KINDS for c in CHANNELS]
+        _l("接收"), choices=[SelectChoice(pair(k.code, c), pair(k.code, c)) for k in STAFF_KINDS for c in CHANNELS]
     )
     submit = SubmitField(_l("保存"))
 

@@ -25,7 +25,7 @@ from flask_mailman.backends.base import BaseEmailBackend
 
 mail = Mail()
 
-FILE_BACKEND = "ops.notify.mail.EmlFileBackend"
+FILE_BACKEND = "ops.notify.mail.EmlEmailBackend"
 EML_NAME = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{12}\.eml$")
 
 
@@ -70,7 +70,7 @@ def file_backend_active() -> bool:
     return current_app.config.get("MAIL_BACKEND") == FILE_BACKEND
 
 
-class EmlFileBackend(BaseEmailBackend):
+class EmlEmailBackend(BaseEmailBackend):
     """Writes each message to its own ``.eml`` file (readable by any mail program) in the outbox."""
 
     def __init__(self, *args, file_path=None, **kwargs):

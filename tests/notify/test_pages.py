@@ -107,7 +107,7 @@ def test_the_contact_form_sets_language_finance_and_the_emails_received(client, 
     customer = client_with_needs(db)
     contact = add_contact(customer, "王店长", "wang@shop.test")
     url = f"/clients/{customer.id}/contacts/{contact.id}/edit"
-    assert client.get(url).get_data(as_text=True).count('name="emails"') == 4
+    assert client.get(url).get_data(as_text=True).count('name="emails"') == 5
     response = client.post(
         url,
         data={"name": "王店长", "email": "wang@shop.test", "is_finance": "y", "locale": "en", "emails": ["invoice.issued"]},

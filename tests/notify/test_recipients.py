@@ -110,7 +110,7 @@ def test_a_client_upload_tells_the_trainers_and_a_staff_upload_tells_nobody(app,
     training.create_material(None, "faq", "通用话术", "", FileStorage(io.BytesIO(pdf_bytes()), "a.pdf"), trainers[0])
     db.session.commit()
     material = training.create_material(
-        client_user.client_id, "product", "新品手册", "", FileStorage(io.BytesIO(pdf_bytes()), "b.pdf"), client_user
+        client_user.client_id, "faq", "新品手册", "", FileStorage(io.BytesIO(pdf_bytes()), "b.pdf"), client_user
     )
     db.session.commit()
 

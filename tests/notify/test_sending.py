@@ -1,6 +1,7 @@
 """Sending: never twice, preferences respected, the recipient's language, the file backend and a real
 SMTP server."""
 
+import socket
 from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
@@ -10,7 +11,7 @@ import pytest
 from ops.clients import services as clients
 from ops.extensions import db
 from ops.notify import services
-from ops.notify.mail import EmlFileBackend, mail, outbox_entries, read_outbox, smtp_settings
+from ops.notify.mail import EmlEmailBackend, mail, outbox_entries, read_outbox, smtp_settings
 from ops.notify.models import Delivery
 from ops.notify.preferences import set_user_choices
 from ops.quotes import services as quotes
@@ -150,13 +151,15 @@ def test_an_english_speaking_recipient_gets_the_email_in_english(app, db, make_u
 
 
 def test_a_staff_user_in_english_gets_in_app_notifications_in_english(app, db, make_user, outbox):
-    sales, quote = _accepted_quote(db, make_user, locale="en")
+    sales, quote = _accepted_quote(db, make_user)
+    sales.locale = "en"  # chosen with the language switch
+    db.session.commit()
     dispatch()
     assert [n.title for n in notified(sales)] == [f"The client accepted quote {quote.label}"]
 
 
 def test_the_file_backend_writes_a_readable_eml_with_a_chinese_subject(app, db, tmp_path):
-    connection = mail.get_connection(backend=EmlFileBackend, file_path=str(tmp_path))
+    connection = mail.get_connection(backend=EmlEmailBackend, file_path=str(tmp_path))
     message = services.Message("账单 INV-2026-00001 已开具", "北京晨光家居用品有限公司 您好：\n\n正文", "/portal/invoices/1",
                                [("INV-2026-00001.pdf", b"%PDF-1.4 test", "application/pdf")])
     from flask_mailman import EmailMessage
@@ -166,7 +169,7 @@ def test_the_file_backend_writes_a_readable_eml_with_a_chinese_subject(app, db, 
     email.send()
 
     [path] = list(tmp_path.glob("*.eml"))
-    parsed = BytesParser(policy=policy.default).parse(path.open("rb"))
+    parsed = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
     assert str(parsed["Subject"]) == "账单 INV-2026-00001 已开具"
     assert str(parsed["To"]) == "zhao@shop.test"
     assert "正文" in parsed.get_body(preferencelist=("plain",)).get_content()
@@ -210,10 +213,12 @@ def test_an_email_goes_through_a_real_smtp_server(app, db, make_user, monkeypatc
             received.append((envelope.rcpt_tos, envelope.content))
             return "250 OK"
 
-    controller = Controller(Keep(), hostname="127.0.0.1", port=0)
+    with socket.socket() as probe:  # a free port on 127.0.0.1
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        port = controller.server.sockets[0].getsockname()[1]
         state = app.extensions["mailman"]  # as OPS_SMTP_URL=smtp://127.0.0.1:<port> configures it
         for name, value in {"backend": "smtp", "server": "127.0.0.1", "port": port, "timeout": 10}.items():
             monkeypatch.setattr(state, name, value)
