@@ -101,7 +101,9 @@ class ContactForm(FlaskForm):
     wechat = StringField(_l("微信"), validators=[Optional(), Length(max=50)])
     is_primary = BooleanField(_l("主要联系人"))
     is_finance = BooleanField(_l("财务联系人"), description=_l("接收账单、收款回执和催款邮件。"))
-    locale = SelectField(_l("邮件语言"), choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")], default="zh")
+    locale = SelectField(
+        _l("邮件语言"), choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")], default="zh"
+    )
     submit = SubmitField(_l("保存联系人"))
 
 

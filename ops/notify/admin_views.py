@@ -25,7 +25,9 @@ def index():
     status = request.args.get("status", "")
     stmt = sa.select(Delivery).options(joinedload(Delivery.user), joinedload(Delivery.contact))
     if status == "unknown":
-        stmt = stmt.where(Delivery.status == "sending", Delivery.updated_at <= utcnow() - services.UNKNOWN_AFTER)
+        stmt = stmt.where(
+            Delivery.status == "sending", Delivery.updated_at <= utcnow() - services.UNKNOWN_AFTER
+        )
     elif status in DELIVERY_STATES:
         stmt = stmt.where(Delivery.status == status)
     page = paginate(stmt.order_by(Delivery.id.desc()))

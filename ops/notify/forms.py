@@ -14,7 +14,8 @@ def pair(kind: str, channel: str) -> str:
 
 class PreferencesForm(FlaskForm):
     chosen = MultiCheckboxField(
-        _l("接收"), choices=[SelectChoice(pair(k.code, c), pair(k.code, c)) for k in STAFF_KINDS for c in CHANNELS]
+        _l("接收"),
+        choices=[SelectChoice(pair(k.code, c), pair(k.code, c)) for k in STAFF_KINDS for c in CHANNELS],
     )
     submit = SubmitField(_l("保存"))
 

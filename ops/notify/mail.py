@@ -33,7 +33,9 @@ def smtp_settings(url: str) -> dict:
     """Flask-Mailman settings from an ``smtp://`` / ``smtps://`` URL (user and password URL-quoted)."""
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise ValueError("OPS_SMTP_URL must look like smtp://user:pass@host:587?starttls=1 or smtps://host:465")
+        raise ValueError(
+            "OPS_SMTP_URL must look like smtp://user:pass@host:587?starttls=1 or smtps://host:465"
+        )
     query = parse_qs(parts.query)
     starttls = (query.get("starttls") or ["0"])[0].lower() in ("1", "true", "yes", "on")
     ssl = parts.scheme == "smtps"
@@ -120,7 +122,9 @@ def outbox_entries(limit: int = 200) -> list[OutboxEntry]:
     entries = []
     for name in names:
         message = _parse(folder / name)
-        entries.append(OutboxEntry(name, _date(message), str(message["To"] or ""), str(message["Subject"] or "")))
+        entries.append(
+            OutboxEntry(name, _date(message), str(message["To"] or ""), str(message["Subject"] or ""))
+        )
     return entries
 
 

@@ -91,7 +91,10 @@ def _quote_decided(event, staff: bool) -> Message:
         if accepted
         else _("客户拒绝了报价 %(quote)s", quote=quote.label)
     )
-    lines = [_("客户：%(client)s", client=quote.client.name), _("月度预估：%(total)s", total=format_fen(quote.total_fen))]
+    lines = [
+        _("客户：%(client)s", client=quote.client.name),
+        _("月度预估：%(total)s", total=format_fen(quote.total_fen)),
+    ]
     if quote.decision_comment:
         lines.append(_("客户留言：%(comment)s", comment=quote.decision_comment))
     return Message(subject, "\n".join(lines), path("quotes.detail", quote_id=quote.id))
@@ -106,7 +109,9 @@ def _approval_needed(event, staff: bool) -> Message:
             _("月度预估：%(total)s", total=format_fen(quote.total_fen)),
         ]
     )
-    return Message(_("报价 %(quote)s 的折扣待您审批", quote=quote.label), body, path("quotes.detail", quote_id=quote.id))
+    return Message(
+        _("报价 %(quote)s 的折扣待您审批", quote=quote.label), body, path("quotes.detail", quote_id=quote.id)
+    )
 
 
 def _deposit_received(event, staff: bool) -> Message:
@@ -114,8 +119,15 @@ def _deposit_received(event, staff: bool) -> Message:
     amount = format_fen(int((event.payload or {}).get("amount_fen") or 0))
     number = contract.number or ""
     if staff:
-        body = _("客户 %(client)s 的合同 %(number)s 定金到账 %(amount)s。", client=contract.client.name, number=number, amount=amount)
-        return Message(_("定金到账：%(number)s", number=number), body, path("contracts.detail", contract_id=contract.id))
+        body = _(
+            "客户 %(client)s 的合同 %(number)s 定金到账 %(amount)s。",
+            client=contract.client.name,
+            number=number,
+            amount=amount,
+        )
+        return Message(
+            _("定金到账：%(number)s", number=number), body, path("contracts.detail", contract_id=contract.id)
+        )
     link = path("portal.contract_detail", contract_id=contract.id)
     body = "\n\n".join(
         [
@@ -132,7 +144,9 @@ def _material_uploaded(event, staff: bool) -> Message:
     client_name = material.client.name if material.client else ""
     body = _("客户 %(client)s 上传了培训资料“%(title)s”。", client=client_name, title=material.title)
     return Message(
-        _("客户上传了培训资料：%(title)s", title=material.title), body, path("training.material_detail", material_id=material.id)
+        _("客户上传了培训资料：%(title)s", title=material.title),
+        body,
+        path("training.material_detail", material_id=material.id),
     )
 
 
@@ -255,7 +269,11 @@ def _dunning(event, staff: bool) -> Message:
     elif days == 0:
         text = _("贵司账单 %(number)s 今天（%(due)s）到期，未付金额 %(balance)s，请按时付款。", **facts)
     else:
-        text = _("贵司账单 %(number)s 已于 %(due)s 到期，已逾期 %(days)s 天，未付金额 %(balance)s，请尽快付款。", days=days, **facts)
+        text = _(
+            "贵司账单 %(number)s 已于 %(due)s 到期，已逾期 %(days)s 天，未付金额 %(balance)s，请尽快付款。",
+            days=days,
+            **facts,
+        )
     paragraphs = [_greeting(invoice.client), text]
     if _is_last_level(event):
         paragraphs.append(

@@ -42,7 +42,9 @@ def _user(user: User) -> Recipient:
 
 
 def _contact(contact: ClientContact) -> Recipient:
-    return Recipient(f"c{contact.id}", None, contact.id, (contact.email or "").strip(), contact.locale or "zh")
+    return Recipient(
+        f"c{contact.id}", None, contact.id, (contact.email or "").strip(), contact.locale or "zh"
+    )
 
 
 def staff(user_ids) -> list[Recipient]:
@@ -68,7 +70,9 @@ def contacts(client_id: int, *, finance: bool = False) -> list[Recipient]:
     """The client's contacts with an e-mail address; ``finance``: those flagged 财务联系人, or every
     contact when none is flagged."""
     rows = db.session.scalars(
-        sa.select(ClientContact).where(ClientContact.client_id == client_id, ClientContact.email != "").order_by(ClientContact.id)
+        sa.select(ClientContact)
+        .where(ClientContact.client_id == client_id, ClientContact.email != "")
+        .order_by(ClientContact.id)
     ).all()
     if finance and any(c.is_finance for c in rows):
         rows = [c for c in rows if c.is_finance]
@@ -104,7 +108,9 @@ def _deposit(event) -> list[Recipient]:
 def _trainers_of(client_id: int | None) -> list[Recipient]:
     """The trainers who ran the client's training sessions; every trainer when none did."""
     ids = (
-        db.session.scalars(sa.select(TrainingSession.trainer_id).where(TrainingSession.client_id == client_id).distinct()).all()
+        db.session.scalars(
+            sa.select(TrainingSession.trainer_id).where(TrainingSession.client_id == client_id).distinct()
+        ).all()
         if client_id
         else []
     )

@@ -98,7 +98,11 @@ def claim_events(limit: int = BATCH) -> tuple[int, int]:
                     event.dispatched_at = utcnow()
                     db.session.flush()
             except Exception:  # one event that cannot be resolved must not hold back the others
-                log.exception("event %s (%s): recipients could not be resolved; left for the next run", event.id, event.kind)
+                log.exception(
+                    "event %s (%s): recipients could not be resolved; left for the next run",
+                    event.id,
+                    event.kind,
+                )
                 continue
             written += len(rows)
     return len(events), written
@@ -173,7 +177,13 @@ def send_delivery(delivery_id: int) -> str:
         _deliver_in_app(delivery, message)
         return "sent"
     # The claim is committed before the SMTP conversation: whatever happens next, never twice.
-    if not _set(delivery_id, "pending", status="sending", attempts=Delivery.attempts + 1, subject=message.subject[:300]):
+    if not _set(
+        delivery_id,
+        "pending",
+        status="sending",
+        attempts=Delivery.attempts + 1,
+        subject=message.subject[:300],
+    ):
         return db.session.get(Delivery, delivery_id).status
     try:
         send_email(delivery.address, message)
@@ -229,7 +239,9 @@ def resend_delivery(delivery_id: int, by) -> str:
         delivery = lock_row(Delivery, delivery_id)
         if delivery is None:
             raise NotifyError(_("没有这条发送记录。"))
-        if delivery.status not in ("failed", "sending") or (delivery.status == "sending" and not is_unknown(delivery)):
+        if delivery.status not in ("failed", "sending") or (
+            delivery.status == "sending" and not is_unknown(delivery)
+        ):
             raise NotifyError(_("只能重发失败或状态未知的记录。"))
         record(
             "delivery.resent",
@@ -247,11 +259,14 @@ def resend_delivery(delivery_id: int, by) -> str:
 
 
 def unread_count(user) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
 
 
 def open_notification(notification: Notification) -> str:

@@ -8,7 +8,9 @@ from ops.notify.models import Delivery, Notification
 from ops.notify.services import dispatch_events
 
 
-def add_contact(client: Client, name: str, email: str, *, finance: bool = False, locale: str = "zh") -> ClientContact:
+def add_contact(
+    client: Client, name: str, email: str, *, finance: bool = False, locale: str = "zh"
+) -> ClientContact:
     contact = ClientContact(name=name, email=email, is_finance=finance, locale=locale)
     client.contacts.append(contact)
     db.session.commit()

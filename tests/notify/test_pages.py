@@ -5,16 +5,20 @@ import re
 
 import sqlalchemy as sa
 
-from ops.extensions import db
 from ops.notify.mail import FILE_BACKEND
 from ops.notify.models import Delivery, Notification, NotificationPreference
 from tests.notify.helpers import add_contact, deliveries, dispatch
 from tests.quotes.quote_factories import client_with_needs, make_quote
 
 
-def _notify(user, n: int, *, read: int = 0) -> list[Notification]:
+def _notify(db, user, n: int, *, read: int = 0) -> list[Notification]:
     rows = [
-        Notification(user_id=user.id, kind="quote.accepted", title=f"客户接受了报价 BJ-2026-{i:04d} v1", link=f"/quotes/{i}")
+        Notification(
+            user_id=user.id,
+            kind="quote.accepted",
+            title=f"客户接受了报价 BJ-2026-{i:04d} v1",
+            link=f"/quotes/{i}",
+        )
         for i in range(1, n + 1)
     ]
     db.session.add_all(rows)
@@ -34,7 +38,7 @@ def _bell(html: str) -> str:
 def test_the_bell_shows_the_unread_count(client, login_as, db):
     sales = login_as("sales")
     assert _bell(client.get("/").get_data(as_text=True)) == "通知"
-    _notify(sales, 3, read=1)
+    _notify(db, sales, 3, read=1)
     assert _bell(client.get("/").get_data(as_text=True)) == "通知 2"
 
 
@@ -46,8 +50,8 @@ def test_client_users_have_no_bell_and_no_notification_pages(client, login_as):
 
 def test_the_list_filters_unread_and_opening_one_marks_it_read_and_follows_its_link(client, login_as, db):
     sales = login_as("sales")
-    first, second = _notify(sales, 2)
-    other = _notify(login_as_other(db), 1)[0]
+    first, second = _notify(db, sales, 2)
+    other = _notify(db, login_as_other(db), 1)[0]
 
     page = client.get("/notifications/?unread=1").get_data(as_text=True)
     assert first.title in page and second.title in page
@@ -63,14 +67,16 @@ def test_the_list_filters_unread_and_opening_one_marks_it_read_and_follows_its_l
 def login_as_other(db):
     from ops.auth import services
 
-    user = services.create_user(username="other_sales", display_name="别人", role="sales", password="correct-horse-1")
+    user = services.create_user(
+        username="other_sales", display_name="别人", role="sales", password="correct-horse-1"
+    )
     db.session.commit()
     return user
 
 
 def test_mark_all_read(client, login_as, db):
     sales = login_as("sales")
-    _notify(sales, 3)
+    _notify(db, sales, 3)
     response = client.post("/notifications/read-all", follow_redirects=True)
     assert "已将 3 条通知标为已读。" in response.get_data(as_text=True)
     unread = db.session.scalar(
@@ -86,8 +92,15 @@ def test_preferences_page_saves_the_choices(client, login_as, db):
 
     everything_but_one = [
         f"{kind}|{channel}"
-        for kind in ("quote.accepted", "quote.rejected", "quote.approval_needed", "deposit.received",
-                     "material.uploaded", "assignment.golive_soon", "contract.expiring")
+        for kind in (
+            "quote.accepted",
+            "quote.rejected",
+            "quote.approval_needed",
+            "deposit.received",
+            "material.uploaded",
+            "assignment.golive_soon",
+            "contract.expiring",
+        )
         for channel in ("in_app", "email")
         if (kind, channel) != ("contract.expiring", "email")
     ]
@@ -110,16 +123,28 @@ def test_the_contact_form_sets_language_finance_and_the_emails_received(client, 
     assert client.get(url).get_data(as_text=True).count('name="emails"') == 5
     response = client.post(
         url,
-        data={"name": "王店长", "email": "wang@shop.test", "is_finance": "y", "locale": "en", "emails": ["invoice.issued"]},
+        data={
+            "name": "王店长",
+            "email": "wang@shop.test",
+            "is_finance": "y",
+            "locale": "en",
+            "emails": ["invoice.issued"],
+        },
     )
     assert response.status_code == 302
     db.session.refresh(contact)
     assert (contact.is_finance, contact.locale) == (True, "en")
-    off = set(db.session.scalars(sa.select(NotificationPreference.kind).where(NotificationPreference.contact_id == contact.id)))
+    off = set(
+        db.session.scalars(
+            sa.select(NotificationPreference.kind).where(NotificationPreference.contact_id == contact.id)
+        )
+    )
     assert off == {"quote.sent", "deposit.received", "payment.received", "invoice.dunning"}
 
 
-def test_the_outbox_lists_the_eml_files_and_the_deliveries_and_resends_a_failed_one(app, client, login_as, db, tmp_path, make_user):
+def test_the_outbox_lists_the_eml_files_and_the_deliveries_and_resends_a_failed_one(
+    app, client, login_as, db, tmp_path, make_user
+):
     login_as("admin")
     sales = make_user("sales", email="sales@vendor.test")
     customer = client_with_needs(db)

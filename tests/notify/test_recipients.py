@@ -10,7 +10,6 @@ from werkzeug.datastructures import FileStorage
 from ops.billing import services as billing
 from ops.contracts import services as contracts
 from ops.events.services import emit
-from ops.extensions import db
 from ops.notify.models import Notification
 from ops.quotes import services as quotes
 from ops.training import services as training
@@ -22,11 +21,13 @@ from tests.quotes.quote_factories import client_with_needs, make_quote
 from tests.training.helpers import pdf_bytes
 
 
-def _all_notifications() -> int:
+def _all_notifications(db) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Notification))
 
 
-def test_quote_sent_emails_every_client_contact_with_an_address_and_the_portal_link(app, db, make_user, outbox):
+def test_quote_sent_emails_every_client_contact_with_an_address_and_the_portal_link(
+    app, db, make_user, outbox
+):
     sales = make_user("sales", email="sales@vendor.test")
     client = client_with_needs(db)
     client.owner_id = sales.id
@@ -42,7 +43,7 @@ def test_quote_sent_emails_every_client_contact_with_an_address_and_the_portal_l
     message = outbox[0]
     assert message.subject == f"报价单 {quote.label} 已发送"
     assert f"/portal/quotes/{quote.id}" in message.body
-    assert _all_notifications() == 0  # staff are not told of their own sending
+    assert _all_notifications(db) == 0  # staff are not told of their own sending
 
 
 def test_quote_accepted_and_rejected_tell_the_sales_owner_in_app_and_by_email(app, db, make_user, outbox):
@@ -107,10 +108,17 @@ def test_deposit_received_tells_the_finance_contact_and_the_sales_owner(app, db,
 def test_a_client_upload_tells_the_trainers_and_a_staff_upload_tells_nobody(app, db, make_user, outbox):
     trainers = [make_user("trainer"), make_user("trainer")]
     client_user = make_user("client")
-    training.create_material(None, "faq", "通用话术", "", FileStorage(io.BytesIO(pdf_bytes()), "a.pdf"), trainers[0])
+    training.create_material(
+        None, "faq", "通用话术", "", FileStorage(io.BytesIO(pdf_bytes()), "a.pdf"), trainers[0]
+    )
     db.session.commit()
     material = training.create_material(
-        client_user.client_id, "faq", "新品手册", "", FileStorage(io.BytesIO(pdf_bytes()), "b.pdf"), client_user
+        client_user.client_id,
+        "faq",
+        "新品手册",
+        "",
+        FileStorage(io.BytesIO(pdf_bytes()), "b.pdf"),
+        client_user,
     )
     db.session.commit()
 
@@ -128,8 +136,14 @@ def test_go_live_soon_tells_the_trainers_and_the_managers(app, db, make_user, ou
     sales = make_user("sales")
     contract = make_billing_contract(db, seats=1)
     assignment = contract_assignment(db, contract)
-    emit("assignment.golive_soon", assignment, client_id=contract.client_id, key=f"golive:{assignment.id}",
-         assignment_id=assignment.id, go_live_on="2026-12-02")
+    emit(
+        "assignment.golive_soon",
+        assignment,
+        client_id=contract.client_id,
+        key=f"golive:{assignment.id}",
+        assignment_id=assignment.id,
+        go_live_on="2026-12-02",
+    )
     db.session.commit()
 
     dispatch()
@@ -204,20 +218,35 @@ def test_contract_expiring_tells_the_sales_owner_and_the_managers(app, db, make_
     contract = make_billing_contract(db)
     contract.client.owner_id = sales.id
     add_contact(contract.client, "王店长", "wang@shop.test")
-    emit("contract.expiring", contract, client_id=contract.client_id, key=f"expiring:{contract.id}",
-         contract_id=contract.id, ends_on=contract.end_on.isoformat())
+    emit(
+        "contract.expiring",
+        contract,
+        client_id=contract.client_id,
+        key=f"expiring:{contract.id}",
+        contract_id=contract.id,
+        ends_on=contract.end_on.isoformat(),
+    )
     db.session.commit()
 
     dispatch()
 
     assert sorted(sent_to(outbox)) == ["boss@vendor.test", "sales@vendor.test"]
     assert notified(sales)[0].title == f"合同 {contract.number} 将于 {contract.end_on.isoformat()} 到期"
+    assert [n.title for n in notified(manager)] == [notified(sales)[0].title]
     assert notified(finance) == []
 
 
 def _dunning(db, invoice, level: int, days: int, reminder_id: int = 1):
-    emit("invoice.dunning", invoice, client_id=invoice.client_id, key=f"dunning:{invoice.id}:{level}",
-         invoice_id=invoice.id, reminder_id=reminder_id, level=level, days=days)
+    emit(
+        "invoice.dunning",
+        invoice,
+        client_id=invoice.client_id,
+        key=f"dunning:{invoice.id}:{level}",
+        invoice_id=invoice.id,
+        reminder_id=reminder_id,
+        level=level,
+        days=days,
+    )
     db.session.commit()
 
 

@@ -9,10 +9,8 @@ from email.parser import BytesParser
 import pytest
 
 from ops.clients import services as clients
-from ops.extensions import db
 from ops.notify import services
 from ops.notify.mail import EmlEmailBackend, mail, outbox_entries, read_outbox, smtp_settings
-from ops.notify.models import Delivery
 from ops.notify.preferences import set_user_choices
 from ops.quotes import services as quotes
 from tests.notify.helpers import add_contact, deliveries, dispatch, notified, sent_to
@@ -36,7 +34,9 @@ class Crash(BaseException):
     """The consumer dies (SIGKILL) between "sending" committed and the answer of the mail server."""
 
 
-def test_a_delivery_left_sending_by_a_crash_is_never_resent_by_itself(app, db, make_user, outbox, monkeypatch):
+def test_a_delivery_left_sending_by_a_crash_is_never_resent_by_itself(
+    app, db, make_user, outbox, monkeypatch
+):
     sales, quote = _accepted_quote(db, make_user, email="sales@vendor.test")
     real_send = services.send_email
 
@@ -80,7 +80,9 @@ def test_dispatching_twice_writes_and_sends_each_delivery_once(app, db, make_use
     ]
 
 
-def test_a_failed_send_is_marked_failed_with_the_error_and_resent_by_hand(app, db, make_user, outbox, monkeypatch):
+def test_a_failed_send_is_marked_failed_with_the_error_and_resent_by_hand(
+    app, db, make_user, outbox, monkeypatch
+):
     sales, quote = _accepted_quote(db, make_user, email="sales@vendor.test")
 
     def refuse(address, message):
@@ -120,7 +122,9 @@ def test_a_contact_who_turned_an_email_off_does_not_get_it(app, db, make_user, o
     client = client_with_needs(db)
     wang = add_contact(client, "王店长", "wang@shop.test")
     add_contact(client, "李运营", "li@shop.test")
-    clients.update_contact(wang, {"name": "王店长", "email": "wang@shop.test", "emails": ["invoice.issued"]}, by=sales)
+    clients.update_contact(
+        wang, {"name": "王店长", "email": "wang@shop.test", "emails": ["invoice.issued"]}, by=sales
+    )
     db.session.commit()
     assert clients.contact_mail_kinds(wang) == ["invoice.issued"]
     quote = make_quote(db, client, by=sales)
@@ -160,11 +164,17 @@ def test_a_staff_user_in_english_gets_in_app_notifications_in_english(app, db, m
 
 def test_the_file_backend_writes_a_readable_eml_with_a_chinese_subject(app, db, tmp_path):
     connection = mail.get_connection(backend=EmlEmailBackend, file_path=str(tmp_path))
-    message = services.Message("账单 INV-2026-00001 已开具", "北京晨光家居用品有限公司 您好：\n\n正文", "/portal/invoices/1",
-                               [("INV-2026-00001.pdf", b"%PDF-1.4 test", "application/pdf")])
+    message = services.Message(
+        "账单 INV-2026-00001 已开具",
+        "北京晨光家居用品有限公司 您好：\n\n正文",
+        "/portal/invoices/1",
+        [("INV-2026-00001.pdf", b"%PDF-1.4 test", "application/pdf")],
+    )
     from flask_mailman import EmailMessage
 
-    email = EmailMessage(message.subject, message.body, "noreply@vendor.test", ["zhao@shop.test"], connection=connection)
+    email = EmailMessage(
+        message.subject, message.body, "noreply@vendor.test", ["zhao@shop.test"], connection=connection
+    )
     email.attach(*message.attachments[0])
     email.send()
 

@@ -67,7 +67,13 @@ def receive_deposit(
         },
         actor=by,
     )
-    emit("deposit.received", contract, client_id=contract.client_id, contract_id=contract.id, amount_fen=amount_fen)
+    emit(
+        "deposit.received",
+        contract,
+        client_id=contract.client_id,
+        contract_id=contract.id,
+        amount_fen=amount_fen,
+    )
 
 
 def waive_deposit_rest(contract: Contract, reason: str, by=None) -> None:
