@@ -31,7 +31,7 @@ def index():
     elif status in DELIVERY_STATES:
         stmt = stmt.where(Delivery.status == status)
     page = paginate(stmt.order_by(Delivery.id.desc()))
-    file_backend = file_backend_active()
+    files = outbox_entries()
     return render_template(
         "notifications/outbox.html",
         page=page,
@@ -41,14 +41,16 @@ def index():
         unknown_label=UNKNOWN_LABEL,
         kinds=KINDS,
         is_unknown=services.is_unknown,
-        files=outbox_entries() if file_backend else None,
+        # The .eml files: listed while the file backend writes them, and after a switch to SMTP while
+        # the folder still holds some.
+        files=files if files or file_backend_active() else None,
         form=ConfirmForm(),
     )
 
 
 @bp.route("/mail/<name>")
 def message(name: str):
-    found = read_outbox(name) if file_backend_active() else None
+    found = read_outbox(name)
     if found is None:
         abort(404)
     return render_template("notifications/outbox_message.html", message=found)

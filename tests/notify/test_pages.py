@@ -152,6 +152,7 @@ def test_the_outbox_lists_the_eml_files_and_the_deliveries_and_resends_a_failed_
     add_contact(customer, "王店长", "wang@shop.test")
     quote = make_quote(db, customer, by=sales)
     backend = app.extensions["mailman"].backend
+    outbox_dir = app.config["OUTBOX_DIR"]
     app.config.update(MAIL_BACKEND=FILE_BACKEND, OUTBOX_DIR=str(tmp_path))
     app.extensions["mailman"].backend, app.extensions["mailman"].file_path = FILE_BACKEND, str(tmp_path)
     try:
@@ -167,7 +168,7 @@ def test_the_outbox_lists_the_eml_files_and_the_deliveries_and_resends_a_failed_
         assert f"/portal/quotes/{quote.id}" in shown
         assert client.get("/admin/outbox/mail/..%2Fsecret_key").status_code == 404
     finally:
-        app.config.update(MAIL_BACKEND="locmem", OUTBOX_DIR=str(tmp_path.parent / "unused"))
+        app.config.update(MAIL_BACKEND="locmem", OUTBOX_DIR=outbox_dir)
         app.extensions["mailman"].backend = backend
 
     [delivery] = deliveries(kind="quote.sent")

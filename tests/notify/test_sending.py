@@ -185,7 +185,7 @@ def test_the_file_backend_writes_a_readable_eml_with_a_chinese_subject(app, db, 
     assert "正文" in parsed.get_body(preferencelist=("plain",)).get_content()
     assert [p.get_filename() for p in parsed.iter_attachments()] == ["INV-2026-00001.pdf"]
 
-    app.config["OUTBOX_DIR"] = str(tmp_path)
+    outbox_dir, app.config["OUTBOX_DIR"] = app.config["OUTBOX_DIR"], str(tmp_path)
     try:
         [entry] = outbox_entries()
         assert (entry.to, entry.subject) == ("zhao@shop.test", "账单 INV-2026-00001 已开具")
@@ -193,7 +193,7 @@ def test_the_file_backend_writes_a_readable_eml_with_a_chinese_subject(app, db, 
         assert shown.attachments == ["INV-2026-00001.pdf"] and "正文" in shown.text
         assert read_outbox("../secret_key") is None
     finally:
-        app.config["OUTBOX_DIR"] = str(tmp_path.parent / "unused")
+        app.config["OUTBOX_DIR"] = outbox_dir
 
 
 def test_smtp_url_settings():
