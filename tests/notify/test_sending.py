@@ -244,3 +244,18 @@ def test_an_email_goes_through_a_real_smtp_server(app, db, make_user, monkeypatc
     assert str(parsed["From"]) == app.config["MAIL_FROM"]
     [email] = deliveries(kind="quote.accepted", channel="email")
     assert email.status == "sent" and email.sent_at is not None
+
+
+def test_a_page_that_wrote_events_delivers_them_when_its_request_ends(app, client, login_as, db, outbox):
+    """Immediate mode: the commit only raises a flag; the dispatch runs after the request (no explicit
+    dispatch_events() here)."""
+    sales = login_as("sales")
+    customer = client_with_needs(db)
+    add_contact(customer, "王店长", "wang@shop.test")
+    quote = make_quote(db, customer, by=sales)
+
+    response = client.post(f"/quotes/{quote.id}/send")
+
+    assert response.status_code == 302
+    assert sent_to(outbox) == ["wang@shop.test"]
+    assert [d.status for d in deliveries(kind="quote.sent")] == ["sent"]
