@@ -14,6 +14,7 @@ from ops.contracts.models import (  # noqa: F401
 )
 from ops.events.models import Event  # noqa: F401
 from ops.idempotency import IdempotencyKey  # noqa: F401
+from ops.notify.models import Delivery, Notification, NotificationPreference  # noqa: F401
 from ops.numbering import NumberSequence  # noqa: F401
 from ops.onboarding.models import (  # noqa: F401
     Agent,
@@ -28,4 +29,3 @@ from ops.quotes.models import Quote, RateCard  # noqa: F401
 from ops.tasks.models import Job, JobItem, QueueHeartbeat  # noqa: F401
 from ops.training.models import ExamAttempt, Material, MaterialVersion, SessionInvite, TrainingSession  # noqa: F401
 from ops.usage.models import UsageDaily, UsageImport  # noqa: F401
-from ops.notify.models import Delivery, Notification, NotificationPreference  # noqa: F401
