@@ -275,14 +275,18 @@ def _dunning(event, staff: bool) -> Message:
             **facts,
         )
     paragraphs = [_greeting(invoice.client), text]
-    if _is_last_level(event):
+    final = _is_last_level(event)
+    # The scan says whether the contract allows suspending the service (sched: suspension_warning).
+    if final and (event.payload or {}).get("suspension_warning", True):
         paragraphs.append(
             _("这是最后一次提醒：如仍未付款，我们将按合同约定暂停服务。如已付款，请忽略本邮件并告知我们。")
         )
+    elif final:
+        paragraphs.append(_("这是最后一次提醒，请尽快付款。如已付款，请忽略本邮件并告知我们。"))
     paragraphs.append(_("在线查看：%(url)s", url=absolute(link)))
     subject = (
         _("最后提醒：账单 %(number)s 未付", number=invoice.number)
-        if _is_last_level(event)
+        if final
         else _("付款提醒：账单 %(number)s", number=invoice.number)
     )
     return Message(subject, "\n\n".join(paragraphs), link)

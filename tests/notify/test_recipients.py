@@ -236,16 +236,19 @@ def test_contract_expiring_tells_the_sales_owner_and_the_managers(app, db, make_
     assert notified(finance) == []
 
 
-def _dunning(db, invoice, level: int, days: int, reminder_id: int = 1):
+def _dunning(db, invoice, level: int, days: int, *, final: bool = False, suspension: bool = False):
+    """The event as the dunning scan (ops/billing/services/dunning.py) writes it."""
     emit(
         "invoice.dunning",
         invoice,
         client_id=invoice.client_id,
-        key=f"dunning:{invoice.id}:{level}",
+        key=f"invoice.dunning:{invoice.id}:{level}",
         invoice_id=invoice.id,
-        reminder_id=reminder_id,
+        reminder_id=level,
         level=level,
         days=days,
+        final=final,
+        suspension_warning=final and suspension,
     )
     db.session.commit()
 
@@ -258,14 +261,29 @@ def test_dunning_reminders_go_to_the_finance_contacts_and_the_last_warns_of_susp
     outbox.clear()
 
     _dunning(db, invoice, 2, 1)
-    _dunning(db, invoice, 4, 15)
+    _dunning(db, invoice, 4, 15, final=True, suspension=True)
     dispatch()
 
     first, last = outbox
     assert first.to == last.to == ["zhao@shop.test"]
     assert first.subject == f"付款提醒：账单 {invoice.number}" and "已逾期 1 天" in first.body
-    assert "暂停服务" not in first.body
+    assert "¥10,000.00" in first.body  # nothing paid yet
+    assert "最后一次提醒" not in first.body
     assert last.subject == f"最后提醒：账单 {invoice.number} 未付" and "暂停服务" in last.body
+
+
+def test_a_final_reminder_warns_of_suspension_only_when_the_contract_allows_it(app, db, outbox):
+    contract = make_billing_contract(db)
+    add_contact(contract.client, "赵会计", "zhao@shop.test", finance=True)
+    invoice = issued_for(db, contract, "2026-09", issued_on=date(2026, 10, 2))
+    dispatch()
+    outbox.clear()
+
+    _dunning(db, invoice, 4, 15, final=True, suspension=False)
+    dispatch()
+
+    [last] = outbox
+    assert "最后一次提醒" in last.body and "暂停服务" not in last.body
 
 
 def test_a_reminder_for_an_invoice_paid_before_sending_is_skipped(app, db, outbox):
