@@ -2,7 +2,7 @@
 staff with an address and for client contacts)."""
 
 import io
-from datetime import date
+from datetime import UTC, date
 
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
@@ -151,6 +151,34 @@ def test_go_live_soon_tells_the_trainers_and_the_managers(app, db, make_user, ou
     assert [n.title for n in notified(trainer)] == [f"2026-12-02 上线：{assignment.agent.name}"]
     assert len(notified(manager)) == 1 and notified(sales) == []
     assert sent_to(outbox) == ["t@vendor.test"]
+
+
+def test_go_live_soon_goes_to_the_trainer_who_trained_the_client_when_there_is_one(
+    app, db, make_user, outbox
+):
+    from datetime import datetime, timedelta
+
+    from ops.training.models import TrainingSession
+
+    ran_it, other = make_user("trainer"), make_user("trainer")
+    contract = make_billing_contract(db, seats=1)
+    start = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    db.session.add(
+        TrainingSession(
+            client_id=contract.client_id,
+            title="产品培训",
+            trainer_id=ran_it.id,
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+        )
+    )
+    assignment = contract_assignment(db, contract)
+    emit("assignment.golive_soon", assignment, assignment_id=assignment.id, go_live_on="2026-12-02")
+    db.session.commit()
+
+    dispatch()
+
+    assert len(notified(ran_it)) == 1 and notified(other) == []
 
 
 def contract_assignment(db, contract):
