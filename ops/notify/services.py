@@ -76,6 +76,10 @@ def claim_events(limit: int = BATCH) -> tuple[int, int]:
     """Turn undispatched events into delivery rows (preferences applied) and mark them dispatched, in
     one transaction. Two consumers never take the same event (row locks, SKIP LOCKED on PostgreSQL;
     the write lock on SQLite); the unique key backs it. Returns (events taken, deliveries written)."""
+    waiting = db.session.scalar(sa.select(Event.id).where(Event.dispatched_at.is_(None)).limit(1))
+    db.session.commit()  # ends the read: nothing waiting, no write lock taken (the minutely run)
+    if waiting is None:
+        return 0, 0
     written = 0
     with write_transaction():
         events = db.session.scalars(
