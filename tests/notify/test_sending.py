@@ -259,3 +259,23 @@ def test_a_page_that_wrote_events_delivers_them_when_its_request_ends(app, clien
     assert response.status_code == 302
     assert sent_to(outbox) == ["wang@shop.test"]
     assert [d.status for d in deliveries(kind="quote.sent")] == ["sent"]
+
+
+def test_a_commit_that_wrote_events_enqueues_one_dispatch_on_a_real_queue(app, db, monkeypatch):
+    from ops.events.services import emit
+    from ops.notify import dispatching
+
+    enqueued = []
+    monkeypatch.setattr(dispatching, "_immediate", lambda: False)
+    monkeypatch.setattr(dispatching, "_enqueue", lambda: enqueued.append(1))
+    customer = client_with_needs(db)  # commits without events
+    assert enqueued == []
+
+    emit("contract.expiring", customer, key="test:1", contract_id=0, ends_on="2026-12-31")
+    db.session.commit()
+    assert enqueued == [1]
+
+    emit("contract.expiring", customer, key="test:2", contract_id=0, ends_on="2026-12-31")
+    db.session.rollback()  # rolled back: nothing to deliver
+    db.session.commit()
+    assert enqueued == [1]
