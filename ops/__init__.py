@@ -103,6 +103,11 @@ def register_extensions(app: Flask) -> None:
     from ops import i18n
 
     i18n.set_translator(gettext)  # pure modules' lazy messages (ops.i18n._l) speak the request's language
+    from ops.notify.dispatching import install_dispatch
+    from ops.notify.mail import configure_mail
+
+    configure_mail(app)
+    install_dispatch(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page itself explains
@@ -151,6 +156,8 @@ def register_blueprints(app: Flask) -> None:
     from ops.contracts.amendment_views import bp as amendments_bp
     from ops.contracts.views import bp as contracts_bp
     from ops.main.views import bp as main_bp
+    from ops.notify.admin_views import bp as outbox_bp
+    from ops.notify.views import bp as notifications_bp
     from ops.onboarding.admin_views import bp as onboarding_admin_bp
     from ops.onboarding.views import bp as onboarding_bp
     from ops.portal.views import bp as portal_bp
@@ -182,6 +189,8 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         portal_bp,
         tokens_bp,
+        notifications_bp,
+        outbox_bp,
         jobs_bp,
     ):
         app.register_blueprint(blueprint)

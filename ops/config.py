@@ -72,6 +72,11 @@ class Config:
     VENDOR_NAME = os.environ.get("OPS_VENDOR_NAME", "杭州云帆客服外包有限公司")
     # The address printed in invoice QR codes (/verify/<number>); default: the request's, else 127.0.0.1:5000.
     PUBLIC_URL = os.environ.get("OPS_PUBLIC_URL")
+    # E-mail (ops/notify/mail.py): SMTP when OPS_SMTP_URL is set (smtp://user:pass@host:587?starttls=1,
+    # smtps://host:465), else .eml files in OPS_OUTBOX_DIR (default instance/outbox/) for development.
+    SMTP_URL = os.environ.get("OPS_SMTP_URL")
+    MAIL_FROM = os.environ.get("OPS_MAIL_FROM", "noreply@localhost")
+    OUTBOX_DIR = os.environ.get("OPS_OUTBOX_DIR")  # default: instance/outbox
     # The task queue (docs/queue.md): Redis when set (many consumers on many machines), else a SQLite
     # file beside the database (OPS_QUEUE_FILE to put it elsewhere).
     REDIS_URL = os.environ.get("OPS_REDIS_URL")

@@ -14,6 +14,7 @@ from ops.contracts.models import (  # noqa: F401
 )
 from ops.events.models import Event  # noqa: F401
 from ops.idempotency import IdempotencyKey  # noqa: F401
+from ops.notify.models import Delivery, Notification, NotificationPreference  # noqa: F401
 from ops.numbering import NumberSequence  # noqa: F401
 from ops.onboarding.models import (  # noqa: F401
     Agent,

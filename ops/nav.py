@@ -35,6 +35,7 @@ ADMIN_NAV = [
     ("tokens.index", _l("API 令牌"), (ADMIN,)),
     ("jobs.index", _l("后台任务"), STAFF_ROLES),
     ("audit.index", _l("审计日志"), (ADMIN,)),
+    ("outbox.index", _l("发件箱"), (ADMIN,)),
 ]
 
 

@@ -52,6 +52,7 @@ def app(tmp_path_factory):
     if not os.environ.get("OPS_TEST_DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     config["UPLOAD_DIR"] = str(tmp_path_factory.mktemp("uploads"))
+    config["OUTBOX_DIR"] = str(tmp_path_factory.mktemp("outbox"))  # .eml files (e-mail stays in memory)
     config["JOB_DIR"] = str(tmp_path_factory.mktemp("jobs"))
     app = create_app(config)
     with app.app_context():

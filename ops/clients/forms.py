@@ -100,7 +100,23 @@ class ContactForm(FlaskForm):
     email = StringField(_l("邮箱"), validators=[Optional(), Length(max=200), EMAIL])
     wechat = StringField(_l("微信"), validators=[Optional(), Length(max=50)])
     is_primary = BooleanField(_l("主要联系人"))
+    is_finance = BooleanField(_l("财务联系人"), description=_l("接收账单、收款回执和催款邮件。"))
+    locale = SelectField(
+        _l("邮件语言"), choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")], default="zh"
+    )
     submit = SubmitField(_l("保存联系人"))
+
+
+def _contact_mail_choices():
+    from ops.notify.kinds import CONTACT_KINDS
+
+    return [SelectChoice(k.code, _l(k.label)) for k in CONTACT_KINDS]
+
+
+class ContactEditForm(ContactForm):
+    """The contact's own page: also which e-mails the contact receives (all by default)."""
+
+    emails = MultiCheckboxField(_l("接收的邮件"), choices=_contact_mail_choices)
 
 
 class ArchiveForm(FlaskForm):

@@ -80,6 +80,10 @@ class ClientContact(db.Model):
     email: Mapped[str] = mapped_column(sa.String(200), default="")
     wechat: Mapped[str] = mapped_column(sa.String(50), default="")
     is_primary: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # Receives the billing e-mails (invoices, receipts, reminders); when no contact of the client is
+    # flagged, every contact with an e-mail address receives them.
+    is_finance: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    locale: Mapped[str] = mapped_column(sa.String(10), default="zh", server_default="zh")  # e-mail language
 
     client: Mapped[Client] = relationship(back_populates="contacts")
 

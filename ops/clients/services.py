@@ -32,7 +32,8 @@ CLIENT_FIELDS = (
     "bank_account",
     "notes",
 )
-CONTACT_FIELDS = ("name", "title", "phone", "email", "wechat", "is_primary")
+CONTACT_FIELDS = ("name", "title", "phone", "email", "wechat", "is_primary", "is_finance", "locale")
+CONTACT_FLAGS = ("is_primary", "is_finance")
 PLAN_ITEM_FIELDS = ("title", "owner_id", "due_on")
 # Who may own a client: vendor staff who sell and look after accounts (never a client-portal user,
 # nor admin, trainer or finance).
@@ -368,8 +369,9 @@ def remove_shop(shop: ClientShop, *, by=None) -> None:
 
 
 def _contact_values(data: dict) -> dict:
-    values = {f: (data.get(f) or "").strip() for f in CONTACT_FIELDS if f != "is_primary"}
-    values["is_primary"] = bool(data.get("is_primary"))
+    values = {f: (data.get(f) or "").strip() for f in CONTACT_FIELDS if f not in CONTACT_FLAGS}
+    values.update({f: bool(data.get(f)) for f in CONTACT_FLAGS})
+    values["locale"] = values["locale"] if values["locale"] in ("zh", "en") else "zh"
     if not values["name"]:
         raise ClientError(_("请输入联系人姓名。"), "name")
     return values
@@ -402,11 +404,23 @@ def add_contact(client: Client, data: dict, *, by=None) -> ClientContact:
     return contact
 
 
+def contact_mail_kinds(contact: ClientContact) -> list[str]:
+    """The e-mail kinds the contact receives (every kind unless turned off)."""
+    from ops.notify.preferences import contact_mail_kinds as kinds
+
+    return kinds(contact)
+
+
 def update_contact(contact: ClientContact, data: dict, *, by=None) -> None:
+    """Edit a contact; ``data["emails"]`` (when given) lists the e-mail kinds it receives."""
+    from ops.notify.preferences import contact_mail_kinds, set_contact_mail_kinds
+
     values = _contact_values(data)
-    before = snapshot(contact, CONTACT_FIELDS)
+    before = snapshot(contact, CONTACT_FIELDS) | {"emails": contact_mail_kinds(contact)}
     for field, value in values.items():
         setattr(contact, field, value)
+    if data.get("emails") is not None:
+        set_contact_mail_kinds(contact, data["emails"])
     _only_primary(contact.client, contact)
     contact.client.updated_at = utcnow()
     record(
@@ -414,7 +428,7 @@ def update_contact(contact: ClientContact, data: dict, *, by=None) -> None:
         contact.client,
         summary=contact.name,
         before=before,
-        after=snapshot(contact, CONTACT_FIELDS),
+        after=snapshot(contact, CONTACT_FIELDS) | {"emails": contact_mail_kinds(contact)},
         actor=by,
     )
 

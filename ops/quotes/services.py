@@ -21,6 +21,7 @@ from ops.auth.roles import ADMIN, MANAGER, SALES
 from ops.clients.models import Client, Needs
 from ops.clients.services import advance_stage, current_needs
 from ops.errors import ServiceError
+from ops.events.services import emit
 from ops.extensions import db
 from ops.money import format_bp, format_fen
 from ops.numbering import next_number
@@ -313,6 +314,7 @@ def update_quote(
     lines, subtotal, discount, total = price_terms(terms)  # raises before anything is written
 
     before = _snap(quote) | {"terms": quote.terms, "notes": quote.notes}
+    was_awaiting = awaiting_approval(quote)
     approval_changed = discount_bp != quote.discount_bp or terms.get("commission_rate_bp") != quote.terms.get(
         "commission_rate_bp"
     )
@@ -330,6 +332,8 @@ def update_quote(
         after=_snap(quote) | {"terms": terms, "notes": quote.notes},
         actor=by,
     )
+    if awaiting_approval(quote) and not was_awaiting:  # managers hear of it once per need
+        emit("quote.approval_needed", quote, client_id=quote.client_id, quote_id=quote.id)
     return quote
 
 
@@ -378,6 +382,7 @@ def send_quote(quote: Quote, by, *, today: date | None = None) -> Quote:
         actor=by,
     )
     advance_stage(quote.client, "negotiating", reason=i18n._l("报价 %(quote)s 已发送", quote=quote.label))
+    emit("quote.sent", quote, client_id=quote.client_id, quote_id=quote.id)
     return quote
 
 
@@ -466,6 +471,7 @@ def _decide(quote: Quote, target: str, by, comment: str, today: date | None) -> 
     )
     if target == "accepted":
         _supersede_alternatives(quote, by)
+    emit(f"quote.{target}", quote, client_id=quote.client_id, quote_id=quote.id)
     return quote
 
 

@@ -17,6 +17,7 @@ from ops.auth.roles import TRAINER
 from ops.clients.models import Client
 from ops.contracts.models import Contract
 from ops.errors import ServiceError
+from ops.events.services import emit
 from ops.extensions import db
 from ops.onboarding import checklist_sync
 from ops.onboarding.models import Agent
@@ -136,6 +137,8 @@ def create_material(
         },
         actor=by,
     )
+    if version.from_client:
+        emit("material.uploaded", material, client_id=client_id, material_id=material.id)
     return material
 
 
@@ -168,6 +171,8 @@ def add_version(material: Material, file, note: str, by, *, max_bytes: int | Non
         },
         actor=by,
     )
+    if version.from_client:
+        emit("material.uploaded", material, client_id=material.client_id, material_id=material.id)
     return version
 
 

@@ -141,6 +141,10 @@ MATRIX = {
     "onboarding.go_live":                    (LOGIN,    OK,    OK,     NO,    OK,     NO,     NO),
     "onboarding.item_action":                (LOGIN,    OK,    OK,     NO,    OK,     NO,     NO),
     "onboarding.undo_go_live":               (LOGIN,    OK,    OK,     NO,    NO,     NO,     NO),
+    "notifications.index":                   (LOGIN,    OK,    OK,     OK,    OK,     OK,     NO),
+    "notifications.open_one":                (LOGIN,    OK,    OK,     OK,    OK,     OK,     NO),
+    "notifications.preferences":             (LOGIN,    OK,    OK,     OK,    OK,     OK,     NO),
+    "notifications.read_all":                (LOGIN,    OK,    OK,     OK,    OK,     OK,     NO),
     "onboarding_admin.rule_delete":          (LOGIN,    OK,    OK,     NO,    OK,     NO,     NO),
     "onboarding_admin.rule_edit":            (LOGIN,    OK,    OK,     NO,    OK,     NO,     NO),
     "onboarding_admin.rule_new":             (LOGIN,    OK,    OK,     NO,    OK,     NO,     NO),
@@ -150,6 +154,9 @@ MATRIX = {
     "onboarding_admin.template_item_edit":   (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
     "onboarding_admin.template_item_move":   (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
     "onboarding_admin.template_item_new":    (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
+    "outbox.index":                          (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
+    "outbox.message":                        (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
+    "outbox.resend":                         (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
     "portal.agent_detail":                   (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
     "portal.agents":                         (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
     "portal.amendment_accept":               (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
@@ -242,9 +249,11 @@ RENAMED = {
     ("billing", "note_id"): "credit_note_id",
     ("portal", "note_id"): "credit_note_id",
     ("verify", "number"): "invoice_number",
+    ("outbox", "name"): "eml_name",
 }
 # Removal routes get one target per role: an empty POST is a confirmed removal while CSRF is off.
 PER_ROLE = {
+    "notifications.open_one",  # each role opens its own notification (someone else's is 404)
     "dated_extras.delete",
     "clients.contact_remove",
     "clients.contact_edit",

@@ -278,4 +278,38 @@ def build_world() -> World:
     db.session.flush()
     ids["job_id"] = job.id
     db.session.commit()
+    _notifications(ids, usernames, admin)
     return World(a=a, b=b, usernames=usernames, ids=ids)
+
+
+def _notifications(ids: dict, usernames: dict, admin: User) -> None:
+    """The demo's events delivered (deliveries, in-app notifications), a notification per staff role
+    (opened by that role's user: someone else's is 404) and an English e-mail in the outbox folder."""
+    from flask import current_app
+    from flask_mailman import EmailMessage
+
+    from ops.notify.mail import EmlEmailBackend, mail, outbox_entries
+    from ops.notify.models import Delivery, Notification
+    from ops.notify.services import dispatch_events
+
+    dispatch_events()
+    for role in ROLES:
+        username = usernames.get(role, "admin") if role != "client" else "admin"
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        notification = Notification(
+            user_id=user.id, kind="quote.accepted", title=f"客户接受了报价 {role}", link="/quotes/"
+        )
+        db.session.add(notification)
+        db.session.flush()
+        ids[f"notification_id:{role}"] = notification.id
+    ids["delivery_id"] = db.session.scalar(sa.select(sa.func.min(Delivery.id))) or 1
+    db.session.commit()
+    connection = mail.get_connection(backend=EmlEmailBackend, file_path=current_app.config["OUTBOX_DIR"])
+    EmailMessage(
+        "Quote sent",
+        "Dear client,\n\nWe have sent you a quote.",
+        "noreply@vendor.test",
+        ["client@shop.test"],
+        connection=connection,
+    ).send()
+    ids["eml_name"] = outbox_entries()[0].name

@@ -19,6 +19,7 @@ from ops.billing.services.drafts import compute, manual_adjustments, write_draft
 from ops.billing.services.verification import verify_url
 from ops.contracts.models import Contract
 from ops.contracts.services import apply_deposit_offset, lock_contract
+from ops.events.services import emit
 from ops.extensions import db
 from ops.i18n import N_
 from ops.money import format_bp, format_fen
@@ -221,6 +222,7 @@ def issue_invoice(invoice_id: int, *, by=None, issued_on: date | None = None) ->
             },
             actor=by,
         )
+        emit("invoice.issued", invoice, client_id=invoice.client_id, invoice_id=invoice.id)
     return invoice
 
 

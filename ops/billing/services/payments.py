@@ -16,6 +16,7 @@ from ops.billing.services.base import BillingServiceError, lock_invoice
 from ops.billing.services.credits import allocate, restore_deposit
 from ops.billing.services.issuing import invoice_pdf_data
 from ops.contracts.services import lock_contract, release_deposit_offset
+from ops.events.services import emit
 from ops.extensions import db
 from ops.idempotency import claim
 from ops.money import format_fen
@@ -102,6 +103,14 @@ def record_payment(
         before=before,
         after={"status": invoice.status, "paid_fen": invoice.paid_fen, "amount_fen": amount_fen},
         actor=by,
+    )
+    emit(
+        "payment.received",
+        payment,
+        client_id=invoice.client_id,
+        payment_id=payment.id,
+        invoice_id=invoice.id,
+        amount_fen=amount_fen,
     )
     return payment
 

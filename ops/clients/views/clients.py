@@ -11,7 +11,15 @@ from ops.auth.permissions import roles_required
 from ops.auth.roles import ADMIN, MANAGER, SALES
 from ops.clients import services
 from ops.clients.constants import CATEGORIES, HALT_STAGES, STAGE_ORDER, STAGES
-from ops.clients.forms import ArchiveForm, ClientForm, ContactForm, PlanCreateForm, ShopForm, StageForm
+from ops.clients.forms import (
+    ArchiveForm,
+    ClientForm,
+    ContactEditForm,
+    ContactForm,
+    PlanCreateForm,
+    ShopForm,
+    StageForm,
+)
 from ops.clients.models import Client, ClientContact, ClientShop, PlanItem
 from ops.clients.plan import pipeline_phases, plan_progress
 from ops.clients.views.common import (
@@ -261,7 +269,9 @@ def contact_add(client_id: int):
 def contact_edit(client_id: int, contact_id: int):
     client = load_client(client_id)
     contact = load_child(ClientContact, client, contact_id)
-    form = ContactForm(obj=contact)
+    form = ContactEditForm(obj=contact)
+    if request.method == "GET":
+        form.emails.data = services.contact_mail_kinds(contact)
     return perform(
         lambda: services.update_contact(contact, form.data, by=current_user),
         form=form,

@@ -9,6 +9,7 @@ from ops.audit.services import record
 from ops.contracts.models import Contract
 from ops.contracts.services.common import ContractError, lock_contract
 from ops.contracts.states import check_deposit_transition
+from ops.events.services import emit
 from ops.idempotency import claim
 from ops.money import format_fen
 from ops.timeutil import today
@@ -65,6 +66,13 @@ def receive_deposit(
             "received_on": received_on,
         },
         actor=by,
+    )
+    emit(
+        "deposit.received",
+        contract,
+        client_id=contract.client_id,
+        contract_id=contract.id,
+        amount_fen=amount_fen,
     )
 
 
