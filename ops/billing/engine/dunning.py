@@ -1,0 +1,79 @@
+"""Dunning (催款): which payment reminder an open invoice is due for today.
+
+Pure: no Flask, no database.
+
+The rule, as finance can check it by hand:
+
+* A contract's reminder levels are days relative to the invoice's due date (its terms'
+  ``dunning_days``, default ``DEFAULT_DUNNING_DAYS`` = −3, +1, +7, +15: three days before the due
+  date, then one, seven and fifteen days after it). Level n is the n-th of those days in ascending
+  order (level 1 = the earliest); the last level is the final notice, which warns of service
+  suspension when the contract allows it.
+* On a day ``today``, a level is *reached* when due date + its days ≤ today. The level due today is
+  the highest reached one, unless it or a later level was already sent: a reminder missed for
+  several days (no consumer running, the invoice issued late) is sent once, not once per missed
+  day, and a later level supersedes an earlier one that was never sent (the client gets the
+  reminder that fits the day, not a backlog of stale ones).
+* Nothing is due before the first level is reached, and nothing once the last level was sent.
+
+Which invoices are dunned at all (open, not disputed, client not paused) is the service's
+business (ops.billing.services.dunning); this module only answers "which level, if any".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+DEFAULT_DUNNING_DAYS: tuple[int, ...] = (-3, 1, 7, 15)
+# Bounds of a configured level: a reminder more than 90 days before or 365 days after the due date
+# makes no sense and is refused where the terms are edited.
+MIN_DAYS, MAX_DAYS, MAX_LEVELS = -90, 365, 8
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A level due: ``level`` (1-based), ``days`` relative to the due date, ``final`` (the last level)."""
+
+    level: int
+    days: int
+    on: date  # the day the level was reached (due date + days)
+    final: bool
+
+
+def dunning_days(value: object) -> tuple[int, ...]:
+    """The reminder days of a contract's terms value, sorted and without duplicates.
+
+    A missing, empty or malformed value (hand-made or older terms) gives the default, so a
+    contract is never left without reminders by a typo in its JSON.
+    """
+    if not isinstance(value, (list, tuple)) or not value:
+        return DEFAULT_DUNNING_DAYS
+    days: set[int] = set()
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int) or not MIN_DAYS <= item <= MAX_DAYS:
+            return DEFAULT_DUNNING_DAYS
+        days.add(item)
+    if len(days) > MAX_LEVELS:
+        return DEFAULT_DUNNING_DAYS
+    return tuple(sorted(days))
+
+
+def reminder_due(
+    due_on: date, today: date, days: Sequence[int], sent_levels: Collection[int]
+) -> Reminder | None:
+    """The reminder to send for an invoice due on ``due_on`` as of ``today``, or None.
+
+    ``days`` are the contract's levels (``dunning_days``), ``sent_levels`` the levels already
+    recorded for the invoice.
+    """
+    levels = dunning_days(list(days))
+    reached = [n for n, offset in enumerate(levels, start=1) if due_on + timedelta(days=offset) <= today]
+    if not reached:
+        return None
+    level = reached[-1]
+    if any(sent >= level for sent in sent_levels):
+        return None
+    offset = levels[level - 1]
+    return Reminder(level=level, days=offset, on=due_on + timedelta(days=offset), final=level == len(levels))
