@@ -38,7 +38,9 @@ def test_the_level_due_on_a_day(today, sent, expected):
 def test_a_contracts_own_levels_are_sorted_and_the_last_is_final():
     # Terms say [30, 0, 10]: levels 0 → 1, 10 → 2, 30 → 3 (final).
     assert reminder_due(DUE, date(2026, 12, 5), [30, 0, 10], []) == Reminder(1, 0, DUE, False)
-    assert reminder_due(DUE, date(2026, 12, 15), [30, 0, 10], [1]) == Reminder(2, 10, date(2026, 12, 15), False)
+    assert reminder_due(DUE, date(2026, 12, 15), [30, 0, 10], [1]) == Reminder(
+        2, 10, date(2026, 12, 15), False
+    )
     assert reminder_due(DUE, date(2027, 1, 4), [30, 0, 10], [1, 2]) == Reminder(3, 30, date(2027, 1, 4), True)
     assert reminder_due(DUE, date(2027, 1, 4), [30], []) == Reminder(1, 30, date(2027, 1, 4), True)
 
@@ -59,3 +61,12 @@ def test_a_contracts_own_levels_are_sorted_and_the_last_is_final():
 )
 def test_the_terms_value_is_read_safely(value, expected):
     assert dunning_days(value) == expected
+
+
+def test_the_final_notice_warns_of_suspension_only_when_a_clause_allows_it():
+    from ops.billing.engine.dunning import allows_suspension
+
+    default_clause = "付款违约 甲方未按约定日期支付服务费的……逾期超过 15 日的，乙方有权暂停服务。"
+    assert allows_suspension(["服务质量违约 扣减当期服务费", default_clause]) is True
+    assert allows_suspension(["服务质量违约 扣减当期服务费", "提前解除 提前 30 日书面通知"]) is False
+    assert allows_suspension([]) is False

@@ -77,3 +77,14 @@ def reminder_due(
         return None
     offset = levels[level - 1]
     return Reminder(level=level, days=offset, on=due_on + timedelta(days=offset), final=level == len(levels))
+
+
+# Words in a breach clause (违约条款) that let the vendor suspend service, as the shipped default
+# "付款违约" clause says: "逾期超过 15 日的，乙方有权暂停服务。"
+SUSPENSION_WORDS = ("暂停服务", "停止服务", "中止服务", "暂停提供服务", "停止提供服务")
+
+
+def allows_suspension(clause_texts: Sequence[str]) -> bool:
+    """Whether any of a contract's clause texts (title and body) allows suspending service; the
+    final reminder warns of suspension only then ("as the contract allows")."""
+    return any(word in text for text in clause_texts for word in SUSPENSION_WORDS)

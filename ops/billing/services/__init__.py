@@ -46,6 +46,16 @@ from ops.billing.services.drafts import (
     service_end,
     write_draft,
 )
+from ops.billing.services.dunning import (
+    clear_dispute,
+    dunning_candidates,
+    mark_disputed,
+    pause_dunning,
+    remind_invoice,
+    reminders_of,
+    resume_dunning,
+    run_dunning,
+)
 from ops.billing.services.issuing import (
     add_adjustment,
     closing_period_end,
@@ -97,6 +107,14 @@ from ops.billing.services.runs import (
 from ops.billing.services.verification import Verified, verification_code, verify, verify_url
 
 __all__ = [
+    "clear_dispute",
+    "dunning_candidates",
+    "mark_disputed",
+    "pause_dunning",
+    "remind_invoice",
+    "reminders_of",
+    "resume_dunning",
+    "run_dunning",
     "allocate",
     "apply_credit_balance",
     "client_refunds",
