@@ -18,6 +18,14 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('queue_heartbeats',
+    sa.Column('consumer', sa.String(length=200), nullable=False),
+    sa.Column('beat_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('consumer', name=op.f('pk_queue_heartbeats'))
+    )
+    with op.batch_alter_table('queue_heartbeats', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_queue_heartbeats_beat_at'), ['beat_at'], unique=False)
+
     op.create_table('dunning_reminders',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('invoice_id', sa.Integer(), nullable=False),
@@ -56,3 +64,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_dunning_reminders_invoice_id'))
 
     op.drop_table('dunning_reminders')
+
+    with op.batch_alter_table('queue_heartbeats', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_queue_heartbeats_beat_at'))
+
+    op.drop_table('queue_heartbeats')

@@ -13,7 +13,6 @@ from ops.billing.models import DunningReminder, Invoice
 from ops.billing.services import dunning
 from ops.contracts.models import ContractClause
 from tests.billing.helpers import issued_for, make_contract
-from tests.event_rows import events_of
 
 # September's invoice: 2 seats × ¥5,000.00 = ¥10,000.00 (1,000,000 fen), issued Oct 2, due Oct 5.
 # Levels −3, +1, +7, +15 → Oct 2, Oct 6, Oct 12, Oct 20.

@@ -25,12 +25,16 @@ def test_finance_marks_an_invoice_disputed_and_clears_it(client, login_as, db):
     login_as("finance")
     page = client.get(f"/billing/invoices/{invoice.id}").get_data(as_text=True)
     assert "标记争议" in page and "争议中" not in page
-    html = client.post(f"/billing/invoices/{invoice.id}/dispute", follow_redirects=True).get_data(as_text=True)
+    html = client.post(f"/billing/invoices/{invoice.id}/dispute", follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "已标记争议，该账单暂停催款。" in html and "争议中" in html and "取消争议" in html
     db.session.expire_all()
     assert db.session.get(Invoice, invoice.id).disputed_at is not None
     # Twice: refused with a message, nothing changed.
-    html = client.post(f"/billing/invoices/{invoice.id}/dispute", follow_redirects=True).get_data(as_text=True)
+    html = client.post(f"/billing/invoices/{invoice.id}/dispute", follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "该账单已标记为争议。" in html
     html = client.post(f"/billing/invoices/{invoice.id}/dispute/clear", follow_redirects=True).get_data(
         as_text=True
@@ -55,20 +59,23 @@ def test_finance_pauses_and_resumes_a_clients_reminders(client, login_as, db):
     login_as("finance")
     url = f"/billing/clients/{contract.client_id}/account"
     assert "暂停催款" in client.get(url).get_data(as_text=True)
-    html = client.post(f"/billing/clients/{contract.client_id}/dunning/pause", follow_redirects=True).get_data(
-        as_text=True
-    )
+    html = client.post(
+        f"/billing/clients/{contract.client_id}/dunning/pause", follow_redirects=True
+    ).get_data(as_text=True)
     assert "已暂停该客户的催款提醒。" in html and "恢复催款" in html
     db.session.expire_all()
     assert db.session.get(Client, contract.client_id).dunning_paused_at is not None
-    html = client.post(f"/billing/clients/{contract.client_id}/dunning/pause", follow_redirects=True).get_data(
-        as_text=True
-    )
+    html = client.post(
+        f"/billing/clients/{contract.client_id}/dunning/pause", follow_redirects=True
+    ).get_data(as_text=True)
     assert "该客户的催款已暂停。" in html
     client.post(f"/billing/clients/{contract.client_id}/dunning/resume")
     db.session.expire_all()
     assert db.session.get(Client, contract.client_id).dunning_paused_at is None
-    assert _actions(db, "clients", contract.client_id)[-2:] == ["client.dunning_paused", "client.dunning_resumed"]
+    assert _actions(db, "clients", contract.client_id)[-2:] == [
+        "client.dunning_paused",
+        "client.dunning_resumed",
+    ]
 
 
 def test_sales_cannot_pause_reminders(client, login_as, db):

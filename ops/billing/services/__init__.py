@@ -66,6 +66,7 @@ from ops.billing.services.issuing import (
     remove_adjustment,
 )
 from ops.billing.services.late_fees import (
+    accrue_late_fees,
     accrued_late_fee,
     bill_late_fee,
     charged_until,
@@ -127,6 +128,7 @@ __all__ = [
     "statement_csv",
     "statement_entries",
     "statement_pdf",
+    "accrue_late_fees",
     "bill_late_fee",
     "charges_of",
     "charged_until",
