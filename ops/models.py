@@ -24,6 +24,5 @@ from ops.onboarding.models import (  # noqa: F401
     PlatformRule,
 )
 from ops.quotes.models import Quote, RateCard  # noqa: F401
-from ops.tasks.heartbeat import QueueHeartbeat  # noqa: F401
 from ops.training.models import ExamAttempt, Material, MaterialVersion, SessionInvite, TrainingSession  # noqa: F401
 from ops.usage.models import UsageDaily, UsageImport  # noqa: F401

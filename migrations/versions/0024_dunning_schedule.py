@@ -1,5 +1,5 @@
-"""dunning and scheduled work: dunning_reminders, invoices.disputed_at, clients.dunning_paused_at,
-queue_heartbeats (the consumer's heartbeat, read by /healthz on every web host)
+"""dunning: dunning_reminders (one per invoice and level, with its event), invoices.disputed_at,
+clients.dunning_paused_at
 
 Revision ID: 0024
 Revises: 0022
@@ -12,20 +12,12 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0024'
-down_revision = '0021'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    op.create_table('queue_heartbeats',
-    sa.Column('consumer', sa.String(length=200), nullable=False),
-    sa.Column('beat_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('consumer', name=op.f('pk_queue_heartbeats'))
-    )
-    with op.batch_alter_table('queue_heartbeats', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_queue_heartbeats_beat_at'), ['beat_at'], unique=False)
-
     op.create_table('dunning_reminders',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('invoice_id', sa.Integer(), nullable=False),
@@ -40,6 +32,7 @@ def upgrade():
     sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint('level >= 1', name=op.f('ck_dunning_reminders_level_positive')),
     sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_dunning_reminders_invoice_id_invoices'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_dunning_reminders_event_id_events'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dunning_reminders')),
     sa.UniqueConstraint('invoice_id', 'level', name=op.f('uq_dunning_reminders_invoice_id_level'))
     )
@@ -64,8 +57,3 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_dunning_reminders_invoice_id'))
 
     op.drop_table('dunning_reminders')
-
-    with op.batch_alter_table('queue_heartbeats', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_queue_heartbeats_beat_at'))
-
-    op.drop_table('queue_heartbeats')

@@ -293,7 +293,7 @@ class DunningReminder(db.Model):
     final: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # the last level
     suspension_warning: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # the contract allows it
     outstanding_fen: Mapped[int] = mapped_column(sa.BigInteger)  # what the reminder asks for
-    event_id: Mapped[int | None] = mapped_column(sa.Integer)
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

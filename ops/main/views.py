@@ -35,10 +35,9 @@ def healthz():
     """Health for load balancers and monitoring, no login: JSON with the database and the queue
     (backend, age of the last consumer heartbeat, tasks pending). 200 when the pages work ("ok", or
     "degraded" when no consumer beat for 3 minutes); 503 when the database does not answer."""
-    from ops.tasks.heartbeat import health
-    from ops.tasks.queue import huey
+    from ops.tasks.health import health
 
-    body, status = health(huey)
+    body, status = health()
     response = jsonify(body)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"

@@ -8,14 +8,14 @@ a Redis queue each fire the schedule; a consumer restarted), it changes nothing 
 
 | task | when (Beijing) | what |
 |---|---|---|
-| heartbeat | every minute | this consumer's row in ``queue_heartbeats`` (/healthz) |
 | expire_quotes_and_contracts | daily 00:05 | sent quotes past validity → expired; active contracts past their end → expired |
 | accrue_late_fees | daily 00:15 | open drafts of ``late_fee_auto`` contracts bill late fees up to today |
 | announce_expiring_contracts | daily 09:00 | ``contract.expiring`` once per contract, 30 days ahead |
 | announce_golives_soon | daily 09:00 | ``assignment.golive_soon`` once per assignment, within 3 days |
 | dunning | daily 09:30 | payment reminders (``dunning_reminders`` + ``invoice.dunning``) |
 
-Each task runs inside an app context (``ops.tasks.runtime.periodic``) and commits its own work.
+Each task runs inside an app context (``ops.tasks.runtime.periodic``) and commits its own work. The
+consumer's heartbeat (every minute, read by /healthz) is ``ops.tasks.heartbeat``.
 """
 
 from __future__ import annotations
@@ -27,21 +27,12 @@ from ops.tasks.runtime import periodic
 
 # name -> crontab arguments (UTC), one table for the tasks, the docs and the test that checks them.
 SCHEDULE: dict[str, dict[str, str]] = {
-    "heartbeat": {"minute": "*"},
     "expire_quotes_and_contracts": {"minute": "5", "hour": "16"},
     "accrue_late_fees": {"minute": "15", "hour": "16"},
     "announce_expiring_contracts": {"minute": "0", "hour": "1"},
     "announce_golives_soon": {"minute": "0", "hour": "1"},
     "dunning": {"minute": "30", "hour": "1"},
 }
-
-
-@periodic(crontab(**SCHEDULE["heartbeat"]))
-def heartbeat() -> None:
-    from ops.tasks.heartbeat import beat
-
-    beat()
-    db.session.commit()
 
 
 @periodic(crontab(**SCHEDULE["expire_quotes_and_contracts"]))

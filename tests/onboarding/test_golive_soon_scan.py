@@ -10,7 +10,9 @@ from tests.onboarding.helpers import make_assignment, make_contract
 
 
 def _announced() -> list[tuple[int, str]]:
-    return [(e.payload["assignment_id"], e.payload["go_live_on"]) for e in events_of("assignment.golive_soon")]
+    return [
+        (e.payload["assignment_id"], e.payload["go_live_on"]) for e in events_of("assignment.golive_soon")
+    ]
 
 
 def test_each_go_live_within_3_days_is_announced_once(db, make_user):
