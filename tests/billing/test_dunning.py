@@ -13,6 +13,7 @@ from ops.billing.models import DunningReminder, Invoice
 from ops.billing.services import dunning
 from ops.contracts.models import ContractClause
 from tests.billing.helpers import issued_for, make_contract
+from tests.event_rows import events_of
 
 # September's invoice: 2 seats × ¥5,000.00 = ¥10,000.00 (1,000,000 fen), issued Oct 2, due Oct 5.
 # Levels −3, +1, +7, +15 → Oct 2, Oct 6, Oct 12, Oct 20.
@@ -53,11 +54,7 @@ def _simulate(invoice_id: int, clock, days: int = 60, *, on_day=None) -> dict[da
 
 
 def _dunning_events(db, invoice_id: int) -> list[dict]:
-    from ops.events.services import EMITTED  # STUB until the core is merged
-
-    return [
-        e.payload for e in EMITTED if e.kind == "invoice.dunning" and e.payload["invoice_id"] == invoice_id
-    ]
+    return [e.payload for e in events_of("invoice.dunning") if e.payload["invoice_id"] == invoice_id]
 
 
 def test_each_level_is_recorded_exactly_once_on_its_day(db, clock, invoice):
