@@ -70,3 +70,33 @@ def test_the_final_notice_warns_of_suspension_only_when_a_clause_allows_it():
     assert allows_suspension(["服务质量违约 扣减当期服务费", default_clause]) is True
     assert allows_suspension(["服务质量违约 扣减当期服务费", "提前解除 提前 30 日书面通知"]) is False
     assert allows_suspension([]) is False
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("-3, 1, 7, 15", (-3, 1, 7, 15)),
+        ("15，7、+1 -3", (-3, 1, 7, 15)),
+        ("", (-3, 1, 7, 15)),
+        (None, (-3, 1, 7, 15)),
+        ("0", (0,)),
+    ],
+)
+def test_the_form_text_is_parsed(text, expected):
+    from ops.billing.engine.dunning import parse_dunning_days
+
+    assert parse_dunning_days(text) == expected
+
+
+@pytest.mark.parametrize("text", ["-3, 一周", "1.5", "-91", "366", "1,2,3,4,5,6,7,8,9"])
+def test_bad_form_text_is_refused(text):
+    from ops.billing.engine.dunning import parse_dunning_days
+
+    with pytest.raises(ValueError):
+        parse_dunning_days(text)
+
+
+def test_the_days_read_back_with_signs():
+    from ops.billing.engine.dunning import format_dunning_days
+
+    assert format_dunning_days((-3, 0, 1, 15)) == "-3, 0, +1, +15"

@@ -88,3 +88,35 @@ def allows_suspension(clause_texts: Sequence[str]) -> bool:
     """Whether any of a contract's clause texts (title and body) allows suspending service; the
     final reminder warns of suspension only then ("as the contract allows")."""
     return any(word in text for text in clause_texts for word in SUSPENSION_WORDS)
+
+
+def parse_dunning_days(text: str | None) -> tuple[int, ...]:
+    """A form's "-3, 1, 7, 15" (commas, Chinese commas or spaces) as sorted days; blank: the default.
+
+    Raises ValueError with a message for the user when a part is not a whole number of days within
+    −90 … 365, or there are more than 8 levels.
+    """
+    from ops.i18n import _l
+
+    parts = [p for p in (text or "").replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if p]
+    if not parts:
+        return DEFAULT_DUNNING_DAYS
+    days: set[int] = set()
+    for part in parts:
+        try:
+            value = int(part.lstrip("+"))
+        except ValueError:
+            raise ValueError(
+                str(_l("“%(part)s”不是天数：请填写整数，例如 -3, 1, 7, 15", part=part))
+            ) from None
+        if not MIN_DAYS <= value <= MAX_DAYS:
+            raise ValueError(str(_l("提醒节点须在到期日前 90 天至到期后 365 天之间")))
+        days.add(value)
+    if len(days) > MAX_LEVELS:
+        raise ValueError(str(_l("最多 8 个提醒节点")))
+    return tuple(sorted(days))
+
+
+def format_dunning_days(days: Sequence[int]) -> str:
+    """(-3, 1, 7, 15) → "-3, +1, +7, +15" (the form's and the contract page's text)."""
+    return ", ".join(f"{d:+d}" if d else "0" for d in days)
