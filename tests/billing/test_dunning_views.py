@@ -84,3 +84,24 @@ def test_sales_cannot_pause_reminders(client, login_as, db):
     assert client.post(f"/billing/clients/{contract.client_id}/dunning/pause").status_code == 403
     db.session.expire_all()
     assert db.session.get(Client, contract.client_id).dunning_paused_at is None
+
+
+def test_the_invoice_page_lists_its_reminders(client, login_as, db, monkeypatch):
+    from ops.billing import services
+    from ops.billing.services import dunning
+    from tests.event_rows import events_of
+
+    invoice = issued_for(db, make_contract(db), "2026-09", issued_on=date(2026, 10, 2))
+    monkeypatch.setattr(dunning, "today", lambda: date(2026, 10, 7))  # level 2 (+1 day) is due
+    assert services.run_dunning() == 1
+    (event,) = events_of("invoice.dunning")
+    assert (event.key, event.subject_type, event.subject_id, event.client_id) == (
+        f"invoice.dunning:{invoice.id}:2",
+        "invoices",
+        invoice.id,
+        invoice.client_id,
+    )
+    login_as("finance")
+    html = client.get(f"/billing/invoices/{invoice.id}").get_data(as_text=True)
+    assert "第 2 级 · 到期日 +1 天" in html and "待发送" in html and "¥10,000.00" in html
+    assert "催款提醒" in html  # also the history's label for the recorded reminder
