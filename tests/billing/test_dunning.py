@@ -230,3 +230,15 @@ def test_no_reminder_for_drafts_void_or_invoices_without_a_balance(db, clock):
     clock["on"] = date(2026, 12, 1)
     assert services.run_dunning() == 0
     assert dunning.reminders_of(draft.id) == []
+
+
+def test_delivery_marks_a_reminder_sent_once(db, clock, invoice):
+    clock["on"] = LEVEL_DAYS[1]
+    services.run_dunning()
+    (reminder,) = dunning.reminders_of(invoice.id)
+    assert services.mark_reminder_delivered(reminder.id) is True
+    db.session.commit()
+    assert services.mark_reminder_delivered(reminder.id) is False  # a redelivery changes nothing
+    db.session.commit()
+    db.session.expire_all()
+    assert dunning.reminders_of(invoice.id)[0].delivered_at is not None

@@ -162,6 +162,17 @@ def run_dunning(on: date | None = None) -> int:
     return recorded
 
 
+def mark_reminder_delivered(reminder_id: int) -> bool:
+    """For the delivery of an ``invoice.dunning`` event (payload ``reminder_id``): the reminder was
+    sent. True the first time; False when it was already marked (a redelivery). The caller commits."""
+    updated = db.session.execute(
+        sa.update(DunningReminder)
+        .where(DunningReminder.id == reminder_id, DunningReminder.delivered_at.is_(None))
+        .values(delivered_at=utcnow())
+    )
+    return bool(updated.rowcount)  # type: ignore[attr-defined]
+
+
 # --- finance's switches ---------------------------------------------------------------------------
 
 MSG_DISPUTE_STATE = _l("只有已开具、未结清的账单可以标记争议。")
