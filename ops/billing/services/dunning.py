@@ -28,7 +28,7 @@ from ops.billing.models import DunningReminder, Invoice
 from ops.billing.services.base import BillingServiceError, lock_invoice
 from ops.billing.services.credits import lock_client
 from ops.clients.models import Client
-from ops.contracts.models import ContractClause
+from ops.contracts.models import Contract, ContractClause
 from ops.events.services import emit
 from ops.extensions import db
 from ops.i18n import _l
@@ -50,11 +50,13 @@ def _dunnable(invoice: Invoice, client: Client) -> bool:
 
 
 def dunning_candidates():
-    """A select of the ids of invoices that may be dunned: issued, due date set, something
-    outstanding, not disputed, client not paused (each is checked again under its lock)."""
+    """A select of (invoice id, due date, contract terms) of invoices that may be dunned: issued,
+    due date set, something outstanding, not disputed, client not paused (each is checked again
+    under its lock)."""
     return (
-        sa.select(Invoice.id)
+        sa.select(Invoice.id, Invoice.due_on, Contract.terms)
         .join(Client, Client.id == Invoice.client_id)
+        .join(Contract, Contract.id == Invoice.contract_id)
         .where(
             Invoice.status == "issued",
             Invoice.due_on.is_not(None),
@@ -150,12 +152,25 @@ def run_dunning(on: date | None = None) -> int:
     """Record every reminder due today, one transaction per invoice; returns how many were recorded.
 
     Safe to run any number of times a day and again after a crash: an invoice whose level was
-    recorded is skipped under its lock."""
+    recorded is skipped under its lock. A first unlocked read (two queries for all candidates) picks
+    the invoices with a level due, so a scan over thousands of open invoices locks only those."""
     on = on or today()
-    invoice_ids = list(db.session.scalars(dunning_candidates()))
+    candidates = db.session.execute(dunning_candidates()).all()
+    sent: dict[int, list[int]] = {}
+    for invoice_id, level in db.session.execute(
+        sa.select(DunningReminder.invoice_id, DunningReminder.level).where(
+            DunningReminder.invoice_id.in_(sa.select(dunning_candidates().subquery().c.id))
+        )
+    ):
+        sent.setdefault(invoice_id, []).append(level)
+    due = [
+        invoice_id
+        for invoice_id, due_on, terms in candidates
+        if reminder_due(due_on, on, dunning_days((terms or {}).get("dunning_days")), sent.get(invoice_id, []))
+    ]
     db.session.commit()  # end the read: each invoice gets its own write transaction
     recorded = 0
-    for invoice_id in invoice_ids:
+    for invoice_id in due:
         with write_transaction():
             if remind_invoice(invoice_id, on) is not None:
                 recorded += 1
