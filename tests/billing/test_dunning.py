@@ -242,3 +242,10 @@ def test_delivery_marks_a_reminder_sent_once(db, clock, invoice):
     db.session.commit()
     db.session.expire_all()
     assert dunning.reminders_of(invoice.id)[0].delivered_at is not None
+
+
+def test_the_cli_records_the_reminders_due_today(db, clock, invoice, runner):
+    clock["on"] = LEVEL_DAYS[3]
+    assert runner.invoke(args=["billing", "dunning"]).output.strip() == "已记录催款提醒：1 条"
+    assert runner.invoke(args=["billing", "dunning"]).output.strip() == "已记录催款提醒：0 条"
+    assert [r.level for r in dunning.reminders_of(invoice.id)] == [3]
