@@ -38,3 +38,11 @@ def run(period: str, client_id: int | None, issue: bool):
             click.echo(f"  {number}：{message}")
     else:
         click.echo("出错：0 份")
+
+
+@billing_cli.command("dunning")
+def dunning():
+    """Record the payment reminders due today (the consumer does this daily; safe to run again)."""
+    from ops.billing.services import run_dunning
+
+    click.echo(f"已记录催款提醒：{run_dunning()} 条")

@@ -78,6 +78,8 @@ class Invoice(db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # 争议: finance marked the invoice disputed (the client contests it); no dunning while set.
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # The void invoice of the same contract and period this one corrects (重新出账).
@@ -266,6 +268,36 @@ class LateFeeCharge(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     invoice: Mapped[Invoice] = relationship(foreign_keys=[invoice_id])
+
+
+class DunningReminder(db.Model):
+    """A payment reminder (催款提醒) of ``invoice`` at ``level``, recorded before anything is sent.
+
+    Written in the same transaction as its ``invoice.dunning`` event (``event_id``), under the
+    invoice's lock; the unique (invoice, level) key means a level is recorded once whatever runs
+    the scan twice (two consumers, a re-run after a crash). ``delivered_at`` is set by whoever
+    delivers the event (the notifications), so a reminder recorded but not yet sent is visible.
+    """
+
+    __tablename__ = "dunning_reminders"
+    __table_args__ = (
+        sa.UniqueConstraint("invoice_id", "level"),
+        sa.CheckConstraint("level >= 1", name="level_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id", ondelete="RESTRICT"), index=True)
+    level: Mapped[int] = mapped_column(sa.Integer)  # 1 = the earliest of the contract's levels
+    days: Mapped[int] = mapped_column(sa.Integer)  # relative to the due date (−3: three days before)
+    due_on: Mapped[date] = mapped_column(sa.Date)  # the invoice's due date when it was decided
+    final: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # the last level
+    suspension_warning: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # the contract allows it
+    outstanding_fen: Mapped[int] = mapped_column(sa.BigInteger)  # what the reminder asks for
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    invoice: Mapped[Invoice] = relationship()
 
 
 DATED_EXTRA_UNITS = ("person_day", "person_shift_day")  # ops.billing.engine.DATED_UNITS

@@ -69,6 +69,9 @@ AUDIT_LABELS = {
     "invoice.late_fee_billed": _l("计收滞纳金"),
     "invoice.late_fee_waived": _l("减免滞纳金"),
     "invoice.credit_balance_applied": _l("上期余额抵扣"),
+    "invoice.dunning_recorded": _l("催款提醒"),
+    "invoice.disputed": _l("标记争议"),
+    "invoice.dispute_cleared": _l("取消争议"),
 }
 
 STATEMENT_KIND_LABELS = {
@@ -222,6 +225,7 @@ def invoice_detail(invoice_id: int):
         late_fee=services.accrued_late_fee(invoice),
         late_fee_charges=services.charges_of(invoice),
         waive_form=scoped_ids(LateFeeWaiveForm(formdata=None), "waive"),
+        reminders=services.reminders_of(invoice.id),
         today=today(),
     )
 
@@ -345,6 +349,28 @@ def waive_late_fee(invoice_id: int):
     )
 
 
+@bp.route("/invoices/<int:invoice_id>/dispute", methods=["POST"])
+def mark_disputed(invoice_id: int):
+    invoice = _load(invoice_id)
+    return perform(
+        lambda: services.mark_disputed(invoice, by=current_user),
+        form=ConfirmForm(),
+        success=_("已标记争议，该账单暂停催款。"),
+        back=_detail_url(invoice),
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>/dispute/clear", methods=["POST"])
+def clear_dispute(invoice_id: int):
+    invoice = _load(invoice_id)
+    return perform(
+        lambda: services.clear_dispute(invoice, by=current_user),
+        form=ConfirmForm(),
+        success=_("已取消争议，该账单恢复催款。"),
+        back=_detail_url(invoice),
+    )
+
+
 @bp.route("/invoices/<int:invoice_id>/payments", methods=["POST"])
 def record_payment(invoice_id: int):
     invoice = _load(invoice_id)
@@ -430,6 +456,7 @@ def _render_account(client: Client, refund_form: RefundForm):
         receivables=services.receivables(client.id),
         pdf_url=url_for("billing.client_statement_pdf", client_id=client.id, start=start, end=end),
         csv_url=url_for("billing.client_statement_csv", client_id=client.id, start=start, end=end),
+        confirm=ConfirmForm(),
     )
 
 
@@ -437,6 +464,28 @@ def _render_account(client: Client, refund_form: RefundForm):
 def client_account(client_id: int):
     client = db.get_or_404(Client, client_id)
     return _render_account(client, RefundForm(formdata=None, refunded_on=today()))
+
+
+@bp.route("/clients/<int:client_id>/dunning/pause", methods=["POST"])
+def pause_dunning(client_id: int):
+    client = db.get_or_404(Client, client_id)
+    return perform(
+        lambda: services.pause_dunning(client, by=current_user),
+        form=ConfirmForm(),
+        success=_("已暂停该客户的催款提醒。"),
+        back=_account_url(client.id),
+    )
+
+
+@bp.route("/clients/<int:client_id>/dunning/resume", methods=["POST"])
+def resume_dunning(client_id: int):
+    client = db.get_or_404(Client, client_id)
+    return perform(
+        lambda: services.resume_dunning(client, by=current_user),
+        form=ConfirmForm(),
+        success=_("已恢复该客户的催款提醒。"),
+        back=_account_url(client.id),
+    )
 
 
 @bp.route("/clients/<int:client_id>/refunds", methods=["POST"])

@@ -34,6 +34,9 @@ class Client(db.Model):
     # Archived clients are hidden from the client list (unless asked for) and from new quotes; every
     # record stays. Set and cleared by services.archive_client / restore_client.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Finance paused payment reminders (催款) for this client; set and cleared by
+    # billing.services.pause_dunning / resume_dunning.
+    dunning_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner = relationship("User", foreign_keys=[owner_id])
     shops: Mapped[list["ClientShop"]] = relationship(

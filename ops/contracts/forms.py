@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ops.billing.engine.dunning import dunning_days, format_dunning_days, parse_dunning_days
 from ops.contracts.terms import COMPARISONS, KPI_PRESETS, METRICS, RATE_METRICS, BandTerms, KpiTerms
 from ops.forms import MultiCheckboxField, PercentField, YuanField
 from ops.idempotency import IdempotencyKeyField
@@ -104,6 +105,11 @@ class ContractForm(FlaskForm):
     late_fee = _percent(_l("滞纳金（每日 %）"))
     late_fee_grace_days = _count(_l("滞纳金宽限天数"), 365)
     late_fee_auto = BooleanField(_l("出账时自动计收滞纳金（否则由财务逐笔计收或减免）"))
+    dunning_days = StringField(
+        _l("催款提醒节点（相对到期日的天数）"),
+        description=_l("逗号分隔，负数为到期前，例如 -3, 1, 7, 15；最后一个节点为最终通知"),
+        validators=[Length(max=100)],
+    )
     tax_rate = _percent(_l("税率（%）"))
     prices_include_tax = BooleanField(_l("价格含税"))
     invoice_type = SelectField(_l("发票类型"), choices=INVOICE_CHOICES)
@@ -179,6 +185,7 @@ class ContractForm(FlaskForm):
             tax_rate=contract.tax_rate_bp,
             deposit=contract.deposit_fen,
             kpi_cap=contract.kpi_cap_bp,
+            dunning_days=format_dunning_days(dunning_days(terms.get("dunning_days"))),
             **{code: quantities.get(code, 0) for code in cls.EXTRA_CODES},
         )
         form = cls(formdata=None, data=data) if formdata is None else cls(data=data)
@@ -191,6 +198,12 @@ class ContractForm(FlaskForm):
 
     def validate_client_tax_id(self, field):
         _check_credit_code(field)
+
+    def validate_dunning_days(self, field):
+        try:
+            parse_dunning_days(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
     def validate_vendor_tax_id(self, field):
         _check_credit_code(field)
@@ -215,6 +228,7 @@ class ContractForm(FlaskForm):
             self.monthly_minimum.data,
             {code: getattr(self, code).data for code in self.EXTRA_CODES},
         )
+        values["terms"]["dunning_days"] = list(parse_dunning_days(self.dunning_days.data))
         return values
 
 

@@ -75,6 +75,7 @@ class ContractTerms(TypedDict, total=False):
     extras: list[ExtraTerms]
     discount_bp: int  # the quote's discount, already in every price above
     extras_catalogue: dict[str, CatalogueExtra]
+    dunning_days: list[int]  # payment reminders, days from the due date (ops.billing.engine.dunning)
 
 
 class BandTerms(TypedDict, total=False):

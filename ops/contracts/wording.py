@@ -133,3 +133,10 @@ AUDIT_ACTIONS = {
     "contract.extra_entry_added": N_("登记按日附加费"),
     "contract.extra_entry_deleted": N_("删除按日附加费"),
 }
+
+
+def dunning_text(terms: ContractTerms) -> str:
+    """The contract's payment-reminder days relative to the due date: "-3, +1, +7, +15"."""
+    from ops.billing.engine.dunning import dunning_days, format_dunning_days
+
+    return format_dunning_days(dunning_days(terms.get("dunning_days")))

@@ -1,4 +1,4 @@
-from flask import Blueprint, current_app, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 
 from ops import hooks
@@ -32,8 +32,16 @@ def dashboard_panels() -> list:
 
 @bp.route("/healthz")
 def healthz():
-    """A liveness probe for load balancers and the benchmark's baseline: no login, no database."""
-    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+    """Health for load balancers and monitoring, no login: JSON with the database and the queue
+    (backend, age of the last consumer heartbeat, tasks pending). 200 when the pages work ("ok", or
+    "degraded" when no consumer beat for 3 minutes); 503 when the database does not answer."""
+    from ops.tasks.health import health
+
+    body, status = health()
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/language", methods=["POST"])

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_mailman import EmailMessage
 
 from ops.audit.services import record
+from ops.billing.services.dunning import mark_reminder_delivered
 from ops.errors import ServiceError
 from ops.events.models import Event
 from ops.extensions import db
@@ -196,6 +197,10 @@ def send_delivery(delivery_id: int) -> str:
         _set(delivery_id, "sending", status="failed", error=f"{type(exc).__name__}: {exc}"[:1000])
         return "failed"
     _set(delivery_id, "sending", status="sent", sent_at=utcnow(), error="")
+    reminder_id = (event.payload or {}).get("reminder_id") if event.kind == "invoice.dunning" else None
+    if reminder_id:  # the invoice page shows the reminder 已发送
+        mark_reminder_delivered(int(reminder_id))
+        db.session.commit()
     return "sent"
 
 

@@ -37,8 +37,8 @@ def test_every_billing_route_needs_login(app, client):
             "portal.statement_csv",
         }
     ]
-    assert len(rules) == 29  # 18 + reissue, apply-credit, client account, refunds, statement PDF/CSV (staff,
-    # portal), late-fee bill and waive
+    assert len(rules) == 33  # 18 + reissue, apply-credit, client account, refunds, statement PDF/CSV (staff,
+    # portal), late-fee bill and waive, dispute mark and clear, dunning pause and resume
     for rule in rules:
         url = rule.build({name: 1 for name in rule.arguments})[1]
         method = "GET" if "GET" in rule.methods else "POST"

@@ -46,6 +46,17 @@ from ops.billing.services.drafts import (
     service_end,
     write_draft,
 )
+from ops.billing.services.dunning import (
+    clear_dispute,
+    dunning_candidates,
+    mark_disputed,
+    mark_reminder_delivered,
+    pause_dunning,
+    remind_invoice,
+    reminders_of,
+    resume_dunning,
+    run_dunning,
+)
 from ops.billing.services.issuing import (
     add_adjustment,
     closing_period_end,
@@ -56,6 +67,7 @@ from ops.billing.services.issuing import (
     remove_adjustment,
 )
 from ops.billing.services.late_fees import (
+    accrue_late_fees,
     accrued_late_fee,
     bill_late_fee,
     charged_until,
@@ -97,6 +109,15 @@ from ops.billing.services.runs import (
 from ops.billing.services.verification import Verified, verification_code, verify, verify_url
 
 __all__ = [
+    "clear_dispute",
+    "dunning_candidates",
+    "mark_disputed",
+    "mark_reminder_delivered",
+    "pause_dunning",
+    "remind_invoice",
+    "reminders_of",
+    "resume_dunning",
+    "run_dunning",
     "allocate",
     "apply_credit_balance",
     "client_refunds",
@@ -109,6 +130,7 @@ __all__ = [
     "statement_csv",
     "statement_entries",
     "statement_pdf",
+    "accrue_late_fees",
     "bill_late_fee",
     "charges_of",
     "charged_until",

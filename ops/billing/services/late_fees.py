@@ -49,17 +49,23 @@ def accrued_late_fee(invoice: Invoice, on: date | None = None) -> LateFee | None
     contract = invoice.contract
     if invoice.status not in ("issued", "paid") or invoice.due_on is None or not contract.late_fee_bp_per_day:
         return None
+    last = charged_until(invoice)
+    return _accrue(invoice, on or today(), since=last + timedelta(days=1) if last else None)
+
+
+def _accrue(invoice: Invoice, on: date, since: date | None) -> LateFee:
+    contract = invoice.contract
+    assert invoice.due_on is not None  # callers check
     reductions = [Reduction(p.paid_on, p.amount_fen) for p in invoice.payments]
     reductions += [Reduction(c.issued_on, c.total_fen) for c in invoice.credit_notes if c.status == "issued"]
-    last = charged_until(invoice)
     return accrue(
         invoice.total_fen,
         invoice.due_on,
         contract.late_fee_grace_days or 0,
         contract.late_fee_bp_per_day,
         reductions,
-        on or today(),
-        since=last + timedelta(days=1) if last else None,
+        on,
+        since=since,
     )
 
 
@@ -141,6 +147,75 @@ def waive_late_fee(invoice: Invoice, reason: str, by=None) -> LateFeeCharge:
         return charge
 
 
+def _extend_charge(invoice: Invoice, draft: Invoice | None, by, on: date) -> bool:
+    """For an automatic late fee: extend the invoice's last charge up to ``on`` when it is already on
+    ``draft`` (not issued yet) and ends the day before the new days, so a draft refreshed every day
+    (the daily accrual) keeps ONE 滞纳金 line per overdue invoice, its amount the exact sum over all
+    its days rounded once. True when extended (or nothing new to add to it)."""
+    if draft is None or draft.id is None:
+        return False
+    last = db.session.scalar(
+        sa.select(LateFeeCharge)
+        .where(LateFeeCharge.invoice_id == invoice.id)
+        .order_by(LateFeeCharge.to_on.desc(), LateFeeCharge.id.desc())
+        .limit(1)
+    )
+    if last is None or last.status != "billed" or last.billed_on_invoice_id != draft.id:
+        return False
+    if last.to_on >= on:
+        return True  # already billed through today
+    fee = _accrue(invoice, on, since=last.from_on)
+    if fee.start is None or fee.amount_fen <= last.amount_fen:
+        return False  # nothing accrued since (paid up): no change, and never a smaller charge
+    before = {"amount_fen": last.amount_fen, "to_on": last.to_on.isoformat()}
+    last.to_on = on
+    last.amount_fen = fee.amount_fen
+    last.description = description(invoice.number or "", fee)[:300]
+    record(
+        "invoice.late_fee_billed",
+        invoice,
+        summary=f"{invoice.number} {last.from_on.isoformat()}—{on.isoformat()} {format_fen(fee.amount_fen)}",
+        before=before,
+        after={"amount_fen": fee.amount_fen, "from_on": last.from_on.isoformat(), "to_on": on.isoformat()},
+        actor=by,
+    )
+    return True
+
+
+def accrue_late_fees() -> int:
+    """The daily late-fee accrual (a periodic task): what the billing run does for a contract whose
+    terms bill late fees automatically (``late_fee_auto``), done every day for those with an open
+    draft — the draft is refreshed so its 滞纳金 lines run up to today. Returns how many drafts were
+    refreshed. Contracts without ``late_fee_auto`` are never touched (finance bills or waives those
+    per invoice), nor are contracts without a draft (the next run bills their late fees). Safe to run
+    again the same day: nothing new accrues. Each contract is its own unit of work."""
+    from ops.billing.services.drafts import refresh_locked  # drafts loads the charges this writes
+
+    on = today()
+    drafts = db.session.execute(
+        sa.select(Invoice.contract_id, Invoice.period)
+        .join(Contract, Contract.id == Invoice.contract_id)
+        .where(Contract.late_fee_auto.is_(True), Contract.late_fee_bp_per_day > 0, Invoice.status == "draft")
+        .order_by(Invoice.contract_id, Invoice.period)
+    ).all()
+    db.session.commit()
+    refreshed = 0
+    for contract_id, period in drafts:
+        overdue = db.session.scalars(
+            sa.select(Invoice).where(
+                Invoice.contract_id == contract_id,
+                Invoice.status.in_(("issued", "paid")),
+                Invoice.due_on.is_not(None),
+                Invoice.due_on < on,
+            )
+        ).all()
+        if not any((fee := accrued_late_fee(i, on)) is not None and fee.amount_fen > 0 for i in overdue):
+            continue
+        refresh_locked(contract_id, period, None)
+        refreshed += 1
+    return refreshed
+
+
 def late_fees_for_draft(contract: Contract, draft: Invoice | None, by=None) -> list[LateFeeCharge]:
     """The billed late fees that go on ``draft``: those already on it and those waiting for a draft;
     for a ``late_fee_auto`` contract, first bills what its issued invoices accrued up to today.
@@ -153,7 +228,9 @@ def late_fees_for_draft(contract: Contract, draft: Invoice | None, by=None) -> l
             .order_by(Invoice.id)
         ).all()
         for invoice_id in overdue:
-            _new_charge(lock_invoice(invoice_id), "billed", "", by, today())
+            invoice = lock_invoice(invoice_id)
+            if not _extend_charge(invoice, draft, by, today()):
+                _new_charge(invoice, "billed", "", by, today())
     waiting = LateFeeCharge.billed_on_invoice_id.is_(None)
     if draft is not None and draft.id is not None:
         waiting = sa.or_(waiting, LateFeeCharge.billed_on_invoice_id == draft.id)

@@ -43,6 +43,7 @@ from ops.contracts.services.deposits import (
     waive_deposit_rest,
 )
 from ops.contracts.services.documents import contract_pdf_data, pdf_filename, render_pdf
+from ops.contracts.services.expiry import EXPIRY_NOTICE_DAYS, announce_expiring_contracts
 from ops.contracts.services.signed import signed_download_name, upload_signed_copy
 from ops.contracts.services.vendor import (
     VENDOR_FIELDS,
@@ -53,6 +54,8 @@ from ops.contracts.services.vendor import (
 from ops.contracts.states import check_contract_transition, check_deposit_transition
 
 __all__ = [
+    "EXPIRY_NOTICE_DAYS",
+    "announce_expiring_contracts",
     "CLAUSE_FIELDS",
     "DEFAULT_CLAUSES",
     "TERMS_FIELDS",

@@ -82,6 +82,7 @@ from ops.onboarding.services.dashboard import (
     progress_by_assignment,
     week_start,
 )
+from ops.onboarding.services.golive_soon import GOLIVE_NOTICE_DAYS, announce_golives_soon
 from ops.onboarding.services.platform_rules import (
     ALL_PLATFORMS,
     RULE_FIELDS,
@@ -103,6 +104,8 @@ from ops.vocab import SCOPES as SCOPE_LABELS
 from ops.vocab import SHIFTS as SHIFT_LABELS
 
 __all__ = [
+    "GOLIVE_NOTICE_DAYS",
+    "announce_golives_soon",
     "ACTION_TARGETS",
     "AGENT_FIELDS",
     "AGENT_STATUS_BADGES",
