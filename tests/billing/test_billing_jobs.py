@@ -54,7 +54,12 @@ def test_a_run_started_from_the_page_is_a_job_with_a_summary_and_a_link_to_the_i
     assert numbers == [f"INV-{YEAR}-00001", f"INV-{YEAR}-00002"]
     job = db.session.get(Job, job_id)
     counts = job.result["counts"]
-    assert (counts["created"], counts["issued"], counts["failed"], counts["total_fen"]) == (2, 2, 0, 1_620_000)
+    assert (counts["created"], counts["issued"], counts["failed"], counts["total_fen"]) == (
+        2,
+        2,
+        0,
+        1_620_000,
+    )
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "新建 2" in page and "开具 2" in page and "¥16,200.00" in page
 
@@ -74,7 +79,9 @@ def test_a_contract_that_cannot_be_billed_is_a_failed_item_and_retry_bills_it(cl
     job_id = _job_id(_run(client))
     job = db.session.get(Job, job_id)
     assert job.status == "done" and job.result["counts"]["failed"] == 1
-    failed = db.session.scalars(sa.select(JobItem).where(JobItem.job_id == job_id, JobItem.status == "failed")).all()
+    failed = db.session.scalars(
+        sa.select(JobItem).where(JobItem.job_id == job_id, JobItem.status == "failed")
+    ).all()
     assert [item.key for item in failed] == [str(broken.id)]
     assert broken.number in failed[0].message and "没有对应的席位价格" in failed[0].message
     assert "没有对应的席位价格" in client.get(f"/jobs/{job_id}").get_data(as_text=True)
@@ -148,7 +155,9 @@ def test_a_stored_pdf_that_does_not_match_its_hash_is_left_out_and_named(client,
     db.session.commit()
     login_as("finance")
     job_id = _job_id(client.post("/billing/zip", data={"period": "2026-09"}))
-    failed = db.session.scalars(sa.select(JobItem).where(JobItem.job_id == job_id, JobItem.status == "failed")).all()
+    failed = db.session.scalars(
+        sa.select(JobItem).where(JobItem.job_id == job_id, JobItem.status == "failed")
+    ).all()
     assert [item.key for item in failed] == [str(bad.id)] and bad.number in failed[0].message
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/jobs/{job_id}/download").data))
     assert archive.namelist() == [f"{good.number}_北京晨光家居旗舰店.pdf"]
@@ -163,7 +172,9 @@ def test_a_period_without_issued_invoices_starts_no_zip_job(client, login_as, db
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
     # An old GET link leads to the period's invoices, where the button is; it starts nothing.
     response = client.get("/billing/zip?period=2026-09")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/billing/invoices?period=2026-09")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        "/billing/invoices?period=2026-09"
+    )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
 
 
@@ -194,7 +205,12 @@ def test_statements_of_chosen_clients_and_the_form_refuses_bad_input(client, log
     ).get_data(as_text=True)
     assert "结束日期不能早于开始日期" in bad and "请至少选择一个客户" in bad
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
-    data = {"start": "2026-01-01", "end": "2026-10-31", "scope": "chosen", "client_ids": [str(first.id), str(second.id)]}
+    data = {
+        "start": "2026-01-01",
+        "end": "2026-10-31",
+        "scope": "chosen",
+        "client_ids": [str(first.id), str(second.id)],
+    }
     job_id = _job_id(client.post("/billing/statements", data=data))
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/jobs/{job_id}/download").data))
     assert sorted(archive.namelist()) == [

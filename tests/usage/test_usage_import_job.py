@@ -55,9 +55,13 @@ def test_a_bad_row_anywhere_in_a_large_file_imports_nothing(client, login_as, db
     make_client(db, name="北京晨光家居旗舰店")
     rows = [*ROWS, ("2026/10/03", "天猫", 100, 200, "0", "0", "10", "90%")]  # valid > consults
     job = _job(db, upload(client, zh_csv("北京晨光家居旗舰店", rows).encode("utf-8"), "bad.csv"))
-    assert usage_count(db) == 0 and db.session.scalar(sa.select(sa.func.count()).select_from(UsageImport)) == 0
+    assert (
+        usage_count(db) == 0 and db.session.scalar(sa.select(sa.func.count()).select_from(UsageImport)) == 0
+    )
     item = db.session.scalar(sa.select(JobItem).where(JobItem.job_id == job.id))
-    assert item.status == "failed" and "1 处错误，未导入任何数据" in item.message and "第 5 行" in item.message
+    assert (
+        item.status == "failed" and "1 处错误，未导入任何数据" in item.message and "第 5 行" in item.message
+    )
     # Every problem can be downloaded as a CSV from the job page.
     response = client.get(f"/jobs/{job.id}/download")
     assert response.status_code == 200
