@@ -206,6 +206,8 @@ def _zip_finish(job: Job, progress) -> dict:
     return {
         "file": path.name,
         "filename": f"账单_{period}.zip",
+        "ascii_name": path.name,
+        "mimetype": "application/zip",
         "summary": str(_l("%(period)s 账单压缩包：%(n)s 张账单", period=period, n=len(names))),
     }
 
@@ -279,6 +281,8 @@ def _statement_finish(job: Job, progress) -> dict:
     return {
         "file": path.name,
         "filename": f"对账单_{start.isoformat()}_{end.isoformat()}.zip",
+        "ascii_name": path.name,
+        "mimetype": "application/zip",
         "summary": str(
             _l(
                 "对账单 %(start)s 至 %(end)s：%(n)s 个客户",

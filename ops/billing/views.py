@@ -504,7 +504,10 @@ def runs():
         # A run outlives a web request at a large vendor's size: the queue runs it, the job page shows it.
         return perform(
             lambda: tasks.start_billing_run(
-                form.period.data, client_id=form.client_id.data or None, issue=form.issue.data, by=current_user
+                form.period.data,
+                client_id=form.client_id.data or None,
+                issue=form.issue.data,
+                by=current_user,
             ),
             success=_("出账已开始：%(period)s。", period=form.period.data),
             back=url_for("billing.runs"),

@@ -66,7 +66,7 @@ def _upload(job: Job) -> Path:
     """The job's copy of the upload (moved from the staging folder the first time)."""
     path = job_dir(job) / UPLOAD_NAME
     staged = _incoming() / Path(job.params.get("upload") or "missing").name
-    if not path.is_file() and staged.is_file():
+    if staged.is_file():  # the first run (a redo finds it moved already)
         os.replace(staged, path)
     return path
 
@@ -117,6 +117,8 @@ def _finish(job: Job, progress) -> dict:
         return {
             "file": ERRORS_NAME,
             "filename": "用量导入错误.csv",
+            "ascii_name": "usage-import-errors.csv",
+            "mimetype": "text/csv; charset=utf-8",
             "summary": str(_l("校验未通过，未导入任何数据：错误清单可下载。")),
         }
     return {"summary": job_message(job)}

@@ -65,7 +65,9 @@ def test_a_bad_row_anywhere_in_a_large_file_imports_nothing(client, login_as, db
     # Every problem can be downloaded as a CSV from the job page.
     response = client.get(f"/jobs/{job.id}/download")
     assert response.status_code == 200
-    table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    text = response.data.decode("utf-8-sig")
+    response.close()
+    table = list(csv.reader(io.StringIO(text)))
     assert table[0] == ["行", "列", "问题"] and table[1][0] == "5"
 
 
