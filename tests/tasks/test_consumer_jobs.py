@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from bench._server import BIN, ROOT, Instance, Server
 from ops.billing.models import Invoice
 from ops.config import TestConfig
+from ops.contracts.models import Contract
 from ops.extensions import db
 from ops.tasks.models import Job, JobItem
 from ops.timeutil import today
@@ -258,6 +259,7 @@ def test_a_cancelled_queued_job_never_runs_and_failed_items_are_retried(site, ma
     broken = contracts[1]
     broken.terms = {"model": "fixed_seat", "seats": [], "extras": []}  # no price for its agent's seat
     db.session.commit()
+    broken_id = broken.id
     db.session.remove()
     browser = _finance(site, make_user)
 
@@ -275,14 +277,14 @@ def test_a_cancelled_queued_job_never_runs_and_failed_items_are_retried(site, ma
     failed = db.session.scalars(
         sa.select(JobItem).where(JobItem.job_id == job_id, JobItem.status == "failed")
     ).all()
-    assert [item.key for item in failed] == [str(broken.id)] and "没有对应的席位价格" in failed[0].message
+    assert [item.key for item in failed] == [str(broken_id)] and "没有对应的席位价格" in failed[0].message
     assert _numbers() == _expected_numbers(2)
     assert "没有对应的席位价格" in browser.get(f"/jobs/{job_id}").text
 
     # The terms are put right; Retry failed items bills that contract, and only it.
     db.session.execute(
-        sa.update(type(broken))
-        .where(type(broken).id == broken.id)
+        sa.update(Contract)
+        .where(Contract.id == broken_id)
         .values(
             terms={
                 "model": "fixed_seat",
