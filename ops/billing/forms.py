@@ -138,7 +138,10 @@ class StatementsForm(FlaskForm):
     end = DateField(_l("结束日期"), validators=[InputRequired(_l("请填写结束日期"))])
     scope = RadioField(
         _l("客户"),
-        choices=[SelectChoice("active", _l("期间内有往来的全部客户")), SelectChoice("chosen", _l("选定的客户"))],
+        choices=[
+            SelectChoice("active", _l("期间内有往来的全部客户")),
+            SelectChoice("chosen", _l("选定的客户")),
+        ],
         default="active",
     )
     client_ids = SelectMultipleField(
