@@ -65,6 +65,7 @@ MATRIX = {
     "billing.reissue":                       (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.remove_adjustment":             (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.runs":                          (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
+    "billing.statements":                    (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.void":                          (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.waive_late_fee":                (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.zip":                           (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
