@@ -461,8 +461,7 @@ def record_refund(client_id: int):
     )
 
 
-def statement_filename(client: Client, start: date, end: date, ext: str) -> str:
-    return f"对账单_{services.safe_filename(client.name)}_{start.isoformat()}_{end.isoformat()}.{ext}"
+statement_filename = tasks.statement_filename  # one name for a statement, here and in the ZIP
 
 
 @bp.route("/clients/<int:client_id>/statement.pdf")

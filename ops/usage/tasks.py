@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 
 from ops.auth.roles import ADMIN, FINANCE, MANAGER
 from ops.extensions import db
@@ -121,7 +121,15 @@ def _finish(job: Job, progress) -> dict:
             "mimetype": "text/csv; charset=utf-8",
             "summary": str(_l("校验未通过，未导入任何数据：错误清单可下载。")),
         }
-    return {"summary": job_message(job)}
+    return {"summary": job_message(job), "url": _path("usage.index")}
+
+
+def _path(endpoint: str) -> str:
+    """A site path, in a request (immediate mode) or in a consumer (no request: a made-up one)."""
+    if has_request_context():
+        return url_for(endpoint)
+    with current_app.test_request_context("/"):
+        return url_for(endpoint)
 
 
 def job_message(job: Job) -> str:

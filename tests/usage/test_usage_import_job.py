@@ -40,7 +40,7 @@ def test_a_file_over_the_threshold_is_imported_by_a_job(client, login_as, db, sm
     assert usage_count(db) == 3
     record = db.session.scalar(sa.select(UsageImport))
     assert (record.filename, record.inserted, record.updated, record.unchanged) == ("十月用量.csv", 3, 0, 0)
-    assert job.message == "导入完成：新增 3 行，更新 0 行，未变 0 行。"
+    assert job.message == "导入完成：新增 3 行，更新 0 行，未变 0 行。" and job.result["url"] == "/usage/"
     # The upload was moved into the job's folder; nothing is left in the staging folder.
     from pathlib import Path
 
