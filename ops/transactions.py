@@ -71,9 +71,7 @@ def lock_row(model: type[T], row_id: int, *options) -> T | None:
         sa.select(model)
         .where(model.id == row_id)
         .options(*options)
-        # OF the model's table: a relationship loaded with a joined (outer) join, e.g. Job.created_by,
-        # would otherwise make PostgreSQL refuse (FOR UPDATE on the nullable side of an outer join).
-        .with_for_update(of=model)
+        .with_for_update()
         .execution_options(populate_existing=True)
     )
 
