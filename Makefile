@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test test-fast serve lint translations update-translations bench load clean
+.PHONY: run worker test test-fast serve lint translations update-translations bench load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,13 @@ run: $(VENV)/.runtime translations
 	@echo ""
 	@echo "  打开 http://$(HOST):$(PORT)/  演示账号 admin / manager / sales / trainer / finance / client，密码 demo-2026"
 	@echo ""
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	@echo "  任务队列：网页与一个任务消费者（consumer）一同启动，Ctrl-C 同时停止两者；再开一个消费者：make worker"
+	@echo ""
+	$(BIN)/python -m ops.tasks.launcher --host $(HOST) --port $(PORT)
+
+# One more queue consumer (on this machine or, with OPS_REDIS_URL, on any other): WORKERS threads.
+worker: $(VENV)/.runtime translations
+	$(BIN)/flask ops worker --workers $${WORKERS:-1}
 
 serve: $(VENV)/.runtime translations
 	$(BIN)/gunicorn --workers $${WORKERS:-4} --bind $(HOST):$(PORT) --access-logfile - app:app

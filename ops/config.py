@@ -48,6 +48,8 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True
     MAX_CONTENT_LENGTH = int(os.environ.get("OPS_MAX_UPLOAD_MB", "20")) * 1024 * 1024
     UPLOAD_DIR = os.environ.get("OPS_UPLOAD_DIR")  # default: instance/uploads
+    # A usage CSV with more data rows than this is imported by a job (the page shows its progress).
+    USAGE_IMPORT_JOB_ROWS = int(os.environ.get("OPS_USAGE_IMPORT_JOB_ROWS", "2000"))
     # A TTF/TTC to embed in PDFs; by default WenQuanYi Micro Hei when installed, else the
     # built-in STSong-Light (not embedded: the reader's viewer supplies the glyphs).
     PDF_FONT = os.environ.get("OPS_PDF_FONT") or next(

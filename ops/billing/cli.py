@@ -16,13 +16,13 @@ billing_cli = AppGroup("billing", help="账单命令：按账期出账。")
 @click.option("--issue", is_flag=True, help="生成后立即开具（分配编号、生成 PDF）。")
 def run(period: str, client_id: int | None, issue: bool):
     """Create or refresh each contract's invoice for the period; issued invoices are never changed."""
-    from ops.billing.services import billable_contracts, run_billing
+    from ops.billing.services import billable_contract_ids, run_billing
 
     try:
         period = engine.parse_period(period).code
     except engine.BillingError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from None
-    total = len(billable_contracts(client_id))
+    total = len(billable_contract_ids(client_id))
     with click.progressbar(length=total, label=f"出账 {period}", show_pos=True) as bar:
         summary = run_billing(period, client_id=client_id, issue=issue, progress=lambda *_: bar.update(1))
     db.session.commit()

@@ -5,8 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -14,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ops.billing import engine
-from ops.forms import CountField, YuanField, filled
+from ops.forms import CountField, YuanField, check_date_range, filled
 from ops.i18n import N_
 from ops.idempotency import IdempotencyKeyField
 from ops.urls import db_int
@@ -127,3 +129,35 @@ class DatedExtraForm(FlaskForm):
     unit_price = YuanField(_l("单价（元，选填）"), optional=True, description=_l("留空按合同约定单价"))
     note = StringField(_l("备注"), validators=[Length(max=300)])
     submit = SubmitField(_l("登记"))
+
+
+class StatementsForm(FlaskForm):
+    """Statements of many clients at once (a job makes the ZIP of their PDFs)."""
+
+    start = DateField(_l("开始日期"), validators=[InputRequired(_l("请填写开始日期"))])
+    end = DateField(_l("结束日期"), validators=[InputRequired(_l("请填写结束日期"))])
+    scope = RadioField(
+        _l("客户"),
+        choices=[
+            SelectChoice("active", _l("期间内有往来的全部客户")),
+            SelectChoice("chosen", _l("选定的客户")),
+        ],
+        default="active",
+    )
+    client_ids = SelectMultipleField(
+        _l("选定的客户"),
+        coerce=db_int,
+        choices=[],
+        validate_choice=True,
+        render_kw={"size": 10},
+        description=_l("可多选（按住 Ctrl 或 ⌘）；选“选定的客户”时使用。"),
+    )
+    submit = SubmitField(_l("生成对账单"))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        ok = check_date_range(self.start, self.end) and ok
+        if self.scope.data == "chosen" and not self.client_ids.data:
+            self.client_ids.errors = [*self.client_ids.errors, _l("请至少选择一个客户")]
+            ok = False
+        return ok

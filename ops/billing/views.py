@@ -2,7 +2,6 @@
 
 import csv
 import io
-import zipfile
 from datetime import date
 
 import sqlalchemy as sa
@@ -17,7 +16,7 @@ from ops import hooks
 from ops.audit.models import AuditEntry
 from ops.auth.permissions import require_roles_for_blueprint
 from ops.auth.roles import ADMIN, FINANCE, MANAGER
-from ops.billing import engine, services
+from ops.billing import engine, services, tasks
 from ops.billing.forms import (
     AdjustmentForm,
     ApplyCreditForm,
@@ -26,6 +25,7 @@ from ops.billing.forms import (
     PaymentForm,
     RefundForm,
     RunForm,
+    StatementsForm,
     VoidForm,
 )
 from ops.billing.models import INVOICE_STATES, CreditNote, Invoice
@@ -173,6 +173,7 @@ def invoices():
         totals=_totals(stmt),
         states=(*INVOICE_STATES, "overdue"),
         today=today(),
+        zip_form=ConfirmForm(),
     )
 
 
@@ -509,8 +510,7 @@ def record_refund(client_id: int):
     )
 
 
-def statement_filename(client: Client, start: date, end: date, ext: str) -> str:
-    return f"对账单_{services.safe_filename(client.name)}_{start.isoformat()}_{end.isoformat()}.{ext}"
+statement_filename = tasks.statement_filename  # one name for a statement, here and in the ZIP
 
 
 @bp.route("/clients/<int:client_id>/statement.pdf")
@@ -548,52 +548,87 @@ def runs():
     form.client_id.choices = _client_choices()
     if request.method == "GET":
         form.period.data = last_month(today())
-    summary = None
     if form.validate_on_submit():
-        summary = services.run_billing(
-            form.period.data, client_id=form.client_id.data or None, issue=form.issue.data, by=current_user
-        )  # commits per contract
-        db.session.commit()
-        flash(
-            _("出账完成：%(period)s。", period=summary.run_period),
-            "success" if not summary.errors else "warning",
+        # A run outlives a web request at a large vendor's size: the queue runs it, the job page shows it.
+        return perform(
+            lambda: tasks.start_billing_run(
+                form.period.data,
+                client_id=form.client_id.data or None,
+                issue=form.issue.data,
+                by=current_user,
+            ),
+            success=_("出账已开始：%(period)s。", period=form.period.data),
+            back=url_for("billing.runs"),
+            done=_job_url,
         )
-    elif request.method == "POST":
+    if request.method == "POST":
         flash_form_errors(form)
-    invoices_made = []
-    if summary and summary.invoice_ids:
-        invoices_made = db.session.scalars(
-            sa.select(Invoice)
-            .options(joinedload(Invoice.client))
-            .where(Invoice.id.in_(summary.invoice_ids))
-            .order_by(Invoice.id)
-        ).all()
     drafts = db.session.scalar(
         sa.select(sa.func.count()).select_from(Invoice).where(Invoice.status == "draft")
     )
-    return render_template(
-        "billing/runs.html", form=form, summary=summary, invoices_made=invoices_made, drafts=drafts
+    return render_template("billing/runs.html", form=form, drafts=drafts)
+
+
+def _job_url(job) -> str:
+    return url_for("jobs.detail", job_id=job.id)
+
+
+def _checked_period(text: str) -> str | None:
+    try:
+        return engine.parse_period(text.strip()).code
+    except engine.BillingError as exc:
+        flash(_(str(exc)), "danger")
+        return None
+
+
+@bp.route("/zip", endpoint="zip", methods=["GET", "POST"])
+def period_zip():
+    """POST: start the period ZIP job (its page links the file when ready). GET (an old link): the
+    period's invoice list, where the button is."""
+    period = _checked_period(request.values.get("period", ""))
+    if period is None:
+        return redirect(url_for("billing.invoices"))
+    if request.method == "GET":
+        return redirect(url_for("billing.invoices", period=period))
+    if not tasks.period_invoices(period):
+        flash(_("%(period)s 没有已开具的账单。", period=period), "warning")
+        return redirect(url_for("billing.invoices", period=period))
+    return perform(
+        lambda: tasks.start_period_zip(period, by=current_user),
+        form=ConfirmForm(),
+        success=_("正在打包 %(period)s 的账单 PDF。", period=period),
+        back=url_for("billing.invoices", period=period),
+        done=_job_url,
     )
 
 
-@bp.route("/zip", endpoint="zip")
-def period_zip():
-    period = request.args.get("period", "").strip()
-    try:
-        period = engine.parse_period(period).code
-    except engine.BillingError as exc:
-        flash(_(str(exc)), "danger")
-        return redirect(url_for("billing.invoices"))
-    files = services.period_pdfs(period)
-    if not files:
-        flash(_("%(period)s 没有已开具的账单。", period=period), "warning")
-        return redirect(url_for("billing.invoices", period=period))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files:
-            archive.writestr(name, data)
-    buffer.seek(0)
-    return send_document(buffer, f"账单_{period}.zip", "application/zip", ascii_name=f"invoices_{period}.zip")
+@bp.route("/statements", methods=["GET", "POST"])
+def statements():
+    """Statements of many clients at once: a ZIP of 对账单 PDFs made by a job."""
+    form = StatementsForm()
+    form.client_ids.choices = [SelectChoice(c.id, c.name) for c in _clients()]
+    if request.method == "GET":
+        end = today()
+        form.start.data, form.end.data = date(end.year, 1, 1), end
+    if request.method == "POST" and form.validate():
+        return perform(
+            lambda: tasks.start_statements(
+                form.start.data,
+                form.end.data,
+                None if form.scope.data == "active" else form.client_ids.data,
+                by=current_user,
+            ),
+            success=_("正在生成对账单。"),
+            back=url_for("billing.statements"),
+            done=_job_url,
+        )
+    if request.method == "POST":
+        flash_form_errors(form)
+    return render_template("billing/statements.html", form=form)
+
+
+def _clients():
+    return db.session.execute(sa.select(Client.id, Client.name).order_by(Client.name)).all()
 
 
 @bp.route("/ageing")

@@ -30,6 +30,8 @@ TASK_MODULES: tuple[str, ...] = (
     "ops.tasks.heartbeat",
     "ops.events.tasks",
     "ops.tasks.schedule",
+    "ops.billing.tasks",
+    "ops.usage.tasks",
 )
 
 _app: Flask | None = None
@@ -114,6 +116,10 @@ def run_consumer(
 
         sweep_jobs()  # jobs a killed consumer left running are taken up again once their lease ends
         db.session.remove()
-    consumer = huey.create_consumer(workers=workers, worker_type=worker_type, periodic=periodic_tasks)
+    # An idle consumer polls the SQLite queue at most a second apart (Huey backs off to 10 s by default:
+    # a job started after a quiet spell would wait that long). Redis blocks on the queue instead.
+    consumer = huey.create_consumer(
+        workers=workers, worker_type=worker_type, periodic=periodic_tasks, max_delay=1.0
+    )
     log.info("consumer %s: %s workers (%s), queue %s", worker_name(), workers, worker_type, backend_name())
     consumer.run()

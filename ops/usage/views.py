@@ -19,7 +19,7 @@ from ops.periods import days_in_month, month_of, parse_month
 from ops.timeutil import today
 from ops.uploads import safe_display_name, upload_limit_bytes
 from ops.urls import db_int
-from ops.usage import summary
+from ops.usage import summary, tasks
 from ops.usage.fields import CSV_TEMPLATE_HEADERS, FIELDS
 from ops.usage.forms import UsageUploadForm
 from ops.usage.models import UsageDaily, UsageImport
@@ -114,6 +114,15 @@ def import_form():
             _("文件太大，上限为 %(mb)s MB，请分批导入。", mb=f"{upload_limit_bytes() / 1048576:g}")
         )
         return page()
+
+    if tasks.count_rows(stream) > current_app.config["USAGE_IMPORT_JOB_ROWS"]:
+        # A large file is imported by the queue (same rule: a bad row anywhere imports nothing).
+        return perform(
+            lambda: tasks.start_usage_import(stream, filename, by=current_user),
+            success=_("文件较大，正在后台校验并导入。"),
+            back=url_for("usage.import_form"),
+            done=lambda job: url_for("jobs.detail", job_id=job.id),
+        )
 
     def refused(exc):
         if not isinstance(exc, UsageImportError):

@@ -37,8 +37,8 @@ def test_every_billing_route_needs_login(app, client):
             "portal.statement_csv",
         }
     ]
-    assert len(rules) == 33  # 18 + reissue, apply-credit, client account, refunds, statement PDF/CSV (staff,
-    # portal), late-fee bill and waive, dispute mark and clear, dunning pause and resume
+    assert len(rules) == 34  # 18 + reissue, apply-credit, client account, refunds, statement PDF/CSV (staff,
+    # portal), late-fee bill and waive, dispute mark and clear, dunning pause and resume, statements of many clients
     for rule in rules:
         url = rule.build({name: 1 for name in rule.arguments})[1]
         method = "GET" if "GET" in rule.methods else "POST"
@@ -182,9 +182,12 @@ def test_run_page_defaults_to_last_month_and_shows_the_summary(client, login_as,
     html = client.get("/billing/runs").get_data(as_text=True)
     last = today().replace(day=1).toordinal() - 1
     assert date.fromordinal(last).strftime("%Y-%m") in html
+    # The run is a job: the page answers with the job's page, which shows the summary when done.
     response = client.post("/billing/runs", data={"period": "2026-09", "client_id": "0", "issue": "y"})
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "出账结果：2026-09" in html and f"INV-{YEAR}-00001" in html
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "出账 2026-09" in html and "新建 1" in html and "开具 1" in html
+    assert f"INV-{YEAR}-00001" in client.get("/billing/invoices?period=2026-09").get_data(as_text=True)
     response = client.post("/billing/runs", data={"period": "2026/9", "client_id": "0"})
     assert "账期格式应为" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Invoice)) == 1
@@ -195,9 +198,12 @@ def test_zip_holds_the_stored_pdfs_of_the_period(client, login_as, db):
     second = issued_for(db, make_contract(db, _other_client(db)))
     draft_for(db, make_contract(db, make_billing_client(db, "广州花间美妆", "广州花间化妆品有限公司", None)))
     login_as("finance")
-    response = client.get("/billing/zip?period=2026-09")
+    started = client.post("/billing/zip", data={"period": "2026-09"})
+    assert started.status_code == 302 and "/jobs/" in started.headers["Location"]
+    response = client.get(started.headers["Location"] + "/download")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
+    response.close()
     assert sorted(archive.namelist()) == [
         f"{first.number}_北京晨光家居旗舰店.pdf",
         f"{second.number}_上海优品数码.pdf",

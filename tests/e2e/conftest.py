@@ -1,7 +1,8 @@
 """Browser end-to-end fixtures: a real server on 127.0.0.1 and Debian's Chromium driven by Playwright.
 
 The server runs in its own process against a fresh SQLite file (migrations plus the staff accounts
-from ``setup_data``); the tests reach it over HTTP only. Without /usr/bin/chromium the tests skip,
+from ``setup_data``), with one queue consumer (``flask ops worker``) beside it on a SqliteHuey file;
+the tests reach it over HTTP only. Without /usr/bin/chromium the tests skip,
 or fail when ``OPS_E2E_REQUIRED=1`` (CI).
 """
 
@@ -85,9 +86,13 @@ def live_server(tmp_path_factory):
         "OPS_VAULT_KEY": TEST_VAULT_KEY,
         "OPS_ENV": "development",
         "OPS_AUTO_MIGRATE": "1",
+        # The queue: a SqliteHuey file and the jobs' files, both in the throwaway folder.
+        "OPS_QUEUE_FILE": str(workdir / "queue.db"),
+        "OPS_JOB_DIR": str(workdir / "jobs"),
         "PYTHONWARNINGS": "ignore",
     }
-    env.pop("OPS_TEST_DATABASE_URL", None)
+    for name in ("OPS_TEST_DATABASE_URL", "OPS_REDIS_URL", "OPS_QUEUE_IMMEDIATE", "OPS_TEST_QUEUE"):
+        env.pop(name, None)
     setup = subprocess.run(
         [sys.executable, "-m", "tests.e2e.setup_data"],
         cwd=ROOT,
@@ -122,17 +127,29 @@ def live_server(tmp_path_factory):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+    # One consumer beside the server, as `make run` starts it: billing runs and ZIPs are jobs.
+    with open(workdir / "consumer.log", "wb") as consumer_log:
+        consumer = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "ops", "worker", "--workers", "1"],
+            cwd=ROOT,
+            env=env,
+            stdout=consumer_log,
+            stderr=subprocess.STDOUT,
+        )
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base_url + "/login", server, log_path)
+        if consumer.poll() is not None:
+            raise RuntimeError(f"the consumer exited:\n{(workdir / 'consumer.log').read_text()[-3000:]}")
         yield base_url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        for process in (server, consumer):
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -4,13 +4,15 @@ sales: client, needs, plan, quote (fixed seat) sent -> admin: the client's porta
 accepts the quote -> manager (finance: the deposit): contract, signed PDF, activation -> client:
 a training material -> trainer: agent, assignment, session with an exam, checklist, credential,
 go-live (manager verifies) -> manager: the onboarding dashboard -> finance: usage CSV, billing run
-that issues the invoice -> client: downloads the invoice PDF, whose text is checked.
+that issues the invoice (a job: its progress bar reaches 100 %), the period's ZIP (a job, then
+downloaded) -> client: downloads the invoice PDF, whose text is checked.
 
 Dates work on any day from November 2026: the contract starts 2026-10-01, the agent goes live on
 2026-10-01 (in the past, as the app requires) and the billing run bills October 2026 (ended).
 """
 
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +45,7 @@ EXPECTED_UPPER = "人民币陆仟贰佰元整"
 EXPECTED_TAX = "350.94"
 PERIOD = "2026-10"
 FLASH_OK = ".alert-success[role=alert]"  # a flashed success message (not an inline notice)
+JOB_TIMEOUT_MS = 60_000  # a job waits for the consumer to poll the queue, then runs
 
 
 @dataclass
@@ -398,9 +401,20 @@ def finance_imports_usage_and_issues_the_invoice(journey: Journey) -> None:
     finance.get_by_label("客户", exact=True).select_option(label=CLIENT_NAME)
     finance.get_by_label(re.compile("生成后立即开具")).check()
     finance.get_by_role("button", name="开始出账").click()
-    expect(finance.locator(FLASH_OK)).to_contain_text(f"出账完成：{PERIOD}")
-    invoice_link = finance.get_by_role("link", name=re.compile(r"INV-\d{4}-\d{5}"))
-    journey.invoice_number = invoice_link.inner_text().strip()
+    # The run is a job: its page's bar reaches 100 % (the consumer beside the server runs it).
+    job_reaches_100(finance)
+    expect(finance.locator("#job-message")).to_contain_text(f"出账 {PERIOD}")
+    expect(finance.locator("#job-message")).to_contain_text("开具 1")
+    shot(finance, "09-billing-run-job")
+    finance.get_by_role("link", name="查看结果").click()
+    expect(finance).to_have_url(re.compile(rf"/billing/invoices\?period={PERIOD}"))
+    journey.invoice_number = (
+        finance.get_by_role("link", name=re.compile(r"INV-\d{4}-\d{5}")).first.inner_text().strip()
+    )
+    invoices_url = finance.url
+    finance_downloads_the_period_zip(journey, finance)
+    finance.goto(invoices_url)
+    invoice_link = finance.get_by_role("link", name=journey.invoice_number)
     invoice_link.click()
     expect(finance.locator("h1")).to_contain_text("已开具")
     journey.invoice_url = finance.url
@@ -412,6 +426,32 @@ def finance_imports_usage_and_issues_the_invoice(journey: Journey) -> None:
     expect(totals).to_contain_text(EXPECTED_UPPER)
     journey.invoice_total = totals.locator("tr", has_text="应付总额").locator("td").last.inner_text().strip()
     shot(finance, "09-invoice-detail")
+
+
+def job_reaches_100(page: Page) -> None:
+    """On a job's page (/jobs/<id>): the progress bar reaches 100 % and the job is done."""
+    expect(page).to_have_url(re.compile(r"/jobs/\d+$"))
+    expect(page.locator("#job-progress")).to_have_attribute("aria-valuenow", "100", timeout=JOB_TIMEOUT_MS)
+    expect(page.locator("#job-bar")).to_have_text("100%")
+    expect(page.locator("#job-result")).to_be_visible()
+    expect(page.locator("#job-status")).to_contain_text("已完成", timeout=JOB_TIMEOUT_MS)
+
+
+def finance_downloads_the_period_zip(journey: Journey, finance: Page) -> None:
+    """From the period's invoice list: the ZIP of its PDFs is made by a job, then downloaded."""
+    finance.get_by_role("button", name="下载本期 PDF（ZIP）").click()
+    job_reaches_100(finance)
+    with finance.expect_download() as download_info:
+        finance.get_by_role("link", name="下载结果").click()
+    download = download_info.value
+    assert download.suggested_filename == f"账单_{PERIOD}.zip"
+    zip_path = journey.tmp_path / "period.zip"
+    download.save_as(zip_path)
+    with zipfile.ZipFile(zip_path) as archive:
+        names = archive.namelist()
+        assert f"{journey.invoice_number}_{CLIENT_NAME}.pdf" in names, names
+        assert archive.read(f"{journey.invoice_number}_{CLIENT_NAME}.pdf").startswith(b"%PDF")
+    shot(finance, "09b-period-zip-job")
 
 
 def client_downloads_the_invoice_pdf(journey: Journey) -> None:
@@ -491,7 +531,9 @@ def finance_credits_the_paid_invoice_and_applies_the_balance_to_the_next(journey
     finance.get_by_label("客户", exact=True).select_option(label=CLIENT_NAME)
     finance.get_by_label(re.compile("生成后立即开具")).check()
     finance.get_by_role("button", name="开始出账").click()
-    expect(finance.locator(FLASH_OK)).to_contain_text("出账完成：2026-11")
+    job_reaches_100(finance)
+    expect(finance.locator("#job-message")).to_contain_text("出账 2026-11")
+    finance.get_by_role("link", name="查看结果").click()
     finance.get_by_role("link", name=re.compile(r"INV-\d{4}-\d{5}")).first.click()
     expect(finance.locator("h1")).to_contain_text("已开具")
     # November has 30 days, cut at the amendment's effective date (the 16th): 林小雨 serves both parts,

@@ -69,6 +69,7 @@ MATRIX = {
     "billing.remove_adjustment":             (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.resume_dunning":                (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.runs":                          (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
+    "billing.statements":                    (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.void":                          (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.waive_late_fee":                (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.zip":                           (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),

@@ -102,9 +102,14 @@ from ops.billing.services.reports import (
     status_label,
 )
 from ops.billing.services.runs import (
+    ContractResult,
     RunSummary,
+    add_result,
+    bill_contract,
+    billable_contract_ids,
     billable_contracts,
     run_billing,
+    run_outcomes,
 )
 from ops.billing.services.verification import Verified, verification_code, verify, verify_url
 
@@ -148,6 +153,11 @@ __all__ = [
     "INVOICE_TYPE_LABELS",
     "Receivables",
     "RunSummary",
+    "ContractResult",
+    "add_result",
+    "bill_contract",
+    "billable_contract_ids",
+    "run_outcomes",
     "STATUS_LABELS",
     "add_adjustment",
     "ageing_bucket",
