@@ -51,7 +51,9 @@ def _finish_pdfs() -> None:
     if pending:
         click.echo(f"等待 PDF 生成：{pending} 份……")
     rendered_here = finish_pdfs()
-    click.echo("PDF：全部已生成" + (f"（其中 {rendered_here} 份由本命令生成）" if rendered_here else "") + "。")
+    click.echo(
+        "PDF：全部已生成" + (f"（其中 {rendered_here} 份由本命令生成）" if rendered_here else "") + "。"
+    )
 
 
 @billing_cli.command("render-pdfs")

@@ -545,7 +545,10 @@ def period_zip():
         return redirect(url_for("billing.invoices"))
     pending = services.pending_pdf_count(period, statuses=("issued", "paid"))
     if pending:
-        flash(_("%(period)s 有 %(n)s 份账单的 PDF 仍在生成中，请稍后再下载。", period=period, n=pending), "warning")
+        flash(
+            _("%(period)s 有 %(n)s 份账单的 PDF 仍在生成中，请稍后再下载。", period=period, n=pending),
+            "warning",
+        )
         return redirect(url_for("billing.invoices", period=period))
     files = services.period_pdfs(period)
     if not files:

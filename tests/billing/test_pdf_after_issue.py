@@ -52,12 +52,16 @@ def test_issue_enqueues_the_render_and_the_stored_pdf_matches_its_hash(db):
 
 
 def test_the_frozen_data_round_trip_to_what_issuing_saw(db):
-    invoice = issued_for(db, make_contract(db, deposit_fen=300_000, deposit_usage="first_invoice",
-                                           deposit_status="received"))
+    invoice = issued_for(
+        db, make_contract(db, deposit_fen=300_000, deposit_usage="first_invoice", deposit_status="received")
+    )
     data = pdf_data_from_json(invoice.pdf_data)
     assert json.loads(json.dumps(pdf_data_to_json(data))) == invoice.pdf_data
     assert (data.number, data.issued_on, data.total_fen, data.deposit_offset_fen) == (
-        invoice.number, invoice.issued_on, 700_000, -300_000
+        invoice.number,
+        invoice.issued_on,
+        700_000,
+        -300_000,
     )
 
 
@@ -72,7 +76,9 @@ def test_an_invoice_voided_before_its_render_still_gets_the_pdf_it_was_issued_wi
     assert stored.pdf == expected and stored.status == "void"
 
 
-def test_without_its_pdf_the_staff_pages_say_pdf_pending_and_the_route_refuses(client, login_as, db, queue_down):
+def test_without_its_pdf_the_staff_pages_say_pdf_pending_and_the_route_refuses(
+    client, login_as, db, queue_down
+):
     invoice = issued_for(db, make_contract(db), issued_on=date(2026, 10, 2))
     assert queue_down == [("invoice", invoice.id)] and invoice.pdf_sha256 is None
     login_as("finance")
@@ -97,7 +103,9 @@ def test_without_its_pdf_the_staff_pages_say_pdf_pending_and_the_route_refuses(c
     assert client.get("/billing/zip?period=2026-09").mimetype == "application/zip"
 
 
-def test_without_its_pdf_the_portal_and_the_verification_page_say_pdf_pending(client, login_as, db, queue_down):
+def test_without_its_pdf_the_portal_and_the_verification_page_say_pdf_pending(
+    client, login_as, db, queue_down
+):
     invoice = issued_for(db, make_contract(db), issued_on=date(2026, 10, 2))
     login_as("client", client_id=invoice.client_id)
     for url in ("/portal/invoices", f"/portal/invoices/{invoice.id}"):
