@@ -159,7 +159,9 @@ def _checks(db) -> dict:
     from ops.billing.models import Invoice
 
     rows = db.session.execute(
-        sa.select(Invoice.id, Invoice.number, Invoice.pdf, Invoice.pdf_sha256).where(Invoice.number.is_not(None))
+        sa.select(Invoice.id, Invoice.number, Invoice.pdf, Invoice.pdf_sha256).where(
+            Invoice.number.is_not(None)
+        )
     ).all()
     bad = [n for _, n, pdf, digest in rows if pdf is None or hashlib.sha256(pdf).hexdigest() != digest]
     seqs = sorted(int(n.rsplit("-", 1)[1]) for _, n, _, _ in rows)
@@ -183,9 +185,9 @@ def _render_phase(db) -> float | None:
     from ops.audit.models import AuditEntry
 
     first, last, count = db.session.execute(
-        sa.select(sa.func.min(AuditEntry.created_at), sa.func.max(AuditEntry.created_at), sa.func.count()).where(
-            AuditEntry.action == "invoice.pdf_stored"
-        )
+        sa.select(
+            sa.func.min(AuditEntry.created_at), sa.func.max(AuditEntry.created_at), sa.func.count()
+        ).where(AuditEntry.action == "invoice.pdf_stored")
     ).one()
     if count < 2 or first is None:
         return None
@@ -201,7 +203,9 @@ def measure(template: Path, consumers: int, *, database_url: str | None, inline:
     run_dir = WORK / f"issue-run-{tag}"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
-    db_url = _copy_postgres(template, database_url) if database_url else _copy_sqlite(template, run_dir / "ops.db")
+    db_url = (
+        _copy_postgres(template, database_url) if database_url else _copy_sqlite(template, run_dir / "ops.db")
+    )
     env = _environment(db_url, run_dir / "queue.db", run_dir / "uploads")
     os.environ.update({k: env[k] for k in ("OPS_QUEUE_FILE",)})
     from ops import create_app
@@ -238,7 +242,9 @@ def measure(template: Path, consumers: int, *, database_url: str | None, inline:
             while billing.pending_pdf_count():
                 db.session.commit()
                 if time.perf_counter() - started > TIMEOUT_S:
-                    raise RuntimeError(f"{billing.pending_pdf_count()} PDFs still missing after {TIMEOUT_S} s")
+                    raise RuntimeError(
+                        f"{billing.pending_pdf_count()} PDFs still missing after {TIMEOUT_S} s"
+                    )
                 time.sleep(0.05)
             done = time.perf_counter()
             db.session.commit()
@@ -361,10 +367,11 @@ def main(argv=None) -> int:
     (WORK / "issue_throughput.json").write_text(json.dumps({"info": info, "rows": rows}, indent=1))
     if not args.no_write:
         write_results(rows, info, backend, args.notes)
-    failed = [r for r in rows if r["pdf_mismatches"] or not r["numbers_gapless"] or r["stored_more_than_once"]]
+    failed = [
+        r for r in rows if r["pdf_mismatches"] or not r["numbers_gapless"] or r["stored_more_than_once"]
+    ]
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
