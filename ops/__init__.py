@@ -42,6 +42,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseIntConverter  # ids beyond 64 bits: 404, not OverflowError
 
     register_extensions(app)
+    register_queue(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_errorhandlers(app)
@@ -122,6 +123,15 @@ def register_extensions(app: Flask) -> None:
         return user
 
 
+def register_queue(app: Flask) -> None:
+    """Point the task queue at its storage and register every task (docs/queue.md)."""
+    from ops.tasks.queue import configure
+    from ops.tasks.runtime import import_task_modules
+
+    configure(app)
+    import_task_modules()
+
+
 def register_blueprints(app: Flask) -> None:
     # The portal's pages live beside their domains; importing them adds their routes to the portal.
     import ops.portal.amendments  # noqa: F401
@@ -146,6 +156,7 @@ def register_blueprints(app: Flask) -> None:
     from ops.portal.views import bp as portal_bp
     from ops.quotes.views import bp as quotes_bp
     from ops.ratecards.views import bp as ratecards_bp
+    from ops.tasks.views import bp as jobs_bp
     from ops.training.views import bp as training_bp
     from ops.usage.api import bp as api_bp
     from ops.usage.views import bp as usage_bp
@@ -171,6 +182,7 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         portal_bp,
         tokens_bp,
+        jobs_bp,
     ):
         app.register_blueprint(blueprint)
     import ops.models  # noqa: F401  (every model registered on the metadata, for migrations)

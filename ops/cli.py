@@ -52,5 +52,25 @@ def demo(if_empty: bool):
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：admin、manager、sales、trainer、finance、client")
 
 
+@ops_cli.command("worker")
+@click.option("--workers", default=2, show_default=True, help="并行执行任务的数量。")
+@click.option(
+    "--processes", is_flag=True, help="用进程而不是线程执行任务（渲染 PDF 等耗 CPU 的任务可用满多核）。"
+)
+@click.option("--no-periodic", is_flag=True, help="不运行定时任务（另一台机器上的消费者已在运行时）。")
+def worker(workers: int, processes: bool, no_periodic: bool):
+    """Run a task-queue consumer until Ctrl-C (docs/queue.md)."""
+    from ops.tasks.runtime import run_consumer
+
+    if current_app.config.get("QUEUE_IMMEDIATE"):
+        raise click.ClickException("OPS_QUEUE_IMMEDIATE 已开启：任务在请求中直接执行，不需要消费者。")
+    run_consumer(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        workers=workers,
+        worker_type="process" if processes else "thread",
+        periodic_tasks=not no_periodic,
+    )
+
+
 # backup, restore, verify-backup, backup-rotate, rotate-vault-key
 from ops import backup_cli  # noqa: E402,F401

@@ -72,6 +72,14 @@ class Config:
     VENDOR_NAME = os.environ.get("OPS_VENDOR_NAME", "杭州云帆客服外包有限公司")
     # The address printed in invoice QR codes (/verify/<number>); default: the request's, else 127.0.0.1:5000.
     PUBLIC_URL = os.environ.get("OPS_PUBLIC_URL")
+    # The task queue (docs/queue.md): Redis when set (many consumers on many machines), else a SQLite
+    # file beside the database (OPS_QUEUE_FILE to put it elsewhere).
+    REDIS_URL = os.environ.get("OPS_REDIS_URL")
+    QUEUE_FILE = os.environ.get("OPS_QUEUE_FILE")
+    QUEUE_IMMEDIATE = _flag("OPS_QUEUE_IMMEDIATE")  # tasks run inline (tests, debugging)
+    JOB_DIR = os.environ.get("OPS_JOB_DIR")  # default: instance/jobs (shared storage on many hosts)
+    JOB_LEASE_SECONDS = int(os.environ.get("OPS_JOB_LEASE_SECONDS", "60"))
+    JOB_FILE_DAYS = int(os.environ.get("OPS_JOB_FILE_DAYS", "7"))  # a finished job's file is kept this long
     TESTING = False
 
 
@@ -84,6 +92,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("OPS_TEST_DATABASE_URL")  # default: a temporary SQLite file
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick; never in production
+    QUEUE_IMMEDIATE = not os.environ.get("OPS_TEST_QUEUE")  # tasks inline unless a test runs a consumer
 
 
 def finalise(config: dict, instance_path: str) -> None:
@@ -110,6 +119,8 @@ def finalise(config: dict, instance_path: str) -> None:
         config["VAULT_KEY_FILE"] = str(instance / "vault_key")  # rotate-vault-key --new-key writes here
     if not config.get("UPLOAD_DIR"):
         config["UPLOAD_DIR"] = str(instance / "uploads")
+    if not config.get("JOB_DIR"):
+        config["JOB_DIR"] = str(instance / "jobs")
     if production:
         _refuse_unsafe_production(config)
 

@@ -12,6 +12,7 @@ from ops.contracts.models import (  # noqa: F401
     ContractKpiBand,
     VendorProfile,
 )
+from ops.events.models import Event  # noqa: F401
 from ops.idempotency import IdempotencyKey  # noqa: F401
 from ops.numbering import NumberSequence  # noqa: F401
 from ops.onboarding.models import (  # noqa: F401
@@ -24,5 +25,6 @@ from ops.onboarding.models import (  # noqa: F401
     PlatformRule,
 )
 from ops.quotes.models import Quote, RateCard  # noqa: F401
+from ops.tasks.models import Job, JobItem, QueueHeartbeat  # noqa: F401
 from ops.training.models import ExamAttempt, Material, MaterialVersion, SessionInvite, TrainingSession  # noqa: F401
 from ops.usage.models import UsageDaily, UsageImport  # noqa: F401

@@ -52,6 +52,7 @@ def app(tmp_path_factory):
     if not os.environ.get("OPS_TEST_DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     config["UPLOAD_DIR"] = str(tmp_path_factory.mktemp("uploads"))
+    config["JOB_DIR"] = str(tmp_path_factory.mktemp("jobs"))
     app = create_app(config)
     with app.app_context():
         _reset_schema(_db.engine)
@@ -93,6 +94,11 @@ def _clean_tables(request):
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")
+    # The queue is one per process: a test that built another app (production settings, a consumer's)
+    # pointed it elsewhere; the suite's app puts it back (immediate mode) for the next test.
+    from ops.tasks.queue import configure
+
+    configure(app)
     with app.app_context():
         _db.session.remove()
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]

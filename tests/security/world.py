@@ -262,5 +262,20 @@ def build_world() -> World:
     ids["line_id"] = db.session.scalar(
         sa.select(sa.func.min(InvoiceLine.id)).where(InvoiceLine.invoice_id == a.invoice_id)
     )
+    # A finished finance job (a kind of the tests' own): admin, manager and finance see it, others 404.
+    from ops.tasks import jobs
+    from ops.tasks.models import Job
+
+    jobs.register_kind(
+        "test.world",
+        label="World job",
+        roles=("admin", "manager", "finance"),
+        items=list,
+        run_item=lambda j, k: None,
+    )
+    job = Job(kind="test.world", params={"period": "2026-10"}, status="done", done=1, total=1, message="")
+    db.session.add(job)
+    db.session.flush()
+    ids["job_id"] = job.id
     db.session.commit()
     return World(a=a, b=b, usernames=usernames, ids=ids)
