@@ -25,7 +25,7 @@ log = logging.getLogger("ops.tasks")
 
 # Every module that defines tasks: imported by create_app and by the consumer, so that each task is
 # registered with Huey under the same name in the web process and in every consumer.
-TASK_MODULES: tuple[str, ...] = ("ops.tasks.jobs", "ops.tasks.heartbeat")
+TASK_MODULES: tuple[str, ...] = ("ops.tasks.jobs", "ops.tasks.heartbeat", "ops.billing.tasks")
 
 _app: Flask | None = None
 
