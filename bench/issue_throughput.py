@@ -131,7 +131,7 @@ def _start_consumers(k: int, env: dict[str, str], log_dir: Path) -> list[subproc
         log = open(log_dir / f"consumer-{k}-{i}.log", "w")  # noqa: SIM115 - closed with the process
         consumers.append(
             subprocess.Popen(
-                [str(ROOT / ".venv" / "bin" / "flask"), "ops", "worker", "--workers", "1"],
+                [str(ROOT / ".venv" / "bin" / "flask"), "ops", "worker", "--workers", "1", "--no-periodic"],
                 cwd=ROOT,
                 env=env,
                 stdout=log,
@@ -140,6 +140,23 @@ def _start_consumers(k: int, env: dict[str, str], log_dir: Path) -> list[subproc
             )
         )
     return consumers
+
+
+def _cpu_seconds(processes: list[subprocess.Popen]) -> float:
+    """User + system CPU time the processes have used so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for process in processes:
+        try:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
 
 
 def _stop(consumers: list[subprocess.Popen]) -> None:
@@ -186,7 +203,7 @@ def _render_phase(db) -> float | None:
 
     first, last, count = db.session.execute(
         sa.select(
-            sa.func.min(AuditEntry.created_at), sa.func.max(AuditEntry.created_at), sa.func.count()
+            sa.func.min(AuditEntry.at), sa.func.max(AuditEntry.at), sa.func.count()
         ).where(AuditEntry.action == "invoice.pdf_stored")
     ).one()
     if count < 2 or first is None:
@@ -197,9 +214,25 @@ def _render_phase(db) -> float | None:
     return (count - 1) / seconds if seconds > 0 else None
 
 
-def measure(template: Path, consumers: int, *, database_url: str | None, inline: bool = False) -> dict:
-    """One round: fresh copy, ``consumers`` workers (0 with ``inline``), issue every draft, wait for PDFs."""
-    tag = "inline" if inline else f"c{consumers}"
+def _wait_for_pdfs(db, billing, since: float) -> float:
+    while billing.pending_pdf_count():
+        db.session.commit()
+        if time.perf_counter() - since > TIMEOUT_S:
+            raise RuntimeError(f"{billing.pending_pdf_count()} PDFs still missing after {TIMEOUT_S} s")
+        time.sleep(0.05)
+    db.session.commit()
+    return time.perf_counter()
+
+
+def measure(template: Path, consumers: int, mode: str, *, database_url: str | None) -> dict:
+    """One round on a fresh copy of the drafts and a fresh queue file. ``mode``:
+
+    - ``inline``: the old way, each PDF rendered inside its issue (immediate mode, no consumer);
+    - ``live``: ``consumers`` running while this process issues (a billing run with the queue);
+    - ``backlog``: every draft issued first with no consumer running, then ``consumers`` started and
+      timed from their start until the last PDF is stored (the consumers' own throughput).
+    """
+    tag = f"{mode}-c{consumers}"
     run_dir = WORK / f"issue-run-{tag}"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
@@ -207,7 +240,6 @@ def measure(template: Path, consumers: int, *, database_url: str | None, inline:
         _copy_postgres(template, database_url) if database_url else _copy_sqlite(template, run_dir / "ops.db")
     )
     env = _environment(db_url, run_dir / "queue.db", run_dir / "uploads")
-    os.environ.update({k: env[k] for k in ("OPS_QUEUE_FILE",)})
     from ops import create_app
     from ops.billing import services as billing
     from ops.billing.models import Invoice
@@ -219,11 +251,11 @@ def measure(template: Path, consumers: int, *, database_url: str | None, inline:
             "SECRET_KEY": env["OPS_SECRET_KEY"],
             "VAULT_KEY": env["OPS_VAULT_KEY"],
             "UPLOAD_DIR": env["OPS_UPLOAD_DIR"],
-            "QUEUE_IMMEDIATE": inline,
+            "QUEUE_IMMEDIATE": mode == "inline",
             "QUEUE_FILE": env["OPS_QUEUE_FILE"],
         }
     )
-    workers = [] if inline else _start_consumers(consumers, env, run_dir)
+    workers: list[subprocess.Popen] = []
     try:
         with app.app_context():
             drafts = list(
@@ -234,28 +266,32 @@ def measure(template: Path, consumers: int, *, database_url: str | None, inline:
                 )
             )
             db.session.commit()
-            time.sleep(0 if inline else 3)  # the consumers import the app and open the queue
+            if mode == "live":
+                workers = _start_consumers(consumers, env, run_dir)
+                time.sleep(4)  # the consumers import the app and open the queue
+            load_before = _load()
             started = time.perf_counter()
             for invoice_id in drafts:
                 billing.issue_invoice(invoice_id, issued_on=ISSUED_ON)
             issued = time.perf_counter()
-            while billing.pending_pdf_count():
-                db.session.commit()
-                if time.perf_counter() - started > TIMEOUT_S:
-                    raise RuntimeError(
-                        f"{billing.pending_pdf_count()} PDFs still missing after {TIMEOUT_S} s"
-                    )
-                time.sleep(0.05)
-            done = time.perf_counter()
-            db.session.commit()
+            if mode == "backlog":
+                started = time.perf_counter()
+                workers = _start_consumers(consumers, env, run_dir)
+            done = _wait_for_pdfs(db, billing, started)
+            cpu = _cpu_seconds(workers)
             result = {
-                "consumers": 0 if inline else consumers,
-                "mode": "inline" if inline else "queue",
+                "consumers": consumers,
+                "mode": mode,
                 "invoices": len(drafts),
-                "issue_seconds": round(issued - started, 2),
+                "issue_seconds": round(issued - started, 2) if mode != "backlog" else None,
                 "total_seconds": round(done - started, 2),
                 "invoices_per_s": round(len(drafts) / (done - started), 1),
                 "render_phase_per_s": round(_render_phase(db) or 0, 1),
+                # The consumers' CPU: per PDF, and how many cores they kept busy on average (wall time).
+                "consumer_cpu_ms_per_pdf": round(1000 * cpu / len(drafts), 1) if workers else None,
+                "consumer_cores_busy": round(cpu / (done - started), 2) if workers else None,
+                "load_before": load_before,
+                "load_after": _load(),
                 **_checks(db),
             }
             db.engine.dispose()
@@ -265,7 +301,6 @@ def measure(template: Path, consumers: int, *, database_url: str | None, inline:
 
 
 def machine() -> dict:
-    import flask
     import huey
     import reportlab
     import sqlalchemy
@@ -283,7 +318,6 @@ def machine() -> dict:
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "os": f"{platform.system()} {platform.release()}",
-        "flask": flask.__version__ if hasattr(flask, "__version__") else "",
         "sqlalchemy": sqlalchemy.__version__,
         "huey": huey.__version__,
         "reportlab": reportlab.Version,
@@ -338,6 +372,7 @@ def main(argv=None) -> int:
     parser.add_argument("--contracts", type=int, default=400)
     parser.add_argument("--consumers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--modes", nargs="+", default=["backlog", "live"], choices=["backlog", "live"])
     parser.add_argument("--inline", action="store_true", help="also time the old way (render in the issue)")
     parser.add_argument("--database-url", help="PostgreSQL URL (a fresh database is loaded per round)")
     parser.add_argument("--notes", default="", help="text written under the table")
@@ -350,10 +385,11 @@ def main(argv=None) -> int:
         drafts = build_template(template, args.contracts)
         print(f"built {template.name}: {drafts} drafts in {time.perf_counter() - started:.0f} s", flush=True)
     rows = []
-    plan = ([0] if args.inline else []) + args.consumers
+    plan = [(0, "inline")] if args.inline else []
+    plan += [(k, mode) for mode in args.modes for k in args.consumers]
     for round_no in range(1, args.rounds + 1):
-        for consumers in plan:
-            row = measure(template, consumers, database_url=args.database_url, inline=consumers == 0)
+        for consumers, mode in plan:
+            row = measure(template, consumers, mode, database_url=args.database_url)
             row["round"] = round_no
             rows.append(row)
             print(json.dumps(row, ensure_ascii=False), flush=True)
