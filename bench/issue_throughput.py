@@ -202,9 +202,9 @@ def _render_phase(db) -> float | None:
     from ops.audit.models import AuditEntry
 
     first, last, count = db.session.execute(
-        sa.select(
-            sa.func.min(AuditEntry.at), sa.func.max(AuditEntry.at), sa.func.count()
-        ).where(AuditEntry.action == "invoice.pdf_stored")
+        sa.select(sa.func.min(AuditEntry.at), sa.func.max(AuditEntry.at), sa.func.count()).where(
+            AuditEntry.action == "invoice.pdf_stored"
+        )
     ).one()
     if count < 2 or first is None:
         return None
