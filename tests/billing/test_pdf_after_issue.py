@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from ops.audit.models import AuditEntry
 from ops.billing import services
@@ -47,7 +48,7 @@ def test_issue_enqueues_the_render_and_the_stored_pdf_matches_its_hash(db):
     [entry] = _audits(db, "invoice.pdf_stored", invoice.id)
     assert entry.after["pdf_sha256"] == stored.pdf_sha256
     # Rendered from the data frozen at issue: another render gives the same bytes.
-    again = render_invoice_pdf(pdf_data_from_json(stored.pdf_data))
+    again = render_invoice_pdf(pdf_data_from_json(stored.pdf_data), ttf_path=current_app.config["PDF_FONT"])
     assert hashlib.sha256(again).hexdigest() == stored.pdf_sha256
 
 
@@ -72,7 +73,9 @@ def test_an_invoice_voided_before_its_render_still_gets_the_pdf_it_was_issued_wi
     db.session.commit()
     assert services.store_invoice_pdf(invoice.id) is True
     stored = db.session.get(Invoice, invoice.id)
-    expected = render_invoice_pdf(pdf_data_from_json(stored.pdf_data))
+    expected = render_invoice_pdf(
+        pdf_data_from_json(stored.pdf_data), ttf_path=current_app.config["PDF_FONT"]
+    )
     assert stored.pdf == expected and stored.status == "void"
 
 
