@@ -58,7 +58,7 @@ def template_path(n_contracts: int) -> Path:
     return WORK / f"issue-v{TEMPLATE_VERSION}-{n_contracts}.db"
 
 
-def build_template(path: Path, n_contracts: int) -> int:
+def build_template(path: Path, n_contracts: int, database_url: str | None = None) -> int:
     """Clients, active contracts, a year of usage and the drafts of RUN_PERIOD. Returns the draft count
     (about three quarters of the contracts)."""
     from ops.billing import services as billing
@@ -71,7 +71,8 @@ def build_template(path: Path, n_contracts: int) -> int:
     for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         leftover.unlink(missing_ok=True)
     rng = random.Random(20250101)
-    app = dataset.make_app(path, AUTO_MIGRATE=True, QUEUE_IMMEDIATE=True)
+    extra = {"SQLALCHEMY_DATABASE_URI": database_url} if database_url else {}
+    app = dataset.make_app(path, AUTO_MIGRATE=True, QUEUE_IMMEDIATE=True, **extra)
     with app.app_context():
         users = dataset._users()
         ensure_default_rate_card(users["admin"])
@@ -87,8 +88,9 @@ def build_template(path: Path, n_contracts: int) -> int:
         db.session.commit()
         # Quarterly in-advance contracts are refused here (their first advance is billed in the run of
         # 2024-Q4, which this small set skips): the rest give the drafts the benchmark issues.
-        db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        db.session.commit()
+        if db.engine.dialect.name == "sqlite":
+            db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            db.session.commit()
         db.engine.dispose()
         return len(summary.invoice_ids)
 
@@ -100,11 +102,31 @@ def _copy_sqlite(template: Path, target: Path) -> str:
     return f"sqlite:///{target}"
 
 
-def _copy_postgres(template: Path, url: str) -> str:
-    """Load the SQLite template into a fresh PostgreSQL database (the backup module's own copier)."""
-    from ops.backup.database import copy_sqlite_to_postgres  # type: ignore[attr-defined]
+def _pg_template_url(url: str) -> str:
+    return f"{url}_tpl"
 
-    copy_sqlite_to_postgres(template, url)
+
+def _pg_recreate(url: str, *, template: str | None = None) -> None:
+    """Drop and create the PostgreSQL database of ``url`` (a copy of ``template``'s database if given)."""
+    admin_url = sa.engine.make_url(url)
+    name = admin_url.database
+    engine = sa.create_engine(admin_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for db_name in (name, sa.engine.make_url(template).database if template else None):
+            if db_name:
+                conn.execute(
+                    sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                    {"n": db_name},
+                )
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        source = f' TEMPLATE "{sa.engine.make_url(template).database}"' if template else ""
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"{source}'))
+    engine.dispose()
+
+
+def _copy_postgres(url: str) -> str:
+    """A fresh copy of the template database (CREATE DATABASE … TEMPLATE)."""
+    _pg_recreate(url, template=_pg_template_url(url))
     return url
 
 
@@ -236,9 +258,7 @@ def measure(template: Path, consumers: int, mode: str, *, database_url: str | No
     run_dir = WORK / f"issue-run-{tag}"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
-    db_url = (
-        _copy_postgres(template, database_url) if database_url else _copy_sqlite(template, run_dir / "ops.db")
-    )
+    db_url = _copy_postgres(database_url) if database_url else _copy_sqlite(template, run_dir / "ops.db")
     env = _environment(db_url, run_dir / "queue.db", run_dir / "uploads")
     from ops import create_app
     from ops.billing import services as billing
@@ -374,13 +394,24 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--modes", nargs="+", default=["backlog", "live"], choices=["backlog", "live"])
     parser.add_argument("--inline", action="store_true", help="also time the old way (render in the issue)")
-    parser.add_argument("--database-url", help="PostgreSQL URL (a fresh database is loaded per round)")
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL URL: its database (and <name>_tpl, the drafts) is recreated per round",
+    )
     parser.add_argument("--notes", default="", help="text written under the table")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
 
     template = template_path(args.contracts)
-    if not template.exists():
+    if args.database_url:
+        started = time.perf_counter()
+        _pg_recreate(_pg_template_url(args.database_url))
+        drafts = build_template(template, args.contracts, _pg_template_url(args.database_url))
+        print(
+            f"built the PostgreSQL template: {drafts} drafts in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+    elif not template.exists():
         started = time.perf_counter()
         drafts = build_template(template, args.contracts)
         print(f"built {template.name}: {drafts} drafts in {time.perf_counter() - started:.0f} s", flush=True)
