@@ -34,7 +34,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,13 +147,23 @@ def _environment(db_url: str, queue_file: Path, upload_dir: Path) -> dict[str, s
     return env
 
 
-def _start_consumers(k: int, env: dict[str, str], log_dir: Path) -> list[subprocess.Popen]:
+def _start_consumers(
+    k: int, env: dict[str, str], log_dir: Path, *, processes: bool = False
+) -> list[subprocess.Popen]:
+    """``k`` consumer processes of one worker thread each, or (``processes``) one consumer with ``k``
+    process workers."""
+    flask = str(ROOT / ".venv" / "bin" / "flask")
+    commands = (
+        [[flask, "ops", "worker", "--workers", str(k), "--processes", "--no-periodic"]]
+        if processes
+        else [[flask, "ops", "worker", "--workers", "1", "--no-periodic"]] * k
+    )
     consumers = []
-    for i in range(k):
+    for i, command in enumerate(commands):
         log = open(log_dir / f"consumer-{k}-{i}.log", "w")  # noqa: SIM115 - closed with the process
         consumers.append(
             subprocess.Popen(
-                [str(ROOT / ".venv" / "bin" / "flask"), "ops", "worker", "--workers", "1", "--no-periodic"],
+                command,
                 cwd=ROOT,
                 env=env,
                 stdout=log,
@@ -168,12 +178,21 @@ def _cpu_seconds(processes: list[subprocess.Popen]) -> float:
     """User + system CPU time the processes have used so far (Linux /proc)."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
-    for process in processes:
+
+    def tree(pid: int) -> list[int]:  # the process and its live descendants (process workers)
         try:
-            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+            children = []
+        return [pid, *(p for child in children for p in tree(int(child)))]
+
+    for process in processes:
+        for pid in tree(process.pid):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
 
 
@@ -246,7 +265,9 @@ def _wait_for_pdfs(db, billing, since: float) -> float:
     return time.perf_counter()
 
 
-def measure(template: Path, consumers: int, mode: str, *, database_url: str | None) -> dict:
+def measure(
+    template: Path, consumers: int, mode: str, *, database_url: str | None, processes: bool = False
+) -> dict:
     """One round on a fresh copy of the drafts and a fresh queue file. ``mode``:
 
     - ``inline``: the old way, each PDF rendered inside its issue (immediate mode, no consumer);
@@ -254,7 +275,7 @@ def measure(template: Path, consumers: int, mode: str, *, database_url: str | No
     - ``backlog``: every draft issued first with no consumer running, then ``consumers`` started and
       timed from their start until the last PDF is stored (the consumers' own throughput).
     """
-    tag = f"{mode}-c{consumers}"
+    tag = f"{mode}-c{consumers}{'p' if processes else ''}"
     run_dir = WORK / f"issue-run-{tag}"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
@@ -287,7 +308,7 @@ def measure(template: Path, consumers: int, mode: str, *, database_url: str | No
             )
             db.session.commit()
             if mode == "live":
-                workers = _start_consumers(consumers, env, run_dir)
+                workers = _start_consumers(consumers, env, run_dir, processes=processes)
                 time.sleep(4)  # the consumers import the app and open the queue
             load_before = _load()
             started = time.perf_counter()
@@ -296,12 +317,15 @@ def measure(template: Path, consumers: int, mode: str, *, database_url: str | No
             issued = time.perf_counter()
             if mode == "backlog":
                 started = time.perf_counter()
-                workers = _start_consumers(consumers, env, run_dir)
+                workers = _start_consumers(consumers, env, run_dir, processes=processes)
             done = _wait_for_pdfs(db, billing, started)
             cpu = _cpu_seconds(workers)
             result = {
                 "consumers": consumers,
                 "mode": mode,
+                "layout": f"1 consumer × {consumers} process workers"
+                if processes
+                else f"{consumers} × 1 thread",
                 "invoices": len(drafts),
                 "issue_seconds": round(issued - started, 2) if mode != "backlog" else None,
                 "total_seconds": round(done - started, 2),
@@ -345,46 +369,69 @@ def machine() -> dict:
     }
 
 
-def write_results(rows: list[dict], info: dict, backend: str, notes: str) -> None:
-    def median(consumers: int, key: str) -> float:
-        values = [r[key] for r in rows if r["consumers"] == consumers]
+def write_results(rows: list[dict], info: dict, backend: str, layout: str, notes: str) -> None:
+    """Write (or replace) the subsection of SECTION for this database and consumer layout."""
+
+    def median(mode: str, consumers: int, key: str) -> float:
+        values = [r[key] for r in rows if r["mode"] == mode and r["consumers"] == consumers and r[key]]
         return statistics.median(values) if values else 0.0
 
+    heading = f"### {backend}, {layout}"
     lines = [
-        SECTION,
+        heading,
         "",
-        f"_{info['when']}_ · `bench/issue_throughput.py` · {info['invoices']} invoices "
-        f"({info['contracts']} contracts, run {RUN_PERIOD}) · database: {backend} · queue: SqliteHuey · "
-        f"{info['cores']} cores ({info['cpu']}) · Python {info['python']}, SQLAlchemy {info['sqlalchemy']}, "
-        f"Huey {info['huey']}, ReportLab {info['reportlab']}, SQLite {info['sqlite']} · {info['os']}",
+        f"_{info['when']} UTC_ · {info['invoices']} invoices ({info['contracts']} contracts, run {RUN_PERIOD}) · "
+        f"queue: SqliteHuey · {info['cores']} cores ({info['cpu']}) · Python {info['python']}, "
+        f"SQLAlchemy {info['sqlalchemy']}, Huey {info['huey']}, ReportLab {info['reportlab']}, "
+        f"SQLite {info['sqlite']} · {info['os']}",
         "",
-        "| consumers | round | issue (s) | first issue → last PDF (s) | invoices/s end to end "
-        "| render phase (PDFs/s) | PDF ≠ hash | numbers gapless | stored twice |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| mode | consumers | round | issue (s) | wall (s) | invoices/s | render phase (PDFs/s) "
+        "| consumer CPU per PDF (ms) | cores the consumers got | load before → after | PDF ≠ hash "
+        "| gapless | stored twice |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        name = "inline (render in the issue)" if r["mode"] == "inline" else str(r["consumers"])
         lines.append(
-            f"| {name} | {r['round']} | {r['issue_seconds']} | {r['total_seconds']} | {r['invoices_per_s']} "
-            f"| {r['render_phase_per_s']} | {r['pdf_mismatches']} | {'yes' if r['numbers_gapless'] else 'NO'} "
-            f"| {r['stored_more_than_once']} |"
+            f"| {r['mode']} | {r['consumers'] or '—'} | {r['round']} | {r['issue_seconds'] or '—'} "
+            f"| {r['total_seconds']} | {r['invoices_per_s']} | {r['render_phase_per_s']} "
+            f"| {r['consumer_cpu_ms_per_pdf'] or '—'} | {r['consumer_cores_busy'] or '—'} "
+            f"| {r['load_before']} → {r['load_after']} | {r['pdf_mismatches']} "
+            f"| {'yes' if r['numbers_gapless'] else 'NO'} | {r['stored_more_than_once']} |"
         )
-    one, two = median(1, "invoices_per_s"), median(2, "invoices_per_s")
-    one_r, two_r = median(1, "render_phase_per_s"), median(2, "render_phase_per_s")
-    lines += [
-        "",
-        f"**Ratio 2 ÷ 1 consumers (medians): end to end {two / one if one else 0:.2f}×, "
-        f"render phase {two_r / one_r if one_r else 0:.2f}× (target ≥ 1.7×).**",
-        "",
-        notes.strip(),
-        "",
-    ]
+    lines.append("")
+    for mode in ("backlog", "live"):
+        one, two = median(mode, 1, "invoices_per_s"), median(mode, 2, "invoices_per_s")
+        if one and two:
+            one_r, two_r = median(mode, 1, "render_phase_per_s"), median(mode, 2, "render_phase_per_s")
+            lines.append(
+                f"- **{mode}: 2 ÷ 1 consumers = {two / one:.2f}×** wall ({one:g} → {two:g} invoices/s), "
+                f"{two_r / one_r if one_r else 0:.2f}× in the render phase (medians; target ≥ 1.7×)."
+            )
+    if notes.strip():
+        lines += ["", notes.strip()]
+    lines.append("")
     text = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmark results\n"
+    if SECTION not in text:
+        text = text.rstrip("\n") + "\n\n" + SECTION + "\n\n" + INTRO + "\n"
     start = text.find(SECTION)
-    if start >= 0:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + text[end + 1 :] if end >= 0 else text[:start]
-    RESULTS_MD.write_text(text.rstrip("\n") + "\n\n" + "\n".join(lines), encoding="utf-8")
+    end = text.find("\n## ", start + len(SECTION))
+    section = text[start : end + 1] if end >= 0 else text[start:]
+    old = section.find(heading + "\n")
+    if old >= 0:
+        stop = section.find("\n### ", old + len(heading))
+        section = section[:old] + (section[stop + 1 :] if stop >= 0 else "")
+    section = section.rstrip("\n") + "\n\n" + "\n".join(lines)
+    rest = text[end + 1 :] if end >= 0 else ""
+    RESULTS_MD.write_text(text[:start] + section + ("\n" + rest if rest else ""), encoding="utf-8")
+
+
+INTRO = """`bench/issue_throughput.py`: issue every draft of one billing run and wait until every PDF is stored.
+*backlog*: everything issued first, then the consumers started and timed until the last PDF is stored
+(their own throughput); *live*: consumers running while this process issues (a billing run with the
+queue); *inline*: the old way, each PDF rendered inside its issue. "Render phase" is the steady rate between
+the first and the last `invoice.pdf_stored` entry; "cores the consumers got" is their CPU time ÷ wall
+time (1 consumer can use at most 1.0, 2 at most 2.0). Every round checks that each stored PDF hashes to
+its `pdf_sha256`, that the numbers have no gap and that each PDF was stored once."""
 
 
 def main(argv=None) -> int:
@@ -393,6 +440,9 @@ def main(argv=None) -> int:
     parser.add_argument("--consumers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--modes", nargs="+", default=["backlog", "live"], choices=["backlog", "live"])
+    parser.add_argument(
+        "--processes", action="store_true", help="one consumer with N process workers instead of N consumers"
+    )
     parser.add_argument("--inline", action="store_true", help="also time the old way (render in the issue)")
     parser.add_argument(
         "--database-url",
@@ -420,20 +470,21 @@ def main(argv=None) -> int:
     plan += [(k, mode) for mode in args.modes for k in args.consumers]
     for round_no in range(1, args.rounds + 1):
         for consumers, mode in plan:
-            row = measure(template, consumers, mode, database_url=args.database_url)
+            row = measure(template, consumers, mode, database_url=args.database_url, processes=args.processes)
             row["round"] = round_no
             rows.append(row)
             print(json.dumps(row, ensure_ascii=False), flush=True)
     info = {
         **machine(),
-        "when": datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
         "contracts": args.contracts,
         "invoices": rows[0]["invoices"] if rows else 0,
     }
     backend = "PostgreSQL" if args.database_url else "SQLite (WAL)"
+    layout = "1 consumer × N process workers" if args.processes else "N consumer processes × 1 worker"
     (WORK / "issue_throughput.json").write_text(json.dumps({"info": info, "rows": rows}, indent=1))
     if not args.no_write:
-        write_results(rows, info, backend, args.notes)
+        write_results(rows, info, backend, layout, args.notes)
     failed = [
         r for r in rows if r["pdf_mismatches"] or not r["numbers_gapless"] or r["stored_more_than_once"]
     ]
