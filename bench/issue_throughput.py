@@ -344,6 +344,49 @@ def measure(
     return result
 
 
+def _render_only(n: int, font: str | None) -> None:
+    from ops.billing.pdf import InvoicePdfData, InvoicePdfLine, Party, render_invoice_pdf
+
+    party = Party(
+        "杭州云帆客服外包有限公司", "91330106MA2B2QXY3M", "杭州市西湖区文三路 90 号", "0571-88886666"
+    )
+    lines = tuple(InvoicePdfLine(f"售前白班席位 {i}", "2", "人", 500_000, 1_000_000) for i in range(6))
+    data = InvoicePdfData(
+        kind="invoice", number="INV-2025-00001", vendor=party, client=party, period_code=RUN_PERIOD,
+        period_start=date(2025, 3, 1), period_end=date(2025, 3, 31), issued_on=ISSUED_ON, due_on=None,
+        invoice_type="增值税普通发票", lines=lines, service_fen=6_000_000, deductions_fen=0, adjustments_fen=0,
+        net_fen=6_000_000, tax_rate_bp=600, tax_fen=339_623, prices_include_tax=True, deposit_offset_fen=0,
+        total_fen=6_000_000, verify_url="https://ops.example.com/verify/INV-2025-00001?c=0",
+    )  # fmt: skip
+    for _ in range(n + 1):
+        render_invoice_pdf(data, ttf_path=font)
+
+
+def control(n: int = 60) -> dict:
+    """The machine's parallelism right now: the same PDF rendered in 1 process, then in 2 (no database,
+    no queue). On a machine other work keeps busy, 2 processes are not twice as fast whatever the queue
+    does; the consumers' ratio is read against this one."""
+    import multiprocessing
+
+    from ops.config import Config
+
+    ctx = multiprocessing.get_context("fork")
+    rates = {}
+    for k in (1, 2):
+        started = time.perf_counter()
+        processes = [ctx.Process(target=_render_only, args=(n // k, Config.PDF_FONT)) for _ in range(k)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join()
+        rates[k] = n / (time.perf_counter() - started)
+    return {
+        "control_1": round(rates[1], 1),
+        "control_2": round(rates[2], 1),
+        "control_ratio": round(rates[2] / rates[1], 2),
+    }
+
+
 def machine() -> dict:
     import huey
     import reportlab
@@ -386,19 +429,28 @@ def write_results(rows: list[dict], info: dict, backend: str, layout: str, notes
         f"SQLite {info['sqlite']} · {info['os']}",
         "",
         "| mode | consumers | round | issue (s) | wall (s) | invoices/s | render phase (PDFs/s) "
-        "| consumer CPU per PDF (ms) | cores the consumers got | load before → after | PDF ≠ hash "
-        "| gapless | stored twice |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| consumer CPU per PDF (ms) | cores the consumers got | load before → after "
+        "| control: 1 → 2 processes (PDFs/s) | PDF ≠ hash | gapless | stored twice |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['mode']} | {r['consumers'] or '—'} | {r['round']} | {r['issue_seconds'] or '—'} "
             f"| {r['total_seconds']} | {r['invoices_per_s']} | {r['render_phase_per_s']} "
             f"| {r['consumer_cpu_ms_per_pdf'] or '—'} | {r['consumer_cores_busy'] or '—'} "
-            f"| {r['load_before']} → {r['load_after']} | {r['pdf_mismatches']} "
+            f"| {r['load_before']} → {r['load_after']} "
+            f"| {r.get('control_1', '—')} → {r.get('control_2', '—')} ({r.get('control_ratio', '—')}×) "
+            f"| {r['pdf_mismatches']} "
             f"| {'yes' if r['numbers_gapless'] else 'NO'} | {r['stored_more_than_once']} |"
         )
     lines.append("")
+    controls = [r["control_ratio"] for r in rows if r.get("control_ratio")]
+    if controls:
+        lines.append(
+            f"- Control (the same PDF rendered by plain processes, no database, no queue, right after each "
+            f"round): 2 ÷ 1 processes = {statistics.median(controls):.2f}× (median; "
+            f"{min(controls):.2f}–{max(controls):.2f}×): what this machine gave two processes at the time."
+        )
     for mode in ("backlog", "live"):
         one, two = median(mode, 1, "invoices_per_s"), median(mode, 2, "invoices_per_s")
         if one and two:
@@ -471,6 +523,7 @@ def main(argv=None) -> int:
     for round_no in range(1, args.rounds + 1):
         for consumers, mode in plan:
             row = measure(template, consumers, mode, database_url=args.database_url, processes=args.processes)
+            row.update(control())  # right after the round: what 2 processes could get at that moment
             row["round"] = round_no
             rows.append(row)
             print(json.dumps(row, ensure_ascii=False), flush=True)
