@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -260,9 +261,14 @@ def _list_items(job: Job) -> None:
         job.items_listed = True
 
 
+def runner_id() -> str:
+    """This consumer thread: host, process and thread (a consumer runs several threads)."""
+    return f"{worker_name()}:{threading.get_ident()}"[:100]
+
+
 def run_job(job_id: int) -> Job | None:
-    """Run (or go on with) the job. Safe to call twice at once: only one consumer holds the lease."""
-    me = worker_name()
+    """Run (or go on with) the job. Safe to call twice at once: only one runner holds the lease."""
+    me = runner_id()
     job = _claim(job_id, me)
     if job is None:
         return None
