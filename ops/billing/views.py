@@ -239,6 +239,8 @@ def invoice_pdf(invoice_id: int):
             "application/pdf",
             as_attachment=False,
         )
+    if invoice.number is None:  # voided as a draft: it never had a document
+        abort(404)
     if not services.pdf_ready(invoice):
         return _pdf_pending(invoice)
     return send_document(

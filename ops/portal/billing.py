@@ -77,6 +77,8 @@ def invoice_detail(invoice_id: int):
 @bp.route("/invoices/<int:invoice_id>/pdf")
 def invoice_pdf(invoice_id: int):
     invoice = _load(invoice_id)
+    if invoice.number is None:  # voided as a draft: it never had a document
+        abort(404)
     if not services.pdf_ready(invoice):
         return _pdf_pending(invoice)
     return send_document(

@@ -16,7 +16,7 @@ from ops.billing.models import CreditNote, Invoice
 from ops.billing.pdf import pdf_data_from_json, pdf_data_to_json, render_invoice_pdf
 from ops.billing.services import issuing, payments, pdfs
 from ops.billing.services.verification import verification_code
-from tests.billing.helpers import issued_for, make_billing_client, make_contract
+from tests.billing.helpers import draft_for, issued_for, make_billing_client, make_contract
 from tests.factories import TAX_IDS
 
 
@@ -217,3 +217,12 @@ def test_pdf_pending_in_english(client, login_as, db, queue_down):
     assert "PDF being generated…" in html and "PDF 生成中" not in html
     response = client.get(f"/billing/invoices/{invoice.id}/pdf", follow_redirects=True)
     assert "The PDF is being generated… please download it in a moment." in response.get_data(as_text=True)
+
+
+def test_an_invoice_voided_as_a_draft_has_no_pdf_to_wait_for(client, login_as, db):
+    draft = draft_for(db, make_contract(db))
+    services.void_invoice(draft, "重复草稿")
+    db.session.commit()
+    login_as("finance")
+    assert client.get(f"/billing/invoices/{draft.id}/pdf").status_code == 404
+    assert "PDF 生成中" not in client.get(f"/billing/invoices/{draft.id}").get_data(as_text=True)
