@@ -41,7 +41,7 @@ class Job(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    created_by = relationship("User", lazy="joined")
+    created_by = relationship("User")  # not joined: lock_row (FOR UPDATE) cannot lock an outer join
 
     @property
     def finished(self) -> bool:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from ops.auth.permissions import require_roles_for_blueprint
 from ops.auth.roles import STAFF_ROLES
@@ -62,7 +63,9 @@ def index():
     kind = request.args.get("kind", "")
     mine = request.args.get("mine") == "1"
     kinds = services.visible_kinds(current_user)
-    stmt = sa.select(Job).where(Job.kind.in_(kinds)).order_by(Job.id.desc())
+    stmt = (
+        sa.select(Job).options(joinedload(Job.created_by)).where(Job.kind.in_(kinds)).order_by(Job.id.desc())
+    )
     if status in JOB_STATUSES:
         stmt = stmt.where(Job.status == status)
     if kind in kinds:
