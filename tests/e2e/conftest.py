@@ -122,17 +122,28 @@ def live_server(tmp_path_factory):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+    # The queue's consumer (as `make run` starts one): it renders the PDFs issued from the pages. Its queue
+    # is the SQLite file beside the database, found from the same settings as the server's.
+    with open(workdir / "consumer.log", "wb") as log:
+        consumer = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "ops", "worker", "--workers", "2"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base_url + "/login", server, log_path)
         yield base_url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        for process in (server, consumer):
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
