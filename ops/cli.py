@@ -48,6 +48,9 @@ def demo(if_empty: bool):
         return
     summary = load_demo()
     db.session.commit()
+    from ops.billing.services import finish_pdfs
+
+    finish_pdfs(idle_seconds=0)  # the demo's issued PDFs, stored here whether a consumer runs or not
     click.echo("演示数据已载入：" + "，".join(f"{k} {v}" for k, v in summary.items()))
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：admin、manager、sales、trainer、finance、client")
 

@@ -229,8 +229,13 @@ def build_pdf(
     footer: str = "",
     author: str = "",
     subject: str = "",
+    invariant: bool = False,
 ) -> bytes:
-    """Lay out *story* on A4 with a running header/footer and return the PDF bytes."""
+    """Lay out *story* on A4 with a running header/footer and return the PDF bytes.
+
+    ``invariant``: no creation time or random document id in the file, so the same story always gives
+    the same bytes (a stored document re-rendered hashes to the same SHA-256).
+    """
     page_w, page_h = PAGE_SIZE
     half = CONTENT_WIDTH / 2 - 4 * mm
 
@@ -267,6 +272,7 @@ def build_pdf(
         lang="zh-CN",
         displayDocTitle=True,
         initialFontName=font_name,
+        invariant=1 if invariant else None,
     )
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate, canvasmaker=_numbered_canvas(font_name))
     return buf.getvalue()

@@ -1,4 +1,5 @@
-"""``flask billing run --period 2026-10 [--client ID] [--issue]``: the monthly billing run."""
+"""``flask billing run --period 2026-10 [--client ID] [--issue]``: the monthly billing run;
+``flask billing render-pdfs [--wait]``: render the PDFs of issued documents that have none yet."""
 
 import click
 from flask.cli import AppGroup
@@ -38,6 +39,33 @@ def run(period: str, client_id: int | None, issue: bool):
             click.echo(f"  {number}：{message}")
     else:
         click.echo("出错：0 份")
+    if summary.issued:
+        _finish_pdfs()
+
+
+def _finish_pdfs() -> None:
+    """Wait for the queue's consumers to store every PDF (rendering here what no consumer takes)."""
+    from ops.billing.services import finish_pdfs, pending_pdf_count
+
+    pending = pending_pdf_count()
+    if pending:
+        click.echo(f"等待 PDF 生成：{pending} 份……")
+    rendered_here = finish_pdfs()
+    click.echo(
+        "PDF：全部已生成" + (f"（其中 {rendered_here} 份由本命令生成）" if rendered_here else "") + "。"
+    )
+
+
+@billing_cli.command("render-pdfs")
+@click.option("--wait", is_flag=True, help="等待全部 PDF 生成后再退出（没有队列进程时由本命令生成）。")
+def render_pdfs(wait: bool):
+    """Enqueue a render for every issued invoice and credit note whose PDF is not stored yet."""
+    from ops.billing.services import render_missing_pdfs
+
+    enqueued = render_missing_pdfs()
+    click.echo(f"缺少 PDF 的单据：{enqueued} 份，已加入生成队列。")
+    if wait:
+        _finish_pdfs()
 
 
 @billing_cli.command("dunning")

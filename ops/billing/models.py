@@ -72,7 +72,10 @@ class Invoice(db.Model):
     # The sum of the allocations (credit notes, applied credit balance) to this invoice, kept with them.
     allocated_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
-    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))  # set with ``pdf``, once it is stored
+    # What the PDF prints, frozen at issue (ops.billing.pdf.pdf_data_to_json): a queue consumer renders
+    # the document after the issue commits, from this and nothing that may change since.
+    pdf_data: Mapped[dict | None] = mapped_column(sa.JSON, deferred=True)
     void_reason: Mapped[str] = mapped_column(sa.Text, default="")
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -104,6 +107,11 @@ class Invoice(db.Model):
     credit_notes: Mapped[list["CreditNote"]] = relationship(
         back_populates="invoice", order_by="CreditNote.id"
     )
+
+    @property
+    def pdf_ready(self) -> bool:
+        """The issued PDF is stored (until then it is being rendered and cannot be downloaded)."""
+        return self.pdf_sha256 is not None
 
     @property
     def balance_fen(self) -> int:
@@ -170,11 +178,19 @@ class CreditNote(db.Model):
     # The sum of this note's allocations (to invoices and refunds), kept with them.
     allocated_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
-    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))  # set with ``pdf``, once it is stored
+    # What the PDF prints, frozen at issue (ops.billing.pdf.pdf_data_to_json): a queue consumer renders
+    # the document after the issue commits, from this and nothing that may change since.
+    pdf_data: Mapped[dict | None] = mapped_column(sa.JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     invoice: Mapped[Invoice] = relationship(back_populates="credit_notes")
+
+    @property
+    def pdf_ready(self) -> bool:
+        """The credit note's PDF is stored (until then it is being rendered and cannot be downloaded)."""
+        return self.pdf_sha256 is not None
 
     @property
     def remainder_fen(self) -> int:

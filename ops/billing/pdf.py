@@ -8,9 +8,10 @@ for them once.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
@@ -98,6 +99,30 @@ class InvoicePdfData:
     replaces: str = ""  # for a re-issued invoice: the number of the void invoice it replaces
     deposit_remainder_fen: int = 0  # a deposit larger than its offset here: the part owed back
     verify_url: str = ""  # the public verification page the QR code points to (a draft has none)
+
+
+_DATE_FIELDS = ("period_start", "period_end", "issued_on", "due_on")
+
+
+def pdf_data_to_json(data: InvoicePdfData) -> dict[str, Any]:
+    """``data`` as JSON values (dates as ISO text): stored at issue, read back by ``pdf_data_from_json``."""
+    values = asdict(data)
+    for key in _DATE_FIELDS:
+        values[key] = values[key].isoformat() if values[key] is not None else None
+    return values
+
+
+def pdf_data_from_json(values: dict[str, Any]) -> InvoicePdfData:
+    """The ``InvoicePdfData`` that ``pdf_data_to_json`` stored (equal to the original)."""
+    v = dict(values)
+    for key in _DATE_FIELDS:
+        v[key] = date.fromisoformat(v[key]) if v.get(key) else None
+    v["vendor"] = Party(**v["vendor"])
+    v["client"] = Party(**v["client"])
+    v["lines"] = tuple(InvoicePdfLine(**line) for line in v["lines"])
+    v["kpi_results"] = tuple(KpiResultRow(**row) for row in v.get("kpi_results") or ())
+    v["notes"] = tuple(v.get("notes") or ())
+    return InvoicePdfData(**v)
 
 
 def checksum(number: str, client_tax_id: str, total_fen: int, issued_on: date) -> str:
@@ -435,4 +460,6 @@ def render_invoice_pdf(data: InvoicePdfData, *, ttf_path: str | None = None) -> 
         footer=f"{data.vendor.name}　{data.vendor.phone}".strip(),
         author=data.vendor.name,
         subject=f"{data.client.name} {data.period_code}",
+        # Rendered by a queue consumer after issue, perhaps twice: the same data, the same bytes.
+        invariant=True,
     )

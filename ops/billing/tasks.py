@@ -9,6 +9,11 @@
   removes them. Nothing holds more than one PDF in memory.
 - ``billing.statements``: one item per client, each rendering its 对账单 PDF to a part file; the
   finish zips them the same way.
+
+And the PDF of an invoice or credit note, rendered and stored after its issue commits. Each render is
+idempotent (a PDF already stored is left alone) and renders from the data frozen at issue, so a
+retried, duplicated or resumed task stores the same bytes once. ``render_missing_pdfs`` (the sweep)
+enqueues these again for anything a killed consumer left without its PDF.
 """
 
 from __future__ import annotations
@@ -18,16 +23,19 @@ import os
 import shutil
 import zipfile
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
+from huey import crontab
 from sqlalchemy.orm import undefer
 
 from ops.auth.roles import ADMIN, FINANCE, MANAGER
 from ops.billing import services
 from ops.billing.models import CreditNote, Invoice, Payment, Refund
+from ops.billing.services import pdfs
 from ops.clients.models import Client
 from ops.contracts.models import Contract
 from ops.extensions import db
@@ -35,6 +43,9 @@ from ops.i18n import _l
 from ops.money import format_fen
 from ops.tasks.jobs import JobItemError, job_dir, register_kind, start_job
 from ops.tasks.models import Job, JobItem
+from ops.tasks.runtime import periodic, task
+from ops.timeutil import utcnow
+from ops.transactions import retrying
 
 FINANCE_ROLES = (ADMIN, MANAGER, FINANCE)
 PARTS = "parts"
@@ -323,3 +334,24 @@ register_kind(
     run_item=_statement_item,
     finish=_statement_finish,
 )
+
+
+# --- PDFs rendered after issue -------------------------------------------------------------------
+
+
+@task(retries=3, retry_delay=5)
+def render_invoice_pdf_task(invoice_id: int) -> bool:
+    """Render and store invoice ``invoice_id``'s PDF; False when it was stored already."""
+    return retrying(partial(pdfs.store_invoice_pdf, invoice_id))
+
+
+@task(retries=3, retry_delay=5)
+def render_credit_note_pdf_task(note_id: int) -> bool:
+    """Render and store credit note ``note_id``'s PDF; False when it was stored already."""
+    return retrying(partial(pdfs.store_credit_note_pdf, note_id))
+
+
+@periodic(crontab(minute="*/5"))
+def render_missing_pdfs_periodically() -> None:
+    """The safety net: a PDF a killed consumer never stored is rendered within minutes."""
+    services.render_missing_pdfs(issued_before=utcnow() - timedelta(minutes=2))

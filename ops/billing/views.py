@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload, undefer
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from ops import hooks
@@ -66,6 +66,8 @@ AUDIT_LABELS = {
     "invoice.voided": _l("作废"),
     "invoice.reissue_started": _l("重新出账"),
     "invoice.credit_note_issued": _l("开具红字冲销单"),
+    "invoice.pdf_stored": _l("PDF 已生成"),
+    "credit_note.pdf_stored": _l("红字冲销单 PDF 已生成"),
     "invoice.late_fee_billed": _l("计收滞纳金"),
     "invoice.late_fee_waived": _l("减免滞纳金"),
     "invoice.credit_balance_applied": _l("上期余额抵扣"),
@@ -242,8 +244,10 @@ def invoice_pdf(invoice_id: int):
             "application/pdf",
             as_attachment=False,
         )
-    if invoice.pdf is None:
+    if invoice.number is None:  # voided as a draft: it never had a document
         abort(404)
+    if not services.pdf_ready(invoice):
+        return _pdf_pending(invoice)
     return send_document(
         io.BytesIO(invoice.pdf),
         services.invoice_filename(invoice),
@@ -252,11 +256,17 @@ def invoice_pdf(invoice_id: int):
     )
 
 
+def _pdf_pending(invoice: Invoice):
+    """The answer to a PDF not stored yet (the queue renders it after the issue): back, with a note."""
+    flash(_("PDF 生成中…请稍后再下载。"), "info")
+    return redirect(_detail_url(invoice))
+
+
 @bp.route("/credit-notes/<int:note_id>/pdf")
 def credit_note_pdf(note_id: int):
-    note = db.get_or_404(CreditNote, note_id, options=[undefer(CreditNote.pdf)])
-    if note.pdf is None:
-        abort(404)
+    note = db.get_or_404(CreditNote, note_id)
+    if not services.pdf_ready(note):
+        return _pdf_pending(note.invoice)
     return send_document(
         io.BytesIO(note.pdf),
         services.credit_note_filename(note),
@@ -589,6 +599,13 @@ def period_zip():
     if period is None:
         return redirect(url_for("billing.invoices"))
     if request.method == "GET":
+        return redirect(url_for("billing.invoices", period=period))
+    pending = services.pending_pdf_count(period, statuses=("issued", "paid"))
+    if pending:
+        flash(
+            _("%(period)s 有 %(n)s 份账单的 PDF 仍在生成中，请稍后再下载。", period=period, n=pending),
+            "warning",
+        )
         return redirect(url_for("billing.invoices", period=period))
     if not tasks.period_invoices(period):
         flash(_("%(period)s 没有已开具的账单。", period=period), "warning")

@@ -8,11 +8,11 @@ import io
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import selectinload
 
 from ops import hooks
 from ops.auth.permissions import get_scoped_or_404
@@ -77,8 +77,10 @@ def invoice_detail(invoice_id: int):
 @bp.route("/invoices/<int:invoice_id>/pdf")
 def invoice_pdf(invoice_id: int):
     invoice = _load(invoice_id)
-    if invoice.pdf is None:
+    if invoice.number is None:  # voided as a draft: it never had a document
         abort(404)
+    if not services.pdf_ready(invoice):
+        return _pdf_pending(invoice)
     return send_document(
         io.BytesIO(invoice.pdf),
         services.invoice_filename(invoice),
@@ -87,14 +89,20 @@ def invoice_pdf(invoice_id: int):
     )
 
 
+def _pdf_pending(invoice: Invoice):
+    """A PDF not stored yet (rendered by the queue right after the issue): back to the invoice, with a note."""
+    flash(_("PDF 生成中…请稍后再下载。"), "info")
+    return redirect(url_for("portal.invoice_detail", invoice_id=invoice.id))
+
+
 @bp.route("/credit-notes/<int:note_id>/pdf")
 def credit_note_pdf(note_id: int):
-    note = db.session.get(CreditNote, note_id, options=[undefer(CreditNote.pdf)])
+    note = db.session.get(CreditNote, note_id)
     if note is None:
         abort(404)
-    _load(note.invoice_id)  # 404 unless the invoice it corrects is this client's
-    if note.pdf is None:
-        abort(404)
+    invoice = _load(note.invoice_id)  # 404 unless the invoice it corrects is this client's
+    if not services.pdf_ready(note):
+        return _pdf_pending(invoice)
     return send_document(
         io.BytesIO(note.pdf),
         services.credit_note_filename(note),

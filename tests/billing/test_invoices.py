@@ -97,7 +97,14 @@ def test_issue_numbers_due_date_and_audit(db):
     entry = db.session.scalar(
         sa.select(AuditEntry).where(AuditEntry.action == "invoice.issued", AuditEntry.object_id == first.id)
     )
-    assert entry.after["number"] == "INV-2026-00001" and entry.after["pdf_sha256"] == first.pdf_sha256
+    assert entry.after["number"] == "INV-2026-00001"
+    # The PDF is rendered after the issue commits (inline in tests); its hash is audited when stored.
+    stored = db.session.scalar(
+        sa.select(AuditEntry).where(
+            AuditEntry.action == "invoice.pdf_stored", AuditEntry.object_id == first.id
+        )
+    )
+    assert stored.after["pdf_sha256"] == first.pdf_sha256 == hashlib.sha256(first.pdf).hexdigest()
     # Issuing an issued invoice again returns it unchanged.
     assert services.issue_invoice(first.id).number == "INV-2026-00001"
 

@@ -127,10 +127,11 @@ def live_server(tmp_path_factory):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    # One consumer beside the server, as `make run` starts it: billing runs and ZIPs are jobs.
+    # One consumer beside the server, as `make run` starts it: billing runs and ZIPs are jobs, and it
+    # renders the PDFs issued from the pages. Its queue is the SqliteHuey file above.
     with open(workdir / "consumer.log", "wb") as consumer_log:
         consumer = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "app", "ops", "worker", "--workers", "1"],
+            [sys.executable, "-m", "flask", "--app", "app", "ops", "worker", "--workers", "2"],
             cwd=ROOT,
             env=env,
             stdout=consumer_log,

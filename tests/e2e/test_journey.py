@@ -459,9 +459,16 @@ def client_downloads_the_invoice_pdf(journey: Journey) -> None:
     nav(client, "账单")
     row = client.locator("tr", has_text=journey.invoice_number)
     expect(row).to_contain_text(f"¥{EXPECTED_TOTAL}")
+    # The queue's consumer renders the PDF after the issue; until it is stored the row says "PDF 生成中…".
+    link = row.get_by_role("link", name="下载 PDF")
+    for _ in range(60):
+        if link.count():
+            break
+        client.wait_for_timeout(500)
+        client.reload()
     shot(client, "10-portal-invoices")
     with client.expect_download() as download_info:
-        row.get_by_role("link", name="下载 PDF").click()
+        link.click()
     pdf_path = journey.tmp_path / "invoice.pdf"
     download_info.value.save_as(pdf_path)
     assert pdf_path.read_bytes().startswith(b"%PDF")

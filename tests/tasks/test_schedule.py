@@ -15,6 +15,7 @@ def _due(at: datetime) -> set[str]:
         "heartbeat",
         "sweep",
         "dispatch_events_periodically",
+        "render_missing_pdfs_periodically",  # every five minutes
     }
 
 

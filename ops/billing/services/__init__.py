@@ -3,7 +3,8 @@
 A billing run is its own unit of work: each contract's draft is committed on its own, so a run
 that is killed part-way leaves complete drafts behind and the next run carries on. Issuing is a
 write transaction (BEGIN IMMEDIATE on SQLite, row locks on PostgreSQL) that takes the next gapless
-number, renders the PDF once and stores its bytes and SHA-256; an issued invoice never changes.
+number and freezes what the PDF prints; after the commit the queue renders the PDF and stores its bytes
+and SHA-256 once (``pdfs``); an issued invoice never changes.
 
 Locks (docs/architecture.md, "Locks and check-then-write"): every action here locks its rows before
 it checks them, always in the order contract → invoice → number counter, so two runs, a run and a
@@ -83,6 +84,18 @@ from ops.billing.services.payments import (
     is_overdue,
     record_payment,
     void_invoice,
+)
+from ops.billing.services.pdfs import (
+    enqueue_credit_note_pdf,
+    enqueue_invoice_pdf,
+    finish_pdfs,
+    missing_credit_note_pdfs,
+    missing_invoice_pdfs,
+    pdf_ready,
+    pending_pdf_count,
+    render_missing_pdfs,
+    store_credit_note_pdf,
+    store_invoice_pdf,
 )
 from ops.billing.services.reissue import live_invoice, reissue_invoice
 from ops.billing.services.reports import (
@@ -177,6 +190,16 @@ __all__ = [
     "invoice_pdf_data",
     "is_overdue",
     "issue_invoice",
+    "enqueue_credit_note_pdf",
+    "enqueue_invoice_pdf",
+    "finish_pdfs",
+    "missing_credit_note_pdfs",
+    "missing_invoice_pdfs",
+    "pdf_ready",
+    "pending_pdf_count",
+    "render_missing_pdfs",
+    "store_credit_note_pdf",
+    "store_invoice_pdf",
     "live_invoice",
     "reissue_invoice",
     "lock_invoice",

@@ -237,24 +237,23 @@ def write_draft(invoice: Invoice, contract: Contract, result: engine.EngineResul
     invoice.lines.clear()
     db.session.flush()
     # One executemany: the ORM inserts lines one statement each on SQLite (it needs each new id back).
-    db.session.execute(
-        sa.insert(InvoiceLine.__table__),
-        [
-            dict(
-                invoice_id=invoice.id,
-                position=position,
-                kind=line.kind,
-                description=line.description[:300],
-                quantity=str(line.quantity),
-                unit=line.unit,
-                unit_price_fen=line.unit_price_fen,
-                amount_fen=line.amount_fen,
-                reason=line.reason[:300],
-                manual=line.kind == "adjustment",
-            )
-            for position, line in enumerate(result.lines)
-        ],
-    )
+    rows = [
+        dict(
+            invoice_id=invoice.id,
+            position=position,
+            kind=line.kind,
+            description=line.description[:300],
+            quantity=str(line.quantity),
+            unit=line.unit,
+            unit_price_fen=line.unit_price_fen,
+            amount_fen=line.amount_fen,
+            reason=line.reason[:300],
+            manual=line.kind == "adjustment",
+        )
+        for position, line in enumerate(result.lines)
+    ]
+    if rows:  # an empty parameter list would insert one row of defaults
+        db.session.execute(sa.insert(InvoiceLine.__table__), rows)
     db.session.expire(invoice, ["lines"])
     invoice.period_start, invoice.period_end = result.period.start, result.period.end
     invoice.tax_rate_bp = contract.tax_rate_bp

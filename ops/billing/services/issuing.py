@@ -1,21 +1,21 @@
-"""Issuing an invoice (gapless number, PDF stored once) and the manual adjustments of a draft."""
+"""Issuing an invoice (gapless number, PDF rendered after commit and stored once) and the manual adjustments
+of a draft."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from ops.audit.services import record
 from ops.billing import engine
 from ops.billing.models import CreditNote, Invoice
-from ops.billing.pdf import InvoicePdfData, InvoicePdfLine, KpiResultRow, Party, render_invoice_pdf
+from ops.billing.pdf import InvoicePdfData, InvoicePdfLine, KpiResultRow, Party, pdf_data_to_json
 from ops.billing.services.base import INVOICE_TYPE_LABELS, BillingServiceError, lock_invoice
 from ops.billing.services.drafts import compute, manual_adjustments, write_draft
+from ops.billing.services.pdfs import enqueue_invoice_pdf
 from ops.billing.services.verification import verify_url
 from ops.contracts.models import Contract
 from ops.contracts.services import apply_deposit_offset, lock_contract
@@ -170,8 +170,10 @@ def closing_period_end(invoice: Invoice, contract: Contract) -> date:
 
 
 def issue_invoice(invoice_id: int, *, by=None, issued_on: date | None = None) -> Invoice:
-    """Issue a draft: next gapless number, due date, PDF rendered once with its SHA-256. Commits.
+    """Issue a draft: next gapless number, due date, deposit offset, the PDF's data frozen. Commits.
 
+    After the commit the PDF is rendered by the queue (``ops.billing.tasks``; in immediate mode before
+    this returns) and stored with its SHA-256; until then the invoice is not downloadable.
     Safe when two runs issue at once: the invoice row is locked (PostgreSQL) or the whole
     transaction is immediate (SQLite), and an invoice already issued is returned unchanged.
     """
@@ -201,9 +203,9 @@ def issue_invoice(invoice_id: int, *, by=None, issued_on: date | None = None) ->
         invoice.due_on = engine.due_date(
             contract.due_rule, contract.due_value, closing_period_end(invoice, contract), issued_on
         )
-        pdf = render_invoice_pdf(invoice_pdf_data(invoice), ttf_path=current_app.config.get("PDF_FONT"))
-        invoice.pdf = pdf
-        invoice.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+        # Frozen with the issue (the terms and the deposit as they are now, before this offset is
+        # applied): the consumer that renders the PDF after the commit prints exactly this.
+        invoice.pdf_data = pdf_data_to_json(invoice_pdf_data(invoice))
         invoice.status = "issued"
         invoice.issued_at = utcnow()
         invoice.issued_by_id = getattr(by, "id", None)
@@ -218,11 +220,11 @@ def issue_invoice(invoice_id: int, *, by=None, issued_on: date | None = None) ->
                 "status": "issued",
                 "number": invoice.number,
                 "total_fen": invoice.total_fen,
-                "pdf_sha256": invoice.pdf_sha256,
             },
             actor=by,
         )
         emit("invoice.issued", invoice, client_id=invoice.client_id, invoice_id=invoice.id)
+    enqueue_invoice_pdf(invoice.id)
     return invoice
 
 

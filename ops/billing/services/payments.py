@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 
 from ops.audit.services import record
 from ops.billing.engine import credits as engine_credits
 from ops.billing.models import CreditNote, Invoice, Payment
-from ops.billing.pdf import render_invoice_pdf
+from ops.billing.pdf import pdf_data_to_json
 from ops.billing.services.base import BillingServiceError, lock_invoice
 from ops.billing.services.credits import allocate, restore_deposit
 from ops.billing.services.issuing import invoice_pdf_data
+from ops.billing.services.pdfs import enqueue_credit_note_pdf
 from ops.contracts.services import lock_contract, release_deposit_offset
 from ops.events.services import emit
 from ops.extensions import db
@@ -153,7 +152,8 @@ def void_invoice(invoice: Invoice, reason: str, by=None, *, idempotency_key: str
 def create_credit_note(
     invoice: Invoice, total_fen: int, reason: str, by=None, *, idempotency_key: str | None = None
 ) -> CreditNote:
-    """A credit note (红字冲销) correcting an issued invoice by reference. Commits (numbered).
+    """A credit note (红字冲销) correcting an issued invoice by reference. Commits (numbered); its PDF
+    is rendered by the queue after the commit (``ops.billing.services.pdfs``).
 
     ``total_fen`` (tax included) may go up to the invoice's gross (net + tax = total + |deposit offset|)
     less what was credited before: a full reversal reverses the service, the VAT (exactly the invoice's)
@@ -203,11 +203,8 @@ def create_credit_note(
         )
         db.session.add(note)
         db.session.flush()
-        pdf = render_invoice_pdf(
-            invoice_pdf_data(invoice, credit=note), ttf_path=current_app.config.get("PDF_FONT")
-        )
-        note.pdf = pdf
-        note.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+        # Frozen with the issue; the queue renders and stores the PDF after the commit.
+        note.pdf_data = pdf_data_to_json(invoice_pdf_data(invoice, credit=note))
         db.session.refresh(invoice, ["credit_notes"])
         settles = min(total_fen - split.deposit_fen, balance_fen(invoice))
         if settles > 0:
@@ -227,10 +224,10 @@ def create_credit_note(
                 "settled_fen": max(settles, 0),
                 "deposit_fen": split.deposit_fen,
                 "to_credit_balance_fen": note.remainder_fen,
-                "pdf_sha256": note.pdf_sha256,
             },
             actor=by,
         )
+    enqueue_credit_note_pdf(note.id)
     return note
 
 

@@ -12,11 +12,14 @@ from sqlalchemy.orm import selectinload, undefer
 from ops.billing import engine
 from ops.billing.models import CreditNote, Invoice
 from ops.billing.pdf import render_invoice_pdf
+from ops.billing.services.base import BillingServiceError
 from ops.billing.services.issuing import closing_period_end, invoice_pdf_data
 from ops.billing.services.late_fees import accrued_late_fee
 from ops.billing.services.payments import AGEING_BUCKETS, ageing_bucket, balance_fen, is_overdue
+from ops.billing.services.pdfs import pending_pdf_count
 from ops.billing.states import STATUS_LABELS
 from ops.extensions import db
+from ops.i18n import _l
 from ops.money import format_fen
 from ops.timeutil import today
 
@@ -206,7 +209,12 @@ def export_rows(period: str | None = None) -> list[tuple[str, ...]]:
 
 
 def period_pdfs(period: str) -> list[tuple[str, bytes]]:
-    """(file name, stored PDF bytes) of one period's issued (and paid) invoices, by number."""
+    """(file name, stored PDF bytes) of one period's issued (and paid) invoices, by number.
+
+    Refuses while some of them are still being rendered: a ZIP never leaves an invoice out silently."""
+    pending = pending_pdf_count(period, statuses=("issued", "paid"))
+    if pending:
+        raise BillingServiceError(_l("%(n)s 份账单的 PDF 仍在生成中，请稍后再下载。", n=pending))
     stmt = (
         sa.select(Invoice)
         .options(undefer(Invoice.pdf), selectinload(Invoice.client))

@@ -53,6 +53,7 @@ class Verified:
     total_fen: int
     state: str  # valid / void / credited (an invoice with an issued credit note)
     kind: str  # invoice / credit_note
+    pdf_ready: bool = True  # False for the seconds after issue while the queue renders its PDF
 
 
 def _matches(number: str, total_fen: int, code: str) -> bool:
@@ -74,10 +75,17 @@ def verify(number: str, code: str) -> Verified | None:
             state = "credited"
         else:
             state = "valid"
-        return Verified(number, invoice.issued_on, invoice.total_fen, state, "invoice")
+        return Verified(
+            number, invoice.issued_on, invoice.total_fen, state, "invoice", invoice.pdf_sha256 is not None
+        )
     note = db.session.scalar(sa.select(CreditNote).where(CreditNote.number == number))
     if note is None or not _matches(number, note.total_fen, code):
         return None
     return Verified(
-        number, note.issued_on, note.total_fen, "valid" if note.status == "issued" else "void", "credit_note"
+        number,
+        note.issued_on,
+        note.total_fen,
+        "valid" if note.status == "issued" else "void",
+        "credit_note",
+        note.pdf_sha256 is not None,
     )
