@@ -43,7 +43,7 @@ from ops.i18n import _l
 from ops.money import format_fen
 from ops.tasks.jobs import JobItemError, job_dir, register_kind, start_job
 from ops.tasks.models import Job, JobItem
-from ops.tasks.runtime import periodic, task
+from ops.tasks.runtime import at_consumer_start, periodic, task
 from ops.timeutil import utcnow
 from ops.transactions import retrying
 
@@ -349,6 +349,13 @@ def render_invoice_pdf_task(invoice_id: int) -> bool:
 def render_credit_note_pdf_task(note_id: int) -> bool:
     """Render and store credit note ``note_id``'s PDF; False when it was stored already."""
     return retrying(partial(pdfs.store_credit_note_pdf, note_id))
+
+
+@at_consumer_start
+def render_missing_pdfs_at_start() -> None:
+    """A consumer killed mid-render took its renders with it: the next one to start queues them again
+    (a render still queued elsewhere finds its PDF stored and does nothing)."""
+    services.render_missing_pdfs()
 
 
 @periodic(crontab(minute="*/5"))

@@ -35,6 +35,15 @@ TASK_MODULES: tuple[str, ...] = (
 )
 
 _app: Flask | None = None
+# Run by every consumer when it starts, after the sweep of stale jobs: work a killed consumer may have
+# taken out of the queue and lost (e.g. PDFs never stored). Registered by the task modules.
+STARTUP_SWEEPS: list[Callable[[], Any]] = []
+
+
+def at_consumer_start(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """Register ``fn`` to run (in the app, committed) when a consumer starts."""
+    STARTUP_SWEEPS.append(fn)
+    return fn
 
 
 def set_app(app: Flask) -> None:
@@ -115,6 +124,9 @@ def run_consumer(
         from ops.tasks.jobs import sweep_jobs
 
         sweep_jobs()  # jobs a killed consumer left running are taken up again once their lease ends
+        for sweep in STARTUP_SWEEPS:
+            sweep()
+            db.session.commit()
         db.session.remove()
     # An idle consumer polls the SQLite queue at most a second apart (Huey backs off to 10 s by default:
     # a job started after a quiet spell would wait that long). Redis blocks on the queue instead.

@@ -192,6 +192,20 @@ def _expected_numbers(n: int) -> list[str]:
     return [f"INV-{YEAR}-{i:05d}" for i in range(1, n + 1)]
 
 
+def _wait_for_pdfs(site, seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        db.session.remove()
+        missing = db.session.scalar(
+            sa.select(sa.func.count()).where(Invoice.number.is_not(None), Invoice.pdf_sha256.is_(None))
+        )
+        db.session.remove()
+        if not missing:
+            return
+        assert time.monotonic() < deadline, f"{missing} PDFs never stored\n{site.consumer_log()}"
+        time.sleep(0.2)
+
+
 def test_a_run_from_the_page_survives_a_killed_consumer_and_is_billed_once(site, make_user):
     _contracts(CONTRACTS)
     browser = _finance(site, make_user)
@@ -217,7 +231,9 @@ def test_a_run_from_the_page_survives_a_killed_consumer_and_is_billed_once(site,
     assert state["result_url"] == "/billing/invoices?period=2026-09"
     assert any(0 < s["done"] < CONTRACTS for s in seen), "no progress was ever shown"
 
-    # Each contract billed once, numbers without a gap, every stored PDF its SHA-256.
+    # Each contract billed once, numbers without a gap, every stored PDF its SHA-256 (the renders the
+    # killed consumer took with it are queued again by the restarted one).
+    _wait_for_pdfs(site)
     db.session.remove()
     invoices = db.session.scalars(sa.select(Invoice).where(Invoice.period == "2026-09")).all()
     assert len(invoices) == CONTRACTS
