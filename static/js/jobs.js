@@ -7,10 +7,12 @@
     return;
   }
   var finished = ["done", "failed", "cancelled"];
+  var bar = document.getElementById("job-bar");
+  // The width is set here: the Content-Security-Policy refuses inline style attributes.
+  bar.style.width = (bar.dataset.percent || "0") + "%";
   if (finished.indexOf(box.dataset.status) !== -1) {
     return;
   }
-  var bar = document.getElementById("job-bar");
   var wrap = document.getElementById("job-progress");
   var status = document.getElementById("job-status");
   var labels = JSON.parse(status.dataset.labels || "{}");
