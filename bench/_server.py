@@ -114,12 +114,14 @@ def _prepare_task() -> None:
     from flask_migrate import upgrade
 
     from ops.auth.tokens import create_token
+    from ops.billing.services import finish_pdfs
     from ops.demo import load_demo
     from ops.extensions import db
 
     upgrade(directory=str(ROOT / "migrations"))
     load_demo()
     db.session.commit()
+    finish_pdfs(idle_seconds=0)  # as `flask ops demo`: the issued PDFs stored here, no consumer running
     _token, secret = create_token("压测令牌", None)
     db.session.commit()
     print(secret)
