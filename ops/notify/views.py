@@ -14,6 +14,7 @@ from ops.notify.forms import PreferencesForm, pair
 from ops.notify.kinds import CHANNEL_LABELS, CHANNELS, STAFF_KINDS
 from ops.notify.models import Notification
 from ops.notify.preferences import user_choices
+from ops.urls import is_safe_next
 from ops.web import paginate, perform
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -51,7 +52,7 @@ def _own(notification_id: int) -> Notification:
 
 def _safe(link: str) -> str:
     """Only an on-site path is followed (never another host)."""
-    return link if link.startswith("/") and not link.startswith("//") else url_for("notifications.index")
+    return link if is_safe_next(link) else url_for("notifications.index")
 
 
 @bp.route("/<int:notification_id>/open", methods=["POST"])
