@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from huey import crontab
 
@@ -11,10 +13,14 @@ from ops.tasks.queue import backend_name
 from ops.tasks.runtime import periodic, worker_name
 from ops.timeutil import utcnow
 
+STALE_ROWS_AFTER = timedelta(days=1)
+
 
 def beat() -> None:
-    """Record that this consumer is alive (one row per consumer, updated in place)."""
+    """Record that this consumer is alive (one row per consumer process, updated in place); rows of
+    processes silent for a day (restarted consumers, old worker processes) are removed."""
     name = worker_name()
+    db.session.execute(sa.delete(QueueHeartbeat).where(QueueHeartbeat.beat_at < utcnow() - STALE_ROWS_AFTER))
     row = db.session.get(QueueHeartbeat, name)
     if row is None:
         row = QueueHeartbeat(worker=name, backend=backend_name())

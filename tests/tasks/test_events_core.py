@@ -1,10 +1,14 @@
 """emit: an event commits or rolls back with the change; a key makes it idempotent."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from ops.events.models import Event
 from ops.events.services import emit
 from ops.tasks.heartbeat import beat, heartbeat_age_seconds
+from ops.tasks.models import QueueHeartbeat
+from ops.timeutil import utcnow
 from tests.factories import make_client
 
 
@@ -39,3 +43,16 @@ def test_heartbeat_age(db):
     beat()
     age = heartbeat_age_seconds()
     assert age is not None and 0 <= age < 5
+
+
+def test_a_beat_removes_the_rows_of_consumers_silent_for_a_day(db):
+    db.session.add(
+        QueueHeartbeat(worker="old-host:1", backend="sqlite", beat_at=utcnow() - timedelta(days=2))
+    )
+    db.session.add(
+        QueueHeartbeat(worker="other-host:2", backend="sqlite", beat_at=utcnow() - timedelta(hours=2))
+    )
+    db.session.commit()
+    beat()
+    workers = set(db.session.scalars(sa.select(QueueHeartbeat.worker)))
+    assert "old-host:1" not in workers and "other-host:2" in workers and len(workers) == 2
