@@ -76,3 +76,23 @@ def test_a_paid_invoice_accrues_nothing_more(db, clock):
     assert services.accrue_late_fees() == 0
     db.session.expire_all()
     assert [amount for _, amount in _late_lines(draft)] == [23_500]
+
+
+def test_one_contract_that_cannot_be_refreshed_does_not_stop_the_others(db, clock, monkeypatch):
+    from ops.billing.services import drafts
+
+    broken = make_contract(db, late_fee_auto=True)
+    fine = make_contract(db, broken.client, late_fee_auto=True)
+    for contract in (broken, fine):
+        issued_for(db, contract, "2026-09", issued_on=date(2026, 10, 2))
+        draft_for(db, contract, "2026-10")
+    real = drafts.refresh_locked
+
+    def refresh(contract_id, period, by):
+        if contract_id == broken.id:
+            raise services.BillingServiceError("合同条款有误")
+        return real(contract_id, period, by)
+
+    monkeypatch.setattr(drafts, "refresh_locked", refresh)
+    clock["on"] = date(2026, 11, 27)
+    assert services.accrue_late_fees() == 1  # the fine one; the broken one is skipped, not fatal

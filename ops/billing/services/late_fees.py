@@ -11,7 +11,9 @@ Locks: contract → the overdue invoice → the draft (refresh_draft), the billi
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
+from functools import partial
 
 import sqlalchemy as sa
 
@@ -25,7 +27,9 @@ from ops.contracts.services import lock_contract
 from ops.extensions import db
 from ops.money import format_fen
 from ops.timeutil import today
-from ops.transactions import write_transaction
+from ops.transactions import retrying, write_transaction
+
+log = logging.getLogger(__name__)
 
 MSG_NOTHING = "该账单目前没有待处理的滞纳金。"
 MSG_REASON = "请填写减免原因。"
@@ -211,7 +215,14 @@ def accrue_late_fees() -> int:
         ).all()
         if not any((fee := accrued_late_fee(i, on)) is not None and fee.amount_fen > 0 for i in overdue):
             continue
-        refresh_locked(contract_id, period, None)
+        try:
+            retrying(partial(refresh_locked, contract_id, period, None))
+        except (engine.BillingError, BillingServiceError, ValueError) as exc:
+            # One contract's bad terms must not stop the others' accrual (as in a billing run); the
+            # next run lists it to finance.
+            db.session.rollback()
+            log.warning("late-fee accrual: contract %s %s: %s", contract_id, period, exc)
+            continue
         refreshed += 1
     return refreshed
 
