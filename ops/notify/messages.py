@@ -23,8 +23,6 @@ from ops.onboarding.models import Assignment
 from ops.quotes.models import Quote
 from ops.training.models import Material
 
-DEFAULT_DUNNING_LEVELS = 4  # the terms' default reminder days (-3, +1, +7, +15): the 4th is the last
-
 
 class NotDue(Exception):
     """The delivery is no longer due (e.g. a reminder for an invoice settled meanwhile): skip it."""
@@ -240,17 +238,7 @@ def dunning_still_due(invoice: Invoice) -> bool:
     """At send time: the invoice is issued, not settled, not disputed, its client's dunning not paused."""
     if invoice.status != "issued" or invoice.balance_fen <= 0:
         return False
-    if getattr(invoice, "disputed_at", None) is not None:
-        return False
-    return getattr(invoice.client, "dunning_paused_at", None) is None
-
-
-def _is_last_level(event) -> bool:
-    """The payload's ``final`` when the scan says so, else level N of ``levels`` (default 4)."""
-    payload = event.payload or {}
-    if "final" in payload:
-        return bool(payload["final"])
-    return int(payload.get("level") or 0) >= int(payload.get("levels") or DEFAULT_DUNNING_LEVELS)
+    return invoice.disputed_at is None and invoice.client.dunning_paused_at is None
 
 
 def _dunning(event, staff: bool) -> Message:
@@ -275,7 +263,7 @@ def _dunning(event, staff: bool) -> Message:
             **facts,
         )
     paragraphs = [_greeting(invoice.client), text]
-    final = _is_last_level(event)
+    final = bool((event.payload or {}).get("final"))  # the scan says which level is the last
     # The scan says whether the contract allows suspending the service (sched: suspension_warning).
     if final and (event.payload or {}).get("suspension_warning", True):
         paragraphs.append(

@@ -7,11 +7,30 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ops import vocab
 from ops.dbtypes import UTCDateTime
 from ops.extensions import db, one_of
+from ops.i18n import N_
 from ops.timeutil import utcnow
 
-JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+JOB_STATUS_LABELS = vocab.register(
+    "job_status",
+    {
+        "queued": N_("排队中"),
+        "running": N_("进行中"),
+        "done": N_("已完成"),
+        "failed": N_("失败"),
+        "cancelled": N_("已取消"),
+    },
+)
+JOB_STATUSES = tuple(JOB_STATUS_LABELS)
+JOB_STATUS_BADGES = {
+    "queued": "secondary",
+    "running": "primary",
+    "done": "success",
+    "failed": "danger",
+    "cancelled": "secondary",
+}
 ITEM_STATUSES = ("pending", "done", "failed", "cancelled")
 
 

@@ -12,22 +12,13 @@ from ops.auth.permissions import require_roles_for_blueprint
 from ops.auth.roles import STAFF_ROLES
 from ops.extensions import db
 from ops.forms import ConfirmForm
-from ops.i18n import _l
 from ops.tasks import jobs as services
-from ops.tasks.models import JOB_STATUSES, Job, JobItem
+from ops.tasks.models import JOB_STATUS_BADGES, JOB_STATUSES, Job, JobItem
 from ops.tasks.queue import backend_name
-from ops.web import no_store, paginate, perform, send_document
+from ops.web import label, no_store, paginate, perform, send_document
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 require_roles_for_blueprint(bp, *STAFF_ROLES)
-
-STATUS_LABELS = {
-    "queued": _l("排队中"),
-    "running": _l("进行中"),
-    "done": _l("已完成"),
-    "failed": _l("失败"),
-    "cancelled": _l("已取消"),
-}
 
 
 def _load(job_id: int) -> Job:
@@ -80,7 +71,7 @@ def index():
         mine=mine,
         kinds=kinds,
         statuses=JOB_STATUSES,
-        status_labels=STATUS_LABELS,
+        badges=JOB_STATUS_BADGES,
         kind_label=services.kind_label,
         backend=backend_name(),
     )
@@ -101,8 +92,8 @@ def detail(job_id: int):
         items=items,
         info=job_json(job),
         form=ConfirmForm(),
-        status_labels=STATUS_LABELS,
-        status_labels_json={k: str(v) for k, v in STATUS_LABELS.items()},
+        badges=JOB_STATUS_BADGES,
+        status_labels_json={code: label("job_status", code) for code in JOB_STATUSES},
         kind_label=services.kind_label,
         has_file=services.result_file(job) is not None,
     )
