@@ -50,7 +50,9 @@ class Invoice(db.Model):
         sa.Index("ix_invoices_client_status", "client_id", "status"),
         sa.Index("ix_invoices_status_due", "status", "due_on"),
         sa.CheckConstraint(FAPIAO_COMPLETE_SQL, name="fapiao_complete"),
-        sa.CheckConstraint("fapiao_number IS NULL OR length(fapiao_number) = 20", name="fapiao_number_length"),
+        sa.CheckConstraint(
+            "fapiao_number IS NULL OR length(fapiao_number) = 20", name="fapiao_number_length"
+        ),
         sa.CheckConstraint(
             f"fapiao_status IS NULL OR {_in('fapiao_status', FAPIAO_STATUSES)}", name="fapiao_status_known"
         ),

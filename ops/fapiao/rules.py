@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
-from ops.i18n import N_, LazyText, _l
+from ops.errors import ServiceError
+from ops.i18n import N_, _l
 from ops.vocab import register
 
 FAPIAO_TYPES = ("normal", "special")
@@ -52,7 +53,17 @@ RED_REASON_LABELS = register(
 # offset is no line), with SAMPLE defaults: the vendor must replace them with what its tax office
 # confirmed. 3040204000000000000 is 现代服务 › 信息技术服务 › 业务流程管理服务 (呼叫中心 and the like).
 SAMPLE_TAX_CODE = "3040204000000000000"
-ITEM_KINDS = ("seat", "base", "commission", "consult", "minimum", "extra", "true_up", "late_fee", "adjustment")
+ITEM_KINDS = (
+    "seat",
+    "base",
+    "commission",
+    "consult",
+    "minimum",
+    "extra",
+    "true_up",
+    "late_fee",
+    "adjustment",
+)
 ITEM_KIND_LABELS = register(
     "fapiao_item_kind",
     {
@@ -96,19 +107,17 @@ FAPIAO_NUMBER_RE = re.compile(r"^\d{20}$")
 MAX_ITEM_NAME = 90
 
 
-class FapiaoRuleError(ValueError):
+class FapiaoRuleError(ServiceError):
     """A value the rules refuse; the message (lazy Chinese) is for the user."""
-
-    def __init__(self, message: LazyText | str):
-        super().__init__(str(message))
-        self.message = message
 
 
 def clean_fapiao_number(text: str | None) -> str:
     """A 数电票 number: exactly 20 digits (spaces ignored). Raises FapiaoRuleError otherwise."""
     number = re.sub(r"\s+", "", text or "")
     if not FAPIAO_NUMBER_RE.fullmatch(number):
-        raise FapiaoRuleError(_l("发票号码必须是 20 位数字（数电票），收到“%(value)s”。", value=number or "—"))
+        raise FapiaoRuleError(
+            _l("发票号码必须是 20 位数字（数电票），收到“%(value)s”。", value=number or "—")
+        )
     return number
 
 
