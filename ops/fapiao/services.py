@@ -282,7 +282,7 @@ def _columns(header: list[str]) -> dict[str, int]:
             if title.strip().rstrip("*") in names:
                 found[key] = i
                 break
-    missing = [IMPORT_COLUMNS[k][0] for k in IMPORT_COLUMNS if k not in found]
+    missing = [IMPORT_COLUMNS[k][0] for k in IMPORT_COLUMNS if k not in found and k != "status"]
     if missing:
         raise FapiaoImportError([str(_l("缺少列：%(cols)s", cols="、".join(missing)))])
     return found
@@ -308,7 +308,7 @@ def parse_import(data: bytes, filename: str) -> list[ImportRow]:
     for line, cells in enumerate(table[1:], start=2):
 
         def cell(key: str, cells: list[str] = cells) -> str:
-            i = cols[key]
+            i = cols.get(key, len(cells))  # the status column may be left out (已开具)
             return cells[i].strip() if i < len(cells) else ""
 
         problems = []
