@@ -172,11 +172,9 @@ def codes():
     )
 
 
-@bp.route("/codes/<kind>", methods=["GET", "POST"])
+@bp.route(f"/codes/<any({', '.join(ITEM_KINDS)}):kind>", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def edit_code(kind: str):
-    if kind not in ITEM_KINDS:
-        abort(404)
     current = services.item_codes()[kind]
     form = ItemCodeForm(data=None if request.method == "POST" else current.__dict__)
     return perform(

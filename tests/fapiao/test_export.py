@@ -13,10 +13,31 @@ from tests.billing.helpers import issued_for, make_billing_client, make_contract
 from tests.factories import TAX_IDS
 from tests.fapiao.helpers import exclusive_invoice, inclusive_with_kpi_and_deposit
 
-REQUIRED_HEADER = ("发票流水号*", "发票类型*", "是否含税*", "购买方名称*", "购买方纳税人识别号*", "购买方地址",
-                   "购买方电话", "购买方开户银行", "购买方银行账号", "备注")
-REQUIRED_LINES = ("发票流水号*", "序号*", "发票行性质*", "项目名称*", "商品和服务税收分类编码*", "单位", "数量",
-                  "单价（不含税）", "金额（不含税）*", "税率*", "税额*")
+REQUIRED_HEADER = (
+    "发票流水号*",
+    "发票类型*",
+    "是否含税*",
+    "购买方名称*",
+    "购买方纳税人识别号*",
+    "购买方地址",
+    "购买方电话",
+    "购买方开户银行",
+    "购买方银行账号",
+    "备注",
+)
+REQUIRED_LINES = (
+    "发票流水号*",
+    "序号*",
+    "发票行性质*",
+    "项目名称*",
+    "商品和服务税收分类编码*",
+    "单位",
+    "数量",
+    "单价（不含税）",
+    "金额（不含税）*",
+    "税率*",
+    "税额*",
+)
 
 
 def _fen(text: str) -> int:
@@ -36,7 +57,10 @@ def test_inclusive_invoice_with_a_kpi_deduction_and_a_deposit_offset(db):
     invoice = inclusive_with_kpi_and_deposit(db)
     record = export.fapiao_record(invoice, services.item_codes())
     assert record["problems"] == []
-    rows = [(r["nature"], r["kind"], r["amount_fen"], r["tax_fen"], r["quantity"], r["unit_price"]) for r in record["lines"]]
+    rows = [
+        (r["nature"], r["kind"], r["amount_fen"], r["tax_fen"], r["quantity"], r["unit_price"])
+        for r in record["lines"]
+    ]
     # The KPI deduction (50,000) spread over the three positive lines by amount (largest remainder):
     # 50,000 × 600,000 / 1,123,457 = 26,703.29; × 400,000 / … = 17,802.19; × 123,457 / … = 5,494.51
     # → floors 26,703 + 17,802 + 5,494 = 49,999; the one fen left goes to the .51 → 5,495.
@@ -65,7 +89,10 @@ def test_exclusive_invoice(db):
     record = export.fapiao_record(invoice, services.item_codes())
     # Tax 62,271 over 1,000,000 / 25,500 / 12,345 (Σ 1,037,845): exact 60,000.29, 1,530.01, 740.70;
     # floors 60,000 + 1,530 + 740 = 62,270; the fen left goes to the .70 → 741. 金额 = the amounts.
-    rows = [(r["nature"], r["kind"], r["amount_fen"], r["tax_fen"], r["quantity"], r["unit_price"]) for r in record["lines"]]
+    rows = [
+        (r["nature"], r["kind"], r["amount_fen"], r["tax_fen"], r["quantity"], r["unit_price"])
+        for r in record["lines"]
+    ]
     assert rows == [
         ("normal", "seat", 1_000_000, 60_000, "2", "5000"),  # 2 月 × ¥5,000.00 before tax
         ("normal", "late_fee", 25_500, 1_530, "", ""),
@@ -112,7 +139,9 @@ def test_a_real_issued_invoice_adds_up_too(db):
 
 def test_missing_buyer_data_refuses_the_whole_file_and_lists_the_invoices(db, app):
     ready = exclusive_invoice(db)
-    other = make_billing_client(db, name="上海云栖数码专营店", legal_name="上海云栖数码科技有限公司", tax_id=TAX_IDS[2])
+    other = make_billing_client(
+        db, name="上海云栖数码专营店", legal_name="上海云栖数码科技有限公司", tax_id=TAX_IDS[2]
+    )
     special = inclusive_with_kpi_and_deposit(db, other)
     special.client.fapiao_type = "special"
     special.client.phone, special.client.bank_name = "021-66668888", "招商银行上海分行"
@@ -146,6 +175,13 @@ def test_configured_item_codes_replace_the_samples(db, app, make_user):
             services.save_item_code("seat", "客服外包服务", "30402049900", "人月", by=finance)
         db.session.rollback()
     code = services.item_codes()["seat"]
-    assert (code.item_name, code.tax_code, code.unit, code.sample) == ("客服外包服务", "3040204990000000000", "人月", False)
-    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "fapiao.item_code_saved")).all()
+    assert (code.item_name, code.tax_code, code.unit, code.sample) == (
+        "客服外包服务",
+        "3040204990000000000",
+        "人月",
+        False,
+    )
+    entries = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "fapiao.item_code_saved")
+    ).all()
     assert len(entries) == 1 and entries[0].user_id == finance.id

@@ -35,7 +35,9 @@ def _fapiao(db, invoice: Invoice):
 
 
 def _audits(db, action="invoice.fapiao_recorded") -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == action))
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == action)
+    )
 
 
 def test_record_by_hand_validates_the_number_and_is_audited(db):

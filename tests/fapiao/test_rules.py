@@ -73,7 +73,9 @@ def test_text_cells():
 def test_a_negative_invoice_cannot_become_a_blue_fapiao():
     lines = [SourceLine("seat", "1", "月", 100, 100), SourceLine("kpi", "1", "项", None, -100)]
     with pytest.raises(FapiaoRuleError, match="不大于 0"):
-        fapiao_lines(lines, net_fen=0, tax_fen=0, tax_rate_bp=600, prices_include_tax=True, codes=SAMPLE_ITEM_CODES)
+        fapiao_lines(
+            lines, net_fen=0, tax_fen=0, tax_rate_bp=600, prices_include_tax=True, codes=SAMPLE_ITEM_CODES
+        )
 
 
 @given(
@@ -97,7 +99,12 @@ def test_lines_always_add_up_to_the_invoice(amounts, deduction_share, rate, incl
     if deduction:
         lines.append(SourceLine("kpi", "1", "项", None, -deduction))
     rows = fapiao_lines(
-        lines, net_fen=net, tax_fen=tax, tax_rate_bp=rate, prices_include_tax=inclusive, codes=SAMPLE_ITEM_CODES
+        lines,
+        net_fen=net,
+        tax_fen=tax,
+        tax_rate_bp=rate,
+        prices_include_tax=inclusive,
+        codes=SAMPLE_ITEM_CODES,
     )
     assert sum(r.amount_fen for r in rows) == net
     assert sum(r.tax_fen for r in rows) == tax
