@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from openpyxl import load_workbook
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -172,6 +173,12 @@ def _apply(invoice: Invoice, number: str, on: date, status: str, by, source: str
     if before == after:
         return False
     invoice.fapiao_number, invoice.fapiao_date, invoice.fapiao_status = number, on, status
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        # Two invoices given the same number at once: each passed the check under its own lock;
+        # the unique index lets one through.
+        raise FapiaoError(_l("发票号码 %(n)s 已登记在另一张账单上。", n=number), field="number") from exc
     record(
         "invoice.fapiao_recorded",
         invoice,
