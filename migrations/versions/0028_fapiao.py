@@ -41,6 +41,11 @@ def upgrade():
     with op.batch_alter_table('clients') as batch:
         batch.add_column(sa.Column('fapiao_type', sa.String(length=10), server_default='normal', nullable=False))
         batch.create_check_constraint(batch.f('ck_clients_fapiao_type_known'), "fapiao_type IN ('normal', 'special')")
+    # A client whose contract agreed a 专票 asks for one: start it there (the export lists any details missing).
+    op.execute(
+        "UPDATE clients SET fapiao_type = 'special' WHERE id IN "
+        "(SELECT client_id FROM contracts WHERE invoice_type = 'special' AND status <> 'cancelled')"
+    )
     with op.batch_alter_table('invoices') as batch:
         batch.add_column(sa.Column('fapiao_number', sa.String(length=20), nullable=True))
         batch.add_column(sa.Column('fapiao_date', sa.Date(), nullable=True))
