@@ -66,7 +66,7 @@ class CreditNoteForm(FlaskForm):
     red_reason = SelectField(
         _l("红字确认单原因"),
         choices=lambda: [
-            SelectChoice("", _l("无（该账单未开具发票）")),
+            SelectChoice("", _l("—（账单未登记发票时不选）")),
             *[SelectChoice(code, f"{code} {_l(label)}") for code, label in RED_REASON_LABELS.items()],
         ],
         default="",
