@@ -155,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     from ops.contracts.admin_views import bp as contract_admin_bp
     from ops.contracts.amendment_views import bp as amendments_bp
     from ops.contracts.views import bp as contracts_bp
+    from ops.fapiao.views import bp as fapiao_bp
     from ops.main.views import bp as main_bp
     from ops.notify.admin_views import bp as outbox_bp
     from ops.notify.views import bp as notifications_bp
@@ -186,6 +187,7 @@ def register_blueprints(app: Flask) -> None:
         billing_bp,
         verify_bp,
         dated_extras_bp,
+        fapiao_bp,
         api_bp,
         portal_bp,
         tokens_bp,

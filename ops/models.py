@@ -13,6 +13,7 @@ from ops.contracts.models import (  # noqa: F401
     VendorProfile,
 )
 from ops.events.models import Event  # noqa: F401
+from ops.fapiao.models import FapiaoItemCode  # noqa: F401
 from ops.idempotency import IdempotencyKey  # noqa: F401
 from ops.notify.models import Delivery, Notification, NotificationPreference  # noqa: F401
 from ops.numbering import NumberSequence  # noqa: F401

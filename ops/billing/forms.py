@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ops.billing import engine
+from ops.fapiao.rules import RED_REASON_LABELS
 from ops.forms import CountField, YuanField, check_date_range, filled
 from ops.i18n import N_
 from ops.idempotency import IdempotencyKeyField
@@ -61,6 +62,16 @@ class PaymentForm(FlaskForm):
 class CreditNoteForm(FlaskForm):
     amount = YuanField(_l("冲销金额（元，含税）"), validators=[filled(_l("请填写冲销金额"))])
     reason = TextAreaField(_l("冲销原因"), validators=[DataRequired(_l("请填写冲销原因")), Length(max=500)])
+    # Required (by the service) when the invoice has a fapiao number: the red fapiao needs a 红字确认单.
+    red_reason = SelectField(
+        _l("红字确认单原因"),
+        choices=lambda: [
+            SelectChoice("", _l("—（账单未登记发票时不选）")),
+            *[SelectChoice(code, f"{code} {_l(label)}") for code, label in RED_REASON_LABELS.items()],
+        ],
+        default="",
+        description=_l("账单已登记发票号码时必选。"),
+    )
     idempotency_key = IdempotencyKeyField()
     submit = SubmitField(_l("开具红字冲销单"))
 

@@ -7,6 +7,7 @@ from ops.billing.states import INVOICE_STATES
 from ops.dbtypes import UTCDateTime
 from ops.extensions import db
 from ops.extensions import one_of as _in
+from ops.fapiao.rules import FAPIAO_STATUSES, RED_REASONS
 from ops.timeutil import utcnow
 
 PAID_IN_RANGE_SQL = "paid_fen >= 0 AND (paid_fen = 0 OR paid_fen <= total_fen)"
@@ -16,6 +17,12 @@ ALLOCATED_IN_RANGE_SQL = "allocated_fen >= 0 AND (allocated_fen = 0 OR paid_fen 
 # A credit note's deposit part and what it settled never exceed it: its remainder is never negative.
 CREDIT_IN_RANGE_SQL = "deposit_fen >= 0 AND allocated_fen >= 0 AND deposit_fen + allocated_fen <= total_fen"
 ALLOCATION_KINDS = ("credit_note", "credit_balance", "refund")
+# The fapiao (数电票) issued for an invoice by the tax platform, recorded back: number, date and status
+# all set or all empty; a 数电票 number is 20 digits (ops.fapiao.rules).
+FAPIAO_COMPLETE_SQL = (
+    "(fapiao_number IS NULL AND fapiao_date IS NULL AND fapiao_status IS NULL)"
+    " OR (fapiao_number IS NOT NULL AND fapiao_date IS NOT NULL AND fapiao_status IS NOT NULL)"
+)
 
 
 class Invoice(db.Model):
@@ -42,6 +49,13 @@ class Invoice(db.Model):
         sa.CheckConstraint(ALLOCATED_IN_RANGE_SQL, name="allocated_in_range"),
         sa.Index("ix_invoices_client_status", "client_id", "status"),
         sa.Index("ix_invoices_status_due", "status", "due_on"),
+        sa.CheckConstraint(FAPIAO_COMPLETE_SQL, name="fapiao_complete"),
+        sa.CheckConstraint(
+            "fapiao_number IS NULL OR length(fapiao_number) = 20", name="fapiao_number_length"
+        ),
+        sa.CheckConstraint(
+            f"fapiao_status IS NULL OR {_in('fapiao_status', FAPIAO_STATUSES)}", name="fapiao_status_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +103,10 @@ class Invoice(db.Model):
     replaces_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("invoices.id", ondelete="SET NULL"), index=True
     )
+    # The fapiao issued for it (ops.fapiao.services.record_fapiao): one invoice per fapiao number.
+    fapiao_number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    fapiao_date: Mapped[date | None] = mapped_column(sa.Date)
+    fapiao_status: Mapped[str | None] = mapped_column(sa.String(12))
 
     contract = relationship("Contract")
     replaces: Mapped["Invoice | None"] = relationship(
@@ -162,6 +180,7 @@ class CreditNote(db.Model):
     __table_args__ = (
         sa.CheckConstraint("status IN ('issued', 'void')", name="status_known"),
         sa.CheckConstraint(CREDIT_IN_RANGE_SQL, name="credit_in_range"),
+        sa.CheckConstraint(_in("red_reason", ("", *RED_REASONS)), name="red_reason_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -184,6 +203,9 @@ class CreditNote(db.Model):
     pdf_data: Mapped[dict | None] = mapped_column(sa.JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The 红字确认单 reason (01 开票有误, 02 销货退回, 03 服务中止, 04 销售折让): required when the invoice
+    # has a fapiao number (a red fapiao reverses it), "" otherwise.
+    red_reason: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
 
     invoice: Mapped[Invoice] = relationship(back_populates="credit_notes")
 

@@ -99,6 +99,10 @@ class InvoicePdfData:
     replaces: str = ""  # for a re-issued invoice: the number of the void invoice it replaces
     deposit_remainder_fen: int = 0  # a deposit larger than its offset here: the part owed back
     verify_url: str = ""  # the public verification page the QR code points to (a draft has none)
+    red_reason: str = (
+        ""  # for a credit note of an invoice with a fapiao: the 红字确认单 reason, "01 开票有误"
+    )
+    fapiao_reference: str = ""  # for such a credit note: the fapiao number it reverses
 
 
 _DATE_FIELDS = ("period_start", "period_end", "issued_on", "due_on")
@@ -366,6 +370,10 @@ def _head(data: InvoicePdfData, font: str, title: str, number: str) -> Table:
     facts = [("编号", number), ("开具日期", cn_date(data.issued_on))]
     if data.kind == "credit_note":
         facts += [("冲销原账单", data.reference or "—"), ("原服务期间", period)]
+        if data.fapiao_reference:
+            facts.append(("原发票号码", data.fapiao_reference))
+        if data.red_reason:
+            facts.append(("红字确认单原因", data.red_reason))
     else:
         facts += [("服务期间", period), ("到期日", cn_date(data.due_on))]
         if data.replaces:
@@ -416,11 +424,22 @@ def _closing(data: InvoicePdfData, font: str, number: str, fix) -> list:
     return body
 
 
-def render_invoice_pdf(data: InvoicePdfData, *, ttf_path: str | None = None) -> bytes:
+def _reprint_box(reprint: tuple[tuple[str, str], ...], font: str) -> Table:
+    st = styles(font)
+    facts = kv_table(reprint, font_name=font, col_widths=(24 * mm, CONTENT_WIDTH / 2 - 24 * mm), columns=2)
+    return _boxed([para("重印副本：原件已于开具时存档，以下发票信息为重印时登记的内容", st["th"]), facts])
+
+
+def render_invoice_pdf(
+    data: InvoicePdfData, *, ttf_path: str | None = None, reprint: tuple[tuple[str, str], ...] = ()
+) -> bytes:
     """Render a statement as A4 PDF bytes.
 
     ``data.kind``: "invoice" (服务费结算单), "draft" (an unnumbered preview titled 草稿) or
     "credit_note" (红字冲销单 naming the invoice it corrects in ``data.reference``).
+    ``reprint``: (label, value) facts recorded after issue (the fapiao number, date, status); when
+    given, the document is a copy (重印副本) of the frozen ``data`` with those facts in a box under the
+    head — the stored original is never replaced by it.
     """
     font = cjk_font(ttf_path)
     st = styles(font)
@@ -429,10 +448,13 @@ def render_invoice_pdf(data: InvoicePdfData, *, ttf_path: str | None = None) -> 
         return text if ttf_path else text.translate(CID_SAFE)
 
     title = TITLES.get(data.kind, TITLES["invoice"])
+    if reprint:
+        title += "（重印副本）"
     number = data.number or "（未编号）"
     story: list = [
         _head(data, font, title, number),
         Spacer(1, 3 * mm),
+        *([_reprint_box(reprint, font), Spacer(1, 3 * mm)] if reprint else []),
         _parties(data, font),
         para("费用明细", st["h2"]),
         data_table(

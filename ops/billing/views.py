@@ -31,6 +31,7 @@ from ops.billing.forms import (
 from ops.billing.models import INVOICE_STATES, CreditNote, Invoice
 from ops.clients.models import Client
 from ops.extensions import db
+from ops.fapiao.forms import FapiaoForm
 from ops.forms import ConfirmForm, scoped_ids
 from ops.money import format_fen
 from ops.periods import last_month
@@ -74,6 +75,7 @@ AUDIT_LABELS = {
     "invoice.dunning_recorded": _l("催款提醒"),
     "invoice.disputed": _l("标记争议"),
     "invoice.dispute_cleared": _l("取消争议"),
+    "invoice.fapiao_recorded": _l("登记发票"),
 }
 
 STATEMENT_KIND_LABELS = {
@@ -123,7 +125,8 @@ def _filtered(status: str, client_id: int | None, period: str, q: str):
     if period:
         stmt = stmt.where(Invoice.period == period)
     if q:
-        stmt = stmt.where(Invoice.number.ilike(f"%{q}%"))
+        # An invoice number (INV-…) or a fapiao number (20 digits) or part of either.
+        stmt = stmt.where(sa.or_(Invoice.number.ilike(f"%{q}%"), Invoice.fapiao_number.like(f"%{q}%")))
     return stmt
 
 
@@ -228,6 +231,15 @@ def invoice_detail(invoice_id: int):
         late_fee=services.accrued_late_fee(invoice),
         late_fee_charges=services.charges_of(invoice),
         waive_form=scoped_ids(LateFeeWaiveForm(formdata=None), "waive"),
+        fapiao_form=scoped_ids(
+            FapiaoForm(
+                formdata=None,
+                number=invoice.fapiao_number,
+                issued_on=invoice.fapiao_date or today(),
+                status=invoice.fapiao_status or "issued",
+            ),
+            "fapiao",
+        ),
         reminders=services.reminders_of(invoice.id),
         today=today(),
     )
@@ -413,6 +425,7 @@ def credit_note(invoice_id: int):
             form.reason.data,
             by=current_user,
             idempotency_key=form.idempotency_key.data,
+            red_reason=form.red_reason.data or "",
         ),  # commits
         form=form,
         success=lambda note: _("红字冲销单 %(number)s 已开具。", number=note.number),

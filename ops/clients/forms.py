@@ -25,6 +25,7 @@ from ops.clients.constants import (
     SHIFTS,
 )
 from ops.clients.taxid import validate_credit_code
+from ops.fapiao.rules import FAPIAO_TYPE_LABELS
 from ops.forms import MultiCheckboxField, PercentField, YuanField
 from ops.urls import db_int
 
@@ -59,6 +60,12 @@ class ClientForm(FlaskForm):
     address = StringField(_l("地址"), validators=[Optional(), Length(max=300)])
     bank_name = StringField(_l("开户行"), validators=[Optional(), Length(max=100)])
     bank_account = StringField(_l("银行账号"), validators=[Optional(), Length(max=50)])
+    fapiao_type = SelectField(
+        _l("发票类型"),
+        choices=lambda: [SelectChoice(code, _l(label)) for code, label in FAPIAO_TYPE_LABELS.items()],
+        default="normal",
+        description=_l("专票需要公司全称、统一社会信用代码、地址、电话、开户行和银行账号。"),
+    )
     notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
     # The first shop, on the create page only.
     shop_platform = SelectField(_l("平台"), choices=_platform_choices, validate_choice=False)

@@ -7,13 +7,17 @@ from ops.clients.constants import STAGE_CODES
 from ops.dbtypes import UTCDateTime
 from ops.extensions import db
 from ops.extensions import one_of as _in
+from ops.fapiao.rules import FAPIAO_TYPES
 from ops.timeutil import utcnow
 from ops.vocab import NEEDS_SCOPE_CODES, PLATFORM_CODES
 
 
 class Client(db.Model):
     __tablename__ = "clients"
-    __table_args__ = (sa.CheckConstraint(_in("stage", STAGE_CODES), name="stage_known"),)
+    __table_args__ = (
+        sa.CheckConstraint(_in("stage", STAGE_CODES), name="stage_known"),
+        sa.CheckConstraint(_in("fapiao_type", FAPIAO_TYPES), name="fapiao_type_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), index=True)  # the shop/brand name used day to day
@@ -26,6 +30,8 @@ class Client(db.Model):
     phone: Mapped[str] = mapped_column(sa.String(50), default="")
     bank_name: Mapped[str] = mapped_column(sa.String(100), default="")  # 开户行, for invoicing details
     bank_account: Mapped[str] = mapped_column(sa.String(50), default="")
+    # 发票类型 the client asks for: 普票 (normal) or 专票 (special, needs the full invoicing details).
+    fapiao_type: Mapped[str] = mapped_column(sa.String(10), default="normal", server_default="normal")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(

@@ -17,6 +17,7 @@ from ops.clients.models import PLATFORM_CODES, Client, ClientContact, ClientShop
 from ops.clients.taxid import validate_credit_code
 from ops.errors import ServiceError
 from ops.extensions import db
+from ops.fapiao.rules import FAPIAO_TYPES
 from ops.timeutil import utcnow
 from ops.transactions import lock_row
 
@@ -30,6 +31,7 @@ CLIENT_FIELDS = (
     "phone",
     "bank_name",
     "bank_account",
+    "fapiao_type",
     "notes",
 )
 CONTACT_FIELDS = ("name", "title", "phone", "email", "wechat", "is_primary", "is_finance", "locale")
@@ -190,7 +192,29 @@ def _clean_client_data(data: dict, client: Client | None = None) -> dict:
             )
     else:
         values["tax_id"] = None  # several clients may have no tax id yet (unique allows NULLs)
+    values["fapiao_type"] = _check_fapiao_type(values, client)
     return values
+
+
+def _check_fapiao_type(values: dict, client: Client | None) -> str:
+    """发票类型: 普票 by default (a caller that does not send it keeps the client's); a 专票 needs the
+    buyer's full invoicing details."""
+    kind = values["fapiao_type"] or (client.fapiao_type if client is not None else "normal")
+    if kind not in FAPIAO_TYPES:
+        raise ClientError(_("发票类型无效。"), "fapiao_type")
+    if kind == "special":
+        required = (
+            ("legal_name", _("公司全称")),
+            ("tax_id", _("统一社会信用代码")),
+            ("address", _("地址")),
+            ("phone", _("电话")),
+            ("bank_name", _("开户行")),
+            ("bank_account", _("银行账号")),
+        )
+        missing = [label for field, label in required if not values.get(field)]
+        if missing:
+            raise ClientError(_("开具专票需要填写：%(fields)s。", fields="、".join(missing)), "fapiao_type")
+    return kind
 
 
 def _user(user_id) -> User | None:

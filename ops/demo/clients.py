@@ -361,6 +361,10 @@ def load_clients_demo(users: dict) -> list[Client]:
                 "owner_id": getattr(owner, "id", None),
                 "address": address,
                 "phone": contacts[0][2],
+                # Invoicing details for a 专票 (the demo's contracts agree one when the client has a tax id).
+                "bank_name": "招商银行杭州分行",
+                "bank_account": f"5719{len(clients) + 1:08d}",
+                "fapiao_type": "special",
                 "shop_platform": first_platform,
                 "shop_name": first_shop,
                 "shop_url": first_url,

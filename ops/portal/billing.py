@@ -20,6 +20,7 @@ from ops.billing import services
 from ops.billing.models import CreditNote, Invoice
 from ops.clients.models import Client
 from ops.extensions import db
+from ops.fapiao.reprint import reprint_filename, reprint_pdf
 from ops.portal.views import bp
 from ops.timeutil import today
 from ops.web import paginate, send_document
@@ -86,6 +87,21 @@ def invoice_pdf(invoice_id: int):
         services.invoice_filename(invoice),
         "application/pdf",
         etag=invoice.pdf_sha256,
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>/reprint.pdf")
+def invoice_reprint(invoice_id: int):
+    """The issued document again with the fapiao recorded since (重印副本); never the stored original."""
+    invoice = _load(invoice_id)
+    if invoice.number is None or invoice.pdf_data is None:
+        abort(404)
+    return send_document(
+        io.BytesIO(reprint_pdf(invoice)),
+        reprint_filename(invoice),
+        "application/pdf",
+        as_attachment=False,
+        ascii_name=f"{invoice.number}-copy.pdf",
     )
 
 

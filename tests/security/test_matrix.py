@@ -74,6 +74,13 @@ MATRIX = {
     "billing.waive_late_fee":                (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.zip":                           (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "clients.archive":                       (LOGIN,    OK,    OK,     NO,    NO,     NO,     NO),
+    "fapiao.codes":                          (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
+    "fapiao.edit_code":                      (LOGIN,    OK,    NO,     NO,    NO,     OK,     NO),
+    "fapiao.export_file":                    (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
+    "fapiao.export_page":                    (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
+    "fapiao.import_numbers":                 (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
+    "fapiao.record":                         (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
+    "fapiao.reprint":                        (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "clients.contact_add":                   (LOGIN,    OK,    OK,     OK,    NO,     NO,     NO),
     "clients.contact_edit":                  (LOGIN,    OK,    OK,     OK,    NO,     NO,     NO),
     "clients.contact_remove":                (LOGIN,    OK,    OK,     OK,    NO,     NO,     NO),
@@ -175,6 +182,7 @@ MATRIX = {
     "portal.index":                          (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
     "portal.invoice_detail":                 (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
     "portal.invoice_pdf":                    (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
+    "portal.invoice_reprint":                (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
     "portal.invoices":                       (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
     "portal.statement":                      (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
     "portal.statement_csv":                  (LOGIN,    NO,    NO,     NO,    NO,     NO,     OK),
@@ -245,6 +253,7 @@ CHOICES = {
     "contract_admin.clause_set_active": "activate",
     "onboarding.item_action": "done",
     "onboarding_admin.template_item_move": "down",
+    "fapiao.edit_code": "seat",
 }
 # URL arguments whose name means a different object on different blueprints.
 RENAMED = {

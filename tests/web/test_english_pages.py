@@ -30,6 +30,7 @@ from ops.billing.models import Invoice
 from ops.clients.models import Client
 from ops.contracts.models import Contract, ContractAmendment
 from ops.extensions import db
+from ops.fapiao.rules import SAMPLE_ITEM_CODES
 from ops.onboarding.models import Agent, Assignment
 from ops.quotes.models import Quote, RateCard
 from ops.training.models import Material, TrainingSession
@@ -50,8 +51,13 @@ NOT_DATA = {
     ("payments", "method"),
     ("refunds", "method"),
 }
-# The language switcher names each language in that language.
-ALLOWED = {"中文"}
+# The language switcher names each language in that language. The sample fapiao item names and units
+# (ops.fapiao.rules) are what the tax platform prints on a Chinese fapiao: document text, like a PDF's.
+ALLOWED = {
+    "中文",
+    *(c.item_name for c in SAMPLE_ITEM_CODES.values()),
+    *(c.unit for c in SAMPLE_ITEM_CODES.values()),
+}
 # Document downloads: their language is the document's, not the interface's.
 DOCUMENTS = ("application/pdf", "application/zip")
 # Accounting files: Chinese throughout (headers, state names, descriptions), like the PDFs; half-English

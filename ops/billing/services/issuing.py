@@ -21,6 +21,7 @@ from ops.contracts.models import Contract
 from ops.contracts.services import apply_deposit_offset, lock_contract
 from ops.events.services import emit
 from ops.extensions import db
+from ops.fapiao.rules import RED_REASON_LABELS
 from ops.i18n import N_
 from ops.money import format_bp, format_fen
 from ops.numbering import next_number
@@ -44,6 +45,11 @@ def payment_terms_text(contract: Contract, gettext: Callable[[str], str] = str) 
             "rate": format_bp(contract.late_fee_bp_per_day),
         }
     return due + late + gettext(N_("。"))
+
+
+def red_reason_text(code: str) -> str:
+    """ "01 开票有误" as the credit note prints it; "" without a reason."""
+    return f"{code} {RED_REASON_LABELS[code]}" if code else ""
 
 
 def invoice_pdf_data(
@@ -95,6 +101,8 @@ def invoice_pdf_data(
             total_fen=-credit.total_fen,
             reference=invoice.number or "",
             verify_url=verify_url(credit.number, credit.total_fen),
+            red_reason=red_reason_text(credit.red_reason),
+            fapiao_reference=invoice.fapiao_number or "",
         )
     lines = tuple(
         InvoicePdfLine(

@@ -17,6 +17,8 @@ from ops.billing.services.pdfs import enqueue_credit_note_pdf
 from ops.contracts.services import lock_contract, release_deposit_offset
 from ops.events.services import emit
 from ops.extensions import db
+from ops.fapiao.rules import RED_REASONS
+from ops.i18n import _l
 from ops.idempotency import claim
 from ops.money import format_fen
 from ops.numbering import next_number
@@ -150,7 +152,13 @@ def void_invoice(invoice: Invoice, reason: str, by=None, *, idempotency_key: str
 
 
 def create_credit_note(
-    invoice: Invoice, total_fen: int, reason: str, by=None, *, idempotency_key: str | None = None
+    invoice: Invoice,
+    total_fen: int,
+    reason: str,
+    by=None,
+    *,
+    idempotency_key: str | None = None,
+    red_reason: str = "",
 ) -> CreditNote:
     """A credit note (红字冲销) correcting an issued invoice by reference. Commits (numbered); its PDF
     is rendered by the queue after the commit (``ops.billing.services.pdfs``).
@@ -160,6 +168,9 @@ def create_credit_note(
     and the deposit offset, which returns to the deposit (``restore_deposit``). The note settles the
     invoice's outstanding first; what the client had already paid beyond that becomes its credit
     balance (客户余额), which finance applies to another invoice or refunds.
+
+    ``red_reason``: the 红字确认单 reason (01 开票有误, 02 销货退回, 03 服务中止, 04 销售折让), required
+    when the invoice has a fapiao number (the red fapiao that reverses it needs one), optional otherwise.
     """
     invoice_id, contract_id = invoice.id, invoice.contract_id
     with write_transaction():
@@ -172,6 +183,17 @@ def create_credit_note(
             raise BillingServiceError("只能为已开具的账单开具红字冲销单。")
         if not reason.strip():
             raise BillingServiceError("请填写冲销原因。", field="reason")
+        red_reason = (red_reason or "").strip()
+        if red_reason and red_reason not in RED_REASONS:
+            raise BillingServiceError(_l("红字确认单原因无效。"), field="red_reason")
+        if invoice.fapiao_number and not red_reason:
+            raise BillingServiceError(
+                _l(
+                    "该账单已开具发票 %(number)s：请选择红字确认单原因（01 开票有误、02 销货退回、03 服务中止、04 销售折让）。",
+                    number=invoice.fapiao_number,
+                ),
+                field="red_reason",
+            )
         gross = invoice.total_fen - invoice.deposit_offset_fen
         credited = credited_fen(invoice)
         if total_fen <= 0 or total_fen > gross - credited:
@@ -199,6 +221,7 @@ def create_credit_note(
             tax_fen=split.tax_fen,
             total_fen=total_fen,
             deposit_fen=split.deposit_fen,
+            red_reason=red_reason,
             created_by_id=getattr(by, "id", None),
         )
         db.session.add(note)
@@ -224,6 +247,7 @@ def create_credit_note(
                 "settled_fen": max(settles, 0),
                 "deposit_fen": split.deposit_fen,
                 "to_credit_balance_fen": note.remainder_fen,
+                "red_reason": red_reason,
             },
             actor=by,
         )
