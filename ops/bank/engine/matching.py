@@ -237,7 +237,7 @@ def _similar_names(transfer: Transfer, payers: list[Payer], invoices: list[OpenI
             best = max(best, ratio)
         if best >= SIMILAR_NAME_RATIO:
             scored.append((best, payer.client_id))
-    oldest = {}
+    oldest: dict[int, int] = {}
     for invoice in oldest_first(invoices):
         oldest.setdefault(invoice.client_id, invoice.id)
     scored.sort(key=lambda s: (-s[0], s[1]))

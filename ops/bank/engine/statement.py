@@ -195,7 +195,7 @@ def parse_statement(text: str, layout: Layout) -> ParsedStatement:
 
     parsed = ParsedStatement(rows=[], header_line=header_index + 1)
     errors: list[str] = []
-    occurrences: dict[tuple, int] = {}
+    occurrences: dict[tuple[date, int, str, str], int] = {}
     for offset, cells in enumerate(lines[header_index + 1 :]):
         line = header_index + 2 + offset
         if not any(cells):
