@@ -50,18 +50,19 @@ def test_parallel_manual_matches_of_one_transfer_record_once(db, make_user, live
     )
 
     def match(i):
-        form = {"csrf_token": tokens[i], "client_id": str(client_id), f"invoice_{invoice_id}": "1,500.00"}
+        # ¥500.00 of the ¥1,500.00 invoice: the invoice alone would take three of these.
+        form = {"csrf_token": tokens[i], "client_id": str(client_id), f"invoice_{invoice_id}": "500.00"}
         return clients[i].post_form(url, form).status
 
     statuses = parallel(8, match)
     assert all(s in (302, 200) for s in statuses), statuses
     payments = db.session.scalars(sa.select(Payment).where(Payment.invoice_id == invoice_id)).all()
-    assert [p.amount_fen for p in payments] == [150_000]
-    assert db.session.get(Invoice, invoice_id).status == "paid"
+    assert [p.amount_fen for p in payments] == [50_000]
+    assert db.session.get(Invoice, invoice_id).balance_fen == 100_000  # ¥1,500.00 − ¥500.00
     matched = db.session.get(BankTransaction, transaction_id)
-    # ¥2,000.00 received: ¥1,500.00 to the invoice, ¥500.00 to the client's credit — once.
-    assert (matched.status, matched.matched_fen, matched.credit_fen) == ("matched", 150_000, 50_000)
-    assert credit_balance_fen(client_id) == 50_000
+    # ¥2,000.00 received: ¥500.00 to the invoice, ¥1,500.00 to the client's credit — once.
+    assert (matched.status, matched.matched_fen, matched.credit_fen) == ("partial", 50_000, 150_000)
+    assert credit_balance_fen(client_id) == 150_000
     audits = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(AuditEntry)
