@@ -75,3 +75,10 @@ def test_identical_rows_are_two_transactions_and_serials_win():
     assert transaction_key(date(2026, 11, 2), 1000, "1", "x", "SN9", 1) == transaction_key(
         date(2026, 11, 2), 1000, "other", "other", "SN9", 2
     )
+
+
+def test_long_serials_are_hashed_into_the_key_column():
+    from datetime import date
+
+    key = transaction_key(date(2026, 11, 2), 1000, "", "", "S" * 500, 1)
+    assert len(key) <= 120 and key != transaction_key(date(2026, 11, 2), 1000, "", "", "S" * 499, 1)

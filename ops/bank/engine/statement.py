@@ -22,6 +22,7 @@ from ops.money import parse_yuan
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y年%m月%d日")
 HEADER_SEARCH_LINES = 30  # the header is one of the file's first lines
 MAX_ERRORS = 20  # errors reported per file
+MAX_KEY_SERIAL = 60  # a serial this long or shorter is the key as it is (bank_transactions.dedupe_key: 120)
 
 
 class StatementError(ServiceError):
@@ -173,8 +174,11 @@ def transaction_key(
     (流水号) with date and amount when there is one, else a hash of date, amount, payer account,
     reference and the row's occurrence among identical rows of the file (two identical transfers on
     one day stay two)."""
-    if serial:
+    if serial and len(serial) <= MAX_KEY_SERIAL:
         return f"sn:{serial}:{booked_on.isoformat()}:{amount_fen}"
+    if serial:  # an unusually long serial: hashed, so the key fits its column
+        text = "\x1f".join(("sn", serial, booked_on.isoformat(), str(amount_fen)))
+        return "sn#" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
     text = "\x1f".join((booked_on.isoformat(), str(amount_fen), account, reference, str(occurrence)))
     return "h:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
 
