@@ -48,6 +48,13 @@ def lock_transaction(transaction_id: int) -> BankTransaction:
 # --- formats ----------------------------------------------------------------------------------------
 
 
+def lock_format(format_id: int) -> BankFormat:
+    bank_format = lock_row(BankFormat, format_id)
+    if bank_format is None:
+        raise BankServiceError(i18n._l("银行格式不存在。"), field="format_id")
+    return bank_format
+
+
 def create_format(name: str, layout: Layout, by=None) -> BankFormat:
     """Save a bank's column mapping under a unique name (audited)."""
     name = name.strip()
@@ -257,9 +264,13 @@ def import_statement(bank_format: BankFormat, filename: str, data: bytes, by=Non
     when a rule says so (payments recorded), the others left in the unmatched queue with suggestions.
 
     Outgoing rows are counted, never imported. A file with no new transfer writes nothing (no
-    statement, no audit entry)."""
+    statement, no audit entry). Locks the format's row first: two imports of the same bank's exports
+    take turns, so a file posted twice at once is imported once."""
     text, encoding = decode_statement(data)
     parsed = parse_statement(text, bank_format.layout())
+    # Imports of one bank's exports take turns (the same file posted twice at once adds it once); the
+    # unique index on dedupe_key is the backstop.
+    bank_format = lock_format(bank_format.id)
     keys = [row.key for row in parsed.rows]
     known = set(
         db.session.scalars(sa.select(BankTransaction.dedupe_key).where(BankTransaction.dedupe_key.in_(keys)))

@@ -69,3 +69,47 @@ def test_parallel_manual_matches_of_one_transfer_record_once(db, make_user, live
         .where(AuditEntry.action == "bank.transaction_matched")
     )
     assert audits == 1
+
+
+def multipart(fields: dict, file_field: str, filename: str, data: bytes) -> tuple[bytes, str]:
+    boundary = "----bank-live-test"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{filename}"\r\n'
+        "Content-Type: text/csv\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def test_parallel_imports_of_one_file_import_it_once(db, make_user, live_server):
+    from tests.bank.helpers import FIXTURES, make_formats
+
+    cmb, _icbc = make_formats(db)
+    format_id = cmb.id
+    data = (FIXTURES / "cmb_2026-10.csv").read_bytes()
+    clients, tokens = browsers(live_server, make_user, "finance", "bankimp", 6, "/billing/bank/")
+
+    def upload(i):
+        body, content_type = multipart(
+            {"csrf_token": tokens[i], "format_id": format_id}, "file", "cmb.csv", data
+        )
+        return clients[i].request("POST", "/billing/bank/import", body, {"Content-Type": content_type}).status
+
+    statuses = parallel(6, upload)
+    assert all(s == 302 for s in statuses), statuses
+    db.session.remove()
+    statements = db.session.scalars(sa.select(BankStatement)).all()
+    assert len(statements) == 1  # the others found nothing new and wrote nothing
+    transactions = db.session.scalar(sa.select(sa.func.count()).select_from(BankTransaction))
+    assert transactions == statements[0].new_count == statements[0].incoming_count
+    audits = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.action == "bank.statement_imported")
+    )
+    assert audits == 1
