@@ -88,6 +88,15 @@ class IgnoreForm(FlaskForm):
     submit = SubmitField(_l("忽略"))
 
 
+class UndoForm(FlaskForm):
+    reason = StringField(
+        _l("撤销原因"),
+        validators=[DataRequired(_l("请填写撤销原因。")), Length(max=200)],
+        description=_l("例如：匹配错了客户"),
+    )
+    submit = SubmitField(_l("撤销匹配"))
+
+
 class ManualMatchForm(FlaskForm):
     """Amounts per open invoice of the chosen client (fields ``invoice_<id>``, added per page)."""
 

@@ -20,7 +20,8 @@ from ops.audit.services import record
 from ops.bank.engine import matching
 from ops.bank.engine.statement import Layout, decode_statement, layout_problems, parse_statement
 from ops.bank.models import BankFormat, BankPayerAccount, BankStatement, BankTransaction
-from ops.billing.models import Invoice
+from ops.billing.models import Invoice, Payment
+from ops.billing.services.base import lock_invoice
 from ops.billing.services.credits import lock_client
 from ops.billing.services.payments import record_payment
 from ops.clients.models import Client
@@ -369,6 +370,77 @@ def match_transactions(transactions: list[BankTransaction], by=None) -> int:
                 for p in known
             ]
     return matched
+
+
+def undo_match(transaction: BankTransaction, reason: str, by=None) -> BankTransaction:
+    """Reverse a match while it can be reversed cleanly: its payments are removed (each invoice's
+    ``paid_fen`` re-summed, a settled one issued again), its credit withdrawn, the account it taught
+    forgotten, and the transfer is unmatched again. Refused once its credit was applied or refunded,
+    or an invoice it paid was voided. Locks: the transaction, the invoices in id order, the client."""
+    transaction = lock_transaction(transaction.id)
+    if transaction.status not in ("matched", "partial"):
+        raise BankServiceError(i18n._l("只能撤销已匹配的流水。"))
+    if not reason.strip():
+        raise BankServiceError(i18n._l("请填写撤销原因。"), field="reason")
+    if transaction.credit_allocated_fen:
+        raise BankServiceError(i18n._l("这笔流水转入的客户余额已被抵扣或退款，不能撤销匹配。"))
+    payments = list(
+        db.session.scalars(
+            sa.select(Payment).where(Payment.bank_transaction_id == transaction.id).order_by(Payment.id)
+        )
+    )
+    invoices = [lock_invoice(invoice_id) for invoice_id in sorted({p.invoice_id for p in payments})]
+    if any(invoice.status not in ("issued", "paid") for invoice in invoices):
+        raise BankServiceError(i18n._l("这笔流水付款的账单已作废，不能撤销匹配。"))
+    if transaction.client_id is not None:
+        lock_client(transaction.client_id)
+    for payment in payments:
+        db.session.delete(payment)
+    db.session.flush()
+    for invoice in invoices:
+        before = {"status": invoice.status, "paid_fen": invoice.paid_fen}
+        invoice.paid_fen = int(
+            db.session.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_fen), 0)).where(
+                    Payment.invoice_id == invoice.id
+                )
+            )
+        )
+        if invoice.status == "paid" and invoice.balance_fen > 0:
+            invoice.status = "issued"
+            invoice.paid_at = None
+        record(
+            "invoice.payment_reversed",
+            invoice,
+            summary=reason.strip()[:300],
+            before=before,
+            after={"status": invoice.status, "paid_fen": invoice.paid_fen},
+            actor=by,
+        )
+    before = {
+        "status": transaction.status,
+        "client_id": transaction.client_id,
+        "matched_fen": transaction.matched_fen,
+        "credit_fen": transaction.credit_fen,
+        "payments": [(p.invoice_id, p.amount_fen) for p in payments],
+    }
+    db.session.execute(sa.delete(BankPayerAccount).where(BankPayerAccount.learned_from_id == transaction.id))
+    transaction.status = "unmatched"
+    transaction.client_id = None
+    transaction.matched_fen = 0
+    transaction.credit_fen = 0
+    transaction.rule = ""
+    transaction.matched_at = None
+    transaction.matched_by_id = None
+    record(
+        "bank.match_undone",
+        transaction,
+        summary=reason.strip()[:300],
+        before=before,
+        after={"status": "unmatched"},
+        actor=by,
+    )
+    return transaction
 
 
 # --- ignoring ---------------------------------------------------------------------------------------

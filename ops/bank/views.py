@@ -22,7 +22,7 @@ from ops.bank.engine.statement import (
     parse_statement,
     preview_lines,
 )
-from ops.bank.forms import FormatForm, IgnoreForm, ImportForm, manual_match_form
+from ops.bank.forms import FormatForm, IgnoreForm, ImportForm, UndoForm, manual_match_form
 from ops.bank.models import TRANSACTION_STATES, BankFormat, BankStatement, BankTransaction
 from ops.billing.models import Invoice
 from ops.clients.models import Client
@@ -176,6 +176,7 @@ def statement(statement_id: int):
         q=q,
         suggested=_suggested(page.items),
         ignore_form=IgnoreForm(formdata=None),
+        undo_form=UndoForm(formdata=None),
         confirm=ConfirmForm(),
     )
 
@@ -308,6 +309,18 @@ def match(transaction_id: int):
         render=render,
         success=_("已匹配：收款已登记到所选账单，余额计入客户余额（预收款）。"),
         back=_back_to_queue(),
+    )
+
+
+@bp.route("/transactions/<int:transaction_id>/undo", methods=["POST"])
+def undo(transaction_id: int):
+    transaction = db.get_or_404(BankTransaction, transaction_id)
+    form = UndoForm()
+    return perform(
+        lambda: services.undo_match(transaction, form.reason.data, by=current_user),
+        form=form,
+        success=_("已撤销匹配：收款已删除，这笔流水回到未匹配队列。"),
+        back=url_for("bank.statement", statement_id=transaction.statement_id),
     )
 
 

@@ -234,3 +234,45 @@ def test_pages_render(db, client, login_as):
     for url in ("/billing/bank/", "/billing/bank/queue", "/billing/bank/ignored", "/billing/bank/formats"):
         assert client.get(url).status_code == 200, url
     assert client.get("/billing/bank/formats/new").status_code == 200
+
+
+def test_undo_a_match_while_it_can_be_reversed_cleanly(db, client, login_as):
+    finance = login_as("finance")
+    make_formats(db, by=finance)
+    customer = make_billing_client(db)
+    invoice = make_open_invoice(db, customer, "INV-2026-00951", 120_000, date(2026, 9, 5), "2026-08")
+    following = make_open_invoice(db, customer, "INV-2026-00952", 30_000, date(2026, 10, 5), "2026-09")
+    transaction = unmatched_transfer(db, 150_000)
+    base = f"/billing/bank/transactions/{transaction.id}"
+    # ¥1,500.00: ¥1,200.00 to INV-2026-00951, ¥300.00 to the credit.
+    client.post(f"{base}/match", data={"client_id": customer.id, f"invoice_{invoice.id}": "1200"})
+    response = client.post(f"{base}/undo", data={"reason": ""}, follow_redirects=True)
+    assert "请填写撤销原因。" in response.get_data(as_text=True)
+
+    assert client.post(f"{base}/undo", data={"reason": "匹配错了客户"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Invoice, invoice.id).status == "issued"
+    assert db.session.get(Invoice, invoice.id).balance_fen == 120_000
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+    assert credit_balance_fen(customer.id) == 0
+    undone = db.session.get(BankTransaction, transaction.id)
+    assert (undone.status, undone.client_id, undone.matched_fen, undone.credit_fen) == (
+        "unmatched",
+        None,
+        0,
+        0,
+    )
+    assert (audits(db, "bank.match_undone"), audits(db, "invoice.payment_reversed")) == (1, 1)
+
+    # Matched again; its ¥300.00 credit applied to INV-2026-00952: the match can no longer be undone.
+    client.post(f"{base}/match", data={"client_id": customer.id, f"invoice_{invoice.id}": "1200"})
+    assert (
+        client.post(f"/billing/invoices/{following.id}/apply-credit", data={"amount": ""}).status_code == 302
+    )
+    db.session.expire_all()
+    assert db.session.get(Invoice, following.id).status == "paid"
+    response = client.post(f"{base}/undo", data={"reason": "再撤销"}, follow_redirects=True)
+    assert "已被抵扣或退款，不能撤销匹配" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(BankTransaction, transaction.id).status == "matched"
+    assert audits(db, "bank.match_undone") == 1

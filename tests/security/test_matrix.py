@@ -55,6 +55,7 @@ MATRIX = {
     "bank.new_format":                       (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "bank.queue":                            (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "bank.statement":                        (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
+    "bank.undo":                             (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "bank.unignore":                         (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.add_adjustment":                (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
     "billing.ageing":                        (LOGIN,    OK,    OK,     NO,    NO,     OK,     NO),
