@@ -40,7 +40,6 @@ def import_both(db, formats, user) -> list:
     return results
 
 
-@pytest.mark.slow
 def test_fixture_matches_as_constructed_and_reimport_changes_nothing(db, make_user):
     finance = make_user("finance")
     clients, invoices = seed_fixture(db)
