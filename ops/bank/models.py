@@ -122,6 +122,8 @@ class BankTransaction(db.Model):
 
     statement: Mapped[BankStatement] = relationship()
     client = relationship("Client")
+    # The payments recorded from it (read here; record_match writes them).
+    payments = relationship("Payment", viewonly=True, order_by="Payment.id")
 
     @property
     def remainder_fen(self) -> int:

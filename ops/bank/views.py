@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from ops.auth.permissions import require_roles_for_blueprint
@@ -24,7 +24,7 @@ from ops.bank.engine.statement import (
 )
 from ops.bank.forms import FormatForm, IgnoreForm, ImportForm, UndoForm, manual_match_form
 from ops.bank.models import TRANSACTION_STATES, BankFormat, BankStatement, BankTransaction
-from ops.billing.models import Invoice
+from ops.billing.models import Invoice, Payment
 from ops.clients.models import Client
 from ops.extensions import db
 from ops.forms import ConfirmForm
@@ -92,9 +92,10 @@ def _transaction_list(stmt, status: str, q: str):
             )
         )
     return paginate(
-        stmt.options(joinedload(BankTransaction.client)).order_by(
-            BankTransaction.booked_on.desc(), BankTransaction.id.desc()
-        ),
+        stmt.options(
+            joinedload(BankTransaction.client),
+            selectinload(BankTransaction.payments).joinedload(Payment.invoice),
+        ).order_by(BankTransaction.booked_on.desc(), BankTransaction.id.desc()),
         per_page=50,
     )
 

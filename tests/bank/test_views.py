@@ -92,6 +92,7 @@ def test_import_matches_by_number_and_queues_the_rest(db, client, login_as):
     paid = db.session.scalars(sa.select(Payment).where(Payment.invoice_id == invoice.id)).one()
     assert (paid.amount_fen, paid.method, paid.reference) == (100_000, "银行转账", "S1")
     assert "部分匹配" in html and "未匹配" in html
+    assert "INV-2026-00901</a> ¥1,000.00" in html  # the statement shows what each transfer paid
 
     queue = client.get("/billing/bank/queue").get_data(as_text=True)
     assert "某某公司" in queue and "北京晨光" not in queue
