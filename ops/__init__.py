@@ -148,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     from ops.auth.token_views import bp as tokens_bp
     from ops.auth.views import admin_bp as users_bp
     from ops.auth.views import bp as auth_bp
+    from ops.bank.views import bp as bank_bp
     from ops.billing.extras_views import bp as dated_extras_bp
     from ops.billing.public_views import bp as verify_bp
     from ops.billing.views import bp as billing_bp
@@ -185,6 +186,7 @@ def register_blueprints(app: Flask) -> None:
         onboarding_admin_bp,
         usage_bp,
         billing_bp,
+        bank_bp,
         verify_bp,
         dated_extras_bp,
         fapiao_bp,

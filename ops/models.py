@@ -2,6 +2,7 @@
 
 from ops.audit.models import AuditEntry  # noqa: F401
 from ops.auth.models import ApiToken, LoginThrottle, User  # noqa: F401
+from ops.bank.models import BankFormat, BankPayerAccount, BankStatement, BankTransaction  # noqa: F401
 from ops.billing.models import CreditNote, DunningReminder, Invoice, InvoiceLine, Payment  # noqa: F401
 from ops.clients.models import Client, ClientContact, ClientShop, Needs, PlanItem  # noqa: F401
 from ops.contracts.models import (  # noqa: F401

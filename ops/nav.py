@@ -18,6 +18,7 @@ NAV = [
     ("onboarding.dashboard", _l("上线看板"), (ADMIN, MANAGER, TRAINER)),
     ("usage.index", _l("用量"), (ADMIN, MANAGER, FINANCE)),
     ("billing.invoices", _l("账单"), (ADMIN, MANAGER, FINANCE)),
+    ("bank.index", _l("银行流水"), (ADMIN, MANAGER, FINANCE)),
     ("portal.index", _l("我的主页"), (CLIENT,)),
     ("portal.quotes", _l("报价单"), (CLIENT,)),
     ("portal.contracts", _l("合同"), (CLIENT,)),

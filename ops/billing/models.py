@@ -169,6 +169,10 @@ class Payment(db.Model):
     reference: Mapped[str] = mapped_column(sa.String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The bank statement's transfer this payment was matched from (银行流水), if any.
+    bank_transaction_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("bank_transactions.id", ondelete="RESTRICT"), index=True
+    )
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
 
@@ -237,10 +241,12 @@ class Refund(db.Model):
 
 
 class Allocation(db.Model):
-    """A credit (a credit note) settling a debit: an invoice, or a refund paid to the client.
+    """A credit settling a debit: an invoice, or a refund paid to the client.
 
-    ``credit_note``: the note settles the invoice it corrects; ``credit_balance``: the client's credit
-    balance applied to another invoice (上期余额抵扣); ``refund``: the balance paid back (退款).
+    The credit is a credit note, or a bank transfer's excess kept as the client's credit (预收款,
+    ``bank_transaction``): exactly one of the two. ``credit_note``: the note settles the invoice it
+    corrects; ``credit_balance``: the client's credit balance applied to another invoice (上期余额抵扣);
+    ``refund``: the balance paid back (退款).
     """
 
     __tablename__ = "allocations"
@@ -252,13 +258,17 @@ class Allocation(db.Model):
             " OR (kind <> 'refund' AND invoice_id IS NOT NULL AND refund_id IS NULL)",
             name="one_target",
         ),
+        sa.CheckConstraint("(credit_note_id IS NULL) <> (bank_transaction_id IS NULL)", name="one_source"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id", ondelete="RESTRICT"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
-    credit_note_id: Mapped[int] = mapped_column(
+    credit_note_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("credit_notes.id", ondelete="RESTRICT"), index=True
+    )
+    bank_transaction_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("bank_transactions.id", ondelete="RESTRICT"), index=True
     )
     invoice_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
@@ -270,7 +280,8 @@ class Allocation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
-    credit_note: Mapped[CreditNote] = relationship()
+    credit_note: Mapped[CreditNote | None] = relationship()
+    bank_transaction = relationship("BankTransaction")
     invoice: Mapped[Invoice | None] = relationship()
     refund: Mapped[Refund | None] = relationship()
 

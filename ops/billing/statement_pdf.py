@@ -11,7 +11,13 @@ from ops.billing.engine.credits import Statement
 from ops.money import format_fen
 from ops.pdf import CONTENT_WIDTH, build_pdf, cjk_font, data_table, kv_table, para, styles
 
-KIND_LABELS = {"invoice": "账单", "payment": "收款", "credit_note": "红字冲销", "refund": "退款"}
+KIND_LABELS = {
+    "invoice": "账单",
+    "payment": "收款",
+    "credit_note": "红字冲销",
+    "prepayment": "预收款",
+    "refund": "退款",
+}
 
 
 def _fen(fen: int) -> str:

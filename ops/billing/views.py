@@ -82,6 +82,7 @@ STATEMENT_KIND_LABELS = {
     "invoice": _l("账单"),
     "payment": _l("收款"),
     "credit_note": _l("红字冲销"),
+    "prepayment": _l("预收款"),
     "refund": _l("退款"),
 }
 

@@ -277,9 +277,48 @@ def build_world() -> World:
     db.session.add(job)
     db.session.flush()
     ids["job_id"] = job.id
+    _bank(ids)
     db.session.commit()
     _notifications(ids, usernames, admin)
     return World(a=a, b=b, usernames=usernames, ids=ids)
+
+
+def _bank(ids: dict) -> None:
+    """A bank format, an imported statement and one unmatched transfer (the bank pages' targets)."""
+    from datetime import date
+
+    from ops.bank.models import BankFormat, BankStatement, BankTransaction
+
+    bank_format = BankFormat(
+        name="安全测试银行",
+        date_column="日期",
+        date_format="%Y-%m-%d",
+        amount_column="金额",
+        payer_name_column="对方户名",
+        payer_account_column="对方账号",
+        reference_column="摘要",
+    )
+    db.session.add(bank_format)
+    db.session.flush()
+    statement = BankStatement(
+        format_id=bank_format.id, filename="安全测试.csv", encoding="UTF-8", sha256="0" * 64
+    )
+    db.session.add(statement)
+    db.session.flush()
+    transaction = BankTransaction(
+        statement_id=statement.id,
+        dedupe_key="security:1",
+        line=2,
+        booked_on=date(2026, 11, 2),
+        amount_fen=10_000,
+        payer_name="安全测试付款方",
+        status="unmatched",
+        suggestions=[],
+    )
+    db.session.add(transaction)
+    db.session.flush()
+    ids["statement_id"] = statement.id
+    ids["transaction_id"] = transaction.id
 
 
 def _notifications(ids: dict, usernames: dict, admin: User) -> None:

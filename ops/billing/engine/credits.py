@@ -69,7 +69,7 @@ def allocate_oldest_first(remainders: list[tuple[int, int]], amount_fen: int) ->
 # --- the client statement -----------------------------------------------------------------------
 
 # Order of entries on one day: debits before the credits that settle them.
-ENTRY_ORDER = {"invoice": 0, "refund": 1, "payment": 2, "credit_note": 3}
+ENTRY_ORDER = {"invoice": 0, "refund": 1, "payment": 2, "prepayment": 3, "credit_note": 4}
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Entry:
     paid to the client); ``credit_fen``: it owes less (a payment, a credit note)."""
 
     on: date
-    kind: str  # invoice, payment, credit_note, refund
+    kind: str  # invoice, payment, prepayment (a bank transfer's excess), credit_note, refund
     reference: str
     description: str
     debit_fen: int = 0

@@ -2,9 +2,10 @@
 an invoice (上期余额抵扣), refunds (退款), the deposit a full reversal returns, and the statement (对账单).
 
 Money between a client and the vendor is rows (docs/domain.md, "Allocations"): invoices (debits),
-payments and credit notes (credits), refunds, and ``allocations`` linking a credit note to the invoice
-or refund it settles. ``invoices.allocated_fen`` and ``credit_notes.allocated_fen`` are the sums of
-their allocations, set in the same transaction under the row locks and bounded by CHECK constraints,
+payments and credit notes (credits), refunds, and ``allocations`` linking a credit to the invoice or
+refund it settles. A credit is a credit note, or the excess of a bank transfer kept as the client's
+credit (预收款, ``ops.bank``). ``invoices.allocated_fen``, ``credit_notes.allocated_fen`` and
+``bank_transactions.credit_allocated_fen`` are the sums of their allocations, set in the same transaction under the row locks and bounded by CHECK constraints,
 so no outstanding amount and no credit remainder is ever negative.
 """
 
@@ -20,6 +21,7 @@ from flask import current_app
 
 from ops import i18n
 from ops.audit.services import record
+from ops.bank.models import BankTransaction
 from ops.billing.engine.credits import Entry, Statement, allocate_oldest_first, build_statement
 from ops.billing.models import Allocation, CreditNote, Invoice, Payment, Refund
 from ops.billing.services.base import BillingServiceError, lock_invoice
@@ -42,10 +44,14 @@ def lock_client(client_id: int) -> Client:
     return client
 
 
+CreditSource = CreditNote | BankTransaction
+
+
 def credit_balance_fen(client_id: int) -> int:
-    """The client's credit balance (fen, ≥ 0): its issued credit notes' remainders, i.e. credit not
-    returned to a deposit and not yet allocated to an invoice or a refund."""
-    return int(
+    """The client's credit balance (fen, ≥ 0): its issued credit notes' remainders (credit not returned
+    to a deposit) and its bank transfers' excess (预收款), less what was allocated to an invoice or a
+    refund."""
+    from_notes = int(
         db.session.scalar(
             sa.select(
                 sa.func.coalesce(
@@ -56,10 +62,32 @@ def credit_balance_fen(client_id: int) -> int:
             .where(Invoice.client_id == client_id, CreditNote.status == "issued")
         )
     )
+    from_transfers = int(
+        db.session.scalar(
+            sa.select(
+                sa.func.coalesce(
+                    sa.func.sum(BankTransaction.credit_fen - BankTransaction.credit_allocated_fen), 0
+                )
+            ).where(BankTransaction.client_id == client_id)
+        )
+    )
+    return from_notes + from_transfers
 
 
-def _open_credits(client_id: int) -> list[CreditNote]:
-    """The client's credit notes with a remainder, oldest first (the order a balance is consumed)."""
+def _open_credits(client_id: int) -> list[CreditSource]:
+    """The client's credits with a remainder (credit notes, bank transfers' excess), oldest first (the
+    order a balance is consumed)."""
+    transfers = db.session.scalars(
+        sa.select(BankTransaction).where(
+            BankTransaction.client_id == client_id,
+            BankTransaction.credit_fen - BankTransaction.credit_allocated_fen > 0,
+        )
+    )
+    credits: list[CreditSource] = [*_open_notes(client_id), *transfers]
+    return sorted(credits, key=lambda c: (c.issued_on, isinstance(c, BankTransaction), c.id))
+
+
+def _open_notes(client_id: int) -> list[CreditNote]:
     stmt = (
         sa.select(CreditNote)
         .join(Invoice, Invoice.id == CreditNote.invoice_id)
@@ -82,7 +110,7 @@ def _sum_allocations(column, value: int) -> int:
 
 
 def allocate(
-    note: CreditNote,
+    source: CreditSource,
     amount_fen: int,
     *,
     kind: str,
@@ -91,13 +119,16 @@ def allocate(
     refund: Refund | None = None,
     by=None,
 ) -> Allocation:
-    """One allocation row; the note's and the invoice's stored sums are re-summed from the rows.
+    """One allocation row from a credit note or a bank transfer's excess; the source's and the invoice's
+    stored sums are re-summed from the rows.
 
     The caller holds the locks (invoice and/or client) and has checked the amounts."""
+    is_note = isinstance(source, CreditNote)
     allocation = Allocation(
         client_id=client_id,
         kind=kind,
-        credit_note_id=note.id,
+        credit_note_id=source.id if is_note else None,
+        bank_transaction_id=None if is_note else source.id,
         invoice_id=invoice.id if invoice is not None else None,
         refund_id=refund.id if refund is not None else None,
         amount_fen=amount_fen,
@@ -105,7 +136,10 @@ def allocate(
     )
     db.session.add(allocation)
     db.session.flush()
-    note.allocated_fen = _sum_allocations(Allocation.credit_note_id, note.id)
+    if isinstance(source, CreditNote):
+        source.allocated_fen = _sum_allocations(Allocation.credit_note_id, source.id)
+    else:
+        source.credit_allocated_fen = _sum_allocations(Allocation.bank_transaction_id, source.id)
     if invoice is not None:
         invoice.allocated_fen = _sum_allocations(Allocation.invoice_id, invoice.id)
     db.session.flush()
@@ -113,10 +147,10 @@ def allocate(
 
 
 def _consume_balance(client_id: int, amount_fen: int, **target) -> None:
-    notes = {n.id: n for n in _open_credits(client_id)}
-    parts = allocate_oldest_first([(n.id, n.remainder_fen) for n in notes.values()], amount_fen)
-    for note_id, part in parts:
-        allocate(notes[note_id], part, client_id=client_id, **target)
+    credits = _open_credits(client_id)  # oldest first
+    parts = allocate_oldest_first([(i, c.remainder_fen) for i, c in enumerate(credits)], amount_fen)
+    for index, part in parts:
+        allocate(credits[index], part, client_id=client_id, **target)
 
 
 def apply_credit_balance(
@@ -242,7 +276,9 @@ def invoice_allocations(invoice_id: int) -> list[Allocation]:
     return list(
         db.session.scalars(
             sa.select(Allocation)
-            .options(sa.orm.joinedload(Allocation.credit_note))
+            .options(
+                sa.orm.joinedload(Allocation.credit_note), sa.orm.joinedload(Allocation.bank_transaction)
+            )
             .where(Allocation.invoice_id == invoice_id)
             .order_by(Allocation.id)
         )
@@ -259,7 +295,8 @@ def client_refunds(client_id: int) -> list[Refund]:
 
 def statement_entries(client_id: int, gettext: Callable[[str], str] = str) -> list[Entry]:
     """Every movement on the client's account: issued invoices (void ones never were owed), payments,
-    credit notes (their client part; the part returned to a deposit is not the client's money) and
+    credit notes (their client part; the part returned to a deposit is not the client's money), the
+    excess of bank transfers kept as credit (预收款; the matched part is among the payments) and
     refunds. Applying the credit balance moves nothing between the parties: it is not an entry."""
     entries: list[Entry] = []
     invoices = db.session.scalars(
@@ -306,6 +343,25 @@ def statement_entries(client_id: int, gettext: Callable[[str], str] = str) -> li
                     seq=note.id,
                 )
             )
+    transfers = db.session.scalars(
+        sa.select(BankTransaction).where(
+            BankTransaction.client_id == client_id, BankTransaction.credit_fen > 0
+        )
+    )
+    for transfer in transfers:
+        text = gettext(N_("银行转账多付，转为预收款")) + (
+            f" {transfer.reference}" if transfer.reference else ""
+        )
+        entries.append(
+            Entry(
+                transfer.booked_on,
+                "prepayment",
+                transfer.serial,
+                text.strip()[:120],
+                credit_fen=transfer.credit_fen,
+                seq=transfer.id,
+            )
+        )
     for refund in client_refunds(client_id):
         text = (
             gettext(N_("退款（%(method)s）")) % {"method": gettext(refund.method)} + refund.reference
@@ -326,7 +382,13 @@ def client_statement(
 
 
 STATEMENT_HEADER = ("日期", "项目", "单号", "说明", "应收（借）", "已收/冲销（贷）", "余额")
-STATEMENT_KINDS = {"invoice": "账单", "payment": "收款", "credit_note": "红字冲销", "refund": "退款"}
+STATEMENT_KINDS = {
+    "invoice": "账单",
+    "payment": "收款",
+    "credit_note": "红字冲销",
+    "prepayment": "预收款",
+    "refund": "退款",
+}
 
 
 def _csv_yuan(fen: int) -> str:
