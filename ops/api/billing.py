@@ -76,7 +76,7 @@ def list_invoices(args):
     for key in ("client_id", "status", "period"):
         if args.get(key):
             stmt = stmt.where(getattr(Invoice, key) == args[key])
-    return page_of(stmt, Invoice, args, InvoiceSchema(), updated_column=Invoice.updated_at)
+    return page_of(stmt, Invoice, args, updated_column=Invoice.updated_at)
 
 
 @blp.route("/invoices/<int:invoice_id>", methods=["GET"])
@@ -120,7 +120,7 @@ def list_credit_notes(args):
     )
     if args.get("client_id"):
         stmt = stmt.where(Invoice.client_id == args["client_id"])
-    return page_of(stmt, CreditNote, args, CreditNoteSchema())
+    return page_of(stmt, CreditNote, args)
 
 
 class PaymentListArgs(ClientFilterArgs):
@@ -141,7 +141,7 @@ def list_payments(args):
         stmt = stmt.where(Invoice.client_id == args["client_id"])
     if args.get("invoice_id"):
         stmt = stmt.where(Payment.invoice_id == args["invoice_id"])
-    return page_of(stmt, Payment, args, PaymentSchema())
+    return page_of(stmt, Payment, args)
 
 
 @blp.route("/payments", methods=["POST"])

@@ -52,7 +52,7 @@ class ClientListArgs(UpdatedSinceArgs):
 def list_clients(args):
     """客户列表（按 id 排序，支持 updated_since）"""
     stmt = scoped(sa.select(Client).options(selectinload(Client.contacts)), Client.id)
-    return page_of(stmt, Client, args, ClientSchema(), updated_column=Client.updated_at)
+    return page_of(stmt, Client, args, updated_column=Client.updated_at)
 
 
 @blp.route("/clients/<int:client_id>", methods=["GET"])
@@ -104,7 +104,7 @@ def list_contacts(args):
     stmt = scoped(sa.select(ClientContact), ClientContact.client_id)
     if args.get("client_id"):
         stmt = stmt.where(ClientContact.client_id == args["client_id"])
-    return page_of(stmt, ClientContact, args, ContactSchema())
+    return page_of(stmt, ClientContact, args)
 
 
 @blp.route("/clients/<int:client_id>/contacts", methods=["POST"])
@@ -154,7 +154,7 @@ def list_needs(args):
     stmt = scoped(sa.select(Needs), Needs.client_id)
     if args.get("client_id"):
         stmt = stmt.where(Needs.client_id == args["client_id"])
-    return page_of(stmt, Needs, args, NeedsSchema())
+    return page_of(stmt, Needs, args)
 
 
 __all__ = ["blp", "abort", "ListArgs"]

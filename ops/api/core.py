@@ -209,8 +209,9 @@ def decode_cursor(cursor: str) -> int:
     return last_id
 
 
-def page_of(stmt, model, args: dict, schema: ma.Schema, *, updated_column=None):
-    """One page of ``stmt`` in id order: ``{"items": [...], "next_cursor": str | None}``.
+def page_of(stmt, model, args: dict, *, updated_column=None):
+    """One page of ``stmt`` in id order: ``{"items": [...], "next_cursor": str | None}`` (the objects;
+    the operation's ``@blp.response`` page schema dumps them).
 
     Walking the pages from no cursor to ``next_cursor`` None returns every row once; rows added
     meanwhile with a higher id appear on a later page. ``updated_since`` keeps rows whose
@@ -225,7 +226,7 @@ def page_of(stmt, model, args: dict, schema: ma.Schema, *, updated_column=None):
     more = len(rows) > limit
     rows = rows[:limit]
     return {
-        "items": schema.dump(rows, many=True),
+        "items": rows,
         "next_cursor": encode_cursor(rows[-1].id) if more else None,
     }
 

@@ -66,7 +66,7 @@ def _filtered(stmt, model, args):
 def list_quotes(args):
     """报价列表（可按 client_id、status 筛选）"""
     stmt = _filtered(scoped(sa.select(Quote), Quote.client_id, QUOTES_SEEN), Quote, args)
-    return page_of(stmt, Quote, args, QuoteSchema())
+    return page_of(stmt, Quote, args)
 
 
 @blp.route("/quotes/<int:quote_id>", methods=["GET"])
@@ -88,7 +88,7 @@ _CONTRACT_LOAD = selectinload(Contract.kpis).selectinload(ContractKpi.bands)
 def list_contracts(args):
     """合同列表（含条款、KPI 条款、押金；可按 client_id、status、updated_since 筛选）"""
     stmt = _filtered(scoped(sa.select(Contract).options(_CONTRACT_LOAD), Contract.client_id, CONTRACTS_SEEN), Contract, args)
-    return page_of(stmt, Contract, args, ContractSchema(), updated_column=Contract.updated_at)
+    return page_of(stmt, Contract, args, updated_column=Contract.updated_at)
 
 
 @blp.route("/contracts/<int:contract_id>", methods=["GET"])
@@ -108,7 +108,7 @@ def list_dated_extras(args, contract_id):
     """合同的按日附加费（节假日补贴、大促临时客服、加班补贴）"""
     contract = get_scoped(Contract, contract_id, client_visible=CONTRACTS_SEEN)
     stmt = sa.select(ContractExtraEntry).where(ContractExtraEntry.contract_id == contract.id)
-    return page_of(stmt, ContractExtraEntry, args, DatedExtraSchema())
+    return page_of(stmt, ContractExtraEntry, args)
 
 
 @blp.route("/contracts/<int:contract_id>/dated-extras", methods=["POST"])

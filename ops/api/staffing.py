@@ -61,7 +61,7 @@ def list_agents(args):
     stmt = _visible_agents()
     if args.get("status"):
         stmt = stmt.where(Agent.status == args["status"])
-    return page_of(stmt, Agent, args, AgentSchema())
+    return page_of(stmt, Agent, args)
 
 
 @blp.route("/agents/<int:agent_id>", methods=["GET"])
@@ -102,4 +102,4 @@ def list_assignments(args):
     for key in ("client_id", "contract_id", "agent_id"):
         if args.get(key):
             stmt = stmt.where(getattr(Assignment, key) == args[key])
-    return page_of(stmt, Assignment, args, AssignmentSchema())
+    return page_of(stmt, Assignment, args)

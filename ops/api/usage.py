@@ -36,7 +36,7 @@ def list_usage(args):
         stmt = stmt.where(UsageDaily.day <= args["end"])
     if args.get("platform"):
         stmt = stmt.where(UsageDaily.platform == args["platform"])
-    return page_of(stmt, UsageDaily, args, UsageRowSchema(), updated_column=UsageDaily.updated_at)
+    return page_of(stmt, UsageDaily, args, updated_column=UsageDaily.updated_at)
 
 
 USAGE_POST_DOC = {
