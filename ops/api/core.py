@@ -126,6 +126,8 @@ def requires(scope: str):
                 return refusal
             if scope not in tok.scope_set:
                 return problem(403, f"该令牌没有“{scope}”权限。")
+            if request.method in ("POST", "PATCH") and not request.is_json:
+                return problem(415, "请求体必须是 JSON（Content-Type: application/json）。")
             g.api_token = tok
             return view(*args, **kwargs)
 
@@ -221,7 +223,7 @@ def page_of(stmt, model, args: dict, *, updated_column=None):
     if args.get("cursor"):
         stmt = stmt.where(model.id > decode_cursor(args["cursor"]))
     if updated_column is not None and args.get("updated_since") is not None:
-        stmt = stmt.where(updated_column > args["updated_since"].astimezone(UTC).replace(tzinfo=None))
+        stmt = stmt.where(updated_column > args["updated_since"].astimezone(UTC))
     rows = list(db.session.scalars(stmt.order_by(model.id).limit(limit + 1)).unique())
     more = len(rows) > limit
     rows = rows[:limit]

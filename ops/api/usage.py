@@ -56,7 +56,7 @@ USAGE_POST_DOC = {
                             "rows": {
                                 "type": "array",
                                 "minItems": 1,
-                                "maxItems": 5000,
+                                "description": "每批最多 5000 行；更多行的请求得到 413。",
                                 "items": {"type": "object", "additionalProperties": True},
                             }
                         },
