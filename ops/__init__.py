@@ -380,6 +380,9 @@ def register_cli(app: Flask) -> None:
     from ops.usage.cli import usage_cli
 
     app.cli.add_command(usage_cli)
+    from ops.auth.token_cli import tokens_cli
+
+    app.cli.add_command(tokens_cli)
 
 
 def apply_migrations(app: Flask) -> None:

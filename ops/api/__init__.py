@@ -32,7 +32,15 @@ def _resource_blueprints():
 
 # Blueprints that answer without a login session: tokens authenticate each operation, and the
 # document and its docs page are public (they describe the API, they hold no data).
-PUBLIC_BLUEPRINTS = {"api-docs", "api_reference", "api_clients", "api_sales", "api_staffing", "api_billing", "api_usage"}
+PUBLIC_BLUEPRINTS = {
+    "api-docs",
+    "api_reference",
+    "api_clients",
+    "api_sales",
+    "api_staffing",
+    "api_billing",
+    "api_usage",
+}
 
 
 def init_api(app: Flask, usage_bp: Blueprint) -> None:
@@ -46,10 +54,14 @@ def init_api(app: Flask, usage_bp: Blueprint) -> None:
     app.config.setdefault(
         "API_SPEC_OPTIONS",
         {
-            "info": {"description": "令牌、权限范围、分页、错误与限流见 docs/api.md。所有金额以分计，比率以基点计。"},
+            "info": {
+                "description": "令牌、权限范围、分页、错误与限流见 docs/api.md。所有金额以分计，比率以基点计。"
+            },
             "security": [{"bearerAuth": []}],
             "components": {
-                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "ops_…"}}
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "ops_…"}
+                }
             },
         },
     )

@@ -26,7 +26,6 @@ from ops.api.core import (
     scoped,
     single,
     token,
-    write,
 )
 from ops.api.problems import problem
 from ops.api.schemas import (
@@ -58,7 +57,8 @@ class InvoiceListArgs(UpdatedSinceArgs):
     client_id = ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**31 - 1))
     status = ma.fields.String(validate=ma.validate.Length(max=10))
     period = ma.fields.String(
-        validate=ma.validate.Regexp(r"^\d{4}-(\d{2}|Q[1-4])$"), metadata={"description": "账期，如 2026-10 或 2026-Q4"}
+        validate=ma.validate.Regexp(r"^\d{4}-(\d{2}|Q[1-4])$"),
+        metadata={"description": "账期，如 2026-10 或 2026-Q4"},
     )
 
 
@@ -113,9 +113,9 @@ def get_invoice_pdf(invoice_id):
 def list_credit_notes(args):
     """红字冲销（贷项通知单）列表"""
     stmt = scoped(
-        sa.select(CreditNote).join(Invoice, Invoice.id == CreditNote.invoice_id).options(
-            selectinload(CreditNote.invoice)
-        ),
+        sa.select(CreditNote)
+        .join(Invoice, Invoice.id == CreditNote.invoice_id)
+        .options(selectinload(CreditNote.invoice)),
         Invoice.client_id,
     )
     if args.get("client_id"):
@@ -134,7 +134,9 @@ class PaymentListArgs(ClientFilterArgs):
 def list_payments(args):
     """收款列表（可按 client_id、invoice_id 筛选）"""
     stmt = scoped(
-        sa.select(Payment).join(Invoice, Invoice.id == Payment.invoice_id).options(selectinload(Payment.invoice)),
+        sa.select(Payment)
+        .join(Invoice, Invoice.id == Payment.invoice_id)
+        .options(selectinload(Payment.invoice)),
         Invoice.client_id,
     )
     if args.get("client_id"):

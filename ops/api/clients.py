@@ -6,12 +6,10 @@ A client-scoped token sees its own client only, and may not hold clients:write (
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_smorest import abort
 from sqlalchemy.orm import selectinload
 
 from ops.api.core import (
     ClientFilterArgs,
-    ListArgs,
     UpdatedSinceArgs,
     api_actor,
     api_blueprint,
@@ -155,6 +153,3 @@ def list_needs(args):
     if args.get("client_id"):
         stmt = stmt.where(Needs.client_id == args["client_id"])
     return page_of(stmt, Needs, args)
-
-
-__all__ = ["blp", "abort", "ListArgs"]

@@ -242,7 +242,9 @@ def page_schema(item: type[ma.Schema]) -> type[ma.Schema]:
         {
             "items": ma.fields.List(ma.fields.Nested(item), required=True),
             "next_cursor": ma.fields.String(
-                allow_none=True, required=True, metadata={"description": "下一页的 cursor；没有下一页时为 null"}
+                allow_none=True,
+                required=True,
+                metadata={"description": "下一页的 cursor；没有下一页时为 null"},
             ),
         },
     )
@@ -253,7 +255,9 @@ def page_schema(item: type[ma.Schema]) -> type[ma.Schema]:
 
 def json_response(data: Any, status: int = 200, headers=None):
     response = current_app.response_class(
-        json.dumps(data, ensure_ascii=False, default=str), status=status, mimetype="application/json",
+        json.dumps(data, ensure_ascii=False, default=str),
+        status=status,
+        mimetype="application/json",
         headers=headers,
     )
     response.headers["Cache-Control"] = "no-store"
@@ -270,8 +274,10 @@ def single(obj, schema: ma.Schema, status: int = 200):
     """One object as JSON with its ETag; a matching ``If-None-Match`` answers 304 with no body."""
     data = schema.dump(obj)
     tag = etag_of(data)
-    if status == 200 and tag in request.if_none_match.as_set(include_weak=True) or (
-        status == 200 and request.if_none_match.star_tag
+    if (
+        status == 200
+        and tag in request.if_none_match.as_set(include_weak=True)
+        or (status == 200 and request.if_none_match.star_tag)
     ):
         response = current_app.response_class(status=304)
         response.headers["ETag"] = tag

@@ -87,7 +87,11 @@ _CONTRACT_LOAD = selectinload(Contract.kpis).selectinload(ContractKpi.bands)
 @blp.response(200, page_schema(ContractSchema))
 def list_contracts(args):
     """合同列表（含条款、KPI 条款、押金；可按 client_id、status、updated_since 筛选）"""
-    stmt = _filtered(scoped(sa.select(Contract).options(_CONTRACT_LOAD), Contract.client_id, CONTRACTS_SEEN), Contract, args)
+    stmt = _filtered(
+        scoped(sa.select(Contract).options(_CONTRACT_LOAD), Contract.client_id, CONTRACTS_SEEN),
+        Contract,
+        args,
+    )
     return page_of(stmt, Contract, args, updated_column=Contract.updated_at)
 
 

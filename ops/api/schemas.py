@@ -382,7 +382,9 @@ class StatementArgs(ma.Schema):
 
 class StatementLineSchema(ReadOnly):
     date = f.Date(attribute="entry.on")
-    kind = f.String(attribute="entry.kind", metadata={"description": "invoice / payment / credit_note / refund"})
+    kind = f.String(
+        attribute="entry.kind", metadata={"description": "invoice / payment / credit_note / refund"}
+    )
     reference = f.String(attribute="entry.reference")
     description = f.String(attribute="entry.description")
     debit_fen = f.Integer(attribute="entry.debit_fen")
@@ -420,14 +422,18 @@ class DatedExtraCreateSchema(ma.Schema):
         unknown = ma.RAISE
 
     code = f.String(
-        required=True, validate=v.OneOf(("holiday_person_day", "temp_person_shift_day", "overtime_person_day"))
+        required=True,
+        validate=v.OneOf(("holiday_person_day", "temp_person_shift_day", "overtime_person_day")),
     )
     start_on = f.Date(required=True)
     end_on = f.Date(required=True)
     headcount = f.Integer(required=True, strict=True, validate=v.Range(min=1, max=10_000))
     shifts_per_day = f.Integer(strict=True, load_default=1, validate=v.Range(min=1, max=3))
     unit_price_fen = f.Integer(
-        strict=True, allow_none=True, load_default=None, validate=v.Range(min=0, max=MAX_FEN),
+        strict=True,
+        allow_none=True,
+        load_default=None,
+        validate=v.Range(min=0, max=MAX_FEN),
         metadata={"description": "单价（分）；省略时取合同约定单价"},
     )
     label = Text(100, load_default="")

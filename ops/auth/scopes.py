@@ -50,9 +50,7 @@ def scope_problems(scopes, *, client_scoped: bool) -> list[str]:
     if client_scoped:
         refused = [s for s in STAFF_ONLY_SCOPES if s in chosen]
         if refused:
-            problems.append(
-                str(_l("客户令牌只能读取数据和提交用量，不能持有：%(s)s", s="、".join(refused)))
-            )
+            problems.append(str(_l("客户令牌只能读取数据和提交用量，不能持有：%(s)s", s="、".join(refused))))
     return problems
 
 

@@ -36,9 +36,7 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def create_token(
-    name: str, client_id: int | None, by=None, *, scopes=LEGACY_SCOPES
-) -> tuple[ApiToken, str]:
+def create_token(name: str, client_id: int | None, by=None, *, scopes=LEGACY_SCOPES) -> tuple[ApiToken, str]:
     """A new token; returns it with its secret, which is shown once and never stored (only its SHA-256).
 
     ``client_id`` None makes a staff token (any client's rows); otherwise only that client's.

@@ -34,6 +34,7 @@ def _send_in_process(self, case, *, session=None, **kwargs):
             kwargs.pop(name, None)
     return _send(self, case, session=session, **kwargs)
 
+
 MAX_EXAMPLES = 5
 
 
@@ -68,7 +69,7 @@ def run_schemathesis(app, headers: dict, *, max_examples: int = MAX_EXAMPLES) ->
         if isinstance(event, events.ScenarioFinished):
             operations.add(event.recorder.label)
             if event.status in (Status.FAILURE, Status.ERROR):
-                for case_id, checks in event.recorder.checks.items():
+                for checks in event.recorder.checks.values():
                     for check in checks:
                         if check.status == Status.FAILURE:
                             failures.append(f"{event.recorder.label} {check.name}: {check.failure_info}")

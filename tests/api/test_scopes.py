@@ -5,8 +5,8 @@ objects and on B's} → 401, 403, 404 or allowed. OPERATIONS is checked against 
 an operation added without a row here fails ``test_every_operation_has_a_row``.
 """
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import count
 
 import pytest
@@ -35,19 +35,31 @@ def _contact(objects):
 
 
 def _usage_body(o):
-    row = {"client_id": o.client_id, "date": "2026-10-01", "platform": "tmall", "consults": 10, "valid_consults": 8}
+    row = {
+        "client_id": o.client_id,
+        "date": "2026-10-01",
+        "platform": "tmall",
+        "consults": 10,
+        "valid_consults": 8,
+    }
     return {"rows": [row]}
 
 
 OPERATIONS: dict[str, Op] = {
-    "GET /api/v1/clients": Op("read", lambda o: "/api/v1/clients", "list", owned_by=lambda i, o: i["id"] == o.client_id),
-    "POST /api/v1/clients": Op("clients:write", lambda o: "/api/v1/clients", "global", lambda o: {"name": "矩阵客户"}),
+    "GET /api/v1/clients": Op(
+        "read", lambda o: "/api/v1/clients", "list", owned_by=lambda i, o: i["id"] == o.client_id
+    ),
+    "POST /api/v1/clients": Op(
+        "clients:write", lambda o: "/api/v1/clients", "global", lambda o: {"name": "矩阵客户"}
+    ),
     "GET /api/v1/clients/<int:client_id>": Op("read", lambda o: f"/api/v1/clients/{o.client_id}"),
     "PATCH /api/v1/clients/<int:client_id>": Op(
         "clients:write", lambda o: f"/api/v1/clients/{o.client_id}", body=lambda o: {"notes": "矩阵"}
     ),
     "POST /api/v1/clients/<int:client_id>/contacts": Op(
-        "clients:write", lambda o: f"/api/v1/clients/{o.client_id}/contacts", body=lambda o: {"name": "矩阵联系人"}
+        "clients:write",
+        lambda o: f"/api/v1/clients/{o.client_id}/contacts",
+        body=lambda o: {"name": "矩阵联系人"},
     ),
     "GET /api/v1/clients/<int:client_id>/statement": Op(
         "read", lambda o: f"/api/v1/clients/{o.client_id}/statement?start=2026-01-01&end=2026-12-31"
@@ -68,9 +80,16 @@ OPERATIONS: dict[str, Op] = {
     "POST /api/v1/contracts/<int:contract_id>/dated-extras": Op(
         "billing:write",
         lambda o: f"/api/v1/contracts/{o.contract_id}/dated-extras",
-        body=lambda o: {"code": "holiday_person_day", "start_on": "2026-10-01", "end_on": "2026-10-01", "headcount": 1},
+        body=lambda o: {
+            "code": "holiday_person_day",
+            "start_on": "2026-10-01",
+            "end_on": "2026-10-01",
+            "headcount": 1,
+        },
     ),
-    "GET /api/v1/agents": Op("read", lambda o: "/api/v1/agents", "list", owned_by=lambda i, o: i["id"] == o.agent_id),
+    "GET /api/v1/agents": Op(
+        "read", lambda o: "/api/v1/agents", "list", owned_by=lambda i, o: i["id"] == o.agent_id
+    ),
     "GET /api/v1/agents/<int:agent_id>": Op("read", lambda o: f"/api/v1/agents/{o.agent_id}"),
     "POST /api/v1/agents/bulk": Op(
         "clients:write",
@@ -88,13 +107,27 @@ OPERATIONS: dict[str, Op] = {
         "billing:write",
         lambda o: "/api/v1/payments",
         "global",
-        lambda o: {"invoice_id": o.invoice_id, "amount_fen": 1, "paid_on": "2026-10-05", "method": "银行转账"},
+        lambda o: {
+            "invoice_id": o.invoice_id,
+            "amount_fen": 1,
+            "paid_on": "2026-10-05",
+            "method": "银行转账",
+        },
     ),
     "GET /api/v1/usage/daily": Op("read", lambda o: f"/api/v1/usage/daily?client_id={o.client_id}", "list"),
     "POST /api/v1/usage": Op("usage:write", lambda o: "/api/v1/usage", "global", _usage_body),
 }
 PUBLIC = {"GET /api/v1/openapi.json", "GET /api/v1/docs"}
-TOKEN_KINDS = ("none", "revoked", "read", "usage:write", "clients:write", "billing:write", "client:own", "client:other")
+TOKEN_KINDS = (
+    "none",
+    "revoked",
+    "read",
+    "usage:write",
+    "clients:write",
+    "billing:write",
+    "client:own",
+    "client:other",
+)
 
 
 def api_operations(app) -> set[str]:
