@@ -265,34 +265,31 @@ def json_response(data: Any, status: int = 200, headers=None):
 
 
 def etag_of(data: Any) -> str:
-    """A strong ETag: the SHA-256 of the representation (any change to what a client sees changes it)."""
+    """A strong ETag's value (unquoted): the SHA-256 of the representation, so any change to what a
+    client sees changes it."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
-    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def single(obj, schema: ma.Schema, status: int = 200):
     """One object as JSON with its ETag; a matching ``If-None-Match`` answers 304 with no body."""
     data = schema.dump(obj)
     tag = etag_of(data)
-    if (
-        status == 200
-        and tag in request.if_none_match.as_set(include_weak=True)
-        or (status == 200 and request.if_none_match.star_tag)
-    ):
+    if status == 200 and request.if_none_match.contains_weak(tag):  # RFC 9110: weak comparison here
         response = current_app.response_class(status=304)
-        response.headers["ETag"] = tag
+        response.set_etag(tag)
         response.headers["Cache-Control"] = "no-store"
         return response
-    return json_response(data, status, headers={"ETag": tag})
+    response = json_response(data, status)
+    response.set_etag(tag)
+    return response
 
 
 def check_if_match(obj, schema: ma.Schema) -> None:
     """412 when the request carries ``If-Match`` and it names another version of ``obj``."""
     if not request.headers.get("If-Match"):
         return
-    if request.if_match.star_tag:
-        return
-    if etag_of(schema.dump(obj)) not in request.if_match.as_set():
+    if not request.if_match.contains(etag_of(schema.dump(obj))):  # strong comparison; "*" matches
         abort(412)
 
 

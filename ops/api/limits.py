@@ -22,4 +22,6 @@ def api_rate_limit() -> str:
     return current_app.config["API_RATE_LIMIT"]
 
 
-limiter = Limiter(rate_key, default_limits=[], headers_enabled=True, key_prefix="ops-api")
+# No X-RateLimit headers: Flask-Limiter would put a Retry-After on every answer, even a 200. A 429
+# carries Retry-After = the limit's window (ops.api.problems), an upper bound of the wait.
+limiter = Limiter(rate_key, default_limits=[], headers_enabled=False, key_prefix="ops-api")

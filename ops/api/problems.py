@@ -93,8 +93,7 @@ def _description(exc: HTTPException) -> str:
 
 
 def retry_after_seconds(exc: HTTPException) -> int:
-    """A safe Retry-After for a rate limit: its window's length (Flask-Limiter's own header, the
-    exact time to the window's reset, replaces it when headers are enabled)."""
+    """Retry-After for a rate limit: its window's length in seconds (never less than the real wait)."""
     limit = getattr(exc, "limit", None)
     item = getattr(limit, "limit", None)
     return max(1, int(item.get_expiry())) if item is not None else 60
