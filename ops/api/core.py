@@ -35,7 +35,6 @@ from ops.auth.models import ApiToken
 from ops.auth.tokens import authenticate_token
 from ops.errors import ServiceError
 from ops.extensions import csrf, db
-from ops.i18n import _l
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -311,7 +310,7 @@ def write(action: Callable[[], Any], answer: Callable[[Any], Any]):
 
 IDEMPOTENCY_HEADER = {
     "Idempotency-Key": {
-        "description": str(_l("可选：16–64 个字符（字母、数字、_、-）。同一个键重复提交只登记一次。")),
+        "description": "可选：16–64 个字符（字母、数字、_、-）。同一个键重复提交只登记一次。",
         "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"},
     }
 }

@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from ops.auth.passwords import password_problem
@@ -97,7 +98,7 @@ class ApiTokenForm(FlaskForm):
     )
     scopes = MultiCheckboxField(
         _l("权限"),
-        choices=list(SCOPE_LABELS.items()),
+        choices=[SelectChoice(code, label) for code, label in SCOPE_LABELS.items()],
         default=list(LEGACY_SCOPES),
         description=_l("客户令牌只能持有“读取”和“提交用量”。写入权限不包含读取，需要时请一并勾选。"),
     )
