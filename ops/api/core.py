@@ -37,6 +37,7 @@ from ops.errors import ServiceError
 from ops.extensions import csrf, db
 
 MAX_LIMIT = 200
+MAX_ID = 2**31 - 1  # the largest INTEGER key
 DEFAULT_LIMIT = 50
 
 
@@ -158,11 +159,19 @@ def scoped(stmt, column, client_visible: tuple | None = None):
 
 def get_scoped(model, object_id: int, column=None, client_visible: tuple | None = None):
     """One object by id, visible to the token; otherwise 404 (as if it did not exist)."""
+    check_id(object_id)
     column = column if column is not None else model.client_id
     obj = db.session.scalar(scoped(sa.select(model).where(model.id == object_id), column, client_visible))
     if obj is None:
         abort(404)
     return obj
+
+
+def check_id(object_id: int) -> None:
+    """404 for an id no INTEGER key can hold (the URL converter lets BIGINTs through; PostgreSQL would
+    refuse the comparison)."""
+    if not 0 < object_id <= MAX_ID:
+        abort(404)
 
 
 # --- lists: limit, cursor, updated_since -----------------------------------------------------

@@ -15,6 +15,7 @@ from ops.api.core import (
     ListArgs,
     api_actor,
     api_blueprint,
+    check_id,
     client_scope,
     json_response,
     page_of,
@@ -70,6 +71,7 @@ def list_agents(args):
 @blp.alt_response(304, description="未修改")
 def get_agent(agent_id):
     """单个客服（不含手机号、备注、平台账号），带 ETag"""
+    check_id(agent_id)
     agent = db.session.scalar(_visible_agents().where(Agent.id == agent_id))
     if agent is None:
         abort(404)

@@ -306,3 +306,12 @@ def test_tokens_cli_creates_lists_and_revokes(runner, db):
         )
         == 2
     )
+
+
+def test_an_id_beyond_any_integer_key_is_404_not_a_database_error(client, db, staff):
+    for url in (
+        "/api/v1/clients/9223372036854775806",
+        "/api/v1/agents/2147483648",
+        "/api/v1/invoices/2147483648/pdf",
+    ):
+        assert_problem(client.get(url, headers=bearer(staff)), 404)
