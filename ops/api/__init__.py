@@ -78,4 +78,4 @@ def init_api(app: Flask, usage_bp: Blueprint) -> None:
 
     limiter.init_app(app)
     for blp in [*blueprints, usage_bp]:
-        limiter.limit(api_rate_limit)(blp)
+        limiter.shared_limit(api_rate_limit, scope="api-v1")(blp)  # one allowance per token, all operations
