@@ -5,7 +5,7 @@
 - ``operation(blp, scope)``: authenticates the bearer token, checks its scope, and records the scope
   on the view (the scope matrix test reads it). ``token()`` is the request's token.
 - ``scoped(stmt, column)``: a client token sees only its client's rows (another's are absent: 404).
-- ``page_of(stmt, args, schema)``: cursor pagination (``limit``, opaque ``cursor``, ``next_cursor``).
+- ``page_of(stmt, model, args)``: cursor pagination (``limit``, opaque ``cursor``, ``next_cursor``).
 - ``single(obj, schema)``: one object with a strong ETag; ``If-None-Match`` answers 304.
 - ``check_if_match(obj, schema)``: an update sent with a stale ``If-Match`` is refused with 412.
 - ``write(action)``: run one service, commit, or roll back and answer its refusal as a problem.
@@ -17,15 +17,15 @@ import base64
 import binascii
 import functools
 import hashlib
+import http
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from types import SimpleNamespace
 from typing import Any
 
 import marshmallow as ma
 import sqlalchemy as sa
-from apispec.ext.marshmallow import MarshmallowPlugin  # noqa: F401  (flask-smorest's own dependency)
 from flask import current_app, g, request
 from flask_smorest import Api, Blueprint, abort
 from flask_smorest.spec import prepare_response
@@ -62,8 +62,6 @@ class OpsApi(Api):
         pass  # ops.register_errorhandlers answers every status under /api/ as problem+json
 
     def _register_responses(self):
-        import http
-
         for status in http.HTTPStatus:
             response: dict = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
@@ -323,7 +321,3 @@ IDEMPOTENCY_HEADER = {
         "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"},
     }
 }
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
