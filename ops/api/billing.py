@@ -20,6 +20,7 @@ from ops.api.core import (
     api_blueprint,
     get_scoped,
     json_response,
+    link_to,
     page_of,
     page_schema,
     requires,
@@ -151,7 +152,18 @@ def list_payments(args):
 @blp.arguments(PaymentCreateSchema)
 @blp.response(201, PaymentSchema)
 @blp.alt_response(200, schema=PaymentSchema, description="同一 Idempotency-Key 已登记过：返回原来的收款")
-@blp.doc(parameters=[{"in": "header", "name": name, **spec} for name, spec in IDEMPOTENCY_HEADER.items()])
+@blp.doc(
+    parameters=[{"in": "header", "name": name, **spec} for name, spec in IDEMPOTENCY_HEADER.items()],
+    responses={
+        201: {
+            "links": {
+                "GetInvoice": link_to(
+                    "/api/v1/invoices/{invoice_id}", invoice_id="$response.body#/invoice_id"
+                )
+            }
+        }
+    },
+)
 def create_payment(data):
     """登记收款（不能超过未付余额；结清后账单变为已付）"""
     key = request.headers.get("Idempotency-Key") or None

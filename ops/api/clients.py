@@ -15,6 +15,7 @@ from ops.api.core import (
     api_blueprint,
     check_if_match,
     get_scoped,
+    link_to,
     page_of,
     page_schema,
     requires,
@@ -70,6 +71,21 @@ def _client_data(client: Client) -> dict:
 @requires(CLIENTS_WRITE)
 @blp.arguments(ClientCreateSchema)
 @blp.response(201, ClientSchema)
+@blp.doc(
+    responses={
+        201: {
+            "links": {
+                "GetClient": link_to("/api/v1/clients/{client_id}", client_id="$response.body#/id"),
+                "UpdateClient": link_to(
+                    "/api/v1/clients/{client_id}", "patch", client_id="$response.body#/id"
+                ),
+                "AddContact": link_to(
+                    "/api/v1/clients/{client_id}/contacts", "post", client_id="$response.body#/id"
+                ),
+            }
+        }
+    }
+)
 def create_client(data):
     """新建客户（阶段：潜在客户）"""
     return write(
@@ -109,6 +125,18 @@ def list_contacts(args):
 @requires(CLIENTS_WRITE)
 @blp.arguments(ContactCreateSchema)
 @blp.response(201, ContactSchema)
+@blp.doc(
+    responses={
+        201: {
+            "links": {
+                "GetContact": link_to("/api/v1/contacts/{contact_id}", contact_id="$response.body#/id"),
+                "UpdateContact": link_to(
+                    "/api/v1/contacts/{contact_id}", "patch", contact_id="$response.body#/id"
+                ),
+            }
+        }
+    }
+)
 def create_contact(data, client_id):
     """为客户添加联系人（第一位联系人自动成为主要联系人）"""
     client = get_scoped(Client, client_id, Client.id)

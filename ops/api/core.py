@@ -315,6 +315,13 @@ def write(action: Callable[[], Any], answer: Callable[[Any], Any]):
     return answer(result)
 
 
+def link_to(path: str, method: str = "get", **parameters: str) -> dict:
+    """An OpenAPI link from an answer to another operation (Schemathesis follows them statefully):
+    ``link_to("/api/v1/clients/{client_id}", client_id="$response.body#/id")``."""
+    pointer = "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+    return {"operationRef": pointer, "parameters": parameters}
+
+
 IDEMPOTENCY_HEADER = {
     "Idempotency-Key": {
         "description": "可选：16–64 个字符（字母、数字、_、-）。同一个键重复提交只登记一次。",
