@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from ops.api import PUBLIC_BLUEPRINTS as API_BLUEPRINTS
 from ops.audit.services import summary_text as audit_summary_text
 from ops.config import Config, finalise
 from ops.extensions import babel, bootstrap, csrf, db, login_manager, migrate
@@ -198,12 +199,15 @@ def register_blueprints(app: Flask) -> None:
         jobs_bp,
     ):
         app.register_blueprint(blueprint)
+    from ops.api import init_api
+
+    init_api(app, api_bp)  # the REST API's resource blueprints, document, docs page and rate limits
     import ops.models  # noqa: F401  (every model registered on the metadata, for migrations)
 
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static", "main.set_language", "main.healthz"}
 # Blueprints that authenticate on their own (API tokens) instead of the login session.
-SELF_AUTHENTICATED_BLUEPRINTS = {"api"}
+SELF_AUTHENTICATED_BLUEPRINTS = {"api"} | API_BLUEPRINTS
 
 
 def is_public(app: Flask, endpoint: str | None) -> bool:
@@ -282,7 +286,7 @@ def _is_api_request() -> bool:
 def register_errorhandlers(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException
 
-    from ops.usage.api import http_problem, problem
+    from ops.api.problems import http_problem, problem
 
     def render_error(code: int, template: str, exc=None, **context):
         if _is_api_request():  # the API answers every status as application/problem+json
@@ -380,6 +384,9 @@ def register_cli(app: Flask) -> None:
     from ops.usage.cli import usage_cli
 
     app.cli.add_command(usage_cli)
+    from ops.auth.token_cli import tokens_cli
+
+    app.cli.add_command(tokens_cli)
 
 
 def apply_migrations(app: Flask) -> None:

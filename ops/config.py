@@ -87,6 +87,8 @@ class Config:
     JOB_DIR = os.environ.get("OPS_JOB_DIR")  # default: instance/jobs (shared storage on many hosts)
     JOB_LEASE_SECONDS = int(os.environ.get("OPS_JOB_LEASE_SECONDS", "60"))
     JOB_FILE_DAYS = int(os.environ.get("OPS_JOB_FILE_DAYS", "7"))  # a finished job's file is kept this long
+    # The REST API's rate limit per token (Flask-Limiter syntax), counted in Redis when OPS_REDIS_URL is set.
+    API_RATE_LIMIT = os.environ.get("OPS_API_RATE_LIMIT", "600 per minute")
     TESTING = False
 
 
@@ -100,6 +102,8 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("OPS_TEST_DATABASE_URL")  # default: a temporary SQLite file
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick; never in production
     QUEUE_IMMEDIATE = not os.environ.get("OPS_TEST_QUEUE")  # tasks inline unless a test runs a consumer
+    API_RATE_LIMIT = "100000 per minute"  # never reached by a test but the one that lowers it
+    RATELIMIT_STORAGE_URI = "memory://"
 
 
 def finalise(config: dict, instance_path: str) -> None:

@@ -2,10 +2,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from ops.auth.passwords import password_problem
 from ops.auth.roles import ROLE_LABELS, ROLES
+from ops.auth.scopes import LEGACY_SCOPES, SCOPE_LABELS
+from ops.forms import MultiCheckboxField
 from ops.urls import db_int
 
 PASSWORD_HINT = _l("至少 10 个字符；不能包含用户名，也不能是常见或容易猜到的密码。")
@@ -91,6 +94,12 @@ class ApiTokenForm(FlaskForm):
         coerce=db_int,
         choices=[],
         validate_choice=True,
-        description=_l("员工令牌可以提交所有客户的数据；客户令牌只能提交该客户的数据。"),
+        description=_l("员工令牌可以访问所有客户的数据；客户令牌只能访问该客户的数据。"),
+    )
+    scopes = MultiCheckboxField(
+        _l("权限"),
+        choices=[SelectChoice(code, label) for code, label in SCOPE_LABELS.items()],
+        default=list(LEGACY_SCOPES),
+        description=_l("客户令牌只能持有“读取”和“提交用量”。写入权限不包含读取，需要时请一并勾选。"),
     )
     submit = SubmitField(_l("创建令牌"))

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ops.auth.roles import CLIENT, ROLES, STAFF_ROLES
+from ops.auth.scopes import LEGACY_SCOPES, client_scopes_check_sql, format_scopes, parse_scopes
 from ops.dbtypes import UTCDateTime
 from ops.extensions import db
 from ops.timeutil import utcnow
@@ -92,9 +93,13 @@ class LoginThrottle(db.Model):
 
 
 class ApiToken(db.Model):
-    """An API token for POST /api/v1/usage. Only a SHA-256 of the secret is stored."""
+    """An API token for /api/v1 (docs/api.md). Only a SHA-256 of the secret is stored."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = (
+        # A client's own token never holds a staff-only scope (ops.auth.scopes).
+        sa.CheckConstraint(client_scopes_check_sql(), name="client_scopes"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))
@@ -107,8 +112,16 @@ class ApiToken(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Space-separated scopes (ops.auth.scopes); tokens made before scopes existed hold usage:write.
+    scopes: Mapped[str] = mapped_column(
+        sa.String(100), default=format_scopes(LEGACY_SCOPES), server_default=format_scopes(LEGACY_SCOPES)
+    )
 
     client = relationship("Client")
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return parse_scopes(self.scopes)
 
 
 PAID_IN_RANGE_SQL = "paid_fen >= 0 AND (paid_fen = 0 OR paid_fen <= total_fen)"

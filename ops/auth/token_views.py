@@ -10,6 +10,7 @@ from ops.auth.forms import ApiTokenForm
 from ops.auth.models import ApiToken, User
 from ops.auth.permissions import require_roles_for_blueprint
 from ops.auth.roles import ADMIN
+from ops.auth.scopes import SCOPE_LABELS
 from ops.auth.tokens import create_token, revoke_token
 from ops.clients.models import Client
 from ops.extensions import db
@@ -34,7 +35,9 @@ def index():
         if user_ids
         else {}
     )
-    return render_template("tokens/index.html", page=page, users=users, confirm=ConfirmForm())
+    return render_template(
+        "tokens/index.html", page=page, users=users, confirm=ConfirmForm(), scope_labels=SCOPE_LABELS
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -45,13 +48,15 @@ def create():
         for c in db.session.execute(sa.select(Client.id, Client.name).order_by(Client.name))
     ]
     return perform(
-        lambda: create_token(form.name.data, form.client_id.data or None, by=current_user),
+        lambda: create_token(
+            form.name.data, form.client_id.data or None, by=current_user, scopes=form.scopes.data
+        ),
         form=form,
         success=None,
         back=url_for("tokens.create"),
         # Rendered, not redirected: the secret must never travel through the session cookie.
         done=lambda made: make_response(
-            render_template("tokens/created.html", token=made[0], secret=made[1])
+            render_template("tokens/created.html", token=made[0], secret=made[1], scope_labels=SCOPE_LABELS)
         ),
         render=lambda: render_template("tokens/form.html", form=form),
     )

@@ -1,4 +1,6 @@
-"""API tokens for POST /api/v1/usage: created by an administrator, shown once, stored as a SHA-256."""
+"""API tokens for /api/v1: created by an administrator (page or CLI), shown once, stored as a SHA-256.
+
+Each token holds scopes (ops.auth.scopes); a client-scoped token sees and writes only its client."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import sqlalchemy as sa
 
 from ops.audit.services import record
 from ops.auth.models import ApiToken
+from ops.auth.scopes import LEGACY_SCOPES, format_scopes, scope_problems
 from ops.clients.models import Client
 from ops.errors import ServiceError
 from ops.extensions import db
@@ -33,10 +36,12 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def create_token(name: str, client_id: int | None, by=None) -> tuple[ApiToken, str]:
+def create_token(name: str, client_id: int | None, by=None, *, scopes=LEGACY_SCOPES) -> tuple[ApiToken, str]:
     """A new token; returns it with its secret, which is shown once and never stored (only its SHA-256).
 
     ``client_id`` None makes a staff token (any client's rows); otherwise only that client's.
+    ``scopes`` (ops.auth.scopes.SCOPES) default to ``usage:write`` alone, what every token could do
+    before scopes existed; a client's token may not hold the staff-only scopes.
     """
     name = (name or "").strip()
     if not name:
@@ -45,6 +50,9 @@ def create_token(name: str, client_id: int | None, by=None) -> tuple[ApiToken, s
         raise TokenError("令牌名称不能超过 100 个字符")
     if client_id is not None and db.session.get(Client, client_id) is None:
         raise TokenError("所选客户不存在")
+    problems = scope_problems(scopes, client_scoped=client_id is not None)
+    if problems:
+        raise TokenError("；".join(problems), "scopes")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         name=name,
@@ -52,6 +60,7 @@ def create_token(name: str, client_id: int | None, by=None) -> tuple[ApiToken, s
         token_hash=hash_secret(secret),
         client_id=client_id,
         created_by_id=getattr(by, "id", None),
+        scopes=format_scopes(scopes),
     )
     db.session.add(token)
     db.session.flush()
@@ -60,7 +69,7 @@ def create_token(name: str, client_id: int | None, by=None) -> tuple[ApiToken, s
         token,
         actor=by,
         summary=f"{name}（{token.prefix}…）",
-        after={"name": name, "prefix": token.prefix, "client_id": client_id},
+        after={"name": name, "prefix": token.prefix, "client_id": client_id, "scopes": token.scopes},
     )
     return token, secret
 

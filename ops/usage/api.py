@@ -8,7 +8,8 @@ inquiry_conversion, satisfaction, dispute_refund_rate (percent numbers, 92.5 = 9
 optionally holiday_headcount, promo_headcount, promo_shifts (the day's holiday allowance and
 promotion staff: one-day dated extras on the client's contract, see docs/domain.md; a
 client-scoped token may not send them). A client-scoped token may leave client_id out; a row of another client is a row error (422),
-the same answer whether or not that client exists. At most 5,000 rows per request; the batch
+the same answer whether or not that client exists. The token needs the ``usage:write`` scope (403
+without it; every token made before scopes existed holds it). At most 5,000 rows per request; the batch
 is validated whole and stored all or nothing.
 
 Answers: 200 {"inserted", "updated", "unchanged"}; RFC 9457 problems for 400 (malformed JSON
@@ -23,8 +24,10 @@ from decimal import Decimal
 
 from flask import Blueprint, current_app, request
 from werkzeug.exceptions import HTTPException
-from werkzeug.http import HTTP_STATUS_CODES
 
+from ops.api.problems import http_problem as api_http_problem
+from ops.api.problems import problem as api_problem
+from ops.auth.scopes import USAGE_WRITE
 from ops.auth.tokens import authenticate_token
 from ops.extensions import csrf, db
 from ops.usage.parse import FIELDS, HugeNumber, UsageError, validate_usage_records
@@ -39,33 +42,21 @@ _FIELD_BY_LABEL = {label: name for name, (label, _aliases) in FIELDS.items()}
 
 
 def problem(status: int, detail: str, *, errors=None, headers=None):
-    """An ``application/problem+json`` response (RFC 9457)."""
-    body = {
-        "type": "about:blank",
-        "title": HTTP_STATUS_CODES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-    }
+    """An ``application/problem+json`` response (RFC 9457); ``errors`` are the batch's row errors."""
+    rows = None
     if errors is not None:
-        body["errors"] = [
+        rows = [
             {"row": e.row, "field": _FIELD_BY_LABEL.get(e.column, e.column), "message": e.message}
             for e in errors
         ]
-    response = current_app.response_class(
-        json.dumps(body, ensure_ascii=False),
-        status=status,
-        mimetype="application/problem+json",
-        headers=headers,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return api_problem(status, detail, errors=rows, headers=headers)
 
 
 @bp.errorhandler(HTTPException)
 def http_problem(exc: HTTPException):
     if exc.code == 413:
         return problem(413, "请求体过大，请分批提交（每批最多 5000 行）。")
-    return problem(exc.code or 500, exc.description or "")
+    return api_http_problem(exc)
 
 
 def _unauthorized(detail: str, error: str | None = None):
@@ -82,6 +73,8 @@ def post_usage():
     if token is None:
         return _unauthorized("API 令牌无效或已被吊销。", "invalid_token")
     db.session.commit()  # the token's last use, whatever the batch's fate
+    if USAGE_WRITE not in token.scope_set:
+        return problem(403, f"该令牌没有“{USAGE_WRITE}”权限。")
 
     try:
         payload = json.loads(
@@ -133,3 +126,6 @@ def post_usage():
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+post_usage.api_scope = USAGE_WRITE  # type: ignore[attr-defined]  # read by the API's scope matrix test

@@ -42,6 +42,35 @@ MATRIX = {
     "amendments.send":                       (LOGIN,    OK,    OK,     OK,    NO,     NO,     NO),
     "amendments.withdraw":                   (LOGIN,    OK,    OK,     OK,    NO,     NO,     NO),
     "api.post_usage":                        (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api-docs.openapi_json":                 (OK,       OK,    OK,     OK,    OK,     OK,     OK),
+    "api_billing.create_payment":            (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_billing.get_invoice":               (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_billing.get_invoice_pdf":           (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_billing.get_statement":             (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_billing.list_credit_notes":         (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_billing.list_invoices":             (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_billing.list_payments":             (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_clients.create_client":             (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_clients.create_contact":            (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_clients.get_client":                (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_clients.get_contact":               (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_clients.list_clients":              (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_clients.list_contacts":             (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_clients.list_needs":                (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_clients.update_client":             (METHOD,   METHOD,METHOD, METHOD,METHOD, METHOD, METHOD),  # probed with POST; tests/api/test_scopes.py covers PATCH
+    "api_clients.update_contact":            (METHOD,   METHOD,METHOD, METHOD,METHOD, METHOD, METHOD),  # probed with POST; tests/api/test_scopes.py covers PATCH
+    "api_reference.docs":                    (OK,       OK,    OK,     OK,    OK,     OK,     OK),
+    "api_sales.create_dated_extra":          (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_sales.get_contract":                (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_sales.get_quote":                   (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_sales.list_contracts":              (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_sales.list_dated_extras":           (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_sales.list_quotes":                 (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_staffing.create_agents_bulk":       (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_staffing.get_agent":                (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_staffing.list_agents":              (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_staffing.list_assignments":         (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_usage.list_usage":                  (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
     "audit.index":                           (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
     "auth.change_password":                  (LOGIN,    OK,    OK,     OK,    OK,     OK,     OK),
     "auth.login":                            (OK,       OK,    OK,     OK,    OK,     OK,     OK),
@@ -278,6 +307,8 @@ RENAMED = {
 }
 # Removal routes get one target per role: an empty POST is a confirmed removal while CSRF is off.
 PER_ROLE = {
+    "api_clients.get_contact",  # a contact of A (the API's own matrix covers every token kind)
+    "api_clients.update_contact",
     "notifications.open_one",  # each role opens its own notification (someone else's is 404)
     "dated_extras.delete",
     "clients.contact_remove",

@@ -128,3 +128,40 @@ def _create_all(rows: list[AgentRow], by) -> list[Agent]:
     except OnboardingError as exc:  # a clash found by create_agent (another import, just committed)
         raise AgentImportError([RowError(row.row, "", exc.message)], 1) from exc
     return agents
+
+
+def create_agents(rows: list[dict], *, by=None) -> list[Agent]:
+    """Create every agent of ``rows`` (``create_agent``'s fields), or none (the API's bulk create).
+
+    Every row is checked — against the stored agents and the rows before it — and all refusals are
+    raised together in one ``AgentImportError`` (``row`` counts from 1); nothing is stored then. A
+    concurrent creation of the same employee number is caught by the UNIQUE index (nothing stored).
+    """
+    take_write_lock()
+    errors: list[RowError] = []
+    agents: list[Agent] = []
+    seen: set[str] = set()
+    for n, data in enumerate(rows, start=1):
+        number = (data.get("employee_no") or "").strip().lower()
+        if number and number in seen:
+            errors.append(RowError(n, "employee_no", _("工号 %(no)s 在本批中重复", no=data["employee_no"])))
+            continue
+        seen.add(number)
+        try:
+            with db.session.begin_nested():
+                agents.append(create_agent(data, by=by))
+                db.session.flush()
+        except OnboardingError as exc:
+            errors.append(RowError(n, exc.field or "", exc.message))
+        except IntegrityError:
+            errors.append(RowError(n, "employee_no", MSG_CONFLICT))
+    if errors:
+        raise AgentImportError(errors, len(errors))
+    record(
+        "agent.imported",
+        object_type="agents",
+        summary=i18n._l("API 批量添加 %(n)s 名客服", n=len(agents)),
+        after={"count": len(agents), "agent_ids": [a.id for a in agents]},
+        actor=by,
+    )
+    return agents
