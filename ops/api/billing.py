@@ -31,6 +31,7 @@ from ops.api.core import (
 from ops.api.problems import problem
 from ops.api.schemas import (
     CreditNoteSchema,
+    FapiaoSchema,
     InvoiceSchema,
     PaymentCreateSchema,
     PaymentSchema,
@@ -44,6 +45,8 @@ from ops.billing.services.payments import record_payment
 from ops.clients.models import Client
 from ops.errors import ServiceError
 from ops.extensions import db
+from ops.fapiao.export import EXPORTABLE_STATES, fapiao_record
+from ops.fapiao.services import item_codes
 from ops.idempotency import KEY_PATTERN, AlreadyRecorded
 from ops.web import send_document
 
@@ -105,6 +108,19 @@ def get_invoice_pdf(invoice_id):
             headers={"Retry-After": str(PDF_RETRY_SECONDS)},
         )
     return send_document(invoice.pdf, f"{invoice.number}.pdf", "application/pdf")
+
+
+@blp.route("/invoices/<int:invoice_id>/fapiao", methods=["GET"])
+@requires(READ)
+@blp.response(200, FapiaoSchema)
+@blp.alt_response(304, description="未修改")
+@blp.alt_response(409, description="草稿或已作废的账单不开数电票")
+def get_invoice_fapiao(invoice_id):
+    """数电票开票数据（与批量开票 Excel 文件的一张发票相同：购买方、逐行项目名称、税收分类编码、金额与税额）"""
+    invoice = get_scoped(Invoice, invoice_id, client_visible=INVOICES_SEEN)
+    if invoice.status not in EXPORTABLE_STATES:
+        return problem(409, "只有已开具（含已结清）的账单才有数电票开票数据。")
+    return single(fapiao_record(invoice, item_codes()), FapiaoSchema())
 
 
 @blp.route("/credit-notes", methods=["GET"])

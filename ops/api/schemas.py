@@ -326,6 +326,11 @@ class InvoiceSchema(ReadOnly):
     allocated_fen = f.Integer()
     balance_fen = f.Method("dump_balance", metadata={"description": "未付余额（分）"})
     pdf_ready = f.Method("dump_pdf_ready")
+    fapiao_number = f.String(allow_none=True, metadata={"description": "数电票号码（20 位），开票后录入"})
+    fapiao_date = f.Date(allow_none=True)
+    fapiao_status = f.String(
+        allow_none=True, metadata={"description": "issued 已开具 / partly_red 部分红冲 / red 已红冲"}
+    )
     lines = f.List(f.Nested(InvoiceLineSchema))
     updated_at = f.AwareDateTime()
 
@@ -351,6 +356,11 @@ class CreditNoteSchema(ReadOnly):
     total_fen = f.Integer()
     deposit_fen = f.Integer()
     allocated_fen = f.Integer()
+    red_reason = f.String(
+        metadata={
+            "description": "红字确认单冲红原因：01 开票有误 02 销货退回 03 服务中止 04 销售折让（原账单有数电票时必填）"
+        }
+    )
 
 
 class PaymentSchema(ReadOnly):
@@ -438,3 +448,63 @@ class DatedExtraCreateSchema(ma.Schema):
     )
     label = Text(100, load_default="")
     note = Text(300, load_default="")
+
+
+# --- 数电票 -------------------------------------------------------------------------------------
+
+
+class FapiaoBuyerSchema(ReadOnly):
+    name = f.String()
+    tax_id = f.String()
+    address = f.String()
+    phone = f.String()
+    bank_name = f.String()
+    bank_account = f.String()
+
+
+class FapiaoLineSchema(ReadOnly):
+    seq = f.Integer()
+    nature = f.String(metadata={"description": "normal 正常行 / discounted 被折扣行 / discount 折扣行"})
+    nature_label = f.String()
+    kind = f.String()
+    item_name = f.String(metadata={"description": "项目名称"})
+    tax_code = f.String(metadata={"description": "商品和服务税收分类编码"})
+    sample_code = f.Boolean(metadata={"description": "true：示例编码，供应商尚未配置自己的编码"})
+    spec = f.String()
+    unit = f.String()
+    quantity = f.String()
+    unit_price = f.String(metadata={"description": "单价（不含税，元）"})
+    amount_fen = f.Integer(metadata={"description": "金额（不含税，分）"})
+    tax_rate_bp = f.Integer()
+    tax_rate = f.String()
+    tax_fen = f.Integer(metadata={"description": "税额（分）"})
+
+
+class FapiaoIssuedSchema(ReadOnly):
+    number = f.String()
+    date = f.String(allow_none=True)
+    status = f.String()
+    status_label = f.String()
+
+
+class FapiaoSchema(ReadOnly):
+    """An invoice as the vendor's e-invoicing software imports it (the 数电票 batch file's rows)."""
+
+    invoice_id = f.Integer()
+    invoice_number = f.String()
+    serial = f.String(metadata={"description": "发票流水号（本系统账单编号）"})
+    fapiao_type = f.String(metadata={"description": "normal 普票 / special 专票"})
+    fapiao_type_label = f.String()
+    tax_included = f.Boolean(metadata={"description": "金额与单价是否含税（始终为 false：税额逐行给出）"})
+    buyer = f.Nested(FapiaoBuyerSchema)
+    remarks = f.String(metadata={"description": "备注"})
+    amount_fen = f.Integer(metadata={"description": "金额合计（分）= 账单不含税金额"})
+    tax_fen = f.Integer(metadata={"description": "税额合计（分）= 账单税额"})
+    total_fen = f.Integer(metadata={"description": "价税合计（分）"})
+    deposit_offset_fen = f.Integer(metadata={"description": "押金抵扣（分，写入备注，不是发票行）"})
+    payable_fen = f.Integer(metadata={"description": "账单应付（分）"})
+    lines = f.List(f.Nested(FapiaoLineSchema))
+    fapiao = f.Nested(
+        FapiaoIssuedSchema, allow_none=True, metadata={"description": "已录入的数电票；未开票为 null"}
+    )
+    problems = f.List(f.String(), metadata={"description": "不能导出的原因；为空表示可以开票"})

@@ -101,6 +101,9 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/v1/invoices": Op("read", lambda o: f"/api/v1/invoices?client_id={o.client_id}", "list"),
     "GET /api/v1/invoices/<int:invoice_id>": Op("read", lambda o: f"/api/v1/invoices/{o.invoice_id}"),
     "GET /api/v1/invoices/<int:invoice_id>/pdf": Op("read", lambda o: f"/api/v1/invoices/{o.invoice_id}/pdf"),
+    "GET /api/v1/invoices/<int:invoice_id>/fapiao": Op(
+        "read", lambda o: f"/api/v1/invoices/{o.invoice_id}/fapiao"
+    ),
     "GET /api/v1/credit-notes": Op("read", lambda o: f"/api/v1/credit-notes?client_id={o.client_id}", "list"),
     "GET /api/v1/payments": Op("read", lambda o: f"/api/v1/payments?client_id={o.client_id}", "list"),
     "POST /api/v1/payments": Op(

@@ -46,6 +46,7 @@ MATRIX = {
     "api_billing.create_payment":            (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
     "api_billing.get_invoice":               (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
     "api_billing.get_invoice_pdf":           (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
+    "api_billing.get_invoice_fapiao":        (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
     "api_billing.get_statement":             (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
     "api_billing.list_credit_notes":         (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
     "api_billing.list_invoices":             (TOKEN,    TOKEN, TOKEN,  TOKEN, TOKEN,  TOKEN,  TOKEN),
