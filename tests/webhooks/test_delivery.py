@@ -15,9 +15,11 @@ from ops.billing import services as billing
 from ops.events.models import Event
 from ops.events.services import emit
 from ops.notify.models import Notification
+from ops.notify.services import claim_events
 from ops.timeutil import utcnow
 from ops.webhooks import delivery
 from ops.webhooks.models import WebhookDelivery, WebhookSubscription
+from ops.webhooks.tasks import retry_webhooks
 from tests.billing.helpers import issued_for, make_contract
 from tests.webhooks.helpers import deliveries, dispatch, reload, subscribe
 from tests.webhooks.receiver import Receiver
@@ -176,8 +178,6 @@ def test_two_workers_sending_the_same_row_send_it_once(db, make_user):
         billing.record_payment(invoice, 1_060_000, date(2026, 10, 9), "银行转账", "B1")
         db.session.commit()
         [event] = db.session.scalars(sa.select(Event).where(Event.kind == "invoice.paid")).all()
-        from ops.notify.services import claim_events
-
         claim_events()  # the row is written; nothing sent yet
         [row] = deliveries()
         assert delivery.send_delivery(row.id) == "succeeded"
@@ -314,7 +314,5 @@ def test_the_periodic_scan_uses_the_clock_now(db, make_user):
         dispatch()
         row = deliveries()[0]
         assert row.next_attempt_at > utcnow()
-        from ops.webhooks.tasks import retry_webhooks
-
         retry_webhooks.call_local()  # the minutely task: nothing due yet
     assert len(receiver.received) == 1
