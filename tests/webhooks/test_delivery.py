@@ -21,6 +21,7 @@ from ops.webhooks import delivery
 from ops.webhooks.models import WebhookDelivery, WebhookSubscription
 from ops.webhooks.tasks import retry_webhooks
 from tests.billing.helpers import issued_for, make_contract
+from tests.live import parallel
 from tests.webhooks.helpers import deliveries, dispatch, reload, subscribe
 from tests.webhooks.receiver import Receiver
 
@@ -316,3 +317,25 @@ def test_the_periodic_scan_uses_the_clock_now(db, make_user):
         assert row.next_attempt_at > utcnow()
         retry_webhooks.call_local()  # the minutely task: nothing due yet
     assert len(receiver.received) == 1
+
+
+def test_six_workers_sending_the_same_row_at_once_send_it_once(app, db, make_user):
+    admin = make_user("admin")
+    with Receiver(200) as receiver:
+        subscribe(admin, receiver.url, ["invoice.issued"])
+        _issue(db)
+        claim_events()
+        [row] = deliveries()
+        db.session.remove()
+
+        def send(i):
+            with app.app_context():
+                try:
+                    return delivery.send_delivery(row.id)
+                finally:
+                    db.session.remove()
+
+        outcomes = parallel(6, send)
+    assert len(receiver.received) == 1  # the compare-and-set claim: one worker sends
+    assert all(o in ("sending", "succeeded") for o in outcomes), outcomes
+    assert db.session.get(WebhookDelivery, row.id).attempts == 1
