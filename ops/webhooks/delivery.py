@@ -89,8 +89,11 @@ def fan_out(event: Event) -> list[WebhookDelivery]:
 
 
 def _claimable(now: datetime):
+    """Due now: pending or failed with its (next) attempt time reached, or a stale claim. A task
+    enqueued twice (the dispatch and the minutely scan) finds the row not due the second time."""
+    due = sa.or_(WebhookDelivery.next_attempt_at.is_(None), WebhookDelivery.next_attempt_at <= now)
     return sa.or_(
-        WebhookDelivery.status.in_(("pending", "failed")),
+        sa.and_(WebhookDelivery.status.in_(("pending", "failed")), due),
         sa.and_(WebhookDelivery.status == "sending", WebhookDelivery.updated_at <= now - STALE_SENDING),
     )
 
@@ -168,21 +171,11 @@ def send_delivery(delivery_id: int, now: datetime | None = None) -> str:
 def due_ids(now: datetime | None = None, limit: int = BATCH) -> list[int]:
     """Deliveries of enabled subscriptions whose (next) attempt is due, oldest first."""
     now = now or utcnow()
-    due = sa.or_(WebhookDelivery.next_attempt_at.is_(None), WebhookDelivery.next_attempt_at <= now)
     return list(
         db.session.scalars(
             sa.select(WebhookDelivery.id)
             .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
-            .where(
-                WebhookSubscription.enabled.is_(True),
-                sa.or_(
-                    sa.and_(WebhookDelivery.status.in_(("pending", "failed")), due),
-                    sa.and_(
-                        WebhookDelivery.status == "sending",
-                        WebhookDelivery.updated_at <= now - STALE_SENDING,
-                    ),
-                ),
-            )
+            .where(WebhookSubscription.enabled.is_(True), _claimable(now))
             .order_by(WebhookDelivery.id)
             .limit(limit)
         )

@@ -339,3 +339,17 @@ def test_six_workers_sending_the_same_row_at_once_send_it_once(app, db, make_use
     assert len(receiver.received) == 1  # the compare-and-set claim: one worker sends
     assert all(o in ("sending", "succeeded") for o in outcomes), outcomes
     assert db.session.get(WebhookDelivery, row.id).attempts == 1
+
+
+def test_an_attempt_enqueued_twice_does_not_send_before_its_time(db, make_user):
+    admin = make_user("admin")
+    with Receiver(500) as receiver:
+        subscribe(admin, receiver.url, ["invoice.issued"])
+        _issue(db)
+        dispatch()  # attempt 1 fails; the next one is due a minute later
+        [row] = deliveries()
+        due = row.next_attempt_at
+        assert delivery.send_delivery(row.id, due - timedelta(seconds=1)) == "failed"  # a stray task
+        assert len(receiver.received) == 1
+        assert delivery.send_delivery(row.id, due) == "failed"  # its time: attempt 2
+        assert len(receiver.received) == 2
