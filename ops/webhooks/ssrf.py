@@ -64,6 +64,8 @@ def _port(parts: SplitResult) -> int:
         port = parts.port
     except ValueError as exc:
         raise UnsafeUrl(_l("端口号无效。"), field="url") from exc
+    if port == 0:
+        raise UnsafeUrl(_l("端口号无效。"), field="url")
     return port or (443 if parts.scheme == "https" else 80)
 
 
@@ -75,7 +77,10 @@ def check_url(
     resolver: Resolver = resolve,
 ) -> Target:
     """The checked target of ``url``, or ``UnsafeUrl`` with a message for the form's ``url`` field."""
-    parts = urlsplit((url or "").strip())
+    try:
+        parts = urlsplit((url or "").strip())
+    except ValueError as exc:  # e.g. an unclosed "[" of an IPv6 address
+        raise UnsafeUrl(_l("地址格式无效。"), field="url") from exc
     schemes = ("https", "http") if allow_http else ("https",)
     if parts.scheme not in schemes:
         raise UnsafeUrl(

@@ -86,6 +86,10 @@ def test_credentials_in_the_url_a_bad_port_and_an_unknown_host_are_refused():
         _check("https://user:pw@93.184.216.34/hook")
     with pytest.raises(UnsafeUrl, match="端口"):
         _check("https://93.184.216.34:99999/hook")
+    with pytest.raises(UnsafeUrl, match="端口"):
+        _check("https://93.184.216.34:0/hook")
+    with pytest.raises(UnsafeUrl, match="格式无效"):
+        _check("https://[::1/hook")
 
     def nowhere(host, port):
         raise OSError("Name or service not known")
