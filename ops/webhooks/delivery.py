@@ -110,24 +110,26 @@ def _attempt(url: str, allow_private: bool, secret: str, msg_id: str, body: byte
     return sender.post(target, headers, body, timeout=timeout)
 
 
-def _finish(delivery: WebhookDelivery, outcome: sender.Outcome, now: datetime) -> None:
-    """Record the attempt's outcome (the delivery, and the subscription's failure clock); commits."""
+def _finish(claimed: dict, outcome: sender.Outcome, now: datetime) -> None:
+    """Record the attempt's outcome (the delivery, and the subscription's failure clock); commits.
+    ``claimed``: the row's id, subscription_id, msg_id and attempts as claimed (read before the
+    network: the row may be deleted with its subscription meanwhile, and then nothing is written)."""
     finished = {"response_code": outcome.status, "error": outcome.error, "updated_at": now}
     if rules.is_success(outcome.status):
         finished.update(status="succeeded", next_attempt_at=None, delivered_at=now)
         failing_since = None
     else:
-        finished.update(status="failed", next_attempt_at=rules.next_attempt_at(delivery.attempts, now))
+        finished.update(status="failed", next_attempt_at=rules.next_attempt_at(claimed["attempts"], now))
         failing_since = sa.func.coalesce(WebhookSubscription.failing_since, now)
-        log.warning("webhook delivery %s (%s) failed: %s", delivery.id, delivery.msg_id, outcome.error)
+        log.warning("webhook delivery %s (%s) failed: %s", claimed["id"], claimed["msg_id"], outcome.error)
     db.session.execute(
         sa.update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery.id, WebhookDelivery.status == "sending")
+        .where(WebhookDelivery.id == claimed["id"], WebhookDelivery.status == "sending")
         .values(**finished)
     )
     db.session.execute(
         sa.update(WebhookSubscription)
-        .where(WebhookSubscription.id == delivery.subscription_id)
+        .where(WebhookSubscription.id == claimed["subscription_id"])
         .values(failing_since=failing_since)
     )
     db.session.commit()
@@ -155,17 +157,19 @@ def send_delivery(delivery_id: int, now: datetime | None = None) -> str:
         secret, refused = "", sender.Outcome(None, str(exc)[: sender.MAX_ERROR])
     else:
         refused = None
-    url, allow_private, msg_id, body = (
-        subscription.url,
-        subscription.allow_private,
-        delivery.msg_id,
-        delivery.body,
-    )
+    url, allow_private, body = subscription.url, subscription.allow_private, delivery.body
+    row = {
+        "id": delivery.id,
+        "subscription_id": delivery.subscription_id,
+        "msg_id": delivery.msg_id,
+        "attempts": delivery.attempts,
+    }
     db.session.commit()  # end the read (on SQLite it holds the write lock) before the network
-    outcome = refused or _attempt(url, allow_private, secret, msg_id, body.encode("utf-8"))
-    _finish(delivery, outcome, now)
-    db.session.refresh(delivery)
-    return delivery.status
+    outcome = refused or _attempt(url, allow_private, secret, row["msg_id"], body.encode("utf-8"))
+    _finish(row, outcome, now)
+    db.session.expire_all()
+    after = db.session.get(WebhookDelivery, delivery_id)
+    return after.status if after is not None else "gone"  # deleted with its subscription meanwhile
 
 
 def due_ids(now: datetime | None = None, limit: int = BATCH) -> list[int]:

@@ -17,7 +17,7 @@ from ops.events.services import emit
 from ops.notify.models import Notification
 from ops.notify.services import claim_events
 from ops.timeutil import utcnow
-from ops.webhooks import delivery
+from ops.webhooks import delivery, sender
 from ops.webhooks.models import WebhookDelivery, WebhookSubscription
 from ops.webhooks.tasks import retry_webhooks
 from tests.billing.helpers import issued_for, make_contract
@@ -353,3 +353,21 @@ def test_an_attempt_enqueued_twice_does_not_send_before_its_time(db, make_user):
         assert len(receiver.received) == 1
         assert delivery.send_delivery(row.id, due) == "failed"  # its time: attempt 2
         assert len(receiver.received) == 2
+
+
+def test_a_subscription_deleted_while_its_delivery_is_sent_leaves_nothing_behind(db, make_user, monkeypatch):
+    admin = make_user("admin")
+    subscription, _secret = subscribe(admin, "http://127.0.0.1:9/x", ["invoice.issued"])
+    _issue(db)
+    claim_events()
+    [row] = deliveries()
+    row_id, subscription_id = row.id, subscription.id
+
+    def deleted_meanwhile(*args, **kwargs):
+        db.session.execute(sa.delete(WebhookSubscription).where(WebhookSubscription.id == subscription_id))
+        db.session.commit()
+        return sender.Outcome(500, "HTTP 500")
+
+    monkeypatch.setattr(delivery.sender, "post", deleted_meanwhile)
+    assert delivery.send_delivery(row_id) == "gone"
+    assert deliveries() == []
