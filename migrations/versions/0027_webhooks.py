@@ -27,6 +27,8 @@ def upgrade():
         sa.Column("event_types", sa.JSON(), nullable=False),
         sa.Column("secret_ciphertext", sa.Text(), nullable=False),
         sa.Column("secret_hint", sa.String(length=20), nullable=False),
+        sa.Column("previous_secret_ciphertext", sa.Text(), nullable=True),
+        sa.Column("previous_secret_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("allow_private", sa.Boolean(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("disabled_reason", sa.String(length=300), nullable=False),

@@ -29,7 +29,7 @@ from ops.timeutil import local, utcnow
 from ops.transactions import lock_row, write_transaction
 from ops.webhooks import payloads, rules, sender
 from ops.webhooks.models import WebhookDelivery, WebhookSubscription
-from ops.webhooks.services import WebhookError, check_target, secret_of
+from ops.webhooks.services import WebhookError, check_target, previous_secret_of, secret_of
 
 log = logging.getLogger(__name__)
 
@@ -98,14 +98,17 @@ def _claimable(now: datetime):
     )
 
 
-def _attempt(url: str, allow_private: bool, secret: str, msg_id: str, body: bytes) -> sender.Outcome:
+def _attempt(
+    url: str, allow_private: bool, secrets: tuple[str, str | None], msg_id: str, body: bytes
+) -> sender.Outcome:
     """Check the URL again (DNS may have changed since it was saved), sign now, post to the checked
     address. Called with no transaction open: nothing is held while the network answers."""
     try:
         target = check_target(url, allow_private)
     except ServiceError as exc:
         return sender.Outcome(None, str(exc)[: sender.MAX_ERROR])
-    headers = rules.signed_headers(secret, msg_id, int(time.time()), body)
+    secret, previous = secrets
+    headers = rules.signed_headers(secret, msg_id, int(time.time()), body, previous=previous)
     timeout = float(current_app.config.get("WEBHOOK_TIMEOUT_SECONDS", 10))
     return sender.post(target, headers, body, timeout=timeout)
 
@@ -152,9 +155,9 @@ def send_delivery(delivery_id: int, now: datetime | None = None) -> str:
         return delivery.status
     subscription = db.session.get(WebhookSubscription, delivery.subscription_id)
     try:
-        secret = secret_of(subscription)
+        secrets = (secret_of(subscription), previous_secret_of(subscription, now))
     except ServiceError as exc:
-        secret, refused = "", sender.Outcome(None, str(exc)[: sender.MAX_ERROR])
+        secrets, refused = ("", None), sender.Outcome(None, str(exc)[: sender.MAX_ERROR])
     else:
         refused = None
     url, allow_private, body = subscription.url, subscription.allow_private, delivery.body
@@ -165,7 +168,7 @@ def send_delivery(delivery_id: int, now: datetime | None = None) -> str:
         "attempts": delivery.attempts,
     }
     db.session.commit()  # end the read (on SQLite it holds the write lock) before the network
-    outcome = refused or _attempt(url, allow_private, secret, row["msg_id"], body.encode("utf-8"))
+    outcome = refused or _attempt(url, allow_private, secrets, row["msg_id"], body.encode("utf-8"))
     _finish(row, outcome, now)
     db.session.expire_all()
     after = db.session.get(WebhookDelivery, delivery_id)

@@ -32,6 +32,10 @@ class WebhookSubscription(db.Model):
     event_types: Mapped[list] = mapped_column(sa.JSON, default=list)
     secret_ciphertext: Mapped[str] = mapped_column(sa.Text)
     secret_hint: Mapped[str] = mapped_column(sa.String(20))
+    # After a rotation the old secret also signs until ``previous_secret_until`` (two signatures in
+    # the header, as the spec allows), so a receiver can switch without dropping a message.
+    previous_secret_ciphertext: Mapped[str | None] = mapped_column(sa.Text)
+    previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     allow_private: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     enabled: Mapped[bool] = mapped_column(sa.Boolean, default=True, index=True)
     disabled_reason: Mapped[str] = mapped_column(sa.String(300), default="")

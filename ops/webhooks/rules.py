@@ -49,6 +49,7 @@ RETRY_DELAYS = (
     timedelta(hours=5),
     timedelta(hours=10),
 )
+ROTATION_OVERLAP = timedelta(hours=24)  # the old secret keeps signing this long after a rotation
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 24
 
@@ -92,13 +93,20 @@ def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode("ascii")
 
 
-def signed_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    """The headers of one attempt (``timestamp`` in unix seconds, the time of the attempt)."""
+def signed_headers(
+    secret: str, msg_id: str, timestamp: int, body: bytes, *, previous: str | None = None
+) -> dict[str, str]:
+    """The headers of one attempt (``timestamp`` in unix seconds, the time of the attempt). With
+    ``previous`` (a secret rotated out less than ROTATION_OVERLAP ago) the header carries both
+    signatures, space-separated, as the spec allows: a receiver holding either one verifies."""
+    signatures = [signature(secret, msg_id, timestamp, body)]
+    if previous:
+        signatures.append(signature(previous, msg_id, timestamp, body))
     return {
         "content-type": "application/json",
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(secret, msg_id, timestamp, body),
+        "webhook-signature": " ".join(signatures),
     }
 
 

@@ -61,6 +61,14 @@ def secret_of(subscription: WebhookSubscription) -> str:
     return vault.decrypt(subscription.secret_ciphertext)
 
 
+def previous_secret_of(subscription: WebhookSubscription, now) -> str | None:
+    """The secret rotated out less than ROTATION_OVERLAP before ``now`` (it still signs), else None."""
+    until = subscription.previous_secret_until
+    if not subscription.previous_secret_ciphertext or until is None or until <= now:
+        return None
+    return vault.decrypt(subscription.previous_secret_ciphertext)
+
+
 def _set_secret(subscription: WebhookSubscription) -> str:
     secret = rules.new_secret()
     subscription.secret_ciphertext = vault.encrypt(secret)
@@ -184,6 +192,8 @@ def rotate_secret(subscription: WebhookSubscription, *, by) -> str:
     _admin(by)
     subscription = _lock(subscription)
     before = subscription.secret_hint
+    subscription.previous_secret_ciphertext = subscription.secret_ciphertext
+    subscription.previous_secret_until = utcnow() + rules.ROTATION_OVERLAP
     secret = _set_secret(subscription)
     record(
         "webhook.secret_rotated",
@@ -206,6 +216,10 @@ def rotate_vault_key() -> int:
         ).all()
         for subscription in rows:
             subscription.secret_ciphertext = vault.rotate(subscription.secret_ciphertext)
+            if subscription.previous_secret_ciphertext:
+                subscription.previous_secret_ciphertext = vault.rotate(
+                    subscription.previous_secret_ciphertext
+                )
         if rows:
             record(
                 "webhook.secrets_reencrypted",

@@ -11,6 +11,7 @@ from ops.auth.permissions import require_roles_for_blueprint
 from ops.auth.roles import ADMIN
 from ops.extensions import db
 from ops.forms import ConfirmForm
+from ops.timeutil import utcnow
 from ops.urls import is_safe_next
 from ops.web import paginate, perform
 from ops.webhooks import delivery, services
@@ -103,6 +104,7 @@ def detail(subscription_id: int):
         status=status,
         event=event,
         disable_form=DisableForm(),
+        now=utcnow(),
         **_log_context(),
     )
 

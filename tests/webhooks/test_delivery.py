@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from standardwebhooks.webhooks import Webhook
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from ops.audit.models import AuditEntry
 from ops.billing import services as billing
@@ -17,7 +17,7 @@ from ops.events.services import emit
 from ops.notify.models import Notification
 from ops.notify.services import claim_events
 from ops.timeutil import utcnow
-from ops.webhooks import delivery, sender
+from ops.webhooks import delivery, sender, services
 from ops.webhooks.models import WebhookDelivery, WebhookSubscription
 from ops.webhooks.tasks import retry_webhooks
 from tests.billing.helpers import issued_for, make_contract
@@ -371,3 +371,25 @@ def test_a_subscription_deleted_while_its_delivery_is_sent_leaves_nothing_behind
     monkeypatch.setattr(delivery.sender, "post", deleted_meanwhile)
     assert delivery.send_delivery(row_id) == "gone"
     assert deliveries() == []
+
+
+def test_after_a_rotation_the_old_secret_also_signs_for_24_hours(db, make_user):
+    admin = make_user("admin")
+    with Receiver(500, 500, 500) as receiver:
+        subscription, old = subscribe(admin, receiver.url, ["invoice.issued"])
+        new = services.rotate_secret(subscription, by=admin)
+        db.session.commit()
+        until = reload(subscription).previous_secret_until
+        _issue(db)
+        dispatch()  # within the overlap: both signatures
+        [row] = deliveries()
+        delivery.send_due(until - timedelta(minutes=1))  # still inside it
+        delivery.send_due(until + timedelta(minutes=4))  # attempt 3, the overlap over: the new secret alone
+    first, second, third = receiver.received
+    for got in (first, second):
+        Webhook(old).verify(got.body, got.headers)
+        Webhook(new).verify(got.body, got.headers)
+    Webhook(new).verify(third.body, third.headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old).verify(third.body, third.headers)
+    assert row.msg_id == third.headers["webhook-id"]

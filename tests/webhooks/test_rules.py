@@ -71,3 +71,14 @@ def test_retry_delays_grow_then_stay_at_ten_hours():
 )
 def test_only_2xx_is_a_delivery(status, ok):
     assert rules.is_success(status) is ok
+
+
+def test_after_a_rotation_both_signatures_are_sent_and_either_secret_verifies():
+    old, new = rules.new_secret(), rules.new_secret()
+    body = b'{"type":"invoice.paid"}'
+    headers = rules.signed_headers(new, "msg_abc", int(time.time()), body, previous=old)
+    assert len(headers["webhook-signature"].split(" ")) == 2
+    Webhook(new).verify(body, headers)
+    Webhook(old).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(rules.new_secret()).verify(body, headers)
