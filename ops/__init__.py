@@ -170,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     from ops.training.views import bp as training_bp
     from ops.usage.api import bp as api_bp
     from ops.usage.views import bp as usage_bp
+    from ops.webhooks.views import bp as webhooks_bp
 
     for blueprint in (
         auth_bp,
@@ -197,6 +198,7 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         outbox_bp,
         jobs_bp,
+        webhooks_bp,
     ):
         app.register_blueprint(blueprint)
     from ops.api import init_api

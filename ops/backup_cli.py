@@ -315,6 +315,7 @@ def rotate_vault_key(new_key: bool):
     """Re-encrypt every stored credential under the newest key of OPS_VAULT_KEY (comma list, newest first).
     All or nothing, audited."""
     from ops.onboarding import services, vault
+    from ops.webhooks.services import rotate_vault_key as rotate_webhook_secrets
 
     if new_key:
         key_file = current_app.config.get("VAULT_KEY_FILE")
@@ -340,10 +341,11 @@ def rotate_vault_key(new_key: bool):
         click.echo(f"新密钥已加到 {key_file} 的最前面（共 {len(keys)} 个密钥）。")
     try:
         count = services.rotate_vault_key()
+        count += rotate_webhook_secrets()
     except vault.VaultError as exc:
         raise click.ClickException(str(exc)) from exc
     keys = vault.key_list(current_app.config.get("VAULT_KEY"))
     click.echo(
-        f"已用最新密钥重新加密 {count} 个凭据。"
+        f"已用最新密钥重新加密 {count} 个凭据（含 Webhook 签名密钥）。"
         + ("确认无误并备份后，可从 OPS_VAULT_KEY 中去掉旧密钥。" if len(keys) > 1 else "")
     )

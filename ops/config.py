@@ -89,6 +89,13 @@ class Config:
     JOB_FILE_DAYS = int(os.environ.get("OPS_JOB_FILE_DAYS", "7"))  # a finished job's file is kept this long
     # The REST API's rate limit per token (Flask-Limiter syntax), counted in Redis when OPS_REDIS_URL is set.
     API_RATE_LIMIT = os.environ.get("OPS_API_RATE_LIMIT", "600 per minute")
+    # Webhooks (docs/webhooks.md): http:// URLs allowed (default: everywhere but production), the days
+    # of failures after which a subscription is disabled, the timeout of one attempt (seconds).
+    WEBHOOKS_ALLOW_HTTP = (
+        _flag("OPS_WEBHOOKS_ALLOW_HTTP") if os.environ.get("OPS_WEBHOOKS_ALLOW_HTTP") is not None else None
+    )
+    WEBHOOK_DISABLE_AFTER_DAYS = int(os.environ.get("OPS_WEBHOOK_DISABLE_AFTER_DAYS", "3"))
+    WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("OPS_WEBHOOK_TIMEOUT_SECONDS", "10"))
     TESTING = False
 
 
@@ -128,6 +135,8 @@ def finalise(config: dict, instance_path: str) -> None:
             )
         config["VAULT_KEY"] = _instance_secret(instance / "vault_key", _fernet_key)
         config["VAULT_KEY_FILE"] = str(instance / "vault_key")  # rotate-vault-key --new-key writes here
+    if config.get("WEBHOOKS_ALLOW_HTTP") is None:
+        config["WEBHOOKS_ALLOW_HTTP"] = not production  # https only in production unless set
     if not config.get("UPLOAD_DIR"):
         config["UPLOAD_DIR"] = str(instance / "uploads")
     if not config.get("JOB_DIR"):

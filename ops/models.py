@@ -31,3 +31,4 @@ from ops.quotes.models import Quote, RateCard  # noqa: F401
 from ops.tasks.models import Job, JobItem, QueueHeartbeat  # noqa: F401
 from ops.training.models import ExamAttempt, Material, MaterialVersion, SessionInvite, TrainingSession  # noqa: F401
 from ops.usage.models import UsageDaily, UsageImport  # noqa: F401
+from ops.webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: F401

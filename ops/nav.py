@@ -34,6 +34,7 @@ ADMIN_NAV = [
     ("contract_admin.clauses", _l("违约条款库"), (ADMIN,)),
     ("contract_admin.vendor", _l("本公司信息"), (ADMIN,)),
     ("tokens.index", _l("API 令牌"), (ADMIN,)),
+    ("webhooks.index", _l("Webhook"), (ADMIN,)),
     ("jobs.index", _l("后台任务"), STAFF_ROLES),
     ("audit.index", _l("审计日志"), (ADMIN,)),
     ("outbox.index", _l("发件箱"), (ADMIN,)),

@@ -31,6 +31,7 @@ class Kind:
     label: str
     staff: bool  # staff users hear of it (in-app and e-mail)
     contacts: bool  # client contacts hear of it (e-mail)
+    roles: tuple[str, ...] = ()  # the staff roles it concerns (its preferences shown to them); () = all
 
 
 KINDS: dict[str, Kind] = {
@@ -47,10 +48,18 @@ KINDS: dict[str, Kind] = {
         Kind("payment.received", N_("收款回执"), staff=False, contacts=True),
         Kind("contract.expiring", N_("合同 30 天内到期"), staff=True, contacts=False),
         Kind("invoice.dunning", N_("账单催款提醒"), staff=False, contacts=True),
+        Kind(
+            "webhook.disabled", N_("Webhook 持续失败已自动停用"), staff=True, contacts=False, roles=("admin",)
+        ),
     )
 }
 STAFF_KINDS = tuple(k for k in KINDS.values() if k.staff)
 CONTACT_KINDS = tuple(k for k in KINDS.values() if k.contacts)
+
+
+def staff_kinds_for(role: str) -> tuple[Kind, ...]:
+    """The staff kinds a user of ``role`` may hear of (and choose on the preferences page)."""
+    return tuple(k for k in STAFF_KINDS if not k.roles or role in k.roles)
 
 
 def delivery_key(event_id: int, recipient: str, channel: str) -> str:

@@ -22,6 +22,7 @@ from ops.money import format_fen
 from ops.onboarding.models import Assignment
 from ops.quotes.models import Quote
 from ops.training.models import Material
+from ops.webhooks.models import WebhookSubscription
 
 
 class NotDue(Exception):
@@ -280,6 +281,32 @@ def _dunning(event, staff: bool) -> Message:
     return Message(subject, "\n\n".join(paragraphs), link)
 
 
+def _webhook_disabled(event, staff: bool) -> Message:
+    subscription = _get(WebhookSubscription, event, "subscription_id")
+    payload = event.payload or {}
+    since = payload.get("failing_since", "")[:16].replace("T", " ")
+    body = "\n\n".join(
+        [
+            _(
+                "Webhook %(url)s 自 %(since)s（UTC）起投递全部失败，超过 %(days)s 天，系统已自动停用；"
+                "期间的事件仍保留在投递记录中。",
+                url=subscription.url,
+                since=since,
+                days=payload.get("days", ""),
+            ),
+            _(
+                "请检查接收端后在 Webhook 页面重新启用，并可重发失败的投递：%(url)s",
+                url=absolute(path("webhooks.detail", subscription_id=subscription.id)),
+            ),
+        ]
+    )
+    return Message(
+        _("Webhook 已自动停用：%(url)s", url=subscription.url),
+        body,
+        path("webhooks.detail", subscription_id=subscription.id),
+    )
+
+
 BUILDERS: dict[str, Callable] = {
     "quote.sent": _quote_sent,
     "quote.accepted": _quote_decided,
@@ -292,6 +319,7 @@ BUILDERS: dict[str, Callable] = {
     "payment.received": _payment_received,
     "contract.expiring": _contract_expiring,
     "invoice.dunning": _dunning,
+    "webhook.disabled": _webhook_disabled,
 }
 
 

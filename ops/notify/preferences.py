@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ops.extensions import db
-from ops.notify.kinds import CHANNELS, CONTACT_KINDS, EMAIL, STAFF_KINDS
+from ops.notify.kinds import CHANNELS, CONTACT_KINDS, EMAIL, staff_kinds_for
 from ops.notify.models import NotificationPreference
 
 
@@ -48,12 +48,12 @@ def _save(owner: dict, wanted: set[tuple[str, str]], offered: list[tuple[str, st
 def user_choices(user) -> set[tuple[str, str]]:
     """The (kind, channel) pairs ``user`` receives."""
     off = {(k, c) for _u, k, c in users_turned_off([user.id])}
-    return {(k.code, c) for k in STAFF_KINDS for c in CHANNELS} - off
+    return {(k.code, c) for k in staff_kinds_for(user.role) for c in CHANNELS} - off
 
 
 def set_user_choices(user, wanted: set[tuple[str, str]]) -> None:
     """Keep exactly ``wanted`` (kind, channel) pairs on for a staff user; the caller commits."""
-    _save({"user_id": user.id}, wanted, [(k.code, c) for k in STAFF_KINDS for c in CHANNELS])
+    _save({"user_id": user.id}, wanted, [(k.code, c) for k in staff_kinds_for(user.role) for c in CHANNELS])
 
 
 def contact_mail_kinds(contact) -> list[str]:

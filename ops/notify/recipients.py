@@ -146,6 +146,10 @@ def _expiring(event) -> list[Recipient]:
     return staff([_owner_id(contract.client_id)]) + with_role(MANAGER)
 
 
+def _webhook_owner(event) -> list[Recipient]:
+    return staff([(event.payload or {}).get("owner_id")])
+
+
 RESOLVERS = {
     "quote.sent": _quote,
     "quote.accepted": _quote,
@@ -158,6 +162,7 @@ RESOLVERS = {
     "payment.received": _payment,
     "contract.expiring": _expiring,
     "invoice.dunning": _billing,
+    "webhook.disabled": _webhook_owner,
 }
 
 

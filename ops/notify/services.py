@@ -30,6 +30,8 @@ from ops.notify.preferences import contacts_turned_off, users_turned_off
 from ops.notify.recipients import recipients
 from ops.timeutil import utcnow
 from ops.transactions import lock_row, write_transaction
+from ops.webhooks.delivery import fan_out as webhook_fan_out
+from ops.webhooks.delivery import send_due as send_due_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +102,7 @@ def claim_events(limit: int = BATCH) -> tuple[int, int]:
                 with db.session.begin_nested():
                     rows = _deliveries_for(event, existing)
                     db.session.add_all(rows)
+                    db.session.add_all(webhook_fan_out(event))  # ops/webhooks: keyed (event, subscription)
                     event.dispatched_at = utcnow()
                     db.session.flush()
             except Exception:  # one event that cannot be resolved must not hold back the others
@@ -233,7 +236,8 @@ def dispatch_events() -> dict[str, int]:
         if taken < BATCH:
             break
     outcome = send_due()
-    return {"deliveries": written, **outcome}
+    webhooks = send_due_webhooks()  # the attempts run as queue tasks
+    return {"deliveries": written, **outcome, **({"webhooks": webhooks} if webhooks else {})}
 
 
 def is_unknown(delivery: Delivery, now=None) -> bool:

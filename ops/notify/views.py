@@ -11,7 +11,7 @@ from ops.extensions import db
 from ops.forms import ConfirmForm
 from ops.notify import services
 from ops.notify.forms import PreferencesForm, pair
-from ops.notify.kinds import CHANNEL_LABELS, CHANNELS, STAFF_KINDS
+from ops.notify.kinds import CHANNEL_LABELS, CHANNELS, staff_kinds_for
 from ops.notify.models import Notification
 from ops.notify.preferences import user_choices
 from ops.urls import is_safe_next
@@ -90,7 +90,7 @@ def preferences():
         render=lambda: render_template(
             "notifications/preferences.html",
             form=form,
-            kinds=STAFF_KINDS,
+            kinds=staff_kinds_for(current_user.role),
             channels=CHANNELS,
             channel_labels=CHANNEL_LABELS,
             chosen=set(form.chosen.data or []),

@@ -32,6 +32,7 @@ TASK_MODULES: tuple[str, ...] = (
     "ops.tasks.schedule",
     "ops.billing.tasks",
     "ops.usage.tasks",
+    "ops.webhooks.tasks",
 )
 
 _app: Flask | None = None

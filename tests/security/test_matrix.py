@@ -285,6 +285,18 @@ MATRIX = {
     "users.unlock":                          (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
     # Public, but without the printed code it answers 无法验证 (404) to everyone, like an unknown number.
     "verify.verify":                         (NOTFOUND, NOTFOUND, NOTFOUND, NOTFOUND, NOTFOUND, NOTFOUND, NOTFOUND),
+    "webhooks.create":                       (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
+    "webhooks.delete":                       (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
+    "webhooks.deliveries":                   (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
+    "webhooks.delivery_detail":              (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
+    "webhooks.detail":                       (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
+    "webhooks.disable":                      (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
+    "webhooks.edit":                         (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
+    "webhooks.enable":                       (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
+    "webhooks.index":                        (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
+    "webhooks.ping":                         (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
+    "webhooks.resend":                       (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
+    "webhooks.rotate":                       (LOGIN,    OK,    NO,     NO,    NO,     NO,     NO),
 }
 # fmt: on
 
@@ -305,6 +317,7 @@ RENAMED = {
     ("portal", "note_id"): "credit_note_id",
     ("verify", "number"): "invoice_number",
     ("outbox", "name"): "eml_name",
+    ("webhooks", "delivery_id"): "webhook_delivery_id",
 }
 # Removal routes get one target per role: an empty POST is a confirmed removal while CSRF is off.
 PER_ROLE = {
@@ -317,6 +330,7 @@ PER_ROLE = {
     "clients.shop_remove",
     "onboarding_admin.rule_delete",
     "onboarding_admin.template_item_delete",
+    "webhooks.delete",
 }
 
 

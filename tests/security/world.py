@@ -280,6 +280,7 @@ def build_world() -> World:
     _bank(ids)
     db.session.commit()
     _notifications(ids, usernames, admin)
+    _webhooks(ids, admin)
     return World(a=a, b=b, usernames=usernames, ids=ids)
 
 
@@ -352,3 +353,31 @@ def _notifications(ids: dict, usernames: dict, admin: User) -> None:
         connection=connection,
     ).send()
     ids["eml_name"] = outbox_entries()[0].name
+
+
+def _webhooks(ids: dict, admin: User) -> None:
+    """A subscription (to a port nobody listens on) with a failed delivery, and one per role to delete."""
+    from ops.webhooks import services as webhooks
+    from ops.webhooks.models import WebhookDelivery
+
+    url = "http://127.0.0.1:9/world"
+    subscription, _secret = webhooks.create_subscription(
+        url, ["invoice.issued"], allow_private=True, by=admin
+    )
+    for role in ROLES:
+        other, _secret = webhooks.create_subscription(url, ["invoice.paid"], allow_private=True, by=admin)
+        ids[f"subscription_id:{role}"] = other.id
+    ids["subscription_id"] = subscription.id
+    delivery = WebhookDelivery(
+        subscription_id=subscription.id,
+        event_type="invoice.issued",
+        msg_id="msg_world",
+        body="{}",
+        status="failed",
+        attempts=1,
+        error="HTTP 500",
+    )
+    db.session.add(delivery)
+    db.session.flush()
+    ids["webhook_delivery_id"] = delivery.id
+    db.session.commit()

@@ -15,6 +15,7 @@ def _due(at: datetime) -> set[str]:
         "heartbeat",
         "sweep",
         "dispatch_events_periodically",
+        "retry_webhooks",
         "render_missing_pdfs_periodically",  # every five minutes
     }
 
@@ -41,6 +42,7 @@ def test_each_daily_task_fires_once_a_day_and_the_heartbeat_every_minute(app):
         for task in huey.read_periodic(start + timedelta(minutes=minute)):
             fired[task.name] = fired.get(task.name, 0) + 1
     assert fired["heartbeat"] == 24 * 60
+    assert fired["retry_webhooks"] == 24 * 60  # webhook retries and the failing-for-days check
     assert {name: fired[name] for name in schedule.SCHEDULE} == dict.fromkeys(schedule.SCHEDULE, 1)
 
 

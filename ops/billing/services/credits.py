@@ -28,6 +28,7 @@ from ops.billing.services.base import BillingServiceError, lock_invoice
 from ops.billing.statement_pdf import render_statement_pdf
 from ops.clients.models import Client
 from ops.contracts.models import Contract
+from ops.events.services import emit
 from ops.extensions import db
 from ops.i18n import N_
 from ops.idempotency import claim
@@ -182,6 +183,7 @@ def apply_credit_balance(
     if invoice.balance_fen == 0:
         invoice.status = "paid"
         invoice.paid_at = utcnow()
+        emit("invoice.paid", invoice, client_id=invoice.client_id, invoice_id=invoice.id)
     record(
         "invoice.credit_balance_applied",
         invoice,

@@ -113,6 +113,8 @@ def record_payment(
         invoice_id=invoice.id,
         amount_fen=amount_fen,
     )
+    if invoice.status == "paid":
+        emit("invoice.paid", invoice, client_id=invoice.client_id, invoice_id=invoice.id)
     return payment
 
 
@@ -149,6 +151,7 @@ def void_invoice(invoice: Invoice, reason: str, by=None, *, idempotency_key: str
         after={"status": "void"},
         actor=by,
     )
+    emit("invoice.voided", invoice, client_id=invoice.client_id, invoice_id=invoice.id)
 
 
 def create_credit_note(
@@ -233,9 +236,19 @@ def create_credit_note(
         if settles > 0:
             allocate(note, settles, kind="credit_note", client_id=invoice.client_id, invoice=invoice, by=by)
         restore_deposit(contract, split.deposit_fen, by=by)
-        if invoice.status == "issued" and balance_fen(invoice) == 0:
+        settled = invoice.status == "issued" and balance_fen(invoice) == 0
+        if settled:
             invoice.status = "paid"
             invoice.paid_at = utcnow()
+        emit(
+            "credit_note.issued",
+            note,
+            client_id=invoice.client_id,
+            credit_note_id=note.id,
+            invoice_id=invoice.id,
+        )
+        if settled:
+            emit("invoice.paid", invoice, client_id=invoice.client_id, invoice_id=invoice.id)
         record(
             "invoice.credit_note_issued",
             invoice,

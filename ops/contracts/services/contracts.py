@@ -23,6 +23,7 @@ from ops.contracts.services.common import ContractError, lock_contract, require_
 from ops.contracts.services.vendor import vendor_profile
 from ops.contracts.states import check_contract_transition
 from ops.contracts.terms import ContractTerms, ExtraTerms, KpiTerms
+from ops.events.services import emit
 from ops.extensions import db
 from ops.numbering import next_number
 from ops.ratecards.rules import EXTRA_LABELS, MONTHLY_EXTRA_CODES
@@ -332,6 +333,7 @@ def activate(contract: Contract, by=None, *, signed_on: date | None = None) -> N
         before={"status": "pending_signature"},
         after={"status": "active", "signed_on": contract.signed_on},
     )
+    emit("contract.activated", contract, client_id=contract.client_id, contract_id=contract.id)
     advance_stage(
         contract.client, "contracted", reason=i18n._l("合同 %(number)s 生效", number=contract.number)
     )

@@ -20,6 +20,7 @@ from ops.clients import services as client_services
 from ops.clients.models import Client
 from ops.contracts.models import Contract
 from ops.contracts.services.common import lock_contract
+from ops.events.services import emit
 from ops.extensions import db
 from ops.onboarding import checklist, seats
 from ops.onboarding.models import SCOPES, SHIFTS, Agent, Assignment, ChecklistItem
@@ -238,6 +239,7 @@ def go_live(assignment: Assignment, *, by, on: date | None = None, override_reas
         after={"go_live_on": on, "overridden": overridden},
         actor=by,
     )
+    emit("assignment.live", assignment, client_id=assignment.client_id, assignment_id=assignment.id)
     if assignment.agent.status != "live":
         set_agent_status(assignment.agent, "live", by=by, reason=_("已上线"))
     client = db.session.get(Client, assignment.client_id)

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions, signed deliveries of events to other systems (docs/webhooks.md)."""
