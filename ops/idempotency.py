@@ -81,3 +81,19 @@ def claim(key: str | None, action: str, *, object_id: int | None = None, by=None
             )
     except IntegrityError as exc:
         raise AlreadyRecorded(key) from exc
+
+
+def remember_result(key: str | None, object_id: int) -> None:
+    """Point the key claimed in this transaction at what its action created (e.g. the payment), so a
+    retried request can be answered with exactly that object. No key: nothing to remember."""
+    if key:
+        db.session.execute(
+            sa.update(IdempotencyKey).where(IdempotencyKey.key == key).values(object_id=object_id)
+        )
+
+
+def claimed(key: str | None) -> IdempotencyKey | None:
+    """The row of a used key, or None."""
+    if not key:
+        return None
+    return db.session.scalar(sa.select(IdempotencyKey).where(IdempotencyKey.key == key))

@@ -47,7 +47,7 @@ from ops.errors import ServiceError
 from ops.extensions import db
 from ops.fapiao.export import EXPORTABLE_STATES, fapiao_record
 from ops.fapiao.services import item_codes
-from ops.idempotency import KEY_PATTERN, AlreadyRecorded
+from ops.idempotency import KEY_PATTERN, AlreadyRecorded, claimed, remember_result
 from ops.web import send_document
 
 blp = api_blueprint("billing", "账单、红字冲销、收款与对账单")
@@ -190,6 +190,7 @@ def create_payment(data):
             errors=[{"field": "Idempotency-Key", "location": "headers", "message": "格式无效"}],
         )
     invoice = get_scoped(Invoice, data["invoice_id"], client_visible=INVOICES_SEEN)
+    stored_key = _claim_key(key)
     try:
         payment = record_payment(
             invoice,
@@ -198,11 +199,12 @@ def create_payment(data):
             data["method"],
             data["reference"],
             by=api_actor(token()),
-            idempotency_key=_claim_key(key),
+            idempotency_key=stored_key,
         )
+        remember_result(stored_key, payment.id)  # the retry is answered with exactly this payment
     except AlreadyRecorded:
         db.session.rollback()
-        return _recorded_before(invoice, data)
+        return _recorded_before(stored_key, invoice, data)
     except ServiceError as exc:
         db.session.rollback()
         return problem(exc.status, str(exc.message))
@@ -217,15 +219,13 @@ def _claim_key(key: str | None) -> str | None:
     return "api-" + hashlib.sha256(f"{token().id}:{key}".encode()).hexdigest()[:56]
 
 
-def _recorded_before(invoice: Invoice, data: dict):
-    """The answer to a retried POST: the payment the first one recorded (200, not 201)."""
-    payment = db.session.scalar(
-        sa.select(Payment)
-        .where(Payment.invoice_id == invoice.id, Payment.amount_fen == data["amount_fen"])
-        .order_by(Payment.id.desc())
-    )
-    if payment is None:
-        return problem(409, "该 Idempotency-Key 已用于另一笔收款。")
+def _recorded_before(stored_key: str | None, invoice: Invoice, data: dict):
+    """The answer to a retried POST: the payment its key recorded (200, not 201). The key sent with
+    another invoice or amount is a conflict (nothing recorded)."""
+    used = claimed(stored_key)
+    payment = db.session.get(Payment, used.object_id) if used and used.object_id else None
+    if payment is None or payment.invoice_id != invoice.id or payment.amount_fen != data["amount_fen"]:
+        return problem(409, "该 Idempotency-Key 已用于另一笔收款（账单或金额不同），本次未登记。")
     return json_response(PaymentSchema().dump(payment), 200)
 
 

@@ -64,6 +64,7 @@ AUDIT_LABELS = {
     "invoice.adjustment_added": _l("添加调整项"),
     "invoice.adjustment_removed": _l("删除调整项"),
     "invoice.payment_recorded": _l("登记收款"),
+    "invoice.payment_reversed": _l("撤销收款（银行流水匹配撤销）"),
     "invoice.voided": _l("作废"),
     "invoice.reissue_started": _l("重新出账"),
     "invoice.credit_note_issued": _l("开具红字冲销单"),

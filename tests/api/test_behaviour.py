@@ -160,6 +160,22 @@ def test_a_retried_payment_with_the_same_idempotency_key_records_once(client, db
     assert db.session.get(Invoice, invoice.id).paid_fen == 800_000
 
 
+def test_a_retry_is_answered_with_its_own_payment_and_a_reused_key_is_a_conflict(client, db, staff):
+    invoice = issued_for(db, make_contract(db))  # total ¥10,000.00
+    other = issued_for(db, make_contract(db, client=make_client(db, name="另一家", shops=[])))
+    key = "erp-payment-000000010"
+    first = pay(client, staff, invoice.id, 100_000, key).get_json()
+    assert pay(client, staff, invoice.id, 100_000).status_code == 201  # the same amount again, no key
+    again = pay(client, staff, invoice.id, 100_000, key)
+    assert again.status_code == 200 and again.get_json()["id"] == first["id"]  # its own, not the latest
+    assert_problem(pay(client, staff, other.id, 100_000, key), 409)  # the key with another invoice
+    assert_problem(pay(client, staff, invoice.id, 200_000, key), 409)  # … or another amount
+    db.session.expire_all()
+    # ¥1,000.00 + ¥1,000.00 recorded, nothing on the other invoice
+    assert db.session.get(Invoice, invoice.id).paid_fen == 200_000
+    assert db.session.get(Invoice, other.id).paid_fen == 0
+
+
 def test_a_payment_beyond_the_balance_is_refused(client, db, staff):
     invoice = issued_for(db, make_contract(db))  # total ¥10,000.00
     assert_problem(pay(client, staff, invoice.id, 1_000_001), 422)  # ¥10,000.01 > ¥10,000.00
