@@ -28,6 +28,7 @@ from ops.billing.models import Invoice, Payment
 from ops.clients.models import Client
 from ops.extensions import db
 from ops.forms import ConfirmForm
+from ops.money import format_fen
 from ops.urls import db_int
 from ops.web import paginate, perform
 
@@ -308,9 +309,22 @@ def match(transaction_id: int):
         ),
         form=form,
         render=render,
-        success=_("已匹配：收款已登记到所选账单，余额计入客户余额（预收款）。"),
+        success=_matched_message,
         back=_back_to_queue(),
     )
+
+
+def _matched_message(transaction) -> str:
+    """What a manual match did: payments recorded, and the excess kept as credit only when there is one."""
+    if transaction.credit_fen and transaction.matched_fen:
+        return _(
+            "已匹配：收款 %(paid)s 已登记到所选账单，余额 %(credit)s 计入客户余额（预收款）。",
+            paid=format_fen(transaction.matched_fen),
+            credit=format_fen(transaction.credit_fen),
+        )
+    if transaction.credit_fen:
+        return _("已匹配：%(credit)s 全部计入客户余额（预收款）。", credit=format_fen(transaction.credit_fen))
+    return _("已匹配：收款 %(paid)s 已登记到所选账单。", paid=format_fen(transaction.matched_fen))
 
 
 @bp.route("/transactions/<int:transaction_id>/undo", methods=["POST"])

@@ -164,6 +164,9 @@ def test_manual_match_pays_invoices_and_credits_the_rest(db, client, login_as):
         data={"client_id": customer.id, f"invoice_{first.id}": "1,200.00", f"invoice_{second.id}": "1000"},
     )
     assert response.status_code == 302
+    # ¥1,200.00 + ¥1,000.00 = ¥2,200.00 recorded; ¥3,000.00 − ¥2,200.00 = ¥800.00 kept as credit
+    flashed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "收款 ¥2,200.00 已登记到所选账单，余额 ¥800.00 计入客户余额" in flashed
     db.session.expire_all()
     assert db.session.get(Invoice, first.id).status == "paid"
     assert db.session.get(Invoice, second.id).status == "paid"
@@ -277,3 +280,17 @@ def test_undo_a_match_while_it_can_be_reversed_cleanly(db, client, login_as):
     db.session.expire_all()
     assert db.session.get(BankTransaction, transaction.id).status == "matched"
     assert audits(db, "bank.match_undone") == 1
+
+
+def test_a_manual_match_with_no_invoice_says_everything_went_to_credit(db, client, login_as):
+    finance = login_as("finance")
+    make_formats(db, by=finance)
+    customer = make_billing_client(db)
+    transaction = unmatched_transfer(db, 50_000)  # ¥500.00, no invoice of the client chosen
+    response = client.post(
+        f"/billing/bank/transactions/{transaction.id}/match", data={"client_id": customer.id}
+    )
+    assert response.status_code == 302
+    flashed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已匹配：¥500.00 全部计入客户余额（预收款）。" in flashed
+    assert credit_balance_fen(customer.id) == 50_000
