@@ -7,7 +7,7 @@
 - ``scoped(stmt, column)``: a client token sees only its client's rows (another's are absent: 404).
 - ``page_of(stmt, model, args)``: cursor pagination (``limit``, opaque ``cursor``, ``next_cursor``).
 - ``single(obj, schema)``: one object with a strong ETag; ``If-None-Match`` answers 304.
-- ``check_if_match(obj, schema)``: an update sent with a stale ``If-Match`` is refused with 412.
+- ``check_if_match(obj, schema)``: locks the row to update; a stale ``If-Match`` is refused with 412.
 - ``write(action)``: run one service, commit, or roll back and answer its refusal as a problem.
 """
 
@@ -35,6 +35,7 @@ from ops.auth.models import ApiToken
 from ops.auth.tokens import authenticate_token
 from ops.errors import ServiceError
 from ops.extensions import csrf, db
+from ops.transactions import lock_row
 
 MAX_LIMIT = 200
 MAX_ID = 2**31 - 1  # the largest INTEGER key
@@ -292,7 +293,11 @@ def single(obj, schema: ma.Schema, status: int = 200):
 
 
 def check_if_match(obj, schema: ma.Schema) -> None:
-    """412 when the request carries ``If-Match`` and it names another version of ``obj``."""
+    """Lock ``obj``'s row for the update that follows (the caller's copy is refreshed with it), then
+    412 when the request carries ``If-Match`` and it names another version. Under the lock, the
+    version compared and the fields a partial update keeps are the ones the write replaces: two
+    updates at once take turns instead of one losing the other's change."""
+    lock_row(type(obj), obj.id)
     if not request.headers.get("If-Match"):
         return
     if not request.if_match.contains(etag_of(schema.dump(obj))):  # strong comparison; "*" matches
