@@ -7,6 +7,15 @@ queue, never to this session. In immediate mode (tests, ``QUEUE_IMMEDIATE``) run
 and the dispatch runs when the request ends (``after_request``); outside a request (a test calling
 services directly, a CLI command) the caller runs ``dispatch_events()`` itself, and the periodic
 task (every minute) is the safety net for anything missed.
+
+One queued dispatch is enough for any number of commits: ``dispatch_events`` takes every event waiting
+when it runs. So a commit enqueues the task only when none is waiting to start (a flag in the queue's
+own key-value store, set with ``put_if_empty`` and cleared by the task as it starts, before it reads
+the events). A billing run that issues a thousand invoices then costs the consumers a handful of
+dispatches instead of a thousand, which before took about as much of a consumer as the PDFs.
+A commit that finds the flag set skips the enqueue: the waiting task has not read the events yet, so it
+takes this commit's events too. A flag left behind (an enqueue that failed, a consumer killed between
+dequeuing the task and clearing it) is cleared by the minutely dispatch.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 _FLAG = "ops.events.written"
+PENDING_KEY = "ops.events.dispatch-pending"  # in the queue's key-value store: a dispatch is waiting
 
 
 def _immediate() -> bool:
@@ -29,8 +39,22 @@ def _immediate() -> bool:
 
 def _enqueue() -> None:
     from ops.events.tasks import dispatch_events_task
+    from ops.tasks.queue import huey
 
-    dispatch_events_task()
+    if not huey.put_if_empty(PENDING_KEY, "1"):
+        return  # a dispatch is queued and has not started: it takes these events too
+    try:
+        dispatch_events_task()
+    except Exception:
+        clear_pending()  # nothing was queued: the next commit enqueues again
+        raise
+
+
+def clear_pending() -> None:
+    """Called by the dispatch tasks as they start, before they read the events (see the module's note)."""
+    from ops.tasks.queue import huey
+
+    huey.get(PENDING_KEY)  # get() without peek removes the key
 
 
 _listening = False
