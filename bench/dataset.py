@@ -107,6 +107,11 @@ def default_path(scale: float) -> Path:
     return ROOT / "tmp" / "bench" / f"ops-v{DATASET_VERSION}-{scale:g}.db"
 
 
+def queue_path(db_path: Path) -> Path:
+    """The build's task queue (SqliteHuey), beside the data set; removed when the build ends."""
+    return db_path.parent / f"{db_path.stem}-queue.db"
+
+
 def make_app(db_path: Path, **config):
     from ops import create_app
 
@@ -118,14 +123,80 @@ def make_app(db_path: Path, **config):
             "SECRET_KEY": "bench-secret-key",
             "VAULT_KEY": "n0Jq2m4m0o8bq6QpM4Jg5z0mVvJx3h1QeYx2m6cQnV8=",
             "UPLOAD_DIR": str(upload_dir),
+            "OUTBOX_DIR": str(db_path.parent / f"{db_path.stem}-outbox"),
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # logins are not what the benchmark measures
-            # Issued PDFs are rendered where they are issued (the queue's immediate mode), as before the
-            # queue: the data set is complete when the build ends, and bench/run.py's billing run times
-            # issuing with its PDFs. bench/issue_throughput.py times the consumers.
+            # By default issued PDFs are rendered where they are issued (the queue's immediate mode):
+            # bench/run.py's one-process billing run times issuing with its PDFs. The builder itself
+            # passes QUEUE_IMMEDIATE=False and runs consumers (``consumers``).
             "QUEUE_IMMEDIATE": True,
             **config,
         }
     )
+
+
+def _consumer_main(db_path: str) -> None:
+    """One queue consumer (one worker) on the data set being built: ``dataset.py --consumer PATH``.
+    Made with make_app's config (the build's built-in PDF font), which ``flask ops worker`` cannot take."""
+    from ops.tasks.runtime import run_consumer
+
+    path = Path(db_path)
+    app = make_app(
+        path, AUTO_MIGRATE=False, PDF_FONT=None, QUEUE_IMMEDIATE=False, QUEUE_FILE=str(queue_path(path))
+    )
+    run_consumer(app, workers=1, periodic_tasks=False)
+
+
+class consumers:
+    """``n`` consumer processes for the build (the parallel path: PDFs and event deliveries are done by
+    the consumers while this process bills and issues, as in production). On leaving, waits until every
+    issued PDF is stored and every event dispatched, then stops them."""
+
+    def __init__(self, db_path: Path, n: int):
+        self.db_path, self.n, self.processes = db_path, n, []
+
+    def __enter__(self):
+        import subprocess
+
+        for _ in range(self.n):
+            self.processes.append(
+                subprocess.Popen(
+                    [sys.executable, str(Path(__file__).resolve()), "--consumer", str(self.db_path)],
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+        return self
+
+    def drain(self) -> None:
+        """Return once the consumers have rendered every PDF and dispatched every event."""
+        from ops.billing.services.pdfs import finish_pdfs
+        from ops.events.models import Event
+        from ops.extensions import db
+
+        finish_pdfs(idle_seconds=30)
+        while db.session.scalar(sa.select(sa.func.count(Event.id)).where(Event.dispatched_at.is_(None))):
+            db.session.commit()
+            if any(p.poll() is not None for p in self.processes):
+                raise RuntimeError("a build consumer stopped")
+            time.sleep(0.2)
+        db.session.commit()
+
+    def __exit__(self, *exc):
+        import os
+        import signal
+
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGINT)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except Exception:  # noqa: BLE001 - a consumer that does not stop is killed
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        return False
 
 
 def credit_code(n: int) -> str:
@@ -443,7 +514,7 @@ def _history(users: dict) -> tuple[int, int]:
     return issued, paid
 
 
-def build(path: Path, scale: float = 1.0, *, quiet: bool = False) -> dict:
+def build(path: Path, scale: float = 1.0, *, quiet: bool = False, n_consumers: int = 2) -> dict:
     """Build the data set into a new SQLite file at ``path`` and return its counts."""
     from ops.contracts.services import ensure_default_clauses, update_vendor_profile
     from ops.demo.contracts import VENDOR, signed_pdf
@@ -456,12 +527,23 @@ def build(path: Path, scale: float = 1.0, *, quiet: bool = False) -> dict:
     n_clients, n_contracts, n_agents = round(500 * scale), round(1000 * scale), round(5000 * scale)
     rng = random.Random(20250101)
     # The history's stored PDFs use ReportLab's built-in CID font (a third faster than embedding a TTF
-    # subset, and the build issues 11,000 of them); the benchmark itself renders with the configured font.
-    app = make_app(path, AUTO_MIGRATE=True, PDF_FONT=None)
+    # subset, and the build issues 7,500 of them); the benchmark itself renders with the configured font.
+    # The queue is real (a SQLite file) and ``n_consumers`` consumer processes render the PDFs and deliver
+    # the events while this process bills and issues: the parallel path a vendor runs in production.
+    for leftover in (queue_path(path), Path(f"{queue_path(path)}-wal"), Path(f"{queue_path(path)}-shm")):
+        leftover.unlink(missing_ok=True)
+    # (``n_consumers=0``: the old way, every PDF rendered inside its issue.)
+    app = make_app(
+        path,
+        AUTO_MIGRATE=True,
+        PDF_FONT=None,
+        QUEUE_IMMEDIATE=n_consumers == 0,
+        QUEUE_FILE=str(queue_path(path)),
+    )
     started = time.perf_counter()
     counts: dict = {"scale": scale, "version": DATASET_VERSION}
     say = (lambda label: None) if quiet else (lambda label: _progress(label, started))
-    with app.app_context():
+    with app.app_context(), consumers(path, n_consumers) as pool:
         users = _users()
         ensure_default_rate_card(users["admin"])
         ensure_default_clauses()
@@ -490,12 +572,16 @@ def build(path: Path, scale: float = 1.0, *, quiet: bool = False) -> dict:
         say(f"{counts['usage_rows']} usage rows")
         counts["invoices_issued"], counts["invoices_paid"] = _history(users)
         say(f"{counts['invoices_issued']} invoices issued")
+        pool.drain()
+        say("every PDF stored, every event dispatched")
         counts["clients"], counts["contracts"] = len(clients), len(contracts)
         db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
         db.session.commit()
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
         db.engine.dispose()
+    for leftover in (queue_path(path), Path(f"{queue_path(path)}-wal"), Path(f"{queue_path(path)}-shm")):
+        leftover.unlink(missing_ok=True)
     counts["build_seconds"] = round(time.perf_counter() - started, 1)
     return counts
 
@@ -506,9 +592,16 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--out", type=Path, help="SQLite file to create (default tmp/bench/ops-v<version>-<scale>.db)"
     )
+    parser.add_argument(
+        "--consumers", type=int, default=2, help="queue consumers during the build (default 2)"
+    )
+    parser.add_argument("--consumer", metavar="PATH", help=argparse.SUPPRESS)  # run.py's consumer processes
     args = parser.parse_args(argv)
+    if args.consumer:
+        _consumer_main(args.consumer)
+        return 0
     path = args.out or default_path(args.scale)
-    counts = build(path, args.scale)
+    counts = build(path, args.scale, n_consumers=args.consumers)
     print(f"{path}: {counts}")
     return 0
 
