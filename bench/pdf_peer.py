@@ -67,12 +67,21 @@ CHROMIUM_ARGS = [  # tests/e2e's flags: no sandbox (root in a container), no GPU
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
-# ops/pdf.py's page: A4, margins 24 / 18 / 22 / 18 mm (the header and footer sit inside them).
+# ops/pdf.py's page: A4, margins 24 / 18 / 22 / 18 mm (the header and footer sit inside them), and
+# within them ReportLab's frame pads 6 pt on every side while its tables, CONTENT_WIDTH wide, start at the
+# left padding: the content sits 6 pt lower, 6 pt higher and 6 pt to the right, and ends 6 pt past the
+# right padding. The same box here, so that the two break pages alike.
+_PAD_MM = 6 / 72 * 25.4
 PDF_OPTIONS: dict[str, Any] = {
     "format": "A4",
     "print_background": True,
     "display_header_footer": True,
-    "margin": {"top": "24mm", "right": "18mm", "bottom": "22mm", "left": "18mm"},
+    "margin": {
+        "top": f"{24 + _PAD_MM:.2f}mm",
+        "right": f"{18 - _PAD_MM:.2f}mm",
+        "bottom": f"{22 + _PAD_MM:.2f}mm",
+        "left": f"{18 + _PAD_MM:.2f}mm",
+    },
 }
 TIMEOUT_MS = 30_000
 
