@@ -56,7 +56,7 @@ def run_period_before(day) -> str:
 class Instance:
     """An instance folder with its own database, uploads, keys and environment.
 
-    The database is a SQLite file in the folder (or ``db_file``), or the PostgreSQL database of
+    The database is a SQLite file in the folder (or ``db_file``, or ``database_url``'s), or the PostgreSQL database of
     ``database_url`` (``postgresql+psycopg://user@host:port/name``), which ``reset_database`` drops and
     creates empty: give it a throw-away database, never one whose rows matter.
     """
@@ -65,6 +65,8 @@ class Instance:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.db = db_file or self.folder / "ops.db"
+        if database_url and database_url.startswith("sqlite:///"):
+            self.db = Path(database_url.removeprefix("sqlite:///"))
         self.database_url = database_url or f"sqlite:///{self.db}"
         self.dialect = "postgresql" if self.database_url.startswith("postgresql") else "sqlite"
         self.env = {

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import sys
@@ -720,6 +721,7 @@ def main(argv=None) -> int:
                 backup_info["error"] = str(exc)[:500]
             backup_info["seconds"] = round(time.monotonic() - t0, 2)
 
+        load_before = os.getloadavg()[0]
         with Server(instance, workers=args.workers) as server:
             result = run_load(
                 server, instance, token, args.duration, args.clients, during=take_backup, password=password
@@ -727,6 +729,10 @@ def main(argv=None) -> int:
             server.stop()
             failures += report(result, args.clients, args.workers, database)
             figures = summary(result, args.clients, args.workers, database)
+            # The machine's 1-minute load average around the run: the figures are wall-clock, and
+            # other work on a shared machine shows in them.
+            figures["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+            print(f"  load average (1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
             problems = server.log_problems()
             print(f"  server log: {len(problems)} tracebacks or lock errors")
             if problems:
