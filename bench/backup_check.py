@@ -46,11 +46,10 @@ def verify_backup(
 
     The restore goes into a new SQLite instance in ``folder``, or into the PostgreSQL database
     ``database_url`` (made empty first, dropped after a successful check)."""
-    failures, notes = _verify_restore(
-        live, backup, before, after, Instance(folder, database_url=database_url), password
-    )
-    if not failures and database_url:
-        Instance(folder, database_url=database_url).drop_database()
+    restored = Instance(folder, database_url=database_url)
+    failures, notes = _verify_restore(live, backup, before, after, restored, password)
+    if not failures and restored.dialect == "postgresql":
+        restored.drop_database()  # kept, as the folders are, when a check failed
     return failures, notes
 
 

@@ -1,19 +1,28 @@
-"""Load check: gunicorn with four workers on the default SQLite database, concurrent users and API batches.
+"""Load check: gunicorn with four workers, concurrent users mixing pages and API writes, on SQLite or PostgreSQL.
 
-    .venv/bin/python bench/load.py [--duration 60] [--clients 8] [--short] [--keep]
+    .venv/bin/python bench/load.py [--duration 60] [--clients 8] [--short] [--keep] [--json PATH]
+        [--database-url postgresql+psycopg://user@host:port/NAME | --dataset PATH]
 
-Makes a fresh instance under a temporary folder (migrations and the demo data), an API token, and
-starts ``gunicorn -w 4`` on a free 127.0.0.1 port. Each client thread uses a staff session
-(admin or manager) and the portal's client user's session (each user logs in once through the
-login form, CSRF token included) and, until the time is up, mixes page loads
-(dashboard, lists, an invoice and its PDF, onboarding, portal pages) with ``POST /api/v1/usage``
-batches: new (client, day, platform) keys, unique across threads, plus re-posts of the thread's
-own earlier keys with new values. Half-way through, ``flask ops backup`` copies the live database.
+Makes a fresh instance under a temporary folder (migrations and the demo data; with ``--dataset``,
+a copy of a bench/dataset.py data set and its uploads instead; with ``--database-url``, the
+PostgreSQL database NAME dropped and made afresh), an API token (read, usage, clients and billing
+writes), and starts ``gunicorn -w 4`` on a free 127.0.0.1 port. The API's rate limit is lifted for
+the run. Each client thread uses a staff session (admin or manager) and the portal's client user's
+session (each user logs in once through the login form, CSRF token included) and, until the time
+is up, mixes page loads (dashboard, lists, an invoice and its PDF, onboarding, portal pages) with
+API writes (``MIX``): ``POST /api/v1/usage`` batches (new (client, day, platform) keys, unique
+across threads, plus re-posts of the thread's own earlier keys with new values), new clients each
+with a first contact, and payments of 1–99 fen with an Idempotency-Key, a quarter of them sent a
+second time with the same key (answered 200 with the same payment). Half-way through,
+``flask ops backup`` copies the live database (SQLite's backup API, or pg_dump).
 
-Then it reports requests, errors (any 5xx, connection error, unexpected status or a body saying
-"database is locked"), p50/p95/p99 latency, checks that every posted usage row is stored exactly
-once with the values posted last, and restores the backup into a new instance (bench/backup_check.py).
-Exits 1 when any check fails. ``--short`` (about 20 s) is the CI version.
+Then it reports requests/s, errors (any 5xx, connection error, unexpected status or a body saying
+"database is locked"), p50/p95/p99/max latency overall, for pages and for API writes and per kind,
+and gunicorn's CPU time per request; checks that every write the API acknowledged is stored exactly
+once as answered ("rows lost": acknowledged but missing, stored twice or with other values; usage
+rows with the values posted last) and nothing else was added; and restores the backup into a new
+instance (bench/backup_check.py; on PostgreSQL into NAME_restored). ``--json`` writes the figures
+and the checks' outcome. Exits 1 when any check fails. ``--short`` (10 s of load) is the CI version.
 """
 
 from __future__ import annotations
