@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import shutil
 import sys
 import tempfile
@@ -662,17 +661,11 @@ def report(result: LoadResult, clients: int, workers: int, database: str = "sqli
     return failures
 
 
-def children_cpu() -> float:
-    """CPU seconds (user + system) of this process's finished children, and of the children they waited for."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def server_cpu(seconds: float, result: LoadResult) -> dict:
-    """gunicorn's CPU time over the load (its master and workers, counted once they have exited: the
-    master waits for its workers on SIGTERM), per request: a figure other work on the machine barely
-    moves, unlike the latencies. It includes the three logins before the load (scrypt, tens of ms
-    each); on PostgreSQL, the database server's own CPU is not in it."""
+    """gunicorn's CPU time over the load (its master and workers, from their start to the end of the
+    load), per request: a figure other work on the machine barely moves, unlike the latencies. It
+    includes the three logins before the load (scrypt, tens of ms each); on PostgreSQL, the database
+    server's own CPU is not in it."""
     requests = max(len(result.samples), 1)
     print(
         f"  gunicorn CPU: {seconds:.1f} s, {seconds * 1000 / requests:.1f} ms per request "
@@ -746,25 +739,24 @@ def main(argv=None) -> int:
         backup_path = work / "backup" / "ops-backup.tar.gz"
 
         def take_backup():
-            t0, cpu0 = time.monotonic(), children_cpu()
+            t0 = time.monotonic()
             try:
                 instance.flask("ops", "backup", str(backup_path), timeout=max(args.duration, 30))
             except Exception as exc:  # noqa: BLE001 - reported as a failed check
                 backup_info["error"] = str(exc)[:500]
             backup_info["seconds"] = round(time.monotonic() - t0, 2)
-            backup_info["cpu_seconds"] = round(children_cpu() - cpu0, 2)
 
-        load_before, cpu_before = os.getloadavg()[0], children_cpu()
+        load_before = os.getloadavg()[0]
         with Server(instance, workers=args.workers) as server:
+            cpu_before = server.idle_cpu_seconds()  # every worker up: their start-up is not counted
             result = run_load(
                 server, instance, token, args.duration, args.clients, during=take_backup, password=password
             )
+            server_seconds = server.cpu_seconds() - cpu_before
             server.stop()
             failures += report(result, args.clients, args.workers, database)
             figures = summary(result, args.clients, args.workers, database)
-            figures.update(
-                server_cpu(children_cpu() - cpu_before - backup_info.get("cpu_seconds", 0), result)
-            )
+            figures.update(server_cpu(server_seconds, result))
             # The machine's 1-minute load average around the run: the figures are wall-clock, and
             # other work on a shared machine shows in them.
             figures["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
