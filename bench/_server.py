@@ -56,9 +56,9 @@ def run_period_before(day) -> str:
 class Instance:
     """An instance folder with its own database, uploads, keys and environment.
 
-    The database is a SQLite file in the folder (or ``db_file``, or ``database_url``'s), or the PostgreSQL database of
-    ``database_url`` (``postgresql+psycopg://user@host:port/name``), which ``reset_database`` drops and
-    creates empty: give it a throw-away database, never one whose rows matter.
+    The database is a SQLite file (in the folder, or ``db_file``, or a ``sqlite:///`` ``database_url``),
+    or the PostgreSQL database of ``database_url`` (``postgresql+psycopg://user@host:port/name``), which
+    ``prepare`` drops and creates empty: give it a throw-away database, never one whose rows matter.
     """
 
     def __init__(self, folder: Path, db_file: Path | None = None, database_url: str | None = None):
@@ -169,7 +169,7 @@ class PgConnection:
         self.conn.execute("SET default_transaction_read_only = on")
 
     def execute(self, sql: str, params=()):
-        return self.conn.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
+        return self.conn.execute(sql.replace("?", "%s"), params)
 
     def close(self) -> None:
         self.conn.close()

@@ -100,8 +100,9 @@ def _verify_restore(
         failures.append(f"backup: row counts outside (before, backup, after): {implausible}")
     if bad_pdfs:
         failures.append(f"backup: stored PDFs not matching their SHA-256: {bad_pdfs}")
+    checked = "integrity ok" if restored.dialect == "sqlite" else "restored by pg_restore"
     notes.append(
-        f"backup opens: {'integrity ok' if restored.dialect == 'sqlite' else 'restored by pg_restore'}, {counts['usage_daily']} usage rows "
+        f"backup opens: {checked}, {counts['usage_daily']} usage rows "
         f"(before {before['usage_daily']}, after {after['usage_daily']}), {len(invoices)} issued invoices"
     )
 
