@@ -741,7 +741,9 @@ def main(argv=None) -> int:
         def take_backup():
             t0 = time.monotonic()
             try:
-                instance.flask("ops", "backup", str(backup_path), timeout=max(args.duration, 30))
+                # 120 s at least: the CLI's start alone took 10–20 s on a busy 2-core machine, and a
+                # backup of the demo's 700 KB then overran 30 s once; a hang is still caught.
+                instance.flask("ops", "backup", str(backup_path), timeout=max(args.duration, 120))
             except Exception as exc:  # noqa: BLE001 - reported as a failed check
                 backup_info["error"] = str(exc)[:500]
             backup_info["seconds"] = round(time.monotonic() - t0, 2)
