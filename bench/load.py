@@ -604,7 +604,7 @@ def summary(result: LoadResult, clients: int, workers: int, database: str = "sql
 
     return {
         "database": database,
-        "clients": clients,
+        "concurrent_clients": clients,
         "workers": workers,
         "seconds": round(result.seconds, 1),
         "all": figures(samples),
