@@ -54,16 +54,25 @@ def run_period_before(day) -> str:
 
 
 class Instance:
-    """An instance folder with its own SQLite database, uploads, keys and environment."""
+    """An instance folder with its own database, uploads, keys and environment.
 
-    def __init__(self, folder: Path, db_file: Path | None = None):
+    The database is a SQLite file (in the folder, or ``db_file``, or a ``sqlite:///`` ``database_url``),
+    or the PostgreSQL database of ``database_url`` (``postgresql+psycopg://user@host:port/name``), which
+    ``prepare`` drops and creates empty: give it a throw-away database, never one whose rows matter.
+    """
+
+    def __init__(self, folder: Path, db_file: Path | None = None, database_url: str | None = None):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.db = db_file or self.folder / "ops.db"
+        if database_url and database_url.startswith("sqlite:///"):
+            self.db = Path(database_url.removeprefix("sqlite:///"))
+        self.database_url = database_url or f"sqlite:///{self.db}"
+        self.dialect = "postgresql" if self.database_url.startswith("postgresql") else "sqlite"
         self.env = {
             **os.environ,
             "FLASK_APP": "app",
-            "OPS_DATABASE_URL": f"sqlite:///{self.db}",
+            "OPS_DATABASE_URL": self.database_url,
             "OPS_SECRET_KEY": secrets.token_urlsafe(32),
             "OPS_VAULT_KEY": fernet_key(),
             "OPS_UPLOAD_DIR": str(self.folder / "uploads"),
@@ -89,14 +98,87 @@ class Instance:
 
     def prepare(self) -> str:
         """Migrations, the demo data set and a staff API token, in one process; returns the token's secret."""
+        if self.dialect == "postgresql":
+            self.reset_database()
         out = self.python(Path(__file__), "prepare")
         return out.strip().splitlines()[-1]
 
-    def connect(self, path: Path | None = None) -> sqlite3.Connection:
-        """A read-only connection to the database file (the checks never write through it)."""
+    def add_token(self) -> str:
+        """Only the staff API token (an instance that already has its data); returns its secret."""
+        out = self.python(Path(__file__), "token")
+        return out.strip().splitlines()[-1]
+
+    @property
+    def database_name(self) -> str:
+        from sqlalchemy.engine import make_url
+
+        return str(make_url(self.database_url).database)
+
+    def reset_database(self) -> None:
+        """(PostgreSQL) Drop the database if it exists, with any session still on it, and create it empty."""
+        import psycopg
+
+        name = self.database_name
+        with psycopg.connect(_libpq(self.database_url, "postgres"), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+    def drop_database(self, wait: float = 60) -> None:
+        """(PostgreSQL) Drop the database, once the check is done with it. Not a check: when the drop
+        has not finished within ``wait`` seconds (DROP DATABASE waits until every session on the
+        server has taken note of it, and one session in a stalled COPY FROM STDIN never does), the
+        database is left and says so."""
+        import psycopg
+
+        try:
+            with psycopg.connect(_libpq(self.database_url, "postgres"), autocommit=True) as admin:
+                admin.execute(f"SET statement_timeout = {int(wait * 1000)}")
+                admin.execute(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
+        except psycopg.Error as exc:
+            print(f"  note: the database {self.database_name} was left in place ({str(exc).strip()[:200]})")
+
+    def connect(self, path: Path | None = None):
+        """A read-only connection to the database (the checks never write through it): sqlite3's, or
+        for PostgreSQL a psycopg connection that takes the same ``?`` placeholders."""
+        if self.dialect == "postgresql":
+            return PgConnection(self.database_url)
         conn = sqlite3.connect(f"file:{path or self.db}?mode=ro", uri=True, timeout=30)
         conn.execute("PRAGMA busy_timeout=30000")
         return conn
+
+
+def _libpq(database_url: str, database: str | None = None) -> str:
+    """A SQLAlchemy URL (``postgresql+psycopg://…``) as libpq's, optionally naming another database."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url).set(drivername="postgresql")
+    if database is not None:
+        url = url.set(database=database)
+    return url.render_as_string(hide_password=False)
+
+
+class PgConnection:
+    """A read-only psycopg connection with sqlite3's ``execute(sql, params)`` and ``?`` placeholders,
+    so the checks' queries run unchanged on both databases (none of them holds a literal ``?`` or ``%``).
+    Used as a context manager it closes on exit (sqlite3's only ends the transaction)."""
+
+    def __init__(self, database_url: str):
+        import psycopg
+
+        self.conn = psycopg.connect(_libpq(database_url), autocommit=True)
+        self.conn.execute("SET default_transaction_read_only = on")
+
+    def execute(self, sql: str, params=()):
+        return self.conn.execute(sql.replace("?", "%s"), params)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> PgConnection:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def in_app(func):
@@ -113,7 +195,6 @@ def _prepare_task() -> None:
     """(in the app) What ``flask db upgrade`` and ``flask ops demo`` do, then a staff API token (printed)."""
     from flask_migrate import upgrade
 
-    from ops.auth.tokens import create_token
     from ops.billing.services import finish_pdfs
     from ops.demo import load_demo
     from ops.extensions import db
@@ -122,7 +203,16 @@ def _prepare_task() -> None:
     load_demo()
     db.session.commit()
     finish_pdfs(idle_seconds=0)  # as `flask ops demo`: the issued PDFs stored here, no consumer running
-    _token, secret = create_token("压测令牌", None)
+    _token_task()
+
+
+def _token_task() -> None:
+    """(in the app) A staff API token that may write usage, clients and payments (printed)."""
+    from ops.auth.scopes import BILLING_WRITE, CLIENTS_WRITE, READ, USAGE_WRITE
+    from ops.auth.tokens import create_token
+    from ops.extensions import db
+
+    _token, secret = create_token("压测令牌", None, scopes=(READ, USAGE_WRITE, CLIENTS_WRITE, BILLING_WRITE))
     db.session.commit()
     print(secret)
 
@@ -140,7 +230,8 @@ class Server:
         self.log_path = instance.folder / log_name
         self.process: subprocess.Popen | None = None
 
-    def start(self, wait: float = 30) -> Server:
+    def start(self, wait: float = 90) -> Server:
+        # 90 s: four workers importing the app at once took over 30 s on a busy 2-core machine
         log = open(self.log_path, "w")  # noqa: SIM115  (handed to the child process, closed just after)
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}", "app:app"],
@@ -161,6 +252,7 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.2)
+        self.stop()  # __exit__ never runs when __enter__ raises: a server left running would outlive the check
         raise CheckFailed(f"gunicorn did not answer within {wait:.0f} s:\n{self.log_tail()}")
 
     def stop(self) -> None:
@@ -172,6 +264,35 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=5)
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds (user + system) the master and its live workers have used so far, from Linux's
+        /proc (a worker that was replaced takes its time with it)."""
+        if self.process is None:
+            return 0.0
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (command)"
+            except OSError:
+                continue  # a process that ended meanwhile
+            if stat.parent.name == str(self.process.pid) or fields[1] == str(self.process.pid):
+                total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat(5)
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def idle_cpu_seconds(self, timeout: float = 60) -> float:
+        """``cpu_seconds()`` once the server is idle: the first worker to answer does not mean the others
+        have finished importing the app, and their start-up is not the load's. Idle: under 0.05 CPU
+        seconds in a second (or ``timeout`` passed)."""
+        deadline = time.monotonic() + timeout
+        before = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(1)
+            now = self.cpu_seconds()
+            if now - before < 0.05:
+                return now
+            before = now
+        return before
 
     def log_tail(self, chars: int = 3000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
@@ -295,7 +416,7 @@ def pdf_mismatches(conn: sqlite3.Connection) -> list[str]:
     return bad
 
 
-TASKS = {"prepare": _prepare_task}
+TASKS = {"prepare": _prepare_task, "token": _token_task}
 
 if __name__ == "__main__":
     in_app(TASKS[sys.argv[1]])

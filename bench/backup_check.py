@@ -21,17 +21,47 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import CheckFailed, HttpClient, Instance, Server, integrity_ok, pdf_mismatches, sha256  # noqa: E402
+from _server import (  # noqa: E402
+    DEMO_PASSWORD,
+    CheckFailed,
+    HttpClient,
+    Instance,
+    Server,
+    integrity_ok,
+    pdf_mismatches,
+    sha256,
+)
 
 
 def verify_backup(
-    live: Instance, backup: Path, before: dict, after: dict, folder: Path
+    live: Instance,
+    backup: Path,
+    before: dict,
+    after: dict,
+    folder: Path,
+    database_url: str | None = None,
+    password: str = DEMO_PASSWORD,
 ) -> tuple[list[str], list[str]]:
-    """Check a backup file and a restore of it; returns (failures, notes for the report)."""
+    """Check a backup file and a restore of it; returns (failures, notes for the report).
+
+    The restore goes into a new SQLite instance in ``folder``, or into the PostgreSQL database
+    ``database_url`` (made empty first, dropped after a successful check)."""
+    restored = Instance(folder, database_url=database_url)
+    failures, notes = _verify_restore(live, backup, before, after, restored, password)
+    if not failures and restored.dialect == "postgresql":
+        restored.drop_database()  # kept, as the folders are, when a check failed
+    return failures, notes
+
+
+def _verify_restore(
+    live: Instance, backup: Path, before: dict, after: dict, restored: Instance, password: str
+) -> tuple[list[str], list[str]]:
     from load import table_counts
 
-    failures, notes = [], []
-    restored = Instance(folder)
+    failures: list[str] = []
+    notes: list[str] = []
+    if restored.dialect == "postgresql":
+        restored.reset_database()
     try:  # into the new instance's empty database and upload folder; checks every SHA-256 and row count
         restored.flask("ops", "restore", str(backup), timeout=120)
     except CheckFailed as exc:
@@ -54,7 +84,8 @@ def verify_backup(
         else "restore: uploads MISSING"
     )
     with restored.connect() as conn:
-        if not integrity_ok(conn):
+        # SQLite's own checks; PostgreSQL enforces its constraints as pg_restore loads the rows.
+        if restored.dialect == "sqlite" and not integrity_ok(conn):
             failures.append("backup: integrity_check or foreign_key_check failed")
         counts = table_counts(conn)
         version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
@@ -69,14 +100,15 @@ def verify_backup(
         failures.append(f"backup: row counts outside (before, backup, after): {implausible}")
     if bad_pdfs:
         failures.append(f"backup: stored PDFs not matching their SHA-256: {bad_pdfs}")
+    checked = "integrity ok" if restored.dialect == "sqlite" else "restored by pg_restore"
     notes.append(
-        f"backup opens: integrity ok, {counts['usage_daily']} usage rows "
+        f"backup opens: {checked}, {counts['usage_daily']} usage rows "
         f"(before {before['usage_daily']}, after {after['usage_daily']}), {len(invoices)} issued invoices"
     )
 
     with Server(restored, workers=2) as server:
         browser = HttpClient(server.port)
-        browser.login("finance")
+        browser.login("finance", password)
         for path in ("/", "/billing/invoices"):
             if (status := browser.get(path).status) != 200:
                 failures.append(f"restored instance: GET {path} answered {status}")
