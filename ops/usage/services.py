@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -403,7 +404,10 @@ class _CopyWriter:
             SELECT count(*) FILTER (WHERE new), count(*) FILTER (WHERE NOT new) FROM written
         """
         with self.connection.cursor() as cursor:
-            inserted, updated = cursor.execute(sql, (self.now,)).fetchone()
+            try:
+                inserted, updated = cursor.execute(sql, (self.now,)).fetchone()
+            except psycopg.IntegrityError as exc:  # as SQLAlchemy would raise it (the caller's catch)
+                raise IntegrityError(sql, (self.now,), exc) from exc
             cursor.execute(f"DROP TABLE {STAGING}")  # another import may follow in this transaction
         return inserted, updated, self.rows - inserted - updated
 
