@@ -33,6 +33,8 @@ from ops.usage.fields import (
     FIELDS,
     HEADER_TO_FIELD,
     IGNORED_HEADERS,
+    RATE_FIELDS,
+    SECONDS_FIELDS,
     VALUE_COLUMNS,
     DuplicateCheck,
     HugeNumber,
@@ -143,27 +145,73 @@ def _read_header(header: list[str]) -> tuple[dict[int, str], dict[str, str], lis
     return columns, labels, header_errors
 
 
+# Canonical field -> the UsageRow attribute its cell becomes.
+ROW_ATTRIBUTE = {
+    "client_id": "client_id",
+    "client": "client_name",
+    "date": "day",
+    "served_gmv": "served_gmv_fen",
+    "refunds": "refunds_fen",
+    **SECONDS_FIELDS,
+    **RATE_FIELDS,
+}
+_MISS = object()
+
+
 def _iter_rows(reader, width: int, columns: dict[int, str], labels: dict[str, str], today: date):
-    """The data rows after the header: each a ``UsageRow`` or its ``UsageError`` items."""
+    """The data rows after the header: each a ``UsageRow`` or its ``UsageError`` items.
+
+    Every cell's value depends only on its text (and ``today``), and an export repeats its texts, so
+    each column remembers the values its texts took in the rows that passed. A row whose every cell
+    is remembered, that passes the checks between cells (a client named, valid consults at most the
+    consults, promo shifts only with a promo headcount), is built from them directly: what
+    ``validate_row`` would return for it, at a fraction of the cost. Any other row goes through
+    ``validate_row``, which finds its errors; memory stays bounded (CACHE_LIMIT texts).
+    """
     cache: dict = {}  # shared by the rows: every parse here depends only on the cell text and ``today``
+    # (position, UsageRow attribute, cell text -> value seen in a valid row), in the header's order.
+    plan = [(pos, ROW_ATTRIBUTE.get(field, field), {}) for pos, field in columns.items()]
+    remembered = 0
     index = 0
     try:
         for index, cells in enumerate(reader):
             row_number = index + 2
+            if len(cells) == width:
+                values = {"client_id": None, "client_name": None}  # a file may have one of the two
+                for pos, attribute, memo in plan:
+                    value = memo.get(cells[pos], _MISS)
+                    if value is _MISS:
+                        break
+                    values[attribute] = value
+                else:
+                    if (
+                        (values["client_id"] is not None or values["client_name"] is not None)
+                        and values["valid_consults"] <= values["consults"]
+                        and (values.get("promo_shifts") is None or values.get("promo_headcount"))
+                    ):
+                        yield UsageRow(row_number, **values)
+                        continue
             if not any(cell.strip() for cell in cells):
                 continue
             if len(cells) > width and any(cell.strip() for cell in cells[width:]):
                 yield UsageError(row_number, "", "这一行的单元格比表头多，请检查是否有多余的逗号")
                 continue
             record = {field: cells[pos] if pos < len(cells) else "" for pos, field in columns.items()}
-            if len(cache) > CACHE_LIMIT:
+            if len(cache) > CACHE_LIMIT or remembered > CACHE_LIMIT:
                 cache.clear()
+                for _pos, _attribute, memo in plan:
+                    memo.clear()
+                remembered = 0
             row_reader = RowReader(row_number, record, labels, cache)
             row = validate_row(row_reader, today)
             if row is None:
                 yield from row_reader.errors
-            else:
-                yield row
+                continue
+            if len(cells) == width:
+                for pos, attribute, memo in plan:
+                    memo[cells[pos]] = getattr(row, attribute)
+                remembered += len(plan)
+            yield row
     except csv.Error as exc:
         yield UsageError(reader.line_num, "", f"CSV 格式错误：{exc}")
     except UnicodeDecodeError:

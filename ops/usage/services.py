@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import gc
 import io
+import operator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -101,12 +103,15 @@ class _Importer:
         )
         self.name_by_id: dict[int, str | None] = {}
         self.ids_by_name: dict[str, list[int]] = {}
+        self.resolved: dict[tuple[int | None, str | None], int] = {}  # (id, name) as written -> client
         self.first_row: dict[int, int] = {}  # packed (client, day, platform) -> the row that named it first
         self.errors: list[UsageError] = []
         self.error_count = 0
+        self.incoming: list[UsageRow | UsageError] = []  # taken, not yet looked at (see ``take``)
         self.rows = 0
         self.pending: list[tuple[int, UsageRow]] = []
         self.savepoint = None
+        self.writer: _BatchWriter | _CopyWriter | None = None
         self.inserted = self.updated = self.unchanged = 0
         self.client_ids: set[int] = set()
         self.first_day = self.last_day = None
@@ -169,11 +174,43 @@ class _Importer:
             return None
         return matches[0]
 
+    def take(self, item: UsageRow | UsageError) -> None:
+        """The next row or parse error, in row order. Rows wait in a batch so that the clients they
+        name are looked up a batch at a time (one query for the new ids, one for the new names)
+        instead of one query each: a round trip per client is seconds on a PostgreSQL server."""
+        self.incoming.append(item)
+        if len(self.incoming) >= CHUNK_ROWS:
+            self._drain()
+
+    def _drain(self) -> None:
+        incoming, self.incoming = self.incoming, []
+        rows = [item for item in incoming if not isinstance(item, UsageError)]
+        ids = {r.client_id for r in rows if r.client_id is not None and r.client_id not in self.name_by_id}
+        if ids:
+            found = dict(
+                db.session.execute(sa.select(Client.id, Client.name).where(Client.id.in_(ids))).all()
+            )
+            self.name_by_id.update((client_id, found.get(client_id)) for client_id in ids)
+        names = {r.client_name for r in rows if r.client_id is None and r.client_name not in self.ids_by_name}
+        if names:
+            self.ids_by_name.update((name, []) for name in names)
+            query = sa.select(Client.id, Client.name).where(Client.name.in_(names)).order_by(Client.id)
+            for client_id, name in db.session.execute(query):
+                self.ids_by_name[name].append(client_id)
+        for item in incoming:
+            if isinstance(item, UsageError):
+                self.error(item)
+            else:
+                self.add(item)
+
     def add(self, row: UsageRow) -> None:
         self.rows += 1
-        client_id = self._resolve(row)
+        client_id = self.resolved.get((row.client_id, row.client_name))
         if client_id is None:
-            return
+            client_id = self._resolve(row)
+            if client_id is None:
+                return
+            self.resolved[(row.client_id, row.client_name)] = client_id
         key = ((client_id << 24 | row.day.toordinal()) << 3) | _PLATFORM_INDEX[row.platform]
         first = self.first_row.setdefault(key, row.row)
         if first != row.row:
@@ -181,7 +218,8 @@ class _Importer:
                 UsageError(row.row, DATE_COLUMN, f"与第 {first} 行重复（同一客户、日期、平台只能有一行）")
             )
             return
-        contract_id = self._dated_contract(client_id, row) if row.dated() else None
+        dated = row.holiday_headcount is not None or row.promo_headcount is not None  # row.dated(), cheaply
+        contract_id = self._dated_contract(client_id, row) if dated else None
         if self.error_count:
             return  # nothing will be stored: only keep looking for problems
         self.pending.append((client_id, row))
@@ -244,10 +282,70 @@ class _Importer:
             return
         if self.savepoint is None:
             self.savepoint = db.session.begin_nested()
+            self.writer = _CopyWriter(self.now) if _is_postgresql() else _BatchWriter(self.now)
         chunk, self.pending = self.pending, []
+        days = {row.day for _client_id, row in chunk}
+        self.client_ids.update(client_id for client_id, _row in chunk)
+        self.first_day = min(days) if self.first_day is None else min(self.first_day, *days)
+        self.last_day = max(days) if self.last_day is None else max(self.last_day, *days)
+        try:
+            self.writer.write(chunk, min(days), max(days))
+        except IntegrityError:
+            self._conflict()
+        self._write_dated()
+
+    def _conflict(self) -> None:
+        """Another import stored the same (client, day, platform) between our read and write."""
+        self.savepoint.rollback()
+        raise UsageImportError([UsageError(0, "", MSG_CONFLICT)]) from None
+
+    def finish(self) -> None:
+        """Write the last chunk, or roll back everything written when any row had a problem."""
+        self._drain()
+        self._write_chunk()
+        if self.error_count:
+            if self.savepoint is not None and self.savepoint.is_active:
+                self.savepoint.rollback()
+            raise UsageImportError(sorted(self.errors, key=lambda e: e.row), total=self.error_count)
+        if not self.rows:
+            raise UsageImportError([UsageError(0, "", "没有可导入的数据行")])
+        if self.savepoint is not None:
+            try:
+                self.inserted, self.updated, self.unchanged = self.writer.finish()
+            except IntegrityError:
+                self._conflict()
+            self.savepoint.commit()
+
+
+_row_values = operator.attrgetter(*VALUE_COLUMNS)  # a UsageRow's stored figures, as a tuple
+KEY_COLUMNS = ("client_id", "day", "platform")
+
+
+def _is_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+class _BatchWriter:
+    """Writes chunks as they come: reads the chunk's stored rows, inserts the new ones in one
+    executemany and updates the changed ones; counts new, changed and unchanged rows."""
+
+    def __init__(self, now):
+        self.now = now
+        self.inserted = self.updated = self.unchanged = 0
+        dialect = db.session.get_bind().dialect
+        table = UsageDaily.__table__
+        self.bound_day = _Bound(table.c.day, dialect)
+        self.bound_now = _Bound(table.c.updated_at, dialect)[now]
+        marker = "?" if dialect.paramstyle == "qmark" else "%s"  # SQLite / psycopg
+        names = (*KEY_COLUMNS, "updated_at", *VALUE_COLUMNS)
+        self.insert_sql = (
+            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
+        )
+
+    def write(self, chunk: list[tuple[int, UsageRow]], first_day, last_day) -> None:
         keys = {(client_id, row.day, row.platform) for client_id, row in chunk}
         stored = {
-            (r.client_id, r.day, r.platform): r
+            key: r
             for r in db.session.execute(
                 sa.select(
                     UsageDaily.id,
@@ -257,87 +355,104 @@ class _Importer:
                     *(getattr(UsageDaily, c) for c in VALUE_COLUMNS),
                 ).where(
                     UsageDaily.client_id.in_({k[0] for k in keys}),
-                    UsageDaily.day.between(min(k[1] for k in keys), max(k[1] for k in keys)),
+                    UsageDaily.day.between(first_day, last_day),
                     UsageDaily.platform.in_({k[2] for k in keys}),
                 )
             )
-            if (r.client_id, r.day, r.platform) in keys
+            if (key := (r[1], r[2], r[3])) in keys  # only the chunk's rows are kept
         }
         inserts, updates = [], []
+        bound_day, now = self.bound_day, self.bound_now
         for client_id, row in chunk:
-            values = row.values()
-            current = stored.get((client_id, row.day, row.platform))
+            values = _row_values(row)
+            current = stored.get((client_id, row.day, row.platform)) if stored else None
             if current is None:
-                inserts.append(
-                    {
-                        "client_id": client_id,
-                        "day": row.day,
-                        "platform": row.platform,
-                        "updated_at": self.now,
-                        **values,
-                    }
-                )
-            elif all(getattr(current, c) == values[c] for c in VALUE_COLUMNS):
+                inserts.append((client_id, bound_day[row.day], row.platform, now, *values))
+            elif tuple(current[4:]) == values:
                 self.unchanged += 1
             else:
-                updates.append({"id": current.id, "updated_at": self.now, **values})
-            self.client_ids.add(client_id)
-            self.first_day = row.day if self.first_day is None else min(self.first_day, row.day)
-            self.last_day = row.day if self.last_day is None else max(self.last_day, row.day)
-        try:
-            if inserts:
-                _insert_many(inserts)
-            if updates:
-                db.session.execute(sa.update(UsageDaily), updates)
-        except IntegrityError:
-            # Another import stored the same (client, day, platform) between our read and write.
-            self.savepoint.rollback()
-            raise UsageImportError([UsageError(0, "", MSG_CONFLICT)]) from None
+                updates.append(
+                    {
+                        "id": current.id,
+                        "updated_at": self.now,
+                        **dict(zip(VALUE_COLUMNS, values, strict=True)),
+                    }
+                )
+        if inserts:
+            # Straight to the driver in one executemany of tuples: a Core or ORM insert builds and
+            # type-converts a parameter dict per row, a third of a 100,000-row import.
+            db.session.connection().exec_driver_sql(self.insert_sql, inserts)
+        if updates:
+            db.session.execute(sa.update(UsageDaily), updates)
         self.inserted += len(inserts)
         self.updated += len(updates)
-        self._write_dated()
 
-    def finish(self) -> None:
-        """Write the last chunk, or roll back everything written when any row had a problem."""
-        self._write_chunk()
-        if self.error_count:
-            if self.savepoint is not None and self.savepoint.is_active:
-                self.savepoint.rollback()
-            raise UsageImportError(sorted(self.errors, key=lambda e: e.row), total=self.error_count)
-        if not self.rows:
-            raise UsageImportError([UsageError(0, "", "没有可导入的数据行")])
-        if self.savepoint is not None:
-            self.savepoint.commit()
+    def finish(self) -> tuple[int, int, int]:
+        return self.inserted, self.updated, self.unchanged
 
 
-def _insert_many(rows: list[dict]) -> None:
-    """Insert usage rows (dicts with the same keys) in one executemany straight to the driver.
+STAGING = "usage_import_staging"
+_COLUMNS = (*KEY_COLUMNS, *VALUE_COLUMNS)
 
-    A Core or ORM insert builds and type-converts a parameter dict per row, a third of a 100,000-row
-    import. Here each distinct value of a typed column (a day, the one timestamp) goes through the
-    column type's bind processor once, and the driver gets plain tuples in its own paramstyle.
-    """
-    table = UsageDaily.__table__
-    dialect = db.session.get_bind().dialect
-    names = list(rows[0])
-    converters = []
-    for name in names:
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        memo: dict = {}
-        converters.append(
-            None
-            if process is None
-            else lambda value, memo=memo, process=process: (
-                memo[value] if value in memo else memo.setdefault(value, process(value))
+
+class _CopyWriter:
+    """PostgreSQL: COPYs the chunks into a temporary staging table as they come (psycopg 3), then
+    ``finish`` stores them all with one INSERT ... ON CONFLICT DO UPDATE that changes only the rows
+    whose figures differ. All inside the import's transaction: a rollback undoes the table too."""
+
+    def __init__(self, now):
+        self.now = now
+        self.rows = 0
+        self.connection = db.session.connection().connection.driver_connection  # psycopg's own
+        with self.connection.cursor() as cursor:
+            # The key and figure columns with their types, nothing else (no id, defaults or checks).
+            cursor.execute(
+                f"CREATE TEMP TABLE {STAGING} ON COMMIT DROP AS"
+                f" SELECT {', '.join(_COLUMNS)} FROM usage_daily WITH NO DATA"
             )
-        )
-    pairs = list(zip(names, converters, strict=True))
-    values = [
-        tuple(row[name] if convert is None else convert(row[name]) for name, convert in pairs) for row in rows
-    ]
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"  # SQLite / psycopg
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
-    db.session.connection().exec_driver_sql(sql, values)
+
+    def write(self, chunk: list[tuple[int, UsageRow]], first_day, last_day) -> None:
+        sql = f"COPY {STAGING} ({', '.join(_COLUMNS)}) FROM STDIN"
+        with self.connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for client_id, row in chunk:
+                copy.write_row((client_id, row.day, row.platform, *_row_values(row)))
+        self.rows += len(chunk)
+
+    def finish(self) -> tuple[int, int, int]:
+        """Store the staged rows; (new, changed, unchanged). A row that comes back from the INSERT
+        was written: new when it has no earlier version (xmax = 0), changed otherwise."""
+        values = ", ".join(VALUE_COLUMNS)
+        excluded = ", ".join(f"EXCLUDED.{c}" for c in VALUE_COLUMNS)
+        sql = f"""
+            WITH written AS (
+                INSERT INTO usage_daily ({", ".join(_COLUMNS)}, updated_at)
+                SELECT {", ".join(_COLUMNS)}, %s FROM {STAGING}
+                ON CONFLICT ({", ".join(KEY_COLUMNS)}) DO UPDATE
+                SET ({values}, updated_at) = ({excluded}, EXCLUDED.updated_at)
+                WHERE (usage_daily.{", usage_daily.".join(VALUE_COLUMNS)}) IS DISTINCT FROM ({excluded})
+                RETURNING xmax = 0 AS new
+            )
+            SELECT count(*) FILTER (WHERE new), count(*) FILTER (WHERE NOT new) FROM written
+        """
+        with self.connection.cursor() as cursor:
+            try:
+                inserted, updated = cursor.execute(sql, (self.now,)).fetchone()
+            except psycopg.IntegrityError as exc:  # as SQLAlchemy would raise it (the caller's catch)
+                raise IntegrityError(sql, (self.now,), exc) from exc
+            cursor.execute(f"DROP TABLE {STAGING}")  # another import may follow in this transaction
+        return inserted, updated, self.rows - inserted - updated
+
+
+class _Bound(dict):
+    """A column type's bind processor for a dialect as a dict: each distinct value converted once."""
+
+    def __init__(self, column, dialect):
+        super().__init__()
+        self.process = column.type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
+
+    def __missing__(self, value):
+        self[value] = converted = self.process(value)
+        return converted
 
 
 def _import(items, source: str, filename: str, by, token, client_scope) -> ImportResult:
@@ -349,10 +464,7 @@ def _import(items, source: str, filename: str, by, token, client_scope) -> Impor
         actor = SimpleNamespace(id=None, username=f"API 令牌 {token.name}"[:100])
     importer = _Importer(client_scope, source, actor)
     for item in items:
-        if isinstance(item, UsageError):
-            importer.error(item)
-        else:
-            importer.add(item)
+        importer.take(item)
     importer.finish()
 
     usage_import = UsageImport(

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from ops.usage import parse as parse_module
 from ops.usage.parse import UsageDecodeError, decode_csv, parse_usage_csv, validate_usage_records
 from ops.usage.summary import daily_series, format_seconds, summarize, template_csv
 
@@ -205,3 +206,51 @@ def test_summary_weights_kpis_by_consults_and_formats_seconds():
     )
     series = daily_series(a, date(2026, 10, 1), date(2026, 10, 3))
     assert series == {"labels": ["10/1", "10/2", "10/3"], "consults": [300, 100, 0], "valid": [270, 90, 0]}
+
+
+def test_rows_made_of_cells_seen_before_are_still_checked_against_each_other(monkeypatch):
+    # Rows 2-4 are valid and new; every cell of rows 5-9 repeats a text a valid row already had, so
+    # they are built from the remembered values, and the checks between cells must still find what
+    # validate_row finds. Row 10 has one cell more than the header (empty): the long way, same row.
+    text = (
+        "客户编号,客户名称,日期,平台,咨询量,有效咨询量,首次响应时间(秒),大促临时客服人数,大促临时客服班次\n"
+        "7,晨光,2026-10-01,天猫,5,5,12.5,2,2\n"
+        ",晨光,2026-10-02,京东,9,9,,,\n"
+        "7,,2026-10-03,tmall,9,5,,0,\n"
+        ",,2026-10-01,天猫,9,5,12.5,2,2\n"  # no client at all
+        "7,晨光,2026-10-01,京东,5,9,12.5,2,2\n"  # valid consults 9 > consults 5
+        "7,晨光,2026-10-01,京东,9,5,12.5,,2\n"  # shifts without a promo headcount
+        "7,晨光,2026-10-01,京东,9,5,12.5,0,2\n"  # shifts with a promo headcount of 0
+        "7,晨光,2026-10-02,天猫,9,5,,2,2\n"  # all fine
+        "7,晨光,2026-10-03,京东,9,5,,2,2,\n"  # all fine, a trailing empty cell
+    )
+    validated = []
+    validate_row = parse_module.validate_row
+
+    def spy(reader, today):
+        validated.append(reader.row_number)
+        return validate_row(reader, today)
+
+    monkeypatch.setattr(parse_module, "validate_row", spy)
+    rows, errors = parse(text)
+    assert [(e.row, e.column, e.message) for e in errors] == [
+        (5, "客户编号", "请填写客户编号或客户名称"),
+        (6, "有效咨询量", "有效咨询量不能大于咨询量"),
+        (7, "大促临时客服班次", "填写了大促临时客服班次，但没有填写大促临时客服人数"),
+        (8, "大促临时客服班次", "填写了大促临时客服班次，但没有填写大促临时客服人数"),
+    ]
+    assert [(r.row, r.client_id, r.client_name, r.day.day, r.platform) for r in rows] == [
+        (2, 7, "晨光", 1, "tmall"),
+        (3, None, "晨光", 2, "jd"),
+        (4, 7, None, 3, "tmall"),
+        (9, 7, "晨光", 2, "tmall"),
+        (10, 7, "晨光", 3, "jd"),
+    ]
+    assert validated == [2, 3, 4, 5, 6, 7, 8, 10]  # row 9 was built from the remembered values
+    # The remembered values are the validated ones: 12.5 s is 12,500 ms; a blank is "not given".
+    assert (rows[0].first_response_ms, rows[0].promo_headcount, rows[0].promo_shifts) == (12_500, 2, 2)
+    assert (rows[1].first_response_ms, rows[1].promo_headcount, rows[1].promo_shifts) == (None, None, None)
+    assert (rows[2].promo_headcount, rows[2].promo_shifts) == (0, None)
+    assert (rows[3].consults, rows[3].valid_consults, rows[3].first_response_ms) == (9, 5, None)
+    assert (rows[3].served_gmv_fen, rows[3].promo_headcount, rows[3].promo_shifts) == (0, 2, 2)
+    assert rows[3].values() == rows[4].values() and rows[3].dated() == rows[4].dated()
