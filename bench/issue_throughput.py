@@ -238,13 +238,14 @@ def _checks(db) -> dict:
     }
 
 
-def _render_phase(db) -> float | None:
-    """Invoices per second between the first and the last ``invoice.pdf_stored`` entry."""
+def _render_phase(db, since: datetime) -> float | None:
+    """Invoices per second between the first and the last ``invoice.pdf_stored`` entry of this round (a
+    data set with a history has the history's entries too)."""
     from ops.audit.models import AuditEntry
 
     first, last, count = db.session.execute(
         sa.select(sa.func.min(AuditEntry.at), sa.func.max(AuditEntry.at), sa.func.count()).where(
-            AuditEntry.action == "invoice.pdf_stored"
+            AuditEntry.action == "invoice.pdf_stored", AuditEntry.at >= since
         )
     ).one()
     if count < 2 or first is None:
@@ -266,7 +267,13 @@ def _wait_for_pdfs(db, billing, since: float) -> float:
 
 
 def measure(
-    template: Path, consumers: int, mode: str, *, database_url: str | None, processes: bool = False
+    template: Path,
+    consumers: int,
+    mode: str,
+    *,
+    database_url: str | None,
+    processes: bool = False,
+    issued_on: date = ISSUED_ON,
 ) -> dict:
     """One round on a fresh copy of the drafts and a fresh queue file. ``mode``:
 
@@ -297,6 +304,9 @@ def measure(
         }
     )
     workers: list[subprocess.Popen] = []
+    from ops.timeutil import utcnow
+
+    round_started = utcnow()
     try:
         with app.app_context():
             drafts = list(
@@ -313,7 +323,7 @@ def measure(
             load_before = _load()
             started = time.perf_counter()
             for invoice_id in drafts:
-                billing.issue_invoice(invoice_id, issued_on=ISSUED_ON)
+                billing.issue_invoice(invoice_id, issued_on=issued_on)
             issued = time.perf_counter()
             if mode == "backlog":
                 started = time.perf_counter()
@@ -330,7 +340,7 @@ def measure(
                 "issue_seconds": round(issued - started, 2) if mode != "backlog" else None,
                 "total_seconds": round(done - started, 2),
                 "invoices_per_s": round(len(drafts) / (done - started), 1),
-                "render_phase_per_s": round(_render_phase(db) or 0, 1),
+                "render_phase_per_s": round(_render_phase(db, round_started) or 0, 1),
                 # The consumers' CPU: per PDF, and how many cores they kept busy on average (wall time).
                 "consumer_cpu_ms_per_pdf": round(1000 * cpu / len(drafts), 1) if workers else None,
                 "consumer_cores_busy": round(cpu / (done - started), 2) if workers else None,
