@@ -269,6 +269,15 @@ def verify(sqlite_path: Path, url: str, *, billing: bool = False) -> dict[str, A
     app = dataset.make_app(
         Path(sqlite_path), SQLALCHEMY_DATABASE_URI=url, AUTO_MIGRATE=False, WTF_CSRF_ENABLED=False
     )
+    return {"tables": len(counts), "unequal": unequal, **check_app(app, billing=billing)}
+
+
+def check_app(app: Any, *, billing: bool = False) -> dict[str, Any]:
+    """GET the main pages as finance, admin and the client user (each should answer 200; logins 302):
+    the invoice list, the newest invoice with a PDF, its PDF, the dashboard, onboarding (admin:
+    finance may not see it), the client and contract lists, the portal's invoices, one and its PDF.
+    With ``billing``, then run the next billing run (``dataset.BENCH_RUN``) issuing its invoices, as
+    bench/run.py's billing worker does. ``app`` is made with ``WTF_CSRF_ENABLED=False``."""
     import sqlalchemy as sa
 
     from ops.auth.models import User
@@ -317,7 +326,10 @@ def verify(sqlite_path: Path, url: str, *, billing: bool = False) -> dict[str, A
         for path in paths:
             response = client.get(path)
             pages[f"{username} {path}"] = response.status_code
-    result: dict[str, Any] = {"tables": len(counts), "unequal": unequal, "pages": pages}
+    result: dict[str, Any] = {
+        "pages": pages,
+        "wrong": [p for p, c in pages.items() if c != (302 if p.startswith("login ") else 200)],
+    }
     if billing:
         from ops.billing import services
 
