@@ -1,18 +1,19 @@
 """Copy a built SQLite benchmark data set into a fresh PostgreSQL database, fast.
 
-    .venv/bin/python bench/pgcopy.py SQLITE URL [--keep]
+    .venv/bin/python bench/pgcopy.py SQLITE URL [--verify [--billing]]
 
 URL is a SQLAlchemy URL, e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/bench_pg``. The database
 is dropped and created again (unless ``recreate=False``: then it must exist with empty tables), its
 schema made by the project's own Alembic migrations (``create_app`` runs them on start-up; the
-migrated empty database is kept as a template for the next copy, see ``_create_database``), and then every table is streamed out of SQLite and into PostgreSQL with psycopg 3's
-``COPY … FROM STDIN`` (text format):
+migrated empty database is kept as a template for the next copy, see ``_create_database``), and
+then every table is streamed out of SQLite and into PostgreSQL with psycopg 3's ``COPY … FROM
+STDIN`` (text format):
 
 - The values go across as SQLite stores them, without going through the models' types: dates and
   timestamps are ISO text (the UTC timestamps of ``UTCDateTime`` are naive UTC text in SQLite, so the
   copy's session runs in UTC), booleans 0/1 (PostgreSQL's boolean input takes ``1``/``0``), JSON its
   text, money and quantities numbers, PDFs bytes. Nothing is decrypted or re-encoded on the way.
-- Every table in the SQLite file is copied, those of the metadata in dependency order and then any
+- Every table in the SQLite file is copied (not SQLite's own ``sqlite_stat1``), those of the metadata in dependency order and then any
   other the migrations made (none today); a table PostgreSQL lacks, or a column it lacks, is an error
   (the two schemas come from the same migrations). ``alembic_version`` is left as the migrations set it.
 - Foreign keys are not checked during the copy (``session_replication_role = replica``; users and
@@ -21,7 +22,8 @@ migrated empty database is kept as a template for the next copy, see ``_create_d
   ``ANALYZE`` gives the planner statistics, as a restored production database would have.
 
 ``copy_to_postgres`` returns the rows copied per table and the seconds taken; ``verify`` checks the
-counts per table and that the app works on the copy (the main pages, an invoice's PDF, the portal).
+counts per table and, with ``check_app``, that the app works on the copy (the main pages, an
+invoice's PDF, the portal; optionally the next billing run, which changes the copy).
 The upload files (attachments) stay in the SQLite data set's ``<name>-uploads`` folder: an app made
 with ``make_app(sqlite_path, SQLALCHEMY_DATABASE_URI=url)`` uses it, as ``verify`` does.
 """
