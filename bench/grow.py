@@ -1,6 +1,6 @@
 """Make a k× benchmark data set from the 1× SQLite data set, for measuring the cost of growth.
 
-    .venv/bin/python bench/grow.py SRC DST K [--check]
+    .venv/bin/python bench/grow.py SRC DST K [--check | --verify]
 
 The source is copied (SQLite's backup API, so a WAL file is included; the ``<name>-uploads`` folder
 beside it is copied as hard links) and then, inside SQLite, every *replicated* table's rows are
@@ -22,9 +22,9 @@ inserted again K-1 times: copy j (1 … K-1) of a row has
 
 Replicated tables (the vendor has k× the clients and everything that belongs to them): see
 ``REPLICATED``; ``users`` only its client users (``role = 'client'``), ``audit_entries`` only entries
-about replicated tables, ``events`` only those with a client or a replicated subject, and the deliveries, notifications and
-webhook deliveries of those events. Shared tables
-(one vendor, one staff): see ``SHARED`` — the staff users, settings and templates, the number
+about tables replicated whole, ``events`` only those with a client or a replicated subject, and the
+deliveries, notifications and webhook deliveries of those events. Shared tables (one vendor, one
+staff): see ``SHARED`` — the staff users, settings and templates, the number
 counters (the next billing run numbers its invoices from the one counter), the vendor profile, the
 queue and job tables, API tokens, webhook subscriptions, login throttling, idempotency keys, usage
 imports (one import a month carries every client's rows) and ``alembic_version``. A table in neither
@@ -32,6 +32,12 @@ list is an error, so a new table needs a decision here.
 
 Afterwards ``PRAGMA foreign_key_check`` and ``PRAGMA integrity_check`` must come back empty / ok (the
 CHECK constraints hold as the inserts run), and ``ANALYZE`` refreshes the planner's statistics.
+``verify`` adds the pages of ``bench.pgcopy.check_app`` and the next billing run on a scratch copy.
+
+Not changed in the copies: names, addresses and other non-unique text (copy j of a client has the
+same name), dates and amounts, ids inside strings (a PDF's data keeps the original client's tax id),
+stored upload files (shared by the copies). An invoice's 数电票 number (20 characters by a CHECK)
+would break its CHECK with a suffix: the data set has none; if it ever has, the grow fails loudly.
 """
 
 from __future__ import annotations
