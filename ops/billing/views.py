@@ -172,8 +172,9 @@ def invoices():
     totals = _totals(stmt)
     page = paginate(
         stmt.options(
+            # What the rows show: the client, the void/re-issue links. The balance is the stored
+            # sums (total − paid − allocated): the credit notes themselves are not needed.
             joinedload(Invoice.client),
-            selectinload(Invoice.credit_notes),
             selectinload(Invoice.replaces),
             selectinload(Invoice.replaced_by),
         ).order_by(Invoice.period.desc(), Invoice.number.desc(), Invoice.id.desc()),

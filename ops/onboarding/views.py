@@ -160,6 +160,12 @@ def dashboard():
     for row in data["by_client"]:
         row["cells"] = _count_cells(row["counts"], f"{agents_url}?client_id={row['client_id']}&status=")
     unassigned_cells = _count_cells(data["unassigned"], f"{agents_url}?unassigned=1&status=")
+    # Likewise the per-client rows of the overdue and checklist lists (a row per client).
+    assignments_url = url_for("onboarding.assignments")
+    for row in data["overdue"]:
+        row["url"] = f"{assignments_url}?client_id={row['client_id']}&overdue=1"
+    for row in data["completion"]:
+        row["url"] = f"{assignments_url}?client_id={row['client_id']}&state=pending"
     funnel_labels = [label("agent_state", s) for s in services.FUNNEL]
     chart = {
         "funnel": {
