@@ -151,12 +151,22 @@ def perform(
     return _answer(back if done is None else done, *(() if done is None else (result,)))
 
 
-def paginate(stmt, per_page: int | None = None):
+def paginate(stmt, per_page: int | None = None, total: int | None = None):
     """One page of ``stmt`` for the ``?page=`` argument (``ops.urls.page_arg``): a Flask-SQLAlchemy
-    Pagination; a page past the end is empty, an absurd page number is 404."""
-    return db.paginate(
-        stmt, page=page_arg(), per_page=per_page or current_app.config["PAGE_SIZE"], error_out=False
+    Pagination; a page past the end is empty, an absurd page number is 404.
+
+    ``total``: the number of rows of ``stmt`` when the view has already counted them (with its own
+    aggregate), which saves the count query over every row."""
+    page = db.paginate(
+        stmt,
+        page=page_arg(),
+        per_page=per_page or current_app.config["PAGE_SIZE"],
+        error_out=False,
+        count=total is None,
     )
+    if total is not None:
+        page.total = total  # Flask-SQLAlchemy documents setting it by hand when ``count`` is off
+    return page
 
 
 def label(kind: str, code: str | None) -> str:

@@ -49,6 +49,10 @@ class Invoice(db.Model):
         sa.CheckConstraint(ALLOCATED_IN_RANGE_SQL, name="allocated_in_range"),
         sa.Index("ix_invoices_client_status", "client_id", "status"),
         sa.Index("ix_invoices_status_due", "status", "due_on"),
+        # The invoice list: its order (newest period first), then the totals above it read from
+        # this covering index alone (on SQLite a row also holds the stored PDF, slow to scan).
+        sa.Index("ix_invoices_list_order", "period", "number", "id"),
+        sa.Index("ix_invoices_totals", "status", "total_fen", "paid_fen", "allocated_fen"),
         sa.CheckConstraint(FAPIAO_COMPLETE_SQL, name="fapiao_complete"),
         sa.CheckConstraint(
             "fapiao_number IS NULL OR length(fapiao_number) = 20", name="fapiao_number_length"

@@ -276,3 +276,42 @@ def test_dashboard_panel_for_finance_only(client, login_as, db):
     client.post("/logout")
     login_as("trainer")
     assert "应收账款" not in client.get("/").get_data(as_text=True)
+
+
+def test_list_totals_leave_out_void_invoices_and_subtract_payments_and_credit(client, login_as, db):
+    shop = make_billing_client(db)
+
+    def invoice(rate_fen: int, period: str = "2026-09"):
+        """One seat at ``rate_fen`` a month, tax included, the whole month served: the invoice total."""
+        return issued_for(
+            db, make_contract(db, shop, seats=1, rate_fen=rate_fen), period, issued_on=date(2026, 10, 1)
+        )
+
+    partly = invoice(1_000_000)  # ¥10,000.00: ¥4,000.00 paid, ¥1,000.00 credited → ¥5,000.00 owed
+    services.record_payment(partly, 400_000, date(2026, 10, 3), "银行转账", "")
+    services.create_credit_note(partly, 100_000, "协商减免")
+    settled = invoice(300_000)  # ¥3,000.00, paid in full
+    services.record_payment(settled, 300_000, date(2026, 10, 3), "银行转账", "")
+    voided = invoice(2_000_000)  # ¥20,000.00, void: in none of the sums
+    services.void_invoice(voided, "开错金额")
+    draft = draft_for(db, make_contract(db, shop, seats=1, rate_fen=50_000))  # ¥500.00, billed, owes nothing
+    older = invoice(700_000, "2026-08")  # ¥7,000.00, nothing paid
+    db.session.commit()
+    assert (draft.status, partly.status, settled.status) == ("draft", "issued", "paid")
+    login_as("finance")
+
+    html = client.get("/billing/invoices").get_data(as_text=True)
+    # billed 10,000 + 3,000 + 500 + 7,000 = 20,500.00 over 4 invoices; received 4,000 + 3,000 = 7,000.00;
+    # owed 5,000 + 7,000 = 12,000.00; the list itself shows all 5, the void one included.
+    assert "应收合计（不含作废，4 张）" in html
+    assert "¥20,500.00" in html and "¥7,000.00" in html and "¥12,000.00" in html
+    assert "共 5 条" in html and voided.number in html
+
+    html = client.get("/billing/invoices?period=2026-09").get_data(as_text=True)
+    # Without the August invoice: billed 13,500.00 over 3, received 7,000.00, owed 5,000.00.
+    assert "应收合计（不含作废，3 张）" in html
+    assert "¥13,500.00" in html and "¥7,000.00" in html and "¥5,000.00" in html
+    assert "共 4 条" in html and older.number not in html
+
+    html = client.get("/billing/invoices?status=void").get_data(as_text=True)
+    assert "应收合计（不含作废，0 张）" in html and html.count("¥0.00") == 3 and "共 1 条" in html

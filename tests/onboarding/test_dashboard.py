@@ -4,10 +4,11 @@ import re
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import url_for
 from sqlalchemy import event
 
 from ops.onboarding import services
-from ops.onboarding.models import Agent, Assignment, ChecklistItem
+from ops.onboarding.models import AGENT_STATES, Agent, Assignment, ChecklistItem
 from ops.timeutil import today
 from tests.onboarding.helpers import complete_checklist, make_agent, make_assignment, make_contract
 
@@ -98,6 +99,28 @@ def test_dashboard_numbers_match_the_linked_lists(client, login_as, make_user, d
     assert 'id="dashboard-data"' in html and "<script>" not in html.replace(
         '<script type="application/json"', ""
     )
+
+
+def test_per_client_table_cells_link_what_url_for_builds(app, client, login_as, make_user, db):
+    """The view writes the table's count cells itself (one per client and status): each link is the
+    one url_for builds, a 0 is grey text, the unassigned agents have their row."""
+    a, _b = _scenario(db, make_user)
+    login_as("manager")
+    html = client.get("/onboarding/").get_data(as_text=True)
+    zero = '<td class="num"><span class="text-muted">0</span></td>'
+
+    def cell(n: int, **args) -> str:
+        href = url_for("onboarding.agents", **args).replace("&", "&amp;")
+        return f'<td class="num"><a href="{href}">{n}</a></td>'
+
+    with app.test_request_context():
+        # Client a: two agents in training (overdue go-lives), one live; statuses in AGENT_STATES order.
+        row_a = zero + cell(2, client_id=a.client_id, status="training") + zero
+        row_a += cell(1, client_id=a.client_id, status="live") + zero
+        unassigned = cell(1, unassigned=1, status="recruiting") + zero * 4
+    assert AGENT_STATES == ("recruiting", "training", "ready", "live", "left")
+    assert f"<tr><td>{a.client.name}</td>{row_a}</tr>" in html
+    assert f'<tr class="table-light"><td class="text-muted">未分配</td>{unassigned}</tr>' in html
 
 
 def _bulk_agents(db, contract, start: int, count: int) -> None:
