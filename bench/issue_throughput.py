@@ -222,7 +222,11 @@ def _checks(db) -> dict:
         )
     ).all()
     bad = [n for _, n, pdf, digest in rows if pdf is None or hashlib.sha256(pdf).hexdigest() != digest]
-    seqs = sorted(int(n.rsplit("-", 1)[1]) for _, n, _, _ in rows)
+    # Numbers run per year (INV-2025-00001 …, INV-2026-00001 …): each year's must have no gap.
+    by_year: dict[str, list[int]] = {}
+    for _, n, _, _ in rows:
+        prefix, _, seq = n.rpartition("-")
+        by_year.setdefault(prefix, []).append(int(seq))
     stored = db.session.execute(
         sa.select(AuditEntry.object_id, sa.func.count())
         .where(AuditEntry.action == "invoice.pdf_stored")
@@ -232,7 +236,7 @@ def _checks(db) -> dict:
     return {
         "issued": len(rows),
         "pdf_mismatches": len(bad),
-        "numbers_gapless": seqs == list(range(seqs[0], seqs[0] + len(seqs))) if seqs else True,
+        "numbers_gapless": all(sorted(seqs) == list(range(1, len(seqs) + 1)) for seqs in by_year.values()),
         "stored_more_than_once": len(twice),
         "stored_entries": len(stored),
     }
