@@ -156,7 +156,9 @@ def test_on_postgresql_the_rows_go_through_copy_and_one_upsert(db, small_chunks,
     # check the validation does not make is another): simulated by a bad staged figure.
     def bad_write(self, chunk, first_day, last_day):
         copy_write(self, chunk, first_day, last_day)
-        connection.execute("UPDATE usage_import_staging SET valid_consults = consults + 1")
+        # On the writer's own connection: after the rollback above the session may have taken another
+        # one from the pool (the staging table is per connection).
+        self.connection.execute("UPDATE usage_import_staging SET valid_consults = consults + 1")
 
     monkeypatch.setattr(usage_services._CopyWriter, "write", bad_write)
     with pytest.raises(UsageImportError) as refused:
