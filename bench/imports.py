@@ -39,27 +39,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from ops.usage.fields import VALUE_COLUMNS  # noqa: E402
+
 FIRST_DAY = date(2026, 1, 1)  # the data set's usage history ends on 2025-12-31: every row is new
 HEADER = (
     "客户编号,日期,平台,咨询量,有效咨询量,服务销售额(元),退款金额(元),首次响应时间(秒),平均响应时间(秒),"
     "3分钟回复率,询单转化率,满意度,纠纷退款率\n"
 )
-PLAIN_COLUMNS = (
-    "client_id",
-    "day",
-    "platform",
-    "consults",
-    "valid_consults",
-    "served_gmv_fen",
-    "refunds_fen",
-    "first_response_ms",
-    "avg_response_ms",
-    "reply_3min_bp",
-    "inquiry_conversion_bp",
-    "satisfaction_bp",
-    "dispute_refund_bp",
-    "updated_at",
-)
+PLAIN_COLUMNS = ("client_id", "day", "platform", *VALUE_COLUMNS, "updated_at")  # usage_daily's, no id
 
 
 # --- the file ----------------------------------------------------------------------------------
