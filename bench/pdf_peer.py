@@ -146,21 +146,19 @@ def ttc_face(source: Path, target: Path, index: int = 0) -> Path:
 
 
 def qr_svg(text: str, size_mm: float) -> str:
-    """The QR code ours prints (ReportLab's encoder, level L, a 4-module quiet zone) as inline SVG:
-    one path, a rectangle per run of dark modules, as ops.pdf.QrCodeFlowable draws it."""
+    """The QR code ours prints (ops.pdf.qr_modules, a 4-module quiet zone) as inline SVG: one path, a
+    rectangle per run of dark modules, as ops.pdf.QrCodeFlowable draws it."""
     from itertools import groupby
 
-    from reportlab.graphics.barcode import qrencoder
+    from ops.pdf import qr_modules
 
-    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.L)
-    code.addData(text)
-    code.make()
+    modules = qr_modules(text)
     border = 4
-    side = len(code.modules) + 2 * border
+    side = len(modules) + 2 * border
     runs = []
-    for r, row in enumerate(code.modules):
+    for r, row in enumerate(modules):
         column = 0
-        for dark, run in groupby(bool(m) for m in row):
+        for dark, run in groupby(row):
             count = len(list(run))
             if dark:
                 runs.append(f"M{column + border} {r + border}h{count}v1h-{count}z")

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.barcode import qrencoder
+import segno
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -421,8 +421,18 @@ def kv_table(
     return table
 
 
+def qr_modules(text: str) -> list[list[bool]]:
+    """The QR code of *text* as rows of modules (True = dark), without the quiet zone.
+
+    Error correction level L, as ReportLab's encoder drew it before (the same version, so the same
+    size on the page). segno chooses the mask as the standard says, about twice as fast as
+    ReportLab's pure-Python search over the eight masks, which was a fifth of an invoice's render.
+    """
+    return [[bool(m) for m in row] for row in segno.make_qr(text, error="L", boost_error=False).matrix]
+
+
 class QrCodeFlowable(Flowable):  # type: ignore[misc]  # ReportLab ships no type information
-    """A square QR code (ReportLab's own encoder) drawn straight onto the canvas.
+    """A square QR code (``qr_modules``) drawn straight onto the canvas.
 
     Encoded once, and every dark run of a row is one rectangle of a single filled path: ReportLab's
     ``QrCodeWidget`` in a ``Drawing`` encodes the text twice (bounds, then drawing) and builds a shape
@@ -434,10 +444,7 @@ class QrCodeFlowable(Flowable):  # type: ignore[misc]  # ReportLab ships no type
     def __init__(self, text: str, size: float):
         super().__init__()
         self.width = self.height = size
-        code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.L)
-        code.addData(text)
-        code.make()
-        self._rows = [[bool(m) for m in row] for row in code.modules]
+        self._rows = qr_modules(text)
 
     def wrap(self, _available_width: float, _available_height: float) -> tuple[float, float]:
         return self.width, self.height

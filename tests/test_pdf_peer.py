@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from reportlab.graphics.barcode import qrencoder
 from reportlab.pdfbase.ttfonts import TTFontFace
 
 from bench.pdf_peer import html_renderer, qr_svg, ttc_face
@@ -26,6 +25,7 @@ from ops.billing.pdf import (
     qr_payload,
     render_invoice_pdf,
 )
+from ops.pdf import qr_modules
 
 WQY_TTC = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # Debian: fonts-wqy-microhei
 
@@ -135,15 +135,13 @@ def test_header_and_footer_name_the_vendor_the_document_and_the_pages():
 
 def test_qr_svg_draws_exactly_the_modules_of_our_qr_code():
     text = qr_payload(DATA)
-    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.L)
-    code.addData(text)
-    code.make()
-    drawn = {(r, c) for r, row in enumerate(code.modules) for c, dark in enumerate(row) if dark}
+    modules = qr_modules(text)
+    drawn = {(r, c) for r, row in enumerate(modules) for c, dark in enumerate(row) if dark}
     painted = set()
     for x, y, width in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\d+z", qr_svg(text, 24)):
         painted |= {(int(y) - 4, int(x) - 4 + i) for i in range(int(width))}  # less the quiet zone
     assert painted == drawn
-    assert f'viewBox="0 0 {len(code.modules) + 8} {len(code.modules) + 8}"' in qr_svg(text, 24)
+    assert f'viewBox="0 0 {len(modules) + 8} {len(modules) + 8}"' in qr_svg(text, 24)
 
 
 @pytest.mark.skipif(not WQY_TTC.exists(), reason="needs Debian package fonts-wqy-microhei")

@@ -93,3 +93,25 @@ def test_the_qr_code_encodes_the_verify_url(db, monkeypatch):
     invoice = _issued(db)
     code = services.verification_code(invoice.number, invoice.total_fen)
     assert seen[-1] == f"http://127.0.0.1:5000/verify/{invoice.number}?c={code}"
+
+
+def test_the_printed_qr_code_scans_to_the_verify_url(db, tmp_path):
+    """The stored PDF, rasterised as a phone camera would see it, decodes (zxing-cpp) to the page."""
+    import subprocess
+
+    import zxingcpp
+    from PIL import Image
+
+    invoice = _issued(db)
+    code = services.verification_code(invoice.number, invoice.total_fen)
+    (tmp_path / "invoice.pdf").write_bytes(invoice.pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", "invoice.pdf", "page"],
+        cwd=tmp_path,
+        check=True,
+    )
+    [page] = tmp_path.glob("page*.png")
+    found = zxingcpp.read_barcodes(Image.open(page))
+    assert [(b.format, b.text) for b in found] == [
+        (zxingcpp.BarcodeFormat.QRCode, f"http://127.0.0.1:5000/verify/{invoice.number}?c={code}")
+    ]
