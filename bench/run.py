@@ -1000,6 +1000,9 @@ def write_report(results: dict) -> None:
         "(the virtualenv's install comes before it; see NOTES) | < 20 min | "
         f"{_mark(results['total_seconds'] / 60 < TARGETS['bench_minutes'])} |"
     )
+    if results.get("step_seconds"):
+        lines += ["", "## Where make bench's time goes", "", "| step | seconds |", "|---|---:|"]
+        lines += [f"| {step} | {seconds:.0f} |" for step, seconds in results["step_seconds"].items()]
     lines += [
         "",
         "## Issuing with the queue: the two rounds",
@@ -1093,14 +1096,22 @@ def main(resume: bool = False) -> int:
     (WORK / ".gitignore").write_text("*\n")  # data sets and scratch copies never go into git
     results: dict = json.loads(PARTIAL.read_text()) if resume and PARTIAL.exists() else {}
     spent = results.get("seconds_so_far", 0.0)
+    steps_timed = results.setdefault("step_seconds", {})  # where make bench's time goes
+
+    def timed(key: str, action):
+        began = time.perf_counter()
+        value = action()
+        steps_timed[key] = round(steps_timed.get(key, 0.0) + time.perf_counter() - began, 1)
+        return value
+
     ensure_postgres()
-    full, full_meta = ensure_dataset(SCALE)
-    tenth, tenth_meta = ensure_dataset(SCALE / 10)
+    full, full_meta = timed("data sets (built or reused)", lambda: ensure_dataset(SCALE))
+    tenth, tenth_meta = timed("data sets (built or reused)", lambda: ensure_dataset(SCALE / 10))
     results.setdefault("machine", machine())
     results.setdefault("datasets", {"full": full_meta, "tenth": tenth_meta})
     print("copying the data sets into PostgreSQL …", flush=True)
-    pg_full, copied_full = pg_copy(full, "bench_full")
-    pg_tenth, copied_tenth = pg_copy(tenth, "bench_tenth")
+    pg_full, copied_full = timed("copies into PostgreSQL", lambda: pg_copy(full, "bench_full"))
+    pg_tenth, copied_tenth = timed("copies into PostgreSQL", lambda: pg_copy(tenth, "bench_tenth"))
     results.setdefault("pgcopy", {"full": copied_full, "tenth": copied_tenth})
     steps = (
         ("billing", "billing run (one process)", lambda: bench_billing(full)),
@@ -1140,7 +1151,7 @@ def main(resume: bool = False) -> int:
         if key in results:
             continue
         print(f"{label} …", flush=True)
-        results[key] = measure()
+        results[key] = timed(label, measure)
         results["seconds_so_far"] = round(spent + time.perf_counter() - started, 1)
         PARTIAL.write_text(json.dumps(results, ensure_ascii=False, indent=1))
     results["total_seconds"] = round(spent + time.perf_counter() - started, 1)

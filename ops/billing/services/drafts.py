@@ -17,11 +17,11 @@ from ops.billing.models import Invoice, InvoiceLine
 from ops.billing.services.base import BillingServiceError
 from ops.billing.services.extras import dated_extra_inputs
 from ops.billing.services.late_fees import late_fee_inputs, late_fees_for_draft
-from ops.contracts.models import Contract
+from ops.contracts.models import Contract, ContractKpi
 from ops.contracts.services import lock_contract
 from ops.contracts.services.amendments import accepted_versions
 from ops.extensions import db
-from ops.onboarding.models import Assignment
+from ops.onboarding.models import Agent, Assignment
 from ops.periods import previous_period
 from ops.quotes.pricing import tiers_from_data
 from ops.transactions import write_transaction
@@ -95,12 +95,14 @@ def contract_input(contract: Contract) -> engine.ContractInput:
 
 
 def _assignments(contract: Contract) -> tuple[engine.AssignmentInput, ...]:
+    # Columns of one join: the engine wants values, not Assignment and Agent objects.
     rows = db.session.execute(
-        sa.select(Assignment)
-        .options(selectinload(Assignment.agent))
+        sa.select(Agent.name, Assignment.scope, Assignment.shift, Assignment.go_live_on, Assignment.end_on)
+        .join(Agent, Agent.id == Assignment.agent_id)
         .where(Assignment.contract_id == contract.id, Assignment.go_live_on.is_not(None))
-    ).scalars()
-    return tuple(engine.AssignmentInput(a.agent.name, a.scope, a.shift, a.go_live_on, a.end_on) for a in rows)
+        .order_by(Assignment.id)
+    )
+    return tuple(engine.AssignmentInput(*row) for row in rows)
 
 
 _USAGE_COLUMNS = tuple(getattr(UsageDaily, f.name) for f in fields(engine.UsageInput))
@@ -114,6 +116,17 @@ def _usage(client_id: int, start: date, end: date) -> tuple[engine.UsageInput, .
         .order_by(UsageDaily.day)
     )
     return tuple(engine.UsageInput(*row) for row in rows)
+
+
+def _usage_split(
+    client_id: int, previous: engine.Period, period: engine.Period
+) -> tuple[tuple[engine.UsageInput, ...], tuple[engine.UsageInput, ...]]:
+    """(the previous period's usage, the period's usage), read in one query (they are adjacent)."""
+    both = _usage(client_id, previous.start, period.end)
+    return (
+        tuple(u for u in both if u.day <= previous.end),
+        tuple(u for u in both if u.day >= period.start),
+    )
 
 
 def service_end(contract: Contract) -> date:
@@ -141,42 +154,46 @@ def final_true_up(contract: Contract, period: engine.Period) -> bool:
 _ADVANCE_KINDS = ("seat", "base", "consult", "minimum")
 
 
-def _advance_billed(contract: Contract, period: engine.Period) -> tuple[engine.EngineLine, ...] | None:
-    """The advance lines of the contract's (not void) invoice for ``period``, or None without one."""
-    invoice = db.session.scalar(
-        sa.select(Invoice)
-        .options(selectinload(Invoice.lines))
-        .where(Invoice.contract_id == contract.id, Invoice.period == period.code, Invoice.status != "void")
-    )
-    if invoice is None:
-        return None
-    return tuple(
-        engine.EngineLine(
-            line.kind,
-            line.description,
-            Decimal(line.quantity),
-            line.unit,
-            line.unit_price_fen,
-            line.amount_fen,
+def _advance_lines(contract: Contract, period: engine.Period) -> tuple[engine.EngineLine, ...]:
+    """The advance lines of the contract's (not void, so only) invoice for ``period``, in order."""
+    rows = db.session.execute(
+        sa.select(
+            InvoiceLine.kind,
+            InvoiceLine.description,
+            InvoiceLine.quantity,
+            InvoiceLine.unit,
+            InvoiceLine.unit_price_fen,
+            InvoiceLine.amount_fen,
         )
-        for line in invoice.lines
-        if line.kind in _ADVANCE_KINDS
+        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where(
+            Invoice.contract_id == contract.id,
+            Invoice.period == period.code,
+            Invoice.status != "void",
+            InvoiceLine.kind.in_(_ADVANCE_KINDS),
+        )
+        .order_by(InvoiceLine.position, InvoiceLine.id)
+    )
+    return tuple(
+        engine.EngineLine(kind, description, Decimal(quantity), unit, unit_price_fen, amount_fen)
+        for kind, description, quantity, unit, unit_price_fen, amount_fen in rows
     )
 
 
 def compute(contract: Contract, period: engine.Period, adjustments=(), late_fees=()) -> engine.EngineResult:
     """The engine's lines for one contract and invoice period, from what the database holds."""
-    earlier = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Invoice)
-        .where(
-            Invoice.contract_id == contract.id, Invoice.period_start < period.start, Invoice.status != "void"
-        )
-    )
     previous = previous_period(period)
+    # One query for two counts of the contract's (not void) invoices: those of earlier periods, and
+    # those of the previous period (an in-advance contract's true-up needs its advance invoice).
+    earlier, previous_billed = db.session.execute(
+        sa.select(
+            sa.func.count().filter(Invoice.period_start < period.start),
+            sa.func.count().filter(Invoice.period == previous.code),
+        ).where(Invoice.contract_id == contract.id, Invoice.status != "void")
+    ).one()
     in_advance = contract.billing_timing == "in_advance"
     terms = contract_input(contract)
-    if in_advance and _overlaps(contract, previous) and not _billed(contract, previous):
+    if in_advance and _overlaps(contract, previous) and not previous_billed:
         # The engine trues up "actual − billed in advance"; without that advance invoice the true-up
         # would credit money the client never paid. A contract's first invoice here, when it started
         # before that period (taken over from before this system), starts fresh: nothing to true up.
@@ -188,13 +205,18 @@ def compute(contract: Contract, period: engine.Period, adjustments=(), late_fees
             )
         terms = replace(terms, start_on=period.start)
     assignments = _assignments(contract)
-    advance = _advance_billed(contract, previous) if in_advance else None
+    # The previous period's advance lines; None without its invoice (counted above).
+    advance = _advance_lines(contract, previous) if in_advance and previous_billed else None
+    if in_advance:
+        previous_usage, usage = _usage_split(contract.client_id, previous, period)
+    else:
+        previous_usage, usage = (), _usage(contract.client_id, period.start, period.end)
     return engine.bill(
         terms,
         period,
         assignments=assignments,
-        usage=_usage(contract.client_id, period.start, period.end),
-        previous_usage=_usage(contract.client_id, previous.start, previous.end) if in_advance else (),
+        usage=usage,
+        previous_usage=previous_usage,
         previous_assignments=assignments if in_advance else (),
         adjustments=tuple(adjustments),
         late_fees=tuple(late_fees),
@@ -202,19 +224,6 @@ def compute(contract: Contract, period: engine.Period, adjustments=(), late_fees
         last_invoice=period.start <= service_end(contract) <= period.end,
         previous_advance=advance,
         dated_extras=dated_extra_inputs(contract),
-    )
-
-
-def _billed(contract: Contract, period: engine.Period) -> bool:
-    """Whether the contract has a (not void) invoice for ``period``."""
-    return bool(
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Invoice)
-            .where(
-                Invoice.contract_id == contract.id, Invoice.period == period.code, Invoice.status != "void"
-            )
-        )
     )
 
 
@@ -235,6 +244,19 @@ def _voided(contract: Contract, period: engine.Period) -> int | None:
 
 def write_draft(invoice: Invoice, contract: Contract, result: engine.EngineResult) -> None:
     invoice.lines.clear()
+    # The invoice's values before the flush: a new invoice is then one INSERT, not an INSERT and an UPDATE.
+    invoice.period_start, invoice.period_end = result.period.start, result.period.end
+    invoice.tax_rate_bp = contract.tax_rate_bp
+    invoice.prices_include_tax = contract.prices_include_tax
+    invoice.subtotal_fen = result.service_fen
+    invoice.deductions_fen = result.deductions_fen
+    invoice.adjustments_fen = result.adjustments_fen
+    invoice.deposit_offset_fen = result.deposit_offset_fen
+    invoice.net_fen = result.net_fen
+    invoice.tax_fen = result.tax_fen
+    invoice.total_fen = result.total_fen
+    invoice.notes = list(result.notes)
+    invoice.kpi_results = [r.as_dict() for r in result.kpi_results]
     db.session.flush()
     # One executemany: the ORM inserts lines one statement each on SQLite (it needs each new id back).
     rows = [
@@ -255,18 +277,6 @@ def write_draft(invoice: Invoice, contract: Contract, result: engine.EngineResul
     if rows:  # an empty parameter list would insert one row of defaults
         db.session.execute(sa.insert(InvoiceLine.__table__), rows)
     db.session.expire(invoice, ["lines"])
-    invoice.period_start, invoice.period_end = result.period.start, result.period.end
-    invoice.tax_rate_bp = contract.tax_rate_bp
-    invoice.prices_include_tax = contract.prices_include_tax
-    invoice.subtotal_fen = result.service_fen
-    invoice.deductions_fen = result.deductions_fen
-    invoice.adjustments_fen = result.adjustments_fen
-    invoice.deposit_offset_fen = result.deposit_offset_fen
-    invoice.net_fen = result.net_fen
-    invoice.tax_fen = result.tax_fen
-    invoice.total_fen = result.total_fen
-    invoice.notes = list(result.notes)
-    invoice.kpi_results = [r.as_dict() for r in result.kpi_results]
 
 
 def manual_adjustments(invoice: Invoice | None) -> list[engine.AdjustmentInput]:
@@ -325,7 +335,7 @@ def refresh_draft(contract: Contract, period_code: str, by=None) -> tuple[Invoic
         f"invoice.draft_{outcome}",
         invoice,
         summary=f"{contract.number} {period.code}",
-        after={"total_fen": invoice.total_fen, "lines": len(invoice.lines)},
+        after={"total_fen": invoice.total_fen, "lines": len(result.lines)},  # the lines write_draft wrote
         actor=by,
     )
     return invoice, outcome
@@ -334,4 +344,6 @@ def refresh_draft(contract: Contract, period_code: str, by=None) -> tuple[Invoic
 def refresh_locked(contract_id: int, period_code: str, by) -> tuple[Invoice | None, str]:
     """One contract's draft in its own write transaction, under the contract's lock (then the invoice's)."""
     with write_transaction():
-        return refresh_draft(lock_contract(contract_id), period_code, by=by)
+        # The KPIs and their bands in two queries, not one per KPI (the engine reads them all).
+        contract = lock_contract(contract_id, selectinload(Contract.kpis).selectinload(ContractKpi.bands))
+        return refresh_draft(contract, period_code, by=by)

@@ -185,12 +185,15 @@ def issue_invoice(invoice_id: int, *, by=None, issued_on: date | None = None) ->
     Safe when two runs issue at once: the invoice row is locked (PostgreSQL) or the whole
     transaction is immediate (SQLite), and an invoice already issued is returned unchanged.
     """
+    by_id = getattr(by, "id", None)  # read now: loading an expired user later would flush the invoice twice
     with write_transaction():
         # Lock order contract → invoice → number counter (issuing may apply the contract's deposit).
         contract_id = db.session.scalar(sa.select(Invoice.contract_id).where(Invoice.id == invoice_id))
         if contract_id is None:
             raise BillingServiceError("账单不存在。")
-        lock_contract(contract_id)
+        contract = lock_contract(
+            contract_id
+        )  # invoice.contract, already loaded (a lazy load would re-read it)
         invoice = lock_invoice(invoice_id)
         if invoice.status != "draft":
             return invoice
@@ -204,7 +207,6 @@ def issue_invoice(invoice_id: int, *, by=None, issued_on: date | None = None) ->
                 f"{format_fen(-invoice.total_fen)}。请对上期已开具的账单开具该金额的红字冲销单（或添加调整项），"
                 "再作废本草稿。"
             )
-        contract = invoice.contract
         issued_on = issued_on or today()
         invoice.number = next_number("INV", issued_on.year, 5)
         invoice.issued_on = issued_on
@@ -216,7 +218,7 @@ def issue_invoice(invoice_id: int, *, by=None, issued_on: date | None = None) ->
         invoice.pdf_data = pdf_data_to_json(invoice_pdf_data(invoice))
         invoice.status = "issued"
         invoice.issued_at = utcnow()
-        invoice.issued_by_id = getattr(by, "id", None)
+        invoice.issued_by_id = by_id
         if invoice.deposit_offset_fen:
             apply_deposit_offset(contract, -invoice.deposit_offset_fen, invoice.number, issued_on, by=by)
         record(
@@ -232,7 +234,7 @@ def issue_invoice(invoice_id: int, *, by=None, issued_on: date | None = None) ->
             actor=by,
         )
         emit("invoice.issued", invoice, client_id=invoice.client_id, invoice_id=invoice.id)
-    enqueue_invoice_pdf(invoice.id)
+    enqueue_invoice_pdf(invoice_id)  # the id, not invoice.id: the commit expired the invoice
     return invoice
 
 

@@ -81,14 +81,15 @@ def bill_contract(contract_id: int, run_period: str, *, issue: bool = False, by=
     twice. A contract's bad terms or a lost lock race come back as ``outcome == "error"`` with the
     message (its step rolled back), so that one contract never stops the run.
     """
-    contract = db.session.scalar(
-        sa.select(Contract)
-        .options(selectinload(Contract.kpis).selectinload(ContractKpi.bands))
-        .where(Contract.id == contract_id)
-    )
+    # Three columns, not the contract: refresh_locked re-reads it under its lock (with its KPIs).
+    contract = db.session.execute(
+        sa.select(Contract.number, Contract.billing_cycle, Contract.billing_timing).where(
+            Contract.id == contract_id
+        )
+    ).one_or_none()
     if contract is None:
         return ContractResult(f"#{contract_id}", "error", error="合同不存在。")
-    number = contract.number or f"#{contract.id}"
+    number = contract.number or f"#{contract_id}"
     try:
         period_code = engine.invoice_period_for_run(
             run_period, contract.billing_cycle, contract.billing_timing

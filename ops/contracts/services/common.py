@@ -15,10 +15,11 @@ class ContractError(ServiceError):
         super().__init__("；".join(self.messages), field=field)
 
 
-def lock_contract(contract_id: int) -> Contract:
+def lock_contract(contract_id: int, *options) -> Contract:
     """The contract, re-read and locked for the rest of the transaction (SELECT … FOR UPDATE on
-    PostgreSQL; on SQLite the write lock, BEGIN IMMEDIATE). The session's copy is refreshed."""
-    contract = lock_row(Contract, contract_id)
+    PostgreSQL; on SQLite the write lock, BEGIN IMMEDIATE). The session's copy is refreshed.
+    ``options``: loader options for what the caller reads next (e.g. its KPIs)."""
+    contract = lock_row(Contract, contract_id, *options)
     if contract is None:
         raise ContractError("合同不存在。")
     return contract
