@@ -483,6 +483,11 @@ def measure(db_path: Path, sample: int = 40, rounds: int = 3, png_dir: Path | No
     result["cpu_ratio"] = round(result["peer_cpu_ms"] / result["ours_cpu_ms"], 2)
     result["bytes_ratio"] = round(result["peer_bytes_median"] / result["ours_bytes_median"], 2)
     result["bytes_mean_ratio"] = round(result["peer_bytes_mean"] / result["ours_bytes_mean"], 2)
+    # Ours with ReportLab's built-in CID font (STSong-Light, not embedded: the reader supplies the
+    # glyphs), the product's setting when no PDF_FONT is configured. Chromium always embeds a font.
+    cid_bytes = [len(render_invoice_pdf(data, ttf_path=None)) for data in datas]
+    result["ours_cid_bytes_median"] = int(statistics.median(cid_bytes))
+    result["cid_bytes_ratio"] = round(result["peer_bytes_median"] / result["ours_cid_bytes_median"], 2)
     return result
 
 

@@ -934,7 +934,9 @@ def write_report(results: dict) -> None:
         f"{_mark(full_meta['build_seconds'] < TARGETS['build_seconds'])} |",
         f"| billing run {dataset.BENCH_RUN} in one process, issue + PDF inline ({b['invoices']} invoices, "
         f"{b['contracts']} contracts) | {b['invoices_per_s']} invoices/s ({b['seconds_median']} s; runs {b['runs']}); "
-        f"**{per_cpu} per CPU-second** | ≥ 50 per CPU-second | {_mark(per_cpu >= TARGETS['billing_invoices_per_cpu_s'])} |",
+        f"**{per_cpu} per CPU-second** (plain ReportLab drawing the same PDF alone, no database: "
+        f"{1000 / p['plain_ms']:.0f} per CPU-second on this machine) | ≥ 50 per CPU-second | "
+        f"{_mark(per_cpu >= TARGETS['billing_invoices_per_cpu_s'])} |",
         f"| issuing {c['drafts']} drafts, PDFs by the queue: 1 → 2 consumer processes (render phase) | "
         f"{one['render_phase_per_s']} → {two['render_phase_per_s']} PDFs/s = **{c['ratio_render_phase']}×** "
         f"(end to end incl. consumer start-up: {one['invoices_per_s']} → {two['invoices_per_s']} = {c['ratio_wall']}×); "
@@ -951,10 +953,23 @@ def write_report(results: dict) -> None:
         f"{peer['rounds']}) — speed | ours {peer['ours_ms']} ms vs Chromium {peer['peer_ms']} ms (wall) → "
         f"**{peer['ms_ratio']}× faster** | ≥ 3× | {_mark(peer['ms_ratio'] >= TARGETS['peer_ms_ratio'])} |",
         f"| — size | ours {peer['ours_bytes_median'] / 1024:.1f} KiB vs Chromium {peer['peer_bytes_median'] / 1024:.1f} KiB "
-        f"(medians) → **{peer['bytes_ratio']}× smaller** | ≥ 3× | {_mark(peer['bytes_ratio'] >= TARGETS['peer_bytes_ratio'])} |",
+        f"(medians) → **{peer['bytes_ratio']}× smaller** with the embedded font subset"
+        + (
+            f"; with the built-in CID font (not embedded, no PDF_FONT configured) ours is "
+            f"{peer['ours_cid_bytes_median'] / 1024:.1f} KiB → {peer['cid_bytes_ratio']}× smaller"
+            if "cid_bytes_ratio" in peer
+            else ""
+        )
+        + f" | ≥ 3× | {_mark(peer['bytes_ratio'] >= TARGETS['peer_bytes_ratio'])} (embedded font) |",
         f"| usage import on SQLite, {i_s['rows']:,} rows via `import_usage_file` | "
         f"{i_s['service_rows_per_s']:,} rows/s vs plain sqlite3 {i_s['baseline_rows_per_s']:,} rows/s → "
-        f"ratio {i_s['ratio']} (CPU ratio {i_s.get('cpu_ratio', '—')}) | ≥ 50,000/s and ≥ 0.75× | "
+        f"ratio {i_s['ratio']} (CPU ratio {i_s.get('cpu_ratio', '—')})"
+        + (
+            " (50,000/s is above plain sqlite3's own rate on this machine)"
+            if i_s["baseline_rows_per_s"] < TARGETS["import_rows_per_s"]
+            else ""
+        )
+        + " | ≥ 50,000/s and ≥ 0.75× | "
         f"{_mark(i_s['service_rows_per_s'] >= TARGETS['import_rows_per_s'] and i_s['ratio'] >= TARGETS['import_ratio'])} |",
         f"| usage import on PostgreSQL (COPY into a staging table, one INSERT … ON CONFLICT) | "
         f"{i_p['service_rows_per_s']:,} rows/s vs psql `\\copy` {i_p['baseline_rows_per_s']:,} rows/s → "
