@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
+import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
 
@@ -44,6 +45,31 @@ def snapshot(obj, fields) -> dict:
     return _plain({f: getattr(obj, f) for f in fields})
 
 
+# A user's name by id, for the entries' actor column. Usernames never change once created (no service
+# renames or deletes a user), so this stays true; it spares reloading the actor every time a commit has
+# expired it (a SELECT of the whole user per entry in a billing run's thousands of steps).
+_USERNAMES: dict[int, str] = {}
+_USERNAMES_LIMIT = 10_000
+
+
+def actor_of(user) -> tuple[int | None, str]:
+    """(user id, username) of the entry's actor, or (None, "system")."""
+    if user is None:
+        return None, "system"
+    state = sa.inspect(user, raiseerr=False)
+    if state is not None and state.identity is not None and "username" not in state.dict:
+        # Expired by a commit: the id is in its identity key, the name remembered from before.
+        user_id = state.identity[0]
+        if user_id in _USERNAMES:
+            return user_id, _USERNAMES[user_id]
+    user_id, username = getattr(user, "id", None), getattr(user, "username", None)
+    if user_id is not None and username and state is not None:
+        if len(_USERNAMES) >= _USERNAMES_LIMIT:
+            _USERNAMES.clear()
+        _USERNAMES[user_id] = username
+    return user_id, username or "system"
+
+
 def record(
     action: str,
     obj=None,
@@ -73,9 +99,10 @@ def record(
             db.session.flush()  # a new object needs its id before it can be named
         object_type = object_type or obj.__tablename__
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
+    user_id, actor_name = actor_of(user)
     entry = AuditEntry(
-        user_id=getattr(user, "id", None),
-        actor=getattr(user, "username", None) or "system",
+        user_id=user_id,
+        actor=actor_name,
         action=action,
         object_type=object_type or "",
         object_id=object_id,

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from ops.audit.services import record
+from ops.audit.services import actor_of, record
 from ops.billing import engine
 from ops.billing.models import CreditNote, Invoice
 from ops.billing.pdf import InvoicePdfData, InvoicePdfLine, KpiResultRow, Party, pdf_data_to_json
@@ -185,7 +185,7 @@ def issue_invoice(invoice_id: int, *, by=None, issued_on: date | None = None) ->
     Safe when two runs issue at once: the invoice row is locked (PostgreSQL) or the whole
     transaction is immediate (SQLite), and an invoice already issued is returned unchanged.
     """
-    by_id = getattr(by, "id", None)  # read now: loading an expired user later would flush the invoice twice
+    by_id, _name = actor_of(by)  # without reloading a user a commit expired (and flushing the invoice twice)
     with write_transaction():
         # Lock order contract → invoice → number counter (issuing may apply the contract's deposit).
         contract_id = db.session.scalar(sa.select(Invoice.contract_id).where(Invoice.id == invoice_id))
