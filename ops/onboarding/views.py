@@ -130,6 +130,10 @@ def _url(endpoint: str, filters: dict) -> str:
     return url_for(endpoint, **args)
 
 
+CLIENTS_PER_PAGE = 50
+# The per-client overdue and checklist lists show their first rows (most overdue, least complete), then a
+# line with how many more and the list of them all.
+DASHBOARD_LIST_ROWS = 20
 _ZERO_CELL = '<td class="num"><span class="text-muted">0</span></td>'
 
 
@@ -153,7 +157,10 @@ def _count_cells(counts: dict[str, int], url_prefix: str) -> Markup:
 @bp.route("/")
 @roles_required(*DASHBOARD_ROLES)
 def dashboard():
-    data = services.dashboard_data()
+    # The per-client table pages through the clients (CLIENTS_PER_PAGE a page, by name): at a large
+    # vendor's size a table of every client was most of the page. The other figures cover everyone.
+    client_page = paginate(services.clients_with_agents(), per_page=CLIENTS_PER_PAGE)
+    data = services.dashboard_data(client_ids=list(client_page.items))
     # The links of the per-client table: url_for('onboarding.agents', client_id=…, status=…) once, then
     # the same URL for each row (ids are integers and statuses plain codes: nothing to quote).
     agents_url = url_for("onboarding.agents")
@@ -162,9 +169,9 @@ def dashboard():
     unassigned_cells = _count_cells(data["unassigned"], f"{agents_url}?unassigned=1&status=")
     # Likewise the per-client rows of the overdue and checklist lists (a row per client).
     assignments_url = url_for("onboarding.assignments")
-    for row in data["overdue"]:
+    for row in data["overdue"][:DASHBOARD_LIST_ROWS]:
         row["url"] = f"{assignments_url}?client_id={row['client_id']}&overdue=1"
-    for row in data["completion"]:
+    for row in data["completion"][:DASHBOARD_LIST_ROWS]:
         row["url"] = f"{assignments_url}?client_id={row['client_id']}&state=pending"
     funnel_labels = [label("agent_state", s) for s in services.FUNNEL]
     chart = {
@@ -193,6 +200,8 @@ def dashboard():
         statuses=AGENT_STATES,
         unassigned_cells=unassigned_cells,
         url_for_filters=_url,
+        client_page=client_page,
+        list_rows=DASHBOARD_LIST_ROWS,
     )
 
 

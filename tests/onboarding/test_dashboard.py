@@ -10,6 +10,7 @@ from sqlalchemy import event
 from ops.onboarding import services
 from ops.onboarding.models import AGENT_STATES, Agent, Assignment, ChecklistItem
 from ops.timeutil import today
+from tests.factories import make_client
 from tests.onboarding.helpers import complete_checklist, make_agent, make_assignment, make_contract
 
 TRANSACTION_CONTROL = {
@@ -205,3 +206,43 @@ def _count_list(client, db, url) -> int:
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     return len(statements)
+
+
+def test_the_per_client_table_pages_and_the_long_lists_show_their_first_rows(
+    client, login_as, make_user, db, monkeypatch
+):
+    """At a large vendor's size the per-client table pages through the clients (by name) and the
+    overdue and checklist lists show their first rows with a line saying how many more."""
+    from ops.onboarding import views
+
+    monkeypatch.setattr(views, "CLIENTS_PER_PAGE", 2)
+    monkeypatch.setattr(views, "DASHBOARD_LIST_ROWS", 2)
+    trainer = make_user("trainer")
+    on = today()
+    contracts = [make_contract(db, make_client(db, name=f"翻页客户{i}")) for i in (3, 1, 2)]
+    for days, contract in zip((1, 2, 3), contracts, strict=True):
+        make_assignment(db, contract=contract, planned=on - timedelta(days=days), by=trainer)
+    started = make_assignment(db, contract=contracts[1], planned=on - timedelta(days=5), by=trainer)
+    services.mark_item_done(started.items[0], by=trainer, evidence="ok")  # 翻页客户1: one item done
+    db.session.commit()
+    login_as("manager")
+
+    def table_rows(html: str) -> list[str]:
+        table = html.split("各客户客服状态", 1)[1].split("</table>", 1)[0]
+        return re.findall(r"<tr><td>(翻页客户\d)</td>", table)
+
+    first = client.get("/onboarding/").get_data(as_text=True)
+    second = client.get("/onboarding/?page=2").get_data(as_text=True)
+    assert table_rows(first) == ["翻页客户1", "翻页客户2"] and table_rows(second) == ["翻页客户3"]
+    assert "共 3 条" in first and 'href="/onboarding/?page=2"' in first
+    # Overdue: 翻页客户1 (two assignments) first, then one more of the two with one each.
+    overdue = first.split("逾期未上线（按客户）", 1)[1].split("</table>", 1)[0]
+    assert re.findall(r"<tr><td>(翻页客户\d)</td>", overdue)[0] == "翻页客户1"
+    assert len(re.findall(r"<tr><td>翻页客户\d</td>", overdue)) == 2
+    assert (
+        "另有 1 个客户有逾期的计划上线。" in overdue and 'href="/onboarding/assignments?overdue=1"' in overdue
+    )
+    # Checklists: the least complete first; 翻页客户1, with an item done, is the one left out.
+    checklists = first.split("清单完成度（待上线的分配）", 1)[1].split("</table>", 1)[0]
+    assert re.findall(r"<tr><td>(翻页客户\d)</td>", checklists) == ["翻页客户2", "翻页客户3"]
+    assert "完成度最低的 2 个客户；另有 1 个。" in checklists

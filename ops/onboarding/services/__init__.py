@@ -74,6 +74,7 @@ from ops.onboarding.services.credentials import reveal_password, rotate_vault_ke
 from ops.onboarding.services.dashboard import (
     PANEL_FILTERS,
     assignment_state_condition,
+    clients_with_agents,
     current_condition,
     dashboard_data,
     filter_agents,
@@ -141,6 +142,7 @@ __all__ = [
     "create_agent",
     "create_assignment",
     "create_platform_rule",
+    "clients_with_agents",
     "current_condition",
     "dashboard_data",
     "default_template",

@@ -123,9 +123,21 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def dashboard_data(on: date | None = None) -> dict:
+def clients_with_agents(on: date | None = None):
+    """SELECT of the ids of the clients with agents serving or onboarding there now, by name: the rows
+    of the dashboard's per-client table, which the view pages through."""
+    current = current_condition(on or today())
+    return (
+        sa.select(Client.id)
+        .where(sa.select(Assignment.id).where(Assignment.client_id == Client.id, current).exists())
+        .order_by(Client.name, Client.id)
+    )
+
+
+def dashboard_data(on: date | None = None, client_ids: list[int] | None = None) -> dict:
     """Every figure of the onboarding dashboard, aggregated in SQL (a fixed number of queries
-    whatever the number of agents). Each figure carries the filters of the list behind it."""
+    whatever the number of agents). Each figure carries the filters of the list behind it.
+    ``client_ids``: the clients of the per-client table's page (None: every client)."""
     on = on or today()
     monday = week_start(on)
     current = current_condition(on)
@@ -133,13 +145,16 @@ def dashboard_data(on: date | None = None) -> dict:
 
     # Agents by status per client (agents serving or onboarding there now).
     by_client: dict[int, dict] = {}
-    rows = db.session.execute(
+    by_client_stmt = (
         sa.select(Assignment.client_id, Client.name, Agent.status, sa.func.count(sa.distinct(Agent.id)))
         .join(Agent, Agent.id == Assignment.agent_id)
         .join(Client, Client.id == Assignment.client_id)
         .where(current)
         .group_by(Assignment.client_id, Client.name, Agent.status)
     )
+    if client_ids is not None:
+        by_client_stmt = by_client_stmt.where(Assignment.client_id.in_(client_ids))
+    rows = db.session.execute(by_client_stmt)
     for client_id, name, status, count in rows:
         entry = by_client.setdefault(client_id, {"client_id": client_id, "name": name, "counts": {}})
         entry["counts"][status] = count
@@ -232,6 +247,7 @@ def dashboard_data(on: date | None = None) -> dict:
         }
         for c, n, k, d, t in completion_rows
     ]
+    completion.sort(key=lambda c: (c["percent"], c["name"], c["client_id"]))  # the least complete first
 
     # Contracts waiting for training: in force or awaiting signature, nobody assigned yet.
     waiting = db.session.scalars(
@@ -274,7 +290,7 @@ def dashboard_data(on: date | None = None) -> dict:
 
     return {
         "on": on,
-        "by_client": sorted(by_client.values(), key=lambda e: e["name"]),
+        "by_client": sorted(by_client.values(), key=lambda e: (e["name"], e["client_id"])),
         "unassigned": unassigned,
         "funnel": {status: funnel.get(status, 0) for status in FUNNEL},
         "left": funnel.get("left", 0),
