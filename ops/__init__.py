@@ -15,6 +15,7 @@ from ops.api import PUBLIC_BLUEPRINTS as API_BLUEPRINTS
 from ops.audit.services import summary_text as audit_summary_text
 from ops.config import Config, finalise
 from ops.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from ops.sqlitelock import BUSY_TIMEOUT_MS, begin_immediate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,13 +60,14 @@ def _sqlite_pragmas(dbapi_connection, _record):
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
         # Transactions are begun by us, not by the driver: reads run outside a transaction (no stale
         # snapshot that would make a later write fail with "database is locked"); the first write of a
-        # unit of work takes the write lock with BEGIN IMMEDIATE (waiting up to busy_timeout), and
+        # unit of work takes the write lock with BEGIN IMMEDIATE (ops.sqlitelock: polled, up to the busy
+        # timeout), and
         # ops.transactions.write_transaction takes it before its reads.
         dbapi_connection.isolation_level = None
 
@@ -79,7 +81,7 @@ def _sqlite_begin_before_write(conn, cursor, statement, parameters, context, exe
         return
     dbapi_connection = conn.connection.dbapi_connection
     if not dbapi_connection.in_transaction and statement.lstrip()[:9].upper().startswith(_SQLITE_WRITES):
-        cursor.execute("BEGIN IMMEDIATE")
+        begin_immediate(dbapi_connection)
 
 
 def register_extensions(app: Flask) -> None:

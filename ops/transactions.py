@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from ops.extensions import db
+from ops.sqlitelock import begin_immediate
 
 T = TypeVar("T")
 
@@ -35,7 +36,7 @@ def write_transaction():
     """
     db.session.commit()
     if db.engine.dialect.name == "sqlite":
-        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        begin_immediate(db.session.connection().connection.dbapi_connection)
     try:
         yield db.session
         db.session.commit()
@@ -54,9 +55,9 @@ def take_write_lock() -> None:
     """
     if db.engine.dialect.name != "sqlite":
         return
-    connection = db.session.connection()
-    if not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    dbapi_connection = db.session.connection().connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        begin_immediate(dbapi_connection)
 
 
 def lock_row(model: type[T], row_id: int, *options) -> T | None:
