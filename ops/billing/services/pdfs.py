@@ -24,7 +24,6 @@ from sqlalchemy.orm import undefer
 from ops.audit.services import record
 from ops.billing.models import CreditNote, Invoice
 from ops.billing.pdf import InvoicePdfData, pdf_data_from_json, render_invoice_pdf
-from ops.billing.services.base import lock_invoice
 from ops.extensions import db
 from ops.transactions import lock_row, write_transaction
 
@@ -70,8 +69,8 @@ def store_invoice_pdf(invoice_id: int) -> bool:
     db.session.commit()  # nothing written: ends the read, so the render holds no lock
     pdf, digest = _render(data)
     with write_transaction():
-        invoice = lock_invoice(invoice_id)
-        if pdf_ready(invoice):
+        invoice = lock_row(Invoice, invoice_id)  # not lock_invoice: storing needs no credit notes
+        if invoice is None or pdf_ready(invoice):
             return False
         invoice.pdf = pdf
         invoice.pdf_sha256 = digest
