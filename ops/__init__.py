@@ -67,8 +67,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
         # Transactions are begun by us, not by the driver: reads run outside a transaction (no stale
         # snapshot that would make a later write fail with "database is locked"); the first write of a
         # unit of work takes the write lock with BEGIN IMMEDIATE (ops.sqlitelock: polled, up to the busy
-        # timeout), and
-        # ops.transactions.write_transaction takes it before its reads.
+        # timeout), and ops.transactions.write_transaction takes it before its reads.
         dbapi_connection.isolation_level = None
 
 

@@ -45,28 +45,24 @@ def snapshot(obj, fields) -> dict:
     return _plain({f: getattr(obj, f) for f in fields})
 
 
-# A user's name by id, for the entries' actor column. Usernames never change once created (no service
-# renames or deletes a user), so this stays true; it spares reloading the actor every time a commit has
-# expired it (a SELECT of the whole user per entry in a billing run's thousands of steps).
-_USERNAMES: dict[int, str] = {}
-_USERNAMES_LIMIT = 10_000
-
-
 def actor_of(user) -> tuple[int | None, str]:
-    """(user id, username) of the entry's actor, or (None, "system")."""
+    """(user id, username) of the entry's actor, or (None, "system").
+
+    Every service's commit expires the acting user, and reading its id or name would then reload the
+    whole row (a SELECT per audit entry in a billing run's thousands of steps). The name is remembered
+    by id for the session's life (its ``info``): a user's name never changes once created.
+    """
     if user is None:
         return None, "system"
     state = sa.inspect(user, raiseerr=False)
+    names: dict[int, str] = db.session.info.setdefault("audit_usernames", {})
     if state is not None and state.identity is not None and "username" not in state.dict:
-        # Expired by a commit: the id is in its identity key, the name remembered from before.
-        user_id = state.identity[0]
-        if user_id in _USERNAMES:
-            return user_id, _USERNAMES[user_id]
+        user_id = state.identity[0]  # expired by a commit: the id is in its identity key
+        if user_id in names:
+            return user_id, names[user_id]
     user_id, username = getattr(user, "id", None), getattr(user, "username", None)
     if user_id is not None and username and state is not None:
-        if len(_USERNAMES) >= _USERNAMES_LIMIT:
-            _USERNAMES.clear()
-        _USERNAMES[user_id] = username
+        names[user_id] = username
     return user_id, username or "system"
 
 

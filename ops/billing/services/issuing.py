@@ -191,9 +191,8 @@ def issue_invoice(invoice_id: int, *, by=None, issued_on: date | None = None) ->
         contract_id = db.session.scalar(sa.select(Invoice.contract_id).where(Invoice.id == invoice_id))
         if contract_id is None:
             raise BillingServiceError("账单不存在。")
-        contract = lock_contract(
-            contract_id
-        )  # invoice.contract, already loaded (a lazy load would re-read it)
+        # The locked contract is invoice.contract (a lazy load of that would read it again).
+        contract = lock_contract(contract_id)
         invoice = lock_invoice(invoice_id)
         if invoice.status != "draft":
             return invoice
